@@ -1,0 +1,67 @@
+namespace MedSettle.Engine;
+
+/// <summary>收费项目等级: 甲类 fully in scope, 乙类 with a self-paid share first, 丙类 paid in full by the patient.</summary>
+public enum ChargeLevel { ClassA = 1, ClassB = 2, ClassC = 3 }
+
+public static class ChargeLevels
+{
+    /// <summary>Accepts both spellings the national platform uses: 01/02/03 and 1/2/3.</summary>
+    public static bool TryParse(string? text, out ChargeLevel level)
+    {
+        level = (text?.Trim()) switch
+        {
+            "01" or "1" => ChargeLevel.ClassA,
+            "02" or "2" => ChargeLevel.ClassB,
+            "03" or "3" => ChargeLevel.ClassC,
+            _ => 0,
+        };
+        return level != 0;
+    }
+
+    public static string Code(this ChargeLevel level) => $"0{(int)level}";
+
+    public static string ChineseName(this ChargeLevel level) => level switch
+    {
+        ChargeLevel.ClassA => "甲类",
+        ChargeLevel.ClassB => "乙类",
+        _ => "丙类",
+    };
+}
+
+/// <summary>One row of the treating side's catalogue (就医地目录).</summary>
+public sealed record CatalogueItem(
+    string Code,
+    string Name,
+    string ListType,
+    string ChargeItemType,
+    ChargeLevel Level,
+    decimal SelfPayRatio,
+    decimal? PriceCeiling);
+
+/// <summary>What one fee line comes to: the whole amount split into the four parts of DESIGN.md.</summary>
+public readonly record struct GradedLine(decimal Amount, decimal FullOwnPay, decimal OverLimit, decimal PreSelfPay, decimal InScope);
+
+public static class LineGrading
+{
+    /// <summary>The amount a fee line must carry: round(pric × cnt, 2).</summary>
+    public static decimal ExpectedAmount(decimal price, decimal count) => Money.Round(price * count);
+
+    /// <summary>Rules 1-4 of DESIGN.md for one fee item of amount <paramref name="amount"/>.</summary>
+    public static GradedLine Grade(CatalogueItem item, decimal price, decimal count, decimal amount)
+    {
+        if (item.Level == ChargeLevel.ClassC)
+            return new GradedLine(Money.Fen(amount), Money.Fen(amount), 0.00m, 0.00m, 0.00m);
+
+        var overLimit = 0.00m;
+        var baseAmount = amount;
+        if (item.PriceCeiling is { } ceiling && price > ceiling)
+        {
+            overLimit = Money.Round((price - ceiling) * count);
+            baseAmount = amount - overLimit;
+        }
+
+        var preSelfPay = item.Level == ChargeLevel.ClassB ? Money.Round(baseAmount * item.SelfPayRatio) : 0.00m;
+        var inScope = baseAmount - preSelfPay;
+        return new GradedLine(Money.Fen(amount), 0.00m, Money.Fen(overLimit), Money.Fen(preSelfPay), Money.Fen(inScope));
+    }
+}

@@ -1,0 +1,442 @@
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+using MedSettle.Engine;
+using MedSettle.Storage;
+using nietras.SeparatedValues;
+using Npgsql;
+
+namespace MedSettle.Import;
+
+public sealed record ImportProblem(string File, long Line, string? Column, string Message)
+{
+    public override string ToString() => Column is null ? $"{File} line {Line}: {Message}" : $"{File} line {Line}, column {Column}: {Message}";
+}
+
+public sealed record ImportProgress(string Stage, long Done, long Total);
+
+public sealed record ImportSummary(IReadOnlyDictionary<string, (long Rows, long Changed)> Files)
+{
+    public long Changed => Files.Values.Sum(f => f.Changed);
+}
+
+public sealed class ImportFailed(IReadOnlyList<ImportProblem> problems)
+    : Exception($"The bundle was not imported ({problems.Count} problem(s)); nothing was changed.")
+{
+    public IReadOnlyList<ImportProblem> Problems { get; } = problems;
+}
+
+/// <summary>
+/// Loads a reference-data bundle (regions, hospitals, catalogue, persons, policies): reads and validates all of it
+/// first, then writes all of it in one transaction or nothing. Unchanged rows are left alone, so re-importing the same
+/// bundle changes nothing; policy versions are added and never overwritten.
+/// </summary>
+public sealed class BundleImporter(Database database, IProgress<ImportProgress>? progress = null)
+{
+    private const int MaxProblems = 200;
+    private readonly List<ImportProblem> _problems = [];
+
+    internal sealed record Region(string Admdvs, string Name);
+    internal sealed record Hospital(string FixmedinsCode, string FixmedinsName, string Admdvs, int HospLv, int CrossRegionEnabled);
+    internal sealed record Item(string MedListCodg, string MedListName, string ListType, string MedChrgitmType, int ChrgitmLv, string SelfpayProp, string? PricUplmtAmt);
+    internal sealed record Person(string InsuplcAdmdvs, string PsnNo, string Insutype, string PsnName, string Certno, string Gend, string Brdy, string PsnInsuStas, long AcctImportedFen);
+    internal sealed record PolicyVersion(string InsuplcAdmdvs, string Insutype, string Category, int HospLv, string EffectiveFrom, long DeductibleFen, string DeductibleBasis, string Ratio, long AnnualCapFen, long Line);
+
+    public async Task<ImportSummary> ImportAsync(string directory, CancellationToken cancel = default)
+    {
+        if (!Directory.Exists(directory))
+            throw new ImportFailed([new ImportProblem(directory, 0, null, "the bundle directory does not exist")]);
+        string[] names = ["regions.csv", "hospitals.csv", "catalogue.csv", "persons.csv", "policies.json"];
+        if (!names.Any(n => File.Exists(Path.Combine(directory, n))))
+            throw new ImportFailed([new ImportProblem(directory, 0, null, $"no bundle files found (expected {string.Join(", ", names)})")]);
+
+        var regions = ReadCsv(directory, "regions.csv", ["admdvs", "name"], ReadRegion);
+        var hospitals = ReadCsv(directory, "hospitals.csv", ["fixmedins_code", "fixmedins_name", "admdvs", "hosp_lv", "cross_region_enabled"], ReadHospital);
+        var catalogue = ReadCsv(directory, "catalogue.csv", ["med_list_codg", "med_list_name", "list_type", "med_chrgitm_type", "chrgitm_lv", "selfpay_prop", "pric_uplmt_amt"], ReadItem);
+        var persons = ReadCsv(directory, "persons.csv", ["psn_no", "psn_name", "certno", "gend", "brdy", "insuplc_admdvs", "insutype", "psn_insu_stas", "acct_balc"], ReadPerson);
+        var policies = ReadPolicies(directory);
+
+        Duplicates("regions.csv", regions, r => r.Value.Admdvs, "admdvs");
+        Duplicates("hospitals.csv", hospitals, r => r.Value.FixmedinsCode, "fixmedins_code");
+        Duplicates("catalogue.csv", catalogue, r => r.Value.MedListCodg, "med_list_codg");
+        Duplicates("persons.csv", persons, r => $"{r.Value.PsnNo}/{r.Value.Insutype}", "psn_no");
+        Duplicates("policies.json", policies.Select(p => (p.Line, p)).ToList(),
+            r => $"{r.Value.InsuplcAdmdvs}/{r.Value.Insutype}/{r.Value.Category}/{r.Value.HospLv}/{r.Value.EffectiveFrom}", "effective_from");
+
+        await using (var connection = await database.OpenConnectionAsync(cancel))
+        {
+            var knownRegions = (await connection.QueryAsync<string>("SELECT admdvs FROM regions")).ToHashSet();
+            knownRegions.UnionWith(regions.Select(r => r.Value.Admdvs));
+            foreach (var (line, h) in hospitals)
+                if (!knownRegions.Contains(h.Admdvs)) Problem("hospitals.csv", line, "admdvs", $"\"{h.Admdvs}\" is not a pooling region in regions.csv");
+            foreach (var (line, p) in persons)
+                if (!knownRegions.Contains(p.InsuplcAdmdvs)) Problem("persons.csv", line, "insuplc_admdvs", $"\"{p.InsuplcAdmdvs}\" is not a pooling region in regions.csv");
+            foreach (var p in policies)
+                if (!knownRegions.Contains(p.InsuplcAdmdvs)) Problem("policies.json", p.Line, "insuplc_admdvs", $"\"{p.InsuplcAdmdvs}\" is not a pooling region in regions.csv");
+
+            var stored = (await connection.QueryAsync<PolicyRow>("SELECT * FROM policies"))
+                .ToDictionary(p => $"{p.InsuplcAdmdvs}/{p.Insutype}/{p.Category}/{p.HospLv}/{p.EffectiveFrom}");
+            foreach (var p in policies)
+            {
+                var key = $"{p.InsuplcAdmdvs}/{p.Insutype}/{p.Category}/{p.HospLv}/{p.EffectiveFrom}";
+                if (stored.TryGetValue(key, out var s) && (s.DeductibleFen != p.DeductibleFen || s.DeductibleBasis != p.DeductibleBasis
+                        || decimal.Parse(s.Ratio, CultureInfo.InvariantCulture) != decimal.Parse(p.Ratio, CultureInfo.InvariantCulture) || s.AnnualCapFen != p.AnnualCapFen))
+                    Problem("policies.json", p.Line, "effective_from",
+                        $"the policy {key} is already stored with other values; policy versions are never overwritten, add a new version with a later effective_from");
+            }
+        }
+        if (_problems.Count > 0) throw new ImportFailed(_problems);
+
+        var files = new Dictionary<string, (long, long)>();
+        await database.WriteAsync<int>(async unit =>
+        {
+            files["regions.csv"] = (regions.Count, await UpsertAsync(unit, "regions", regions.Select(r => r.Value).ToList(), Sql.Regions, Sql.RegionColumns, r => [r.Admdvs, r.Name]));
+            files["hospitals.csv"] = (hospitals.Count, await UpsertAsync(unit, "hospitals", hospitals.Select(r => r.Value).ToList(), Sql.Hospitals, Sql.HospitalColumns,
+                h => [h.FixmedinsCode, h.FixmedinsName, h.Admdvs, h.HospLv, h.CrossRegionEnabled]));
+            files["catalogue.csv"] = (catalogue.Count, await UpsertAsync(unit, "catalogue", catalogue.Select(r => r.Value).ToList(), Sql.Catalogue, Sql.CatalogueColumns,
+                c => [c.MedListCodg, c.MedListName, c.ListType, c.MedChrgitmType, c.ChrgitmLv, c.SelfpayProp, c.PricUplmtAmt]));
+            files["persons.csv"] = (persons.Count, await UpsertAsync(unit, "persons", persons.Select(r => r.Value).ToList(), Sql.Persons, Sql.PersonColumns,
+                p => [p.InsuplcAdmdvs, p.PsnNo, p.Insutype, p.PsnName, p.Certno, p.Gend, p.Brdy, p.PsnInsuStas, p.AcctImportedFen, p.AcctImportedFen]));
+            files["policies.json"] = (policies.Count, await UpsertAsync(unit, "policies", policies, Sql.Policies, Sql.PolicyColumns,
+                p => [p.InsuplcAdmdvs, p.Insutype, p.Category, p.HospLv, p.EffectiveFrom, p.DeductibleFen, p.DeductibleBasis, p.Ratio, p.AnnualCapFen]));
+
+            var moved = (await unit.QueryAsync<string>(
+                "SELECT psn_no FROM persons GROUP BY psn_no, insutype HAVING COUNT(*) > 1 LIMIT 20")).ToList();
+            if (moved.Count > 0)
+                throw new ImportFailed(moved.Select(m => new ImportProblem("persons.csv", 0, "insuplc_admdvs",
+                    $"person {m} is already insured in another pooling region; a person's home region cannot change by import")).ToList());
+            return (0, true);
+        }, cancel);
+        return new ImportSummary(files);
+    }
+
+    private async Task<long> UpsertAsync<T>(UnitOfWork unit, string table, IReadOnlyList<T> rows, string upsertSql, string[] columns, Func<T, object?[]> values)
+    {
+        if (rows.Count == 0) return 0;
+        progress?.Report(new ImportProgress(table, 0, rows.Count));
+        long changed = 0;
+        if (unit.Connection is NpgsqlConnection pg)
+        {
+            await unit.ExecuteAsync($"CREATE TEMP TABLE staging_{table} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP");
+            await using (var writer = await pg.BeginBinaryImportAsync($"COPY staging_{table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)"))
+            {
+                var done = 0;
+                foreach (var row in rows)
+                {
+                    await writer.WriteRowAsync(default, values(row));
+                    if (++done % 20_000 == 0) progress?.Report(new ImportProgress(table, done, rows.Count));
+                }
+                await writer.CompleteAsync();
+            }
+            changed = await unit.ExecuteAsync(upsertSql.Replace("VALUES (@p)", $"SELECT {string.Join(", ", columns)} FROM staging_{table}")
+                .Replace("ON CONFLICT", "ORDER BY 1 ON CONFLICT"));
+        }
+        else
+        {
+            await using var command = unit.Connection.CreateCommand();
+            command.Transaction = unit.Transaction;
+            command.CommandText = upsertSql.Replace("@p", string.Join(", ", columns.Select((_, i) => $"@p{i}")));
+            var parameters = columns.Select((_, i) =>
+            {
+                var p = command.CreateParameter();
+                p.ParameterName = $"@p{i}";
+                command.Parameters.Add(p);
+                return p;
+            }).ToArray();
+            await command.PrepareAsync();
+            var done = 0;
+            foreach (var row in rows)
+            {
+                var v = values(row);
+                for (var i = 0; i < v.Length; i++) parameters[i].Value = v[i] ?? DBNull.Value;
+                changed += await command.ExecuteNonQueryAsync();
+                if (++done % 20_000 == 0) progress?.Report(new ImportProgress(table, done, rows.Count));
+            }
+        }
+        progress?.Report(new ImportProgress(table, rows.Count, rows.Count));
+        return changed;
+    }
+
+    private List<(long Line, T Value)> ReadCsv<T>(string directory, string file, string[] required, Func<Row, T?> read) where T : class
+    {
+        var path = Path.Combine(directory, file);
+        var rows = new List<(long, T)>();
+        if (!File.Exists(path)) return rows;
+        progress?.Report(new ImportProgress($"reading {file}", 0, 0));
+        using var reader = Sep.New(',').Reader(o => o with { Unescape = true, DisableColCountCheck = true, Trim = SepTrim.Outer }).FromFile(path);
+        var index = new Dictionary<string, int>();
+        foreach (var name in required)
+        {
+            if (reader.Header.TryIndexOf(name, out var i)) index[name] = i;
+            else Problem(file, 1, name, "this required column is missing from the header");
+        }
+        if (index.Count < required.Length) return rows;
+
+        foreach (var sepRow in reader)
+        {
+            var row = new Row(file, sepRow.LineNumberFrom, this, index, sepRow.ColCount);
+            for (var i = 0; i < required.Length; i++)
+            {
+                var col = index[required[i]];
+                row.Values[i] = col < sepRow.ColCount ? sepRow[col].ToString() : "";
+            }
+            row.Names = required;
+            var value = read(row);
+            if (value is not null) rows.Add((sepRow.LineNumberFrom, value));
+            if (_problems.Count >= MaxProblems) break;
+        }
+        return rows;
+    }
+
+    /// <summary>One CSV row being read: each accessor validates one column and records a problem naming it.</summary>
+    internal sealed class Row(string file, long line, BundleImporter importer, Dictionary<string, int> index, int colCount)
+    {
+        public string[] Values { get; } = new string[index.Count];
+        public string[] Names { get; set; } = [];
+        public bool Ok { get; private set; } = true;
+        private string Raw(string column) => Values[Array.IndexOf(Names, column)];
+
+        public string? Fail(string column, string message)
+        {
+            Ok = false;
+            importer.Problem(file, line, column, message);
+            return null;
+        }
+
+        public string Text(string column, int maxLength = 200)
+        {
+            var value = Raw(column);
+            if (value.Length == 0) return Fail(column, "is empty") ?? "";
+            if (value.Length > maxLength) return Fail(column, $"is longer than {maxLength} characters") ?? "";
+            return value;
+        }
+
+        public string Code(string column, Func<string, bool> valid, string expected)
+        {
+            var value = Raw(column);
+            return valid(value) ? value : Fail(column, $"\"{value}\" is not {expected}") ?? "";
+        }
+
+        public int Integer(string column, int min, int max, string expected)
+        {
+            var value = Raw(column);
+            return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+                ? n : (Fail(column, $"\"{value}\" is not {expected}") is null ? 0 : 0);
+        }
+
+        public decimal? Decimal(string column, bool blankAllowed, decimal min, decimal max, string expected, int maxPlaces = 6)
+        {
+            var value = Raw(column);
+            if (value.Length == 0)
+                return blankAllowed ? null : (Fail(column, $"is empty; it must be {expected}") is null ? null : null);
+            if (decimal.TryParse(value, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var d)
+                && d >= min && d <= max && decimal.Round(d, maxPlaces) == d)
+                return d;
+            Fail(column, $"\"{value}\" is not {expected}");
+            return null;
+        }
+
+        public string Date(string column)
+        {
+            var value = Raw(column);
+            return DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)
+                ? value : Fail(column, $"\"{value}\" is not a date written yyyy-MM-dd") ?? "";
+        }
+
+        public long Line => line;
+        public int ColCount => colCount;
+    }
+
+    private static bool IsAdmdvs(string s) => s.Length == 6 && s.All(char.IsAsciiDigit);
+
+    private static Region? ReadRegion(Row r)
+    {
+        var region = new Region(r.Code("admdvs", IsAdmdvs, "a 6-digit region code"), r.Text("name"));
+        return r.Ok ? region : null;
+    }
+
+    private static Hospital? ReadHospital(Row r)
+    {
+        var hospital = new Hospital(
+            r.Text("fixmedins_code", 30),
+            r.Text("fixmedins_name"),
+            r.Code("admdvs", IsAdmdvs, "a 6-digit region code"),
+            r.Integer("hosp_lv", 1, 3, "a hospital level 1, 2 or 3"),
+            r.Integer("cross_region_enabled", 0, 1, "1 (open for cross-region settlement) or 0"));
+        return r.Ok ? hospital : null;
+    }
+
+    private static Item? ReadItem(Row r)
+    {
+        var levelText = r.Code("chrgitm_lv", s => ChargeLevels.TryParse(s, out _), "a charge level 01/02/03 (or 1/2/3)");
+        ChargeLevels.TryParse(levelText, out var level);
+        var ratio = r.Decimal("selfpay_prop", blankAllowed: true, 0m, 1m, "a ratio between 0 and 1") ?? 0m;
+        var ceiling = r.Decimal("pric_uplmt_amt", blankAllowed: true, 0m, 99_999_999m, "a price ceiling (a non-negative amount)", maxPlaces: 4);
+        var item = new Item(r.Text("med_list_codg", 50), r.Text("med_list_name"), r.Text("list_type", 10), r.Text("med_chrgitm_type", 10), (int)level,
+            ratio.ToString(CultureInfo.InvariantCulture), ceiling?.ToString(CultureInfo.InvariantCulture));
+        return r.Ok ? item : null;
+    }
+
+    private static Person? ReadPerson(Row r)
+    {
+        var balance = r.Decimal("acct_balc", blankAllowed: true, 0m, 99_999_999m, "an account balance (a non-negative amount with at most 2 decimals)", maxPlaces: 2) ?? 0m;
+        var person = new Person(
+            r.Code("insuplc_admdvs", IsAdmdvs, "a 6-digit region code"),
+            r.Text("psn_no", 30),
+            r.Code("insutype", s => s is "310" or "390", "an insurance scheme 310 (employees) or 390 (residents)"),
+            r.Text("psn_name", 50),
+            r.Text("certno", 30),
+            r.Code("gend", s => s is "1" or "2" or "0" or "9", "a sex code 1 (male), 2 (female), 0 or 9"),
+            r.Date("brdy"),
+            r.Code("psn_insu_stas", s => s is "1" or "2" or "4", "an insurance status 1 (active), 2 (paused) or 4 (ended)"),
+            Money.ToFen(balance));
+        return r.Ok ? person : null;
+    }
+
+    private List<PolicyVersion> ReadPolicies(string directory)
+    {
+        const string file = "policies.json";
+        var path = Path.Combine(directory, file);
+        var result = new List<PolicyVersion>();
+        if (!File.Exists(path)) return result;
+        var bytes = File.ReadAllBytes(path);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                Problem(file, 1, null, "must be a JSON array of policy objects");
+                return result;
+            }
+            var item = 0;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                item++;
+                var line = 1 + bytes.AsSpan(0, (int)reader.TokenStartIndex).Count((byte)'\n');
+                using var element = JsonDocument.ParseValue(ref reader);
+                var policy = ReadPolicy(file, line, item, element.RootElement);
+                if (policy is not null) result.Add(policy);
+                if (_problems.Count >= MaxProblems) break;
+            }
+        }
+        catch (JsonException e)
+        {
+            Problem(file, (e.LineNumber ?? 0) + 1, null, $"is not valid JSON: {e.Message}");
+        }
+        return result;
+    }
+
+    private PolicyVersion? ReadPolicy(string file, long line, int item, JsonElement e)
+    {
+        var ok = true;
+        string Field(string name)
+        {
+            if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v))
+                return v.ValueKind switch { JsonValueKind.String => v.GetString() ?? "", JsonValueKind.Number => v.GetRawText(), _ => "" };
+            return "";
+        }
+        T Check<T>(string name, string raw, bool valid, T value, string expected)
+        {
+            if (valid) return value;
+            ok = false;
+            Problem(file, line, name, raw.Length == 0 ? $"(policy {item}) is missing; it must be {expected}" : $"(policy {item}) \"{raw}\" is not {expected}");
+            return value;
+        }
+        decimal Number(string name, decimal max, string expected)
+        {
+            var raw = Field(name);
+            var valid = decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= 0 && d <= max;
+            return Check(name, raw, valid, d, expected);
+        }
+
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            Problem(file, line, null, $"policy {item} is not a JSON object");
+            return null;
+        }
+        var region = Field("insuplc_admdvs");
+        Check("insuplc_admdvs", region, IsAdmdvs(region), region, "a 6-digit region code");
+        var insutype = Field("insutype");
+        Check("insutype", insutype, insutype is "310" or "390", insutype, "an insurance scheme 310 or 390");
+        var category = Field("category");
+        Check("category", category, category is "emergency_outpatient" or "inpatient", category, "a category emergency_outpatient or inpatient");
+        var levelRaw = Field("hosp_lv");
+        var level = Check("hosp_lv", levelRaw, int.TryParse(levelRaw, out var lv) && lv is >= 1 and <= 3, lv, "a hospital level 1, 2 or 3");
+        var from = Field("effective_from");
+        Check("effective_from", from, DateOnly.TryParseExact(from, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _), from, "a date written yyyy-MM-dd");
+        var deductible = Number("deductible", 9_999_999m, "a non-negative amount");
+        var basis = Field("deductible_basis");
+        Check("deductible_basis", basis, basis is "per_visit" or "per_year", basis, "per_visit or per_year");
+        var ratio = Number("ratio", 1m, "a ratio between 0 and 1");
+        var cap = Number("annual_cap", 999_999_999m, "a non-negative amount");
+        if (ok && decimal.Round(deductible, 2) != deductible) { ok = false; Problem(file, line, "deductible", $"(policy {item}) has more than 2 decimals"); }
+        if (ok && decimal.Round(cap, 2) != cap) { ok = false; Problem(file, line, "annual_cap", $"(policy {item}) has more than 2 decimals"); }
+        return ok
+            ? new PolicyVersion(region, insutype, category, level, from, Money.ToFen(deductible), basis, ratio.ToString(CultureInfo.InvariantCulture), Money.ToFen(cap), line)
+            : null;
+    }
+
+    private void Duplicates<T>(string file, List<(long Line, T Value)> rows, Func<(long Line, T Value), string> key, string column)
+    {
+        var seen = new Dictionary<string, long>();
+        foreach (var row in rows)
+        {
+            var k = key(row);
+            if (seen.TryGetValue(k, out var first)) Problem(file, row.Line, column, $"\"{k}\" repeats line {first}");
+            else seen[k] = row.Line;
+        }
+    }
+
+    private void Problem(string file, long line, string? column, string message)
+    {
+        if (_problems.Count < MaxProblems) _problems.Add(new ImportProblem(file, line, column, message));
+    }
+
+    private static class Sql
+    {
+        public static readonly string[] RegionColumns = ["admdvs", "name"];
+        public const string Regions = """
+            INSERT INTO regions (admdvs, name) VALUES (@p)
+            ON CONFLICT (admdvs) DO UPDATE SET name = excluded.name WHERE regions.name <> excluded.name
+            """;
+
+        public static readonly string[] HospitalColumns = ["fixmedins_code", "fixmedins_name", "admdvs", "hosp_lv", "cross_region_enabled"];
+        public const string Hospitals = """
+            INSERT INTO hospitals (fixmedins_code, fixmedins_name, admdvs, hosp_lv, cross_region_enabled) VALUES (@p)
+            ON CONFLICT (fixmedins_code) DO UPDATE SET fixmedins_name = excluded.fixmedins_name, admdvs = excluded.admdvs,
+                hosp_lv = excluded.hosp_lv, cross_region_enabled = excluded.cross_region_enabled
+            WHERE hospitals.fixmedins_name <> excluded.fixmedins_name OR hospitals.admdvs <> excluded.admdvs
+               OR hospitals.hosp_lv <> excluded.hosp_lv OR hospitals.cross_region_enabled <> excluded.cross_region_enabled
+            """;
+
+        public static readonly string[] CatalogueColumns = ["med_list_codg", "med_list_name", "list_type", "med_chrgitm_type", "chrgitm_lv", "selfpay_prop", "pric_uplmt_amt"];
+        public const string Catalogue = """
+            INSERT INTO catalogue (med_list_codg, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, selfpay_prop, pric_uplmt_amt) VALUES (@p)
+            ON CONFLICT (med_list_codg) DO UPDATE SET med_list_name = excluded.med_list_name, list_type = excluded.list_type,
+                med_chrgitm_type = excluded.med_chrgitm_type, chrgitm_lv = excluded.chrgitm_lv, selfpay_prop = excluded.selfpay_prop,
+                pric_uplmt_amt = excluded.pric_uplmt_amt
+            WHERE catalogue.med_list_name <> excluded.med_list_name OR catalogue.list_type <> excluded.list_type
+               OR catalogue.med_chrgitm_type <> excluded.med_chrgitm_type OR catalogue.chrgitm_lv <> excluded.chrgitm_lv
+               OR catalogue.selfpay_prop <> excluded.selfpay_prop
+               OR COALESCE(catalogue.pric_uplmt_amt, '') <> COALESCE(excluded.pric_uplmt_amt, '')
+            """;
+
+        public static readonly string[] PersonColumns = ["insuplc_admdvs", "psn_no", "insutype", "psn_name", "certno", "gend", "brdy", "psn_insu_stas", "acct_balc_fen", "acct_imported_fen"];
+        public const string Persons = """
+            INSERT INTO persons (insuplc_admdvs, psn_no, insutype, psn_name, certno, gend, brdy, psn_insu_stas, acct_balc_fen, acct_imported_fen) VALUES (@p)
+            ON CONFLICT (insuplc_admdvs, psn_no, insutype) DO UPDATE SET psn_name = excluded.psn_name, certno = excluded.certno,
+                gend = excluded.gend, brdy = excluded.brdy, psn_insu_stas = excluded.psn_insu_stas,
+                acct_balc_fen = persons.acct_balc_fen + (excluded.acct_imported_fen - persons.acct_imported_fen),
+                acct_imported_fen = excluded.acct_imported_fen
+            WHERE persons.psn_name <> excluded.psn_name OR persons.certno <> excluded.certno OR persons.gend <> excluded.gend
+               OR persons.brdy <> excluded.brdy OR persons.psn_insu_stas <> excluded.psn_insu_stas
+               OR persons.acct_imported_fen <> excluded.acct_imported_fen
+            """;
+
+        public static readonly string[] PolicyColumns = ["insuplc_admdvs", "insutype", "category", "hosp_lv", "effective_from", "deductible_fen", "deductible_basis", "ratio", "annual_cap_fen"];
+        public const string Policies = """
+            INSERT INTO policies (insuplc_admdvs, insutype, category, hosp_lv, effective_from, deductible_fen, deductible_basis, ratio, annual_cap_fen) VALUES (@p)
+            ON CONFLICT (insuplc_admdvs, insutype, category, hosp_lv, effective_from) DO NOTHING
+            """;
+    }
+}

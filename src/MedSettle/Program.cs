@@ -1,0 +1,3 @@
+using MedSettle.Cli;
+
+return await Commands.Root().Parse(args).InvokeAsync();

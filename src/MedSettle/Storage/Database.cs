@@ -1,0 +1,136 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace MedSettle.Storage;
+
+public enum DbProvider { Sqlite, Postgres }
+
+/// <summary>
+/// The one database MedSettle runs on, named by one explicit value: <c>sqlite:PATH</c> (embedded default) or
+/// <c>postgres:CONNECTION STRING</c>. Every state change goes through <see cref="WriteAsync{T}"/>: one database
+/// transaction that commits only when the work says so.
+/// </summary>
+public sealed class Database : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource? _postgres;
+    private readonly string? _sqliteConnectionString;
+    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+
+    static Database()
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+    }
+
+    private Database(DbProvider provider, string description, NpgsqlDataSource? postgres, string? sqlite)
+    {
+        Provider = provider;
+        Description = description;
+        _postgres = postgres;
+        _sqliteConnectionString = sqlite;
+    }
+
+    public DbProvider Provider { get; }
+
+    /// <summary>Where the data lives, without any password: safe to print.</summary>
+    public string Description { get; }
+
+    /// <summary>Row lock for the rest of the transaction on PostgreSQL; SQLite's writer lock already serialises writers.</summary>
+    public string ForUpdate => Provider == DbProvider.Postgres ? " FOR UPDATE" : "";
+
+    public static Database Open(string value)
+    {
+        if (value.StartsWith("sqlite:", StringComparison.Ordinal))
+        {
+            var path = value["sqlite:".Length..];
+            if (path.Length == 0) throw new ArgumentException("--db sqlite: needs a file path, e.g. sqlite:medsettle.db");
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+            var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 60 };
+            return new Database(DbProvider.Sqlite, $"sqlite:{path}", null, builder.ToString());
+        }
+        if (value.StartsWith("postgres:", StringComparison.Ordinal))
+        {
+            var builder = new NpgsqlConnectionStringBuilder(value["postgres:".Length..]);
+            var description = $"postgres:Host={builder.Host};Port={builder.Port};Database={builder.Database}";
+            builder.Enlist = false;
+            return new Database(DbProvider.Postgres, description, NpgsqlDataSource.Create(builder), null);
+        }
+        throw new ArgumentException($"--db must be sqlite:PATH or postgres:CONNECTION_STRING, not \"{value}\"");
+    }
+
+    public async Task<DbConnection> OpenConnectionAsync(CancellationToken cancel = default)
+    {
+        if (_postgres is not null)
+            return await _postgres.OpenConnectionAsync(cancel);
+
+        var connection = new SqliteConnection(_sqliteConnectionString);
+        await connection.OpenAsync(cancel);
+        await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=60000;");
+        return connection;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction; commits when it returns Commit = true, else rolls back.</summary>
+    public async Task<T> WriteAsync<T>(Func<UnitOfWork, Task<(T Result, bool Commit)>> work, CancellationToken cancel = default)
+    {
+        var serialise = Provider == DbProvider.Sqlite;
+        if (serialise) await _sqliteWriter.WaitAsync(cancel);
+        try
+        {
+            await using var connection = await OpenConnectionAsync(cancel);
+            await using var transaction = await connection.BeginTransactionAsync(cancel);
+            var (result, commit) = await work(new UnitOfWork(this, connection, transaction));
+            if (commit) await transaction.CommitAsync(cancel);
+            else await transaction.RollbackAsync(cancel);
+            return result;
+        }
+        finally
+        {
+            if (serialise) _sqliteWriter.Release();
+        }
+    }
+
+    /// <summary>A read that sees one consistent state and changes nothing.</summary>
+    public async Task<T> ReadAsync<T>(Func<UnitOfWork, Task<T>> work, CancellationToken cancel = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancel);
+        await using var transaction = await connection.BeginTransactionAsync(
+            Provider == DbProvider.Sqlite ? System.Data.IsolationLevel.ReadUncommitted : System.Data.IsolationLevel.RepeatableRead, cancel);
+        var result = await work(new UnitOfWork(this, connection, transaction));
+        await transaction.RollbackAsync(cancel);
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_sqliteConnectionString is not null) SqliteConnection.ClearAllPools();
+        _sqliteWriter.Dispose();
+    }
+}
+
+/// <summary>One open database transaction, with Dapper's explicit SQL.</summary>
+public sealed class UnitOfWork(Database database, DbConnection connection, DbTransaction transaction)
+{
+    public Database Database { get; } = database;
+    public DbConnection Connection { get; } = connection;
+    public DbTransaction Transaction { get; } = transaction;
+    public string ForUpdate => Database.ForUpdate;
+
+    /// <summary>"column is one of @param" (pass an array): = ANY on PostgreSQL, a list Dapper expands on SQLite.</summary>
+    public string IsOneOf(string column, string param) =>
+        Database.Provider == DbProvider.Postgres ? $"{column} = ANY(@{param})" : $"{column} IN @{param}";
+
+    public Task<int> ExecuteAsync(string sql, object? param = null) =>
+        Connection.ExecuteAsync(new CommandDefinition(sql, param, Transaction));
+
+    public Task<IEnumerable<T>> QueryAsync<T>(string sql, object? param = null) =>
+        Connection.QueryAsync<T>(new CommandDefinition(sql, param, Transaction));
+
+    public Task<T?> FirstOrDefaultAsync<T>(string sql, object? param = null) =>
+        Connection.QueryFirstOrDefaultAsync<T>(new CommandDefinition(sql, param, Transaction));
+
+    public Task<T> ScalarAsync<T>(string sql, object? param = null) =>
+        Connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, param, Transaction))!;
+}

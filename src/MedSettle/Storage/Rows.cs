@@ -1,0 +1,156 @@
+namespace MedSettle.Storage;
+
+// Rows as stored; Dapper maps snake_case columns onto these names. Money columns end in Fen (whole fen).
+
+public sealed class HospitalRow
+{
+    public string FixmedinsCode { get; set; } = "";
+    public string FixmedinsName { get; set; } = "";
+    public string Admdvs { get; set; } = "";
+    public long HospLv { get; set; }
+    public long CrossRegionEnabled { get; set; }
+}
+
+public sealed class PersonRow
+{
+    public string InsuplcAdmdvs { get; set; } = "";
+    public string PsnNo { get; set; } = "";
+    public string Insutype { get; set; } = "";
+    public string PsnName { get; set; } = "";
+    public string Certno { get; set; } = "";
+    public string Gend { get; set; } = "";
+    public string Brdy { get; set; } = "";
+    public string PsnInsuStas { get; set; } = "";
+    public long AcctBalcFen { get; set; }
+    public long AcctImportedFen { get; set; }
+}
+
+public sealed class CatalogueRow
+{
+    public string MedListCodg { get; set; } = "";
+    public string MedListName { get; set; } = "";
+    public string ListType { get; set; } = "";
+    public string MedChrgitmType { get; set; } = "";
+    public long ChrgitmLv { get; set; }
+    public string SelfpayProp { get; set; } = "0";
+    public string? PricUplmtAmt { get; set; }
+}
+
+public sealed class PolicyRow
+{
+    public string InsuplcAdmdvs { get; set; } = "";
+    public string Insutype { get; set; } = "";
+    public string Category { get; set; } = "";
+    public long HospLv { get; set; }
+    public string EffectiveFrom { get; set; } = "";
+    public long DeductibleFen { get; set; }
+    public string DeductibleBasis { get; set; } = "";
+    public string Ratio { get; set; } = "";
+    public long AnnualCapFen { get; set; }
+}
+
+public sealed class FilingRow
+{
+    public string TrtDclaDetlSn { get; set; } = "";
+    public string InsuplcAdmdvs { get; set; } = "";
+    public string PsnNo { get; set; } = "";
+    public string Insutype { get; set; } = "";
+    public string FixmedinsCode { get; set; } = "";
+    public string Begndate { get; set; } = "";
+    public string Enddate { get; set; } = "";
+    public string DiseCodg { get; set; } = "";
+    public string DiseName { get; set; } = "";
+    public string CreatedAt { get; set; } = "";
+    public string? RevokedAt { get; set; }
+}
+
+public sealed class VisitRow
+{
+    public string MdtrtId { get; set; } = "";
+    public string InsuplcAdmdvs { get; set; } = "";
+    public string PsnNo { get; set; } = "";
+    public string Insutype { get; set; } = "";
+    public string FixmedinsCode { get; set; } = "";
+    public string MdtrtareaAdmvs { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string MedType { get; set; } = "";
+    public string Begntime { get; set; } = "";
+    public string? Endtime { get; set; }
+    public string IptOtpNo { get; set; } = "";
+    public string? DiseCodg { get; set; }
+    public string? DiseName { get; set; }
+    public string TrtDclaDetlSn { get; set; } = "";
+    public string? CancelledAt { get; set; }
+}
+
+public sealed class FeeLineRow
+{
+    public string MdtrtId { get; set; } = "";
+    public string UploadMsgid { get; set; } = "";
+    public string FeedetlSn { get; set; } = "";
+    public string ChrgBchno { get; set; } = "";
+    public string MedListCodg { get; set; } = "";
+    public long AmountFen { get; set; }
+    public long FulamtOwnpayFen { get; set; }
+    public long OverlmtFen { get; set; }
+    public long PreselfpayFen { get; set; }
+    public long InscpFen { get; set; }
+    public string? SetlId { get; set; }
+}
+
+public sealed class SettlementRow
+{
+    public string SetlId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string? OrigSetlId { get; set; }
+    public string? ReversedBy { get; set; }
+    public string MdtrtId { get; set; } = "";
+    public string InsuplcAdmdvs { get; set; } = "";
+    public string MdtrtareaAdmvs { get; set; } = "";
+    public string FixmedinsCode { get; set; } = "";
+    public string PsnNo { get; set; } = "";
+    public string Insutype { get; set; } = "";
+    public string MedType { get; set; } = "";
+    public string ClrType { get; set; } = "";
+    public string MidSetlFlag { get; set; } = "0";
+    public string AcctUsedFlag { get; set; } = "0";
+    public long Year { get; set; }
+    public string SetlTime { get; set; } = "";
+    public string TrtDclaDetlSn { get; set; } = "";
+    public string PolicyEffectiveFrom { get; set; } = "";
+    public string PoolPropSelfpay { get; set; } = "";
+    public long MedfeeFen { get; set; }
+    public long FulamtOwnpayFen { get; set; }
+    public long OverlmtFen { get; set; }
+    public long PreselfpayFen { get; set; }
+    public long InscpFen { get; set; }
+    public long ActPayDedcFen { get; set; }
+    public long DedcAddedFen { get; set; }
+    public long CapLeftFen { get; set; }
+    public long HifpFen { get; set; }
+    public long FundPayFen { get; set; }
+    public long PsnPartFen { get; set; }
+    public long AcctPayFen { get; set; }
+    public long PsnCashFen { get; set; }
+    public long BalcFen { get; set; }
+    public string Msgid { get; set; } = "";
+}
+
+public sealed class AccumulatorRow
+{
+    public long HifpPaidFen { get; set; }
+    public long DedcOutpatientFen { get; set; }
+    public long DedcInpatientFen { get; set; }
+}
+
+public sealed class MessageRow
+{
+    public string FixmedinsCode { get; set; } = "";
+    public string Msgid { get; set; } = "";
+    public string Infno { get; set; } = "";
+    public string InputHash { get; set; } = "";
+    public string State { get; set; } = "";
+    public string? Subject { get; set; }
+    public string? Response { get; set; }
+    public string? UndoneBy { get; set; }
+}

@@ -1,0 +1,208 @@
+using Dapper;
+
+namespace MedSettle.Storage;
+
+/// <summary>
+/// The schema, as numbered migrations applied on start for both providers. Money is stored as whole fen (BIGINT),
+/// ratios as decimal text, dates and times as ISO text (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss) so that one SQL text serves
+/// SQLite and PostgreSQL and sums stay exact. Per-person data keeps the home region (insuplc_admdvs) in its key.
+/// </summary>
+public static class Schema
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE regions (
+            admdvs TEXT PRIMARY KEY,
+            name TEXT NOT NULL);
+        CREATE TABLE hospitals (
+            fixmedins_code TEXT PRIMARY KEY,
+            fixmedins_name TEXT NOT NULL,
+            admdvs TEXT NOT NULL,
+            hosp_lv INTEGER NOT NULL,
+            cross_region_enabled INTEGER NOT NULL);
+        CREATE TABLE catalogue (
+            med_list_codg TEXT PRIMARY KEY,
+            med_list_name TEXT NOT NULL,
+            list_type TEXT NOT NULL,
+            med_chrgitm_type TEXT NOT NULL,
+            chrgitm_lv INTEGER NOT NULL,
+            selfpay_prop TEXT NOT NULL,
+            pric_uplmt_amt TEXT NULL);
+        CREATE TABLE persons (
+            insuplc_admdvs TEXT NOT NULL,
+            psn_no TEXT NOT NULL,
+            insutype TEXT NOT NULL,
+            psn_name TEXT NOT NULL,
+            certno TEXT NOT NULL,
+            gend TEXT NOT NULL,
+            brdy TEXT NOT NULL,
+            psn_insu_stas TEXT NOT NULL,
+            acct_balc_fen BIGINT NOT NULL,
+            acct_imported_fen BIGINT NOT NULL,
+            PRIMARY KEY (insuplc_admdvs, psn_no, insutype));
+        CREATE INDEX persons_by_psn_no ON persons (psn_no);
+        CREATE INDEX persons_by_certno ON persons (certno);
+        CREATE TABLE policies (
+            insuplc_admdvs TEXT NOT NULL,
+            insutype TEXT NOT NULL,
+            category TEXT NOT NULL,
+            hosp_lv INTEGER NOT NULL,
+            effective_from TEXT NOT NULL,
+            deductible_fen BIGINT NOT NULL,
+            deductible_basis TEXT NOT NULL,
+            ratio TEXT NOT NULL,
+            annual_cap_fen BIGINT NOT NULL,
+            PRIMARY KEY (insuplc_admdvs, insutype, category, hosp_lv, effective_from));
+        CREATE TABLE year_accumulators (
+            insuplc_admdvs TEXT NOT NULL,
+            psn_no TEXT NOT NULL,
+            insutype TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            hifp_paid_fen BIGINT NOT NULL,
+            dedc_outpatient_fen BIGINT NOT NULL,
+            dedc_inpatient_fen BIGINT NOT NULL,
+            PRIMARY KEY (insuplc_admdvs, psn_no, insutype, year));
+        CREATE TABLE messages (
+            fixmedins_code TEXT NOT NULL,
+            msgid TEXT NOT NULL,
+            infno TEXT NOT NULL,
+            input_hash TEXT NOT NULL,
+            state TEXT NOT NULL,
+            subject TEXT NULL,
+            response TEXT NULL,
+            received_at TEXT NOT NULL,
+            undone_by TEXT NULL,
+            PRIMARY KEY (fixmedins_code, msgid));
+        CREATE TABLE sign_ins (
+            sign_no TEXT PRIMARY KEY,
+            fixmedins_code TEXT NOT NULL,
+            opter_no TEXT NOT NULL,
+            mac TEXT NOT NULL,
+            ip TEXT NOT NULL,
+            sign_time TEXT NOT NULL,
+            sign_out_time TEXT NULL);
+        CREATE TABLE filings (
+            trt_dcla_detl_sn TEXT PRIMARY KEY,
+            insuplc_admdvs TEXT NOT NULL,
+            psn_no TEXT NOT NULL,
+            insutype TEXT NOT NULL,
+            fixmedins_code TEXT NOT NULL,
+            mdtrtarea_admvs TEXT NOT NULL,
+            begndate TEXT NOT NULL,
+            enddate TEXT NOT NULL,
+            dise_codg TEXT NOT NULL,
+            dise_name TEXT NOT NULL,
+            main_cond_dscr TEXT NULL,
+            tel TEXT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT NULL,
+            msgid TEXT NOT NULL);
+        CREATE INDEX filings_by_person ON filings (psn_no, insutype, fixmedins_code);
+        CREATE INDEX filings_by_time ON filings (created_at);
+        CREATE TABLE visits (
+            mdtrt_id TEXT PRIMARY KEY,
+            insuplc_admdvs TEXT NOT NULL,
+            psn_no TEXT NOT NULL,
+            insutype TEXT NOT NULL,
+            fixmedins_code TEXT NOT NULL,
+            mdtrtarea_admvs TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            med_type TEXT NOT NULL,
+            begntime TEXT NOT NULL,
+            endtime TEXT NULL,
+            ipt_otp_no TEXT NOT NULL,
+            dise_codg TEXT NULL,
+            dise_name TEXT NULL,
+            dept_name TEXT NULL,
+            dr_name TEXT NULL,
+            trt_dcla_detl_sn TEXT NOT NULL,
+            cancelled_at TEXT NULL,
+            created_at TEXT NOT NULL,
+            msgid TEXT NOT NULL);
+        CREATE INDEX visits_by_person ON visits (psn_no, insutype);
+        CREATE INDEX visits_by_hospital ON visits (fixmedins_code, ipt_otp_no);
+        CREATE TABLE fee_lines (
+            mdtrt_id TEXT NOT NULL,
+            upload_msgid TEXT NOT NULL,
+            feedetl_sn TEXT NOT NULL,
+            chrg_bchno TEXT NOT NULL,
+            fee_ocur_time TEXT NOT NULL,
+            med_list_codg TEXT NOT NULL,
+            medins_list_codg TEXT NOT NULL,
+            med_list_name TEXT NOT NULL,
+            pric TEXT NOT NULL,
+            cnt TEXT NOT NULL,
+            amount_fen BIGINT NOT NULL,
+            chrgitm_lv INTEGER NOT NULL,
+            med_chrgitm_type TEXT NOT NULL,
+            selfpay_prop TEXT NOT NULL,
+            pric_uplmt_amt TEXT NULL,
+            fulamt_ownpay_fen BIGINT NOT NULL,
+            overlmt_fen BIGINT NOT NULL,
+            preselfpay_fen BIGINT NOT NULL,
+            inscp_fen BIGINT NOT NULL,
+            setl_id TEXT NULL,
+            withdrawn_at TEXT NULL,
+            PRIMARY KEY (mdtrt_id, upload_msgid, feedetl_sn));
+        CREATE TABLE settlements (
+            setl_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            orig_setl_id TEXT NULL,
+            reversed_by TEXT NULL,
+            mdtrt_id TEXT NOT NULL,
+            insuplc_admdvs TEXT NOT NULL,
+            mdtrtarea_admvs TEXT NOT NULL,
+            fixmedins_code TEXT NOT NULL,
+            psn_no TEXT NOT NULL,
+            insutype TEXT NOT NULL,
+            med_type TEXT NOT NULL,
+            clr_type TEXT NOT NULL,
+            mid_setl_flag TEXT NOT NULL,
+            acct_used_flag TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            setl_time TEXT NOT NULL,
+            trt_dcla_detl_sn TEXT NOT NULL,
+            policy_effective_from TEXT NOT NULL,
+            pool_prop_selfpay TEXT NOT NULL,
+            medfee_fen BIGINT NOT NULL,
+            fulamt_ownpay_fen BIGINT NOT NULL,
+            overlmt_fen BIGINT NOT NULL,
+            preselfpay_fen BIGINT NOT NULL,
+            inscp_fen BIGINT NOT NULL,
+            act_pay_dedc_fen BIGINT NOT NULL,
+            dedc_added_fen BIGINT NOT NULL,
+            cap_left_fen BIGINT NOT NULL,
+            hifp_fen BIGINT NOT NULL,
+            fund_pay_fen BIGINT NOT NULL,
+            psn_part_fen BIGINT NOT NULL,
+            acct_pay_fen BIGINT NOT NULL,
+            psn_cash_fen BIGINT NOT NULL,
+            balc_fen BIGINT NOT NULL,
+            msgid TEXT NOT NULL);
+        CREATE INDEX settlements_by_visit ON settlements (mdtrt_id);
+        CREATE INDEX settlements_by_time ON settlements (setl_time);
+        CREATE INDEX settlements_by_hospital ON settlements (fixmedins_code, setl_time);
+        """,
+    ];
+
+    public static async Task MigrateAsync(Database database, CancellationToken cancel = default)
+    {
+        await database.WriteAsync<int>(async unit =>
+        {
+            if (database.Provider == DbProvider.Postgres)
+                await unit.ExecuteAsync("SELECT pg_advisory_xact_lock(7262001)");
+            await unit.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+            var applied = (await unit.QueryAsync<long>("SELECT version FROM schema_migrations")).ToHashSet();
+            for (var i = 0; i < Migrations.Length; i++)
+            {
+                var version = i + 1;
+                if (applied.Contains(version)) continue;
+                await unit.Connection.ExecuteAsync(new CommandDefinition(Migrations[i], transaction: unit.Transaction, cancellationToken: cancel));
+                await unit.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
+                    new { version, at = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss") });
+            }
+            return (Migrations.Length, true);
+        }, cancel);
+    }
+}

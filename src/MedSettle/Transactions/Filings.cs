@@ -1,0 +1,120 @@
+using MedSettle.Engine;
+using MedSettle.Storage;
+
+namespace MedSettle.Transactions;
+
+/// <summary>2551 异地急诊备案 (filed and verified at once) and 2552 its revocation.</summary>
+public static class Filings
+{
+    public static async Task<object?> FileAsync(TransactionContext ctx)
+    {
+        var data = ctx.Input.Node("data", orSelf: true);
+        var psnNo = data.Text("psn_no");
+        var insutype = data.Text("insutype");
+        var begndate = data.Date("begndate");
+        var enddate = data.OptionalDate("enddate") ?? Filing.DefaultEndDate(begndate);
+        var diseCodg = data.OptionalText("dise_codg") ?? throw new Refusal("缺少诊断编码 dise_codg：异地急诊备案须填写ICD-10诊断（如 J18.9）");
+        var diseName = data.OptionalText("dise_name") ?? throw new Refusal("缺少诊断名称 dise_name");
+
+        var person = await People.LockAsync(ctx, psnNo, insutype);
+        People.EnsureActive(person);
+        EnsureOpenForCrossRegion(ctx.Hospital);
+        if (ctx.Hospital.Admdvs == person.InsuplcAdmdvs)
+        {
+            var region = await People.RegionNameAsync(ctx.Db, person.InsuplcAdmdvs);
+            throw new Refusal($"{ctx.Hospital.FixmedinsName}与参保人同属{region}（{person.InsuplcAdmdvs}），属于本地就医，不是异地急诊，无需备案");
+        }
+        if (!Filing.IsIcd10Code(diseCodg))
+            throw new Refusal($"诊断编码“{diseCodg}”不是有效的ICD-10编码（应如 J18.9、I21.0、S06）");
+        if (begndate > DateOnly.FromDateTime(ctx.Now))
+            throw new Refusal($"备案开始日期 {begndate.ToText()} 晚于今天 {DateOnly.FromDateTime(ctx.Now).ToText()}，急诊备案不能预先办理");
+        if (enddate < begndate)
+            throw new Refusal($"备案结束日期 {enddate.ToText()} 早于开始日期 {begndate.ToText()}");
+
+        var existing = (await ctx.Db.QueryAsync<FilingRow>(
+            """
+            SELECT * FROM filings
+            WHERE psn_no = @psnNo AND insutype = @insutype AND fixmedins_code = @fixmedinsCode AND revoked_at IS NULL
+              AND begndate <= @enddate AND enddate >= @begndate
+            ORDER BY created_at
+            """,
+            new { psnNo, insutype, fixmedinsCode = ctx.FixmedinsCode, begndate = begndate.ToText(), enddate = enddate.ToText() })).FirstOrDefault();
+        if (existing is not null)
+        {
+            ctx.Warning = $"该人员在本院已有覆盖此时段的有效备案 {existing.TrtDclaDetlSn}（{existing.Begndate} 至 {existing.Enddate}），已返回原备案";
+            ctx.Subject = null;
+            return Output(existing.TrtDclaDetlSn, existing.InsuplcAdmdvs, existing.Begndate, existing.Enddate, "1");
+        }
+
+        var sn = Ids.Next('B', ctx.Hospital.Admdvs, ctx.Now);
+        await ctx.Db.ExecuteAsync(
+            """
+            INSERT INTO filings (trt_dcla_detl_sn, insuplc_admdvs, psn_no, insutype, fixmedins_code, mdtrtarea_admvs, begndate, enddate,
+                                 dise_codg, dise_name, main_cond_dscr, tel, created_at, msgid)
+            VALUES (@sn, @insuplcAdmdvs, @psnNo, @insutype, @fixmedinsCode, @mdtrtareaAdmvs, @begndate, @enddate,
+                    @diseCodg, @diseName, @mainCondDscr, @tel, @createdAt, @msgid)
+            """,
+            new
+            {
+                sn, insuplcAdmdvs = person.InsuplcAdmdvs, psnNo, insutype, fixmedinsCode = ctx.FixmedinsCode, mdtrtareaAdmvs = ctx.Hospital.Admdvs,
+                begndate = begndate.ToText(), enddate = enddate.ToText(), diseCodg, diseName,
+                mainCondDscr = data.OptionalText("main_cond_dscr"), tel = data.OptionalText("tel"), createdAt = ctx.Now.ToText(), msgid = ctx.Msgid,
+            });
+        ctx.Subject = sn;
+        return Output(sn, person.InsuplcAdmdvs, begndate.ToText(), enddate.ToText(), "1");
+    }
+
+    public static async Task<object?> RevokeAsync(TransactionContext ctx)
+    {
+        var data = ctx.Input.Node("data", orSelf: true);
+        var sn = data.Text("trt_dcla_detl_sn");
+        var psnNo = data.Text("psn_no");
+        await RevokeAsync(ctx, sn, psnNo);
+        ctx.Subject = sn;
+        return new { result = new { trt_dcla_detl_sn = sn, vali_flag = "0" } };
+    }
+
+    /// <summary>Revokes a filing of this hospital; refused while a settlement that stands uses it.</summary>
+    public static async Task RevokeAsync(TransactionContext ctx, string sn, string psnNo)
+    {
+        var filing = await ctx.Db.FirstOrDefaultAsync<FilingRow>("SELECT * FROM filings WHERE trt_dcla_detl_sn = @sn", new { sn })
+            ?? throw new Refusal($"备案流水号 {sn} 不存在");
+        if (filing.FixmedinsCode != ctx.FixmedinsCode) throw new Refusal($"备案 {sn} 不是本机构办理的，不能撤销");
+        if (filing.PsnNo != psnNo) throw new Refusal($"备案 {sn} 不属于人员 {psnNo}");
+        await People.LockAsync(ctx, filing.PsnNo, filing.Insutype);
+        if (filing.RevokedAt is not null) throw new Refusal($"备案 {sn} 已于 {filing.RevokedAt} 撤销");
+
+        var inUse = await ctx.Db.FirstOrDefaultAsync<string>(
+            "SELECT setl_id FROM settlements WHERE trt_dcla_detl_sn = @sn AND kind = 'settle' AND reversed_by IS NULL", new { sn });
+        if (inUse is not null)
+            throw new Refusal($"备案 {sn} 已被结算 {inUse} 使用，须先撤销该结算才能撤销备案");
+        await ctx.Db.ExecuteAsync("UPDATE filings SET revoked_at = @now WHERE trt_dcla_detl_sn = @sn", new { now = ctx.Now.ToText(), sn });
+    }
+
+    public static void EnsureOpenForCrossRegion(HospitalRow hospital)
+    {
+        if (hospital.CrossRegionEnabled != 1)
+            throw new Refusal($"{hospital.FixmedinsName}（{hospital.FixmedinsCode}）未开通省内异地就医直接结算，不能办理异地急诊业务");
+    }
+
+    /// <summary>The valid filing of this person, scheme and hospital whose window holds <paramref name="visitDate"/>.</summary>
+    public static async Task<FilingRow> CoveringAsync(TransactionContext ctx, PersonRow person, DateOnly visitDate)
+    {
+        var filing = await ctx.Db.FirstOrDefaultAsync<FilingRow>(
+            """
+            SELECT * FROM filings
+            WHERE psn_no = @psnNo AND insutype = @insutype AND fixmedins_code = @fixmedinsCode AND revoked_at IS NULL
+              AND begndate <= @day AND enddate >= @day
+            ORDER BY created_at
+            """,
+            new { psnNo = person.PsnNo, insutype = person.Insutype, fixmedinsCode = ctx.FixmedinsCode, day = visitDate.ToText() });
+        return filing ?? throw new Refusal(
+            $"人员 {person.PsnNo} 在本院没有覆盖 {visitDate.ToText()} 的有效异地急诊备案，请先办理备案（2551）");
+    }
+
+    private static object Output(string sn, string insuplcAdmdvs, string begndate, string enddate, string valiFlag)
+    {
+        var result = new { trt_dcla_detl_sn = sn, insuplc_admdvs = insuplcAdmdvs, begndate, enddate, vali_flag = valiFlag };
+        return new { result, result.trt_dcla_detl_sn, result.insuplc_admdvs, result.begndate, result.enddate, result.vali_flag };
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace MedSettle.Transactions;
+
+/// <summary>How dates, times and codes are written, in storage and on the wire.</summary>
+public static class Formats
+{
+    public const string Date = "yyyy-MM-dd";
+    public const string Time = "yyyy-MM-dd HH:mm:ss";
+
+    public static string ToText(this DateOnly date) => date.ToString(Date, CultureInfo.InvariantCulture);
+    public static string ToText(this DateTime time) => time.ToString(Time, CultureInfo.InvariantCulture);
+    public static DateOnly ParseDate(string text) => DateOnly.ParseExact(text[..10], Date, CultureInfo.InvariantCulture);
+    public static DateTime ParseTime(string text) => DateTime.ParseExact(text, Time, CultureInfo.InvariantCulture);
+
+    public static string InsutypeName(string insutype) => insutype switch
+    {
+        "310" => "职工基本医疗保险",
+        "390" => "城乡居民基本医疗保险",
+        _ => $"险种{insutype}",
+    };
+
+    public static string InsuranceStatusName(string status) => status switch
+    {
+        "1" => "正常参保",
+        "2" => "暂停参保",
+        "4" => "终止参保",
+        _ => $"状态{status}",
+    };
+}
+
+/// <summary>The platform's clock: China Standard Time (UTC+8), from an injectable time source.</summary>
+public sealed class PlatformClock(TimeProvider time)
+{
+    private static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
+
+    public DateTime Now => time.GetUtcNow().ToOffset(ChinaOffset).DateTime;
+
+    public DateOnly Today => DateOnly.FromDateTime(Now);
+}
+
+/// <summary>Identifiers the platform hands out: unique across processes without a shared counter.</summary>
+public static class Ids
+{
+    private static readonly string Node = Random.Shared.Next(0, 100_000).ToString("D5", CultureInfo.InvariantCulture);
+    private static long _counter = Random.Shared.Next(0, 100_000);
+
+    /// <summary>prefix + region (6) + yyMMddHHmmss + process node (5) + sequence (5).</summary>
+    public static string Next(char prefix, string admdvs, DateTime now)
+    {
+        var sequence = Interlocked.Increment(ref _counter) % 100_000;
+        return string.Create(CultureInfo.InvariantCulture, $"{prefix}{admdvs}{now:yyMMddHHmmss}{Node}{sequence:D5}");
+    }
+
+    /// <summary>inf_refmsgid: receiver's region (6) + time (14) + serial (10).</summary>
+    public static string RefMessageId(DateTime now)
+    {
+        var serial = Interlocked.Increment(ref _counter) % 100_000;
+        return string.Create(CultureInfo.InvariantCulture, $"220000{now:yyyyMMddHHmmss}{Node}{serial:D5}");
+    }
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace MedSettle.Transactions;
+
+/// <summary>Reads one node of a transaction's input; a missing or malformed required field is refused by its name.</summary>
+public sealed class Input(JsonElement element, string path)
+{
+    public string Path { get; } = path;
+
+    public JsonElement Element { get; } = element;
+
+    /// <summary>The named object node (input.data, input.mdtrtinfo...); with <paramref name="orSelf"/>, the fields may also sit directly in input.</summary>
+    public Input Node(string name, bool orSelf = false)
+    {
+        if (Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out var node) && node.ValueKind == JsonValueKind.Object)
+            return new Input(node, $"{Path}.{name}");
+        if (orSelf && Element.ValueKind == JsonValueKind.Object)
+            return this;
+        throw new Refusal($"缺少输入节点 {Path}.{name}");
+    }
+
+    public IReadOnlyList<Input> Array(string name)
+    {
+        if (Element.ValueKind != JsonValueKind.Object || !Element.TryGetProperty(name, out var node) || node.ValueKind != JsonValueKind.Array)
+            throw new Refusal($"缺少输入节点 {Path}.{name}（应为数组）");
+        var items = new List<Input>(node.GetArrayLength());
+        var index = 0;
+        foreach (var item in node.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+                throw new Refusal($"{Path}.{name}[{index}] 应为对象");
+            items.Add(new Input(item, $"{Path}.{name}[{index}]"));
+            index++;
+        }
+        if (items.Count == 0) throw new Refusal($"{Path}.{name} 不能为空");
+        return items;
+    }
+
+    public string? OptionalText(string name)
+    {
+        if (Element.ValueKind != JsonValueKind.Object || !Element.TryGetProperty(name, out var value)) return null;
+        var text = value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.GetRawText(),
+            JsonValueKind.Null => null,
+            _ => throw new Refusal($"字段 {Path}.{name} 应为文本"),
+        };
+        text = text?.Trim();
+        if (text is { Length: > 1000 }) throw new Refusal($"字段 {Path}.{name} 过长（最多 1000 个字符）");
+        return string.IsNullOrEmpty(text) ? null : text;
+    }
+
+    public string Text(string name) => OptionalText(name) ?? throw new Refusal($"缺少必填字段 {Path}.{name}");
+
+    public decimal Decimal(string name) => OptionalDecimal(name) ?? throw new Refusal($"缺少必填字段 {Path}.{name}");
+
+    public decimal? OptionalDecimal(string name)
+    {
+        var text = OptionalText(name);
+        if (text is null) return null;
+        if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
+            || Math.Abs(value) > 999_999_999m)
+            throw new Refusal($"字段 {Path}.{name} 的值 \"{text}\" 不是有效的数值");
+        return value;
+    }
+
+    public DateOnly Date(string name) => OptionalDate(name) ?? throw new Refusal($"缺少必填字段 {Path}.{name}");
+
+    /// <summary>yyyy-MM-dd; a full time (yyyy-MM-dd HH:mm:ss) is accepted and its date taken.</summary>
+    public DateOnly? OptionalDate(string name)
+    {
+        var text = OptionalText(name);
+        if (text is null) return null;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
+        if (DateTime.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)) return DateOnly.FromDateTime(time);
+        throw new Refusal($"字段 {Path}.{name} 的值 \"{text}\" 不是日期（格式 yyyy-MM-dd）");
+    }
+
+    public DateTime Time(string name) => OptionalTime(name) ?? throw new Refusal($"缺少必填字段 {Path}.{name}");
+
+    /// <summary>yyyy-MM-dd HH:mm:ss; a bare date is taken as its midnight.</summary>
+    public DateTime? OptionalTime(string name)
+    {
+        var text = OptionalText(name);
+        if (text is null) return null;
+        if (DateTime.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)) return time;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date.ToDateTime(TimeOnly.MinValue);
+        throw new Refusal($"字段 {Path}.{name} 的值 \"{text}\" 不是时间（格式 yyyy-MM-dd HH:mm:ss）");
+    }
+
+    private static readonly string[] TimeFormats = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyyMMddHHmmss"];
+}

@@ -1,0 +1,57 @@
+using MedSettle.Engine;
+using MedSettle.Storage;
+
+namespace MedSettle.Transactions;
+
+/// <summary>1101 人员信息获取: by identity number (mdtrt_cert_type 02) or psn_no.</summary>
+public static class PersonInfo
+{
+    public static async Task<object?> QueryAsync(TransactionContext ctx)
+    {
+        var data = ctx.Input.Node("data", orSelf: true);
+        var certType = data.OptionalText("mdtrt_cert_type");
+        var certno = data.OptionalText("certno") ?? (certType is null or "02" ? data.OptionalText("mdtrt_cert_no") : null);
+        var psnNo = data.OptionalText("psn_no");
+        if (certno is null && psnNo is null)
+            throw new Refusal("请提供身份证号码（mdtrt_cert_type 02 与 mdtrt_cert_no，或 certno）或人员编号 psn_no");
+
+        var rows = (certno is not null
+            ? await ctx.Db.QueryAsync<PersonRow>("SELECT * FROM persons WHERE certno = @certno ORDER BY insutype", new { certno })
+            : await ctx.Db.QueryAsync<PersonRow>("SELECT * FROM persons WHERE psn_no = @psnNo ORDER BY insutype", new { psnNo })).ToList();
+        if (rows.Count == 0)
+            throw new Refusal(certno is not null
+                ? $"未查询到身份证号码 {IdentityNumber.Mask(certno)} 的参保人员，请核对证件号码"
+                : $"未查询到人员编号 {psnNo} 的参保人员");
+
+        var first = rows[0];
+        var birthday = DateOnly.TryParse(first.Brdy, out var b) ? b : (DateOnly?)null;
+        return new
+        {
+            baseinfo = new
+            {
+                psn_no = first.PsnNo,
+                psn_cert_type = "01",
+                certno = first.Certno,
+                psn_name = first.PsnName,
+                gend = first.Gend,
+                brdy = first.Brdy,
+                age = birthday is { } day ? Age(day, DateOnly.FromDateTime(ctx.Now)) : 0,
+            },
+            insuinfo = rows.Select(r => new
+            {
+                insutype = r.Insutype,
+                psn_insu_stas = r.PsnInsuStas,
+                balc = Money.FromFen(r.AcctBalcFen),
+                insuplc_admdvs = r.InsuplcAdmdvs,
+                psn_type = r.Insutype == "310" ? "1101" : "1501",
+            }).ToList(),
+            idetinfo = Array.Empty<object>(),
+        };
+    }
+
+    private static int Age(DateOnly birthday, DateOnly today)
+    {
+        var age = today.Year - birthday.Year;
+        return birthday.AddYears(age) > today ? age - 1 : age;
+    }
+}

@@ -1,0 +1,308 @@
+using System.Globalization;
+using MedSettle.Engine;
+using MedSettle.Storage;
+
+namespace MedSettle.Transactions;
+
+/// <summary>
+/// Pre-settlement (2206/2303), settlement (2207/2304) and its reversal (2208/2305). The numbers come from the pure
+/// engine; this file gathers its inputs under the person's lock and records what it decided.
+/// </summary>
+public static class Settle
+{
+    private sealed record Prepared(VisitRow Visit, PersonRow Person, HospitalRow Hospital, FilingRow Filing, Policy Policy,
+        string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, List<FeeLineRow> Lines, SettlementResult Result);
+
+    public static async Task<object?> PreSettleAsync(TransactionContext ctx, VisitKind kind)
+    {
+        var prepared = await PrepareAsync(ctx, kind);
+        return Output(prepared.Person, ToRow(prepared, setlId: "", ctx), prepared.Result.CapLeft);
+    }
+
+    public static async Task<object?> SettleAsync(TransactionContext ctx, VisitKind kind)
+    {
+        var prepared = await PrepareAsync(ctx, kind);
+        var setlId = Ids.Next('S', prepared.Person.InsuplcAdmdvs, ctx.Now);
+        var row = ToRow(prepared, setlId, ctx);
+        await InsertAsync(ctx.Db, row);
+        foreach (var line in prepared.Lines)
+            await ctx.Db.ExecuteAsync(
+                "UPDATE fee_lines SET setl_id = @setlId WHERE mdtrt_id = @mdtrtId AND upload_msgid = @uploadMsgid AND feedetl_sn = @feedetlSn",
+                new { setlId, mdtrtId = line.MdtrtId, uploadMsgid = line.UploadMsgid, feedetlSn = line.FeedetlSn });
+        await ApplyAsync(ctx.Db, prepared.Person, prepared.Year, row.ClrType, prepared.Result.Effect);
+        ctx.Subject = setlId;
+        return Output(prepared.Person, row, prepared.Result.CapLeft);
+    }
+
+    public static async Task<object?> ReverseAsync(TransactionContext ctx, VisitKind kind)
+    {
+        var data = ctx.Input.Node("data", orSelf: true);
+        var setlId = data.Text("setl_id");
+        var original = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId })
+            ?? throw new Refusal($"结算ID {setlId} 不存在");
+        if (original.FixmedinsCode != ctx.FixmedinsCode) throw new Refusal($"结算 {setlId} 不是本机构的结算，不能撤销");
+        var mdtrtId = data.Text("mdtrt_id");
+        if (original.MdtrtId != mdtrtId) throw new Refusal($"结算 {setlId} 不属于就诊 {mdtrtId}");
+        var psnNo = data.Text("psn_no");
+        if (original.PsnNo != psnNo) throw new Refusal($"结算 {setlId} 不属于人员 {psnNo}");
+        var expectedClr = kind == VisitKind.Outpatient ? "11" : "21";
+        if (original.ClrType != expectedClr)
+            throw new Refusal(kind == VisitKind.Outpatient ? $"结算 {setlId} 是住院结算，请用 2305 撤销" : $"结算 {setlId} 是门诊结算，请用 2208 撤销");
+        var reversal = await ReverseAsync(ctx, original);
+        var person = await People.LockAsync(ctx, original.PsnNo, original.Insutype);
+        return Output(person, reversal, Money.FromFen(reversal.CapLeftFen));
+    }
+
+    /// <summary>Reverses a settlement: a negative row of its own time, and every accumulator and balance put back.</summary>
+    public static async Task<SettlementRow> ReverseAsync(TransactionContext ctx, SettlementRow original)
+    {
+        var person = await People.LockAsync(ctx, original.PsnNo, original.Insutype);
+        var current = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId = original.SetlId });
+        if (current!.Kind != "settle") throw new Refusal($"{original.SetlId} 是一笔撤销记录，不能再撤销");
+        if (current.ReversedBy is not null) throw new Refusal($"结算 {original.SetlId} 已撤销（撤销结算ID {current.ReversedBy}），不能重复撤销");
+
+        var effect = new AccumulatorEffect(Money.FromFen(current.HifpFen), Money.FromFen(current.DedcAddedFen), Money.FromFen(current.AcctPayFen));
+        var reversalId = Ids.Next('R', current.InsuplcAdmdvs, ctx.Now);
+        var reversal = Negated(current, reversalId, ctx);
+        reversal.BalcFen = person.AcctBalcFen + current.AcctPayFen;
+        await InsertAsync(ctx.Db, reversal);
+        await ctx.Db.ExecuteAsync("UPDATE settlements SET reversed_by = @reversalId WHERE setl_id = @setlId", new { reversalId, setlId = current.SetlId });
+        await ctx.Db.ExecuteAsync("UPDATE fee_lines SET setl_id = NULL WHERE setl_id = @setlId", new { setlId = current.SetlId });
+        await ApplyAsync(ctx.Db, person, (int)current.Year, current.ClrType, effect.Reversed);
+        ctx.Subject = reversalId;
+        return reversal;
+    }
+
+    private static async Task<Prepared> PrepareAsync(TransactionContext ctx, VisitKind kind)
+    {
+        var data = ctx.Input.Node("data", orSelf: true);
+        var visit = await Visits.OwnVisitAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), kind);
+        var insutype = data.OptionalText("insutype") ?? visit.Insutype;
+        if (insutype != visit.Insutype) throw new Refusal($"险种 {insutype} 与就诊登记的险种 {visit.Insutype} 不一致");
+
+        var medType = data.OptionalText("med_type") ?? visit.MedType;
+        var expected = kind == VisitKind.Outpatient ? CareCategories.EmergencyMedType : CareCategories.EmergencyAdmissionMedType;
+        if (medType != expected)
+            throw Visits.MedTypeRefusal(medType, kind == VisitKind.Outpatient ? "门诊结算的医疗类别应为 13（急诊）" : "住院结算的医疗类别应为 24（急诊转住院）");
+        var category = CareCategories.FromMedType(medType)!.Value;
+
+        var person = await People.LockAsync(ctx, visit.PsnNo, visit.Insutype);
+        People.EnsureActive(person);
+        var visitDate = Formats.ParseDate(visit.Begntime);
+        var filing = await Filings.CoveringAsync(ctx, person, visitDate);
+
+        await Visits.EnsureNotFinallySettledAsync(ctx, visit);
+        var midSetlFlag = kind == VisitKind.Inpatient && data.OptionalText("mid_setl_flag") == "1" ? "1" : "0";
+        if (kind == VisitKind.Inpatient && midSetlFlag == "0" && visit.Endtime is null)
+            throw new Refusal($"就诊 {visit.MdtrtId} 尚未办理出院，出院结算前须先办理出院（2402）；中途结算请传 mid_setl_flag = 1");
+
+        var lines = (await ctx.Db.QueryAsync<FeeLineRow>(
+            "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL AND setl_id IS NULL ORDER BY feedetl_sn",
+            new { mdtrtId = visit.MdtrtId })).ToList();
+        if (lines.Count == 0)
+            throw new Refusal($"就诊 {visit.MdtrtId} 没有待结算的费用明细，请先上传费用明细（{(kind == VisitKind.Outpatient ? "2204" : "2301")}）");
+
+        var bill = BillTotals.Zero;
+        foreach (var line in lines)
+            bill = bill.Add(new GradedLine(Money.FromFen(line.AmountFen), Money.FromFen(line.FulamtOwnpayFen), Money.FromFen(line.OverlmtFen),
+                Money.FromFen(line.PreselfpayFen), Money.FromFen(line.InscpFen)));
+        var declared = data.Decimal("medfee_sumamt");
+        if (declared != bill.MedfeeSumamt)
+            throw new Refusal($"医疗费总额 medfee_sumamt {declared:0.00} 与已上传的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对明细后重新结算");
+
+        var hospital = ctx.Hospital;
+        var policy = await PolicyAsync(ctx.Db, person.InsuplcAdmdvs, person.Insutype, category, (int)hospital.HospLv, visitDate)
+            ?? throw new Refusal($"参保地 {await People.RegionNameAsync(ctx.Db, person.InsuplcAdmdvs)}（{person.InsuplcAdmdvs}）没有 {visitDate.ToText()} 适用的"
+                                 + $"{Formats.InsutypeName(person.Insutype)}{(category == CareCategory.Inpatient ? "住院" : "急诊门诊")}（{hospital.HospLv}级医院）待遇政策，请联系参保地经办机构");
+
+        var year = visitDate.Year;
+        var accumulated = await ctx.Db.FirstOrDefaultAsync<AccumulatorRow>(
+            "SELECT * FROM year_accumulators WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype AND year = @year",
+            new { insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year }) ?? new AccumulatorRow();
+        var usedThisVisit = await ctx.Db.ScalarAsync<long?>(
+            "SELECT SUM(act_pay_dedc_fen) FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL",
+            new { mdtrtId = visit.MdtrtId }) ?? 0;
+
+        var acctUsedFlag = data.OptionalText("acct_used_flag") == "1" ? "1" : "0";
+        var result = Engine.Settlement.Compute(
+            bill,
+            policy,
+            new Accumulated(
+                Money.FromFen(accumulated.HifpPaidFen),
+                Money.FromFen(category == CareCategory.Inpatient ? accumulated.DedcInpatientFen : accumulated.DedcOutpatientFen),
+                Money.FromFen(usedThisVisit)),
+            new PersonalAccount(person.Insutype == "310", acctUsedFlag == "1", Money.FromFen(person.AcctBalcFen)));
+        return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, lines, result);
+    }
+
+    public static async Task<Policy?> PolicyAsync(UnitOfWork db, string region, string insutype, CareCategory category, int hospLv, DateOnly day)
+    {
+        var row = await db.FirstOrDefaultAsync<PolicyRow>(
+            """
+            SELECT * FROM policies
+            WHERE insuplc_admdvs = @region AND insutype = @insutype AND category = @category AND hosp_lv = @hospLv AND effective_from <= @day
+            ORDER BY effective_from DESC LIMIT 1
+            """,
+            new { region, insutype, category = category.Code(), hospLv, day = day.ToText() });
+        return row is null ? null : ToPolicy(row);
+    }
+
+    public static Policy ToPolicy(PolicyRow row) => new(
+        row.InsuplcAdmdvs, row.Insutype, CareCategories.TryParse(row.Category, out var c) ? c : CareCategory.EmergencyOutpatient,
+        (int)row.HospLv, Formats.ParseDate(row.EffectiveFrom), Money.FromFen(row.DeductibleFen),
+        row.DeductibleBasis == "per_year" ? DeductibleBasis.PerYear : DeductibleBasis.PerVisit,
+        decimal.Parse(row.Ratio, CultureInfo.InvariantCulture), Money.FromFen(row.AnnualCapFen));
+
+    /// <summary>Moves the year's fund paid, the deductible used and the account balance by <paramref name="effect"/>.</summary>
+    private static async Task ApplyAsync(UnitOfWork db, PersonRow person, int year, string clrType, AccumulatorEffect effect)
+    {
+        var dedcColumn = clrType == "21" ? "dedc_inpatient_fen" : "dedc_outpatient_fen";
+        await db.ExecuteAsync(
+            $"""
+            INSERT INTO year_accumulators (insuplc_admdvs, psn_no, insutype, year, hifp_paid_fen, dedc_outpatient_fen, dedc_inpatient_fen)
+            VALUES (@insuplcAdmdvs, @psnNo, @insutype, @year, 0, 0, 0)
+            ON CONFLICT (insuplc_admdvs, psn_no, insutype, year) DO NOTHING
+            """,
+            new { insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year });
+        await db.ExecuteAsync(
+            $"""
+            UPDATE year_accumulators SET hifp_paid_fen = hifp_paid_fen + @fund, {dedcColumn} = {dedcColumn} + @dedc
+            WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype AND year = @year
+            """,
+            new { fund = Money.ToFen(effect.FundPaid), dedc = Money.ToFen(effect.DeductibleUsed), insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year });
+        if (effect.AccountSpent != 0)
+            await db.ExecuteAsync(
+                "UPDATE persons SET acct_balc_fen = acct_balc_fen - @spent WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype",
+                new { spent = Money.ToFen(effect.AccountSpent), insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype });
+    }
+
+    private static SettlementRow ToRow(Prepared p, string setlId, TransactionContext ctx)
+    {
+        var r = p.Result;
+        return new SettlementRow
+        {
+            SetlId = setlId,
+            Kind = "settle",
+            MdtrtId = p.Visit.MdtrtId,
+            InsuplcAdmdvs = p.Person.InsuplcAdmdvs,
+            MdtrtareaAdmvs = p.Hospital.Admdvs,
+            FixmedinsCode = p.Hospital.FixmedinsCode,
+            PsnNo = p.Person.PsnNo,
+            Insutype = p.Person.Insutype,
+            MedType = p.MedType,
+            ClrType = p.Visit.Kind == "inpatient" ? "21" : "11",
+            MidSetlFlag = p.MidSetlFlag,
+            AcctUsedFlag = p.AcctUsedFlag,
+            Year = p.Year,
+            SetlTime = ctx.Now.ToText(),
+            TrtDclaDetlSn = p.Filing.TrtDclaDetlSn,
+            PolicyEffectiveFrom = p.Policy.EffectiveFrom.ToText(),
+            PoolPropSelfpay = r.PoolPropSelfpay.ToString(CultureInfo.InvariantCulture),
+            MedfeeFen = Money.ToFen(r.Bill.MedfeeSumamt),
+            FulamtOwnpayFen = Money.ToFen(r.Bill.FulamtOwnpayAmt),
+            OverlmtFen = Money.ToFen(r.Bill.OverlmtSelfpay),
+            PreselfpayFen = Money.ToFen(r.Bill.PreselfpayAmt),
+            InscpFen = Money.ToFen(r.Bill.InscpScpAmt),
+            ActPayDedcFen = Money.ToFen(r.ActPayDedc),
+            DedcAddedFen = Money.ToFen(r.Effect.DeductibleUsed),
+            CapLeftFen = Money.ToFen(r.CapLeft),
+            HifpFen = Money.ToFen(r.HifpPay),
+            FundPayFen = Money.ToFen(r.FundPaySumamt),
+            PsnPartFen = Money.ToFen(r.PsnPartAmt),
+            AcctPayFen = Money.ToFen(r.AcctPay),
+            PsnCashFen = Money.ToFen(r.PsnCashPay),
+            BalcFen = Money.ToFen(r.Balc),
+            Msgid = ctx.Msgid,
+        };
+    }
+
+    private static SettlementRow Negated(SettlementRow s, string reversalId, TransactionContext ctx) => new()
+    {
+        SetlId = reversalId,
+        Kind = "reversal",
+        OrigSetlId = s.SetlId,
+        MdtrtId = s.MdtrtId,
+        InsuplcAdmdvs = s.InsuplcAdmdvs,
+        MdtrtareaAdmvs = s.MdtrtareaAdmvs,
+        FixmedinsCode = s.FixmedinsCode,
+        PsnNo = s.PsnNo,
+        Insutype = s.Insutype,
+        MedType = s.MedType,
+        ClrType = s.ClrType,
+        MidSetlFlag = s.MidSetlFlag,
+        AcctUsedFlag = s.AcctUsedFlag,
+        Year = s.Year,
+        SetlTime = ctx.Now.ToText(),
+        TrtDclaDetlSn = s.TrtDclaDetlSn,
+        PolicyEffectiveFrom = s.PolicyEffectiveFrom,
+        PoolPropSelfpay = s.PoolPropSelfpay,
+        MedfeeFen = -s.MedfeeFen,
+        FulamtOwnpayFen = -s.FulamtOwnpayFen,
+        OverlmtFen = -s.OverlmtFen,
+        PreselfpayFen = -s.PreselfpayFen,
+        InscpFen = -s.InscpFen,
+        ActPayDedcFen = -s.ActPayDedcFen,
+        DedcAddedFen = -s.DedcAddedFen,
+        CapLeftFen = s.CapLeftFen,
+        HifpFen = -s.HifpFen,
+        FundPayFen = -s.FundPayFen,
+        PsnPartFen = -s.PsnPartFen,
+        AcctPayFen = -s.AcctPayFen,
+        PsnCashFen = -s.PsnCashFen,
+        BalcFen = s.BalcFen,
+        Msgid = ctx.Msgid,
+    };
+
+    private static Task<int> InsertAsync(UnitOfWork db, SettlementRow row) => db.ExecuteAsync(
+        """
+        INSERT INTO settlements (setl_id, kind, orig_setl_id, mdtrt_id, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, psn_no, insutype,
+            med_type, clr_type, mid_setl_flag, acct_used_flag, year, setl_time, trt_dcla_detl_sn, policy_effective_from, pool_prop_selfpay,
+            medfee_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, act_pay_dedc_fen, dedc_added_fen, cap_left_fen,
+            hifp_fen, fund_pay_fen, psn_part_fen, acct_pay_fen, psn_cash_fen, balc_fen, msgid)
+        VALUES (@SetlId, @Kind, @OrigSetlId, @MdtrtId, @InsuplcAdmdvs, @MdtrtareaAdmvs, @FixmedinsCode, @PsnNo, @Insutype,
+            @MedType, @ClrType, @MidSetlFlag, @AcctUsedFlag, @Year, @SetlTime, @TrtDclaDetlSn, @PolicyEffectiveFrom, @PoolPropSelfpay,
+            @MedfeeFen, @FulamtOwnpayFen, @OverlmtFen, @PreselfpayFen, @InscpFen, @ActPayDedcFen, @DedcAddedFen, @CapLeftFen,
+            @HifpFen, @FundPayFen, @PsnPartFen, @AcctPayFen, @PsnCashFen, @BalcFen, @Msgid)
+        """, row);
+
+    private static object Output(PersonRow person, SettlementRow s, decimal capLeft)
+    {
+        var birthday = DateOnly.TryParse(person.Brdy, out var b) ? b : DateOnly.MinValue;
+        var setlTime = Formats.ParseTime(s.SetlTime);
+        var age = setlTime.Year - birthday.Year - (birthday.AddYears(setlTime.Year - birthday.Year) > DateOnly.FromDateTime(setlTime) ? 1 : 0);
+        var fundPayType = s.Insutype == "310" ? ("310100", "职工基本医疗保险统筹基金") : ("390100", "城乡居民基本医疗保险基金");
+        var setlinfo = new SetlInfo(
+            s.MdtrtId, s.SetlId, s.PsnNo, person.PsnName, "01", person.Certno, person.Gend, person.Brdy, age, s.Insutype,
+            s.Insutype == "310" ? "1101" : "1501", s.SetlTime, "02", s.MedType,
+            Money.FromFen(s.MedfeeFen), Money.FromFen(s.FulamtOwnpayFen), Money.FromFen(s.OverlmtFen), Money.FromFen(s.PreselfpayFen),
+            Money.FromFen(s.InscpFen), Money.FromFen(s.ActPayDedcFen), Money.FromFen(s.HifpFen),
+            decimal.Parse(s.PoolPropSelfpay, CultureInfo.InvariantCulture),
+            0.00m, 0.00m, 0.00m, 0.00m, 0.00m, 0.00m,
+            Money.FromFen(s.FundPayFen), Money.FromFen(s.PsnPartFen), Money.FromFen(s.AcctPayFen), Money.FromFen(s.PsnCashFen), 0.00m,
+            Money.FromFen(s.BalcFen), 0.00m, s.Msgid, s.InsuplcAdmdvs, "01", s.ClrType, s.MidSetlFlag, s.Kind == "reversal" ? "1" : "0",
+            s.OrigSetlId);
+        var setldetail = new[]
+        {
+            new
+            {
+                fund_pay_type = fundPayType.Item1,
+                inscp_scp_amt = Money.FromFen(s.InscpFen),
+                crt_payb_lmt_amt = Money.Fen(capLeft),
+                fund_payamt = Money.FromFen(s.HifpFen),
+                fund_pay_type_name = fundPayType.Item2,
+                setl_proc_info = $"起付线{Money.FromFen(s.ActPayDedcFen):0.00}，支付比例{setlinfo.PoolPropSelfpay:0.####}，政策{s.PolicyEffectiveFrom}版",
+            },
+        };
+        return new { setlinfo, setldetail };
+    }
+
+    private sealed record SetlInfo(
+        string MdtrtId, string SetlId, string PsnNo, string PsnName, string PsnCertType, string Certno, string Gend, string Brdy, int Age,
+        string Insutype, string PsnType, string SetlTime, string MdtrtCertType, string MedType,
+        decimal MedfeeSumamt, decimal FulamtOwnpayAmt, decimal OverlmtSelfpay, decimal PreselfpayAmt, decimal InscpScpAmt,
+        decimal ActPayDedc, decimal HifpPay, decimal PoolPropSelfpay,
+        decimal CvlservPay, decimal HifesPay, decimal HifmiPay, decimal HifobPay, decimal MafPay, decimal OthPay,
+        decimal FundPaySumamt, decimal PsnPartAmt, decimal AcctPay, decimal PsnCashPay, decimal HospPartAmt, decimal Balc,
+        decimal AcctMulaidPay, string MedinsSetlId, string ClrOptins, string ClrWay, string ClrType, string MidSetlFlag,
+        string RefdSetlFlag, string? OrigSetlId);
+}

@@ -1,0 +1,226 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MedSettle.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace MedSettle.Transactions;
+
+/// <summary>
+/// <c>POST /fsi/api/rsfComIfsService/callService</c>: the national platform's envelope, dispatch by infno, and the
+/// exactly-once rule. A state-changing transaction claims its (hospital, msgid), acts, and stores its response in
+/// one database transaction; a refusal rolls all of it back.
+/// </summary>
+public static class TransactionApi
+{
+    public const string Path = "/fsi/api/rsfComIfsService/callService";
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static readonly IReadOnlyDictionary<string, TransactionKind> Kinds = new TransactionKind[]
+    {
+        new("9001", "签到", true, SignIn.SignInAsync),
+        new("9002", "签退", true, SignIn.SignOutAsync),
+        new("1101", "人员信息获取", false, PersonInfo.QueryAsync),
+        new("2551", "异地急诊备案", true, Filings.FileAsync),
+        new("2552", "异地急诊备案撤销", true, Filings.RevokeAsync),
+        new("2201", "门诊挂号", true, Visits.RegisterOutpatientAsync),
+        new("2202", "门诊挂号撤销", true, Visits.CancelOutpatientAsync),
+        new("2203", "门诊就诊信息上传", true, Visits.UploadOutpatientInfoAsync),
+        new("2204", "门诊费用明细上传", true, ctx => Fees.UploadAsync(ctx, VisitKind.Outpatient)),
+        new("2205", "门诊费用明细撤销", true, ctx => Fees.WithdrawAsync(ctx, VisitKind.Outpatient)),
+        new("2206", "门诊预结算", false, ctx => Settle.PreSettleAsync(ctx, VisitKind.Outpatient)),
+        new("2207", "门诊结算", true, ctx => Settle.SettleAsync(ctx, VisitKind.Outpatient)),
+        new("2208", "门诊结算撤销", true, ctx => Settle.ReverseAsync(ctx, VisitKind.Outpatient)),
+        new("2401", "入院办理", true, Visits.AdmitAsync),
+        new("2402", "出院办理", true, Visits.DischargeAsync),
+        new("2404", "入院撤销", true, Visits.CancelAdmissionAsync),
+        new("2405", "出院撤销", true, Visits.CancelDischargeAsync),
+        new("2301", "住院费用明细上传", true, ctx => Fees.UploadAsync(ctx, VisitKind.Inpatient)),
+        new("2302", "住院费用明细撤销", true, ctx => Fees.WithdrawAsync(ctx, VisitKind.Inpatient)),
+        new("2303", "住院预结算", false, ctx => Settle.PreSettleAsync(ctx, VisitKind.Inpatient)),
+        new("2304", "住院结算", true, ctx => Settle.SettleAsync(ctx, VisitKind.Inpatient)),
+        new("2305", "住院结算撤销", true, ctx => Settle.ReverseAsync(ctx, VisitKind.Inpatient)),
+        new("2601", "冲正交易", true, Reversal.UndoAsync),
+    }.ToDictionary(k => k.Infno);
+
+    public static IEndpointRouteBuilder MapTransactionApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Path, HandleAsync);
+        return app;
+    }
+
+    private static async Task<ContentHttpResult> HandleAsync(HttpRequest request, Database database, PlatformClock clock,
+        ILoggerFactory logging, CancellationToken cancel)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancel);
+        int status;
+        string body;
+        try
+        {
+            (status, body) = await CallAsync(database, clock, buffer.ToArray(), cancel);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logging.CreateLogger(typeof(TransactionApi)).LogError(e, "Transaction failed unexpectedly; its database transaction was rolled back");
+            (status, body) = (500, Failure(clock.Now, clock, "平台内部错误，本次请求未改变任何数据，请稍后用同一 msgid 重试"));
+        }
+        return TypedResults.Content(body, "application/json; charset=utf-8", Encoding.UTF8, status);
+    }
+
+    /// <summary>One call of the transaction API: the raw request body in, the HTTP status and response body out.</summary>
+    public static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default)
+    {
+        var received = clock.Now;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException)
+        {
+            return (400, Failure(received, clock, "请求体不是有效的JSON，请按接口规范发送报文"));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("infno", out _))
+                return (400, Failure(received, clock, "请求缺少报文头：需要 infno、msgid、fixmedins_code 与 input"));
+
+            var envelope = new Input(root, "报文头");
+            try
+            {
+                var infno = envelope.Text("infno");
+                var msgid = envelope.Text("msgid");
+                var fixmedinsCode = envelope.Text("fixmedins_code");
+                if (msgid.Length > 30) throw new Refusal($"msgid \"{msgid}\" 超过30位（定点医药机构编号12位+时间14位+顺序号4位）");
+                if (!Kinds.TryGetValue(infno, out var kind))
+                    throw new Refusal($"不支持的交易编号 {infno}：本平台办理省内异地急诊直接结算相关交易");
+
+                var input = root.TryGetProperty("input", out var inputElement) && inputElement.ValueKind == JsonValueKind.Object
+                    ? new Input(inputElement, "input")
+                    : throw new Refusal("缺少输入节点 input");
+                var opterName = envelope.OptionalText("opter_name");
+
+                return (200, kind.ChangesState
+                    ? await ExactlyOnceAsync(database, clock, kind, fixmedinsCode, msgid, input, opterName, received, cancel)
+                    : await ReadOnlyAsync(database, clock, kind, fixmedinsCode, msgid, input, opterName, received, cancel));
+            }
+            catch (Refusal refusal)
+            {
+                return (200, Failure(received, clock, refusal.Message));
+            }
+        }
+    }
+
+    private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, string fixmedinsCode,
+        string msgid, Input input, string? opterName, DateTime received, CancellationToken cancel)
+    {
+        return await database.ReadAsync(async unit =>
+        {
+            try
+            {
+                var context = await ContextAsync(unit, kind, fixmedinsCode, msgid, input, opterName, received);
+                var output = await kind.Handle(context);
+                return Success(received, clock, output, context.Warning);
+            }
+            catch (Refusal refusal)
+            {
+                return Failure(received, clock, refusal.Message);
+            }
+        }, cancel);
+    }
+
+    private static async Task<string> ExactlyOnceAsync(Database database, PlatformClock clock, TransactionKind kind, string fixmedinsCode,
+        string msgid, Input input, string? opterName, DateTime received, CancellationToken cancel)
+    {
+        var inputHash = Hash(kind.Infno, input.Element);
+        return await database.WriteAsync(async unit =>
+        {
+            try
+            {
+                var claimed = await unit.ExecuteAsync(
+                    """
+                    INSERT INTO messages (fixmedins_code, msgid, infno, input_hash, state, received_at)
+                    VALUES (@fixmedinsCode, @msgid, @infno, @inputHash, 'pending', @receivedAt)
+                    ON CONFLICT (fixmedins_code, msgid) DO NOTHING
+                    """,
+                    new { fixmedinsCode, msgid, infno = kind.Infno, inputHash, receivedAt = received.ToText() });
+                if (claimed == 0)
+                    return (await ReplayAsync(unit, clock, fixmedinsCode, msgid, kind.Infno, inputHash, received), false);
+
+                var context = await ContextAsync(unit, kind, fixmedinsCode, msgid, input, opterName, received);
+                var output = await kind.Handle(context);
+                var response = Success(received, clock, output, context.Warning);
+                await unit.ExecuteAsync(
+                    "UPDATE messages SET state = 'done', subject = @subject, response = @response WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid",
+                    new { subject = context.Subject, response, fixmedinsCode, msgid });
+                return (response, true);
+            }
+            catch (Refusal refusal)
+            {
+                return (Failure(received, clock, refusal.Message), false);
+            }
+        }, cancel);
+    }
+
+    /// <summary>A msgid seen before: the stored response for the same input, a refusal for anything else.</summary>
+    private static async Task<string> ReplayAsync(UnitOfWork unit, PlatformClock clock, string fixmedinsCode, string msgid, string infno,
+        string inputHash, DateTime received)
+    {
+        var stored = await unit.FirstOrDefaultAsync<MessageRow>(
+            "SELECT * FROM messages WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid", new { fixmedinsCode, msgid });
+        if (stored is null)
+            return Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试");
+        if (stored.State == "fenced")
+            return Failure(received, clock, $"报文 {msgid} 已被冲正（2601），不再办理；请以新的 msgid 重新发起");
+        if (stored.Infno != infno || stored.InputHash != inputHash)
+            return Failure(received, clock, $"msgid {msgid} 已用于另一笔交易（{stored.Infno}），同一 msgid 不能携带不同的内容；请使用新的 msgid");
+        return stored.Response ?? Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试");
+    }
+
+    private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, string fixmedinsCode, string msgid,
+        Input input, string? opterName, DateTime received)
+    {
+        var hospital = await unit.FirstOrDefaultAsync<HospitalRow>(
+            "SELECT * FROM hospitals WHERE fixmedins_code = @fixmedinsCode", new { fixmedinsCode })
+            ?? throw new Refusal($"定点医药机构编号 {fixmedinsCode} 未在平台登记，请核对报文头 fixmedins_code");
+        return new TransactionContext
+        {
+            Infno = kind.Infno,
+            Msgid = msgid,
+            Hospital = hospital,
+            Input = input,
+            Db = unit,
+            Now = received,
+            OpterName = opterName,
+        };
+    }
+
+    private static string Hash(string infno, JsonElement input)
+    {
+        var canonical = infno + "\n" + JsonSerializer.Serialize(input);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    private static string Success(DateTime received, PlatformClock clock, object? output, string? warning) =>
+        Serialize(new ResponseEnvelope(0, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff"),
+            clock.Now.ToString("yyyyMMddHHmmssfff"), null, warning, output ?? new { }));
+
+    private static string Failure(DateTime received, PlatformClock clock, string message) =>
+        Serialize(new ResponseEnvelope(-1, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff"),
+            clock.Now.ToString("yyyyMMddHHmmssfff"), message, null, null));
+
+    private static string Serialize(ResponseEnvelope envelope) => JsonSerializer.Serialize(envelope, Json);
+
+    private sealed record ResponseEnvelope(int Infcode, string InfRefmsgid, string RefmsgTime, string RespondTime, string? ErrMsg,
+        string? WarnMsg, object? Output);
+}

@@ -1,0 +1,26 @@
+using MedSettle.Storage;
+
+namespace MedSettle.Transactions;
+
+/// <summary>What a transaction handler works with: the envelope, its input, the open unit of work and the time.</summary>
+public sealed class TransactionContext
+{
+    public required string Infno { get; init; }
+    public required string Msgid { get; init; }
+    public required HospitalRow Hospital { get; init; }
+    public required Input Input { get; init; }
+    public required UnitOfWork Db { get; init; }
+    public required DateTime Now { get; init; }
+    public string? OpterName { get; init; }
+
+    /// <summary>A warning for warn_msg (the request succeeded).</summary>
+    public string? Warning { get; set; }
+
+    /// <summary>What this message created or changed (a setl_id, a filing, a visit, an upload), so 2601 can undo it.</summary>
+    public string? Subject { get; set; }
+
+    public string FixmedinsCode => Hospital.FixmedinsCode;
+}
+
+/// <summary>One transaction code: its handler and whether it changes state (and so is exactly-once by msgid).</summary>
+public sealed record TransactionKind(string Infno, string Name, bool ChangesState, Func<TransactionContext, Task<object?>> Handle);

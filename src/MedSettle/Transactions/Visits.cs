@@ -1,0 +1,181 @@
+using MedSettle.Engine;
+using MedSettle.Storage;
+
+namespace MedSettle.Transactions;
+
+/// <summary>Registration of the emergency visit (2201/2202/2203) and the emergency admission (2401/2402/2404/2405).</summary>
+public static class Visits
+{
+    public static async Task<object?> RegisterOutpatientAsync(TransactionContext ctx)
+    {
+        var data = ctx.Input.Node("data", orSelf: true);
+        var visit = await OpenAsync(ctx, data, VisitKind.Outpatient, CareCategories.EmergencyMedType, data.Text("ipt_otp_no"), "begntime");
+        return new { data = new { mdtrt_id = visit, psn_no = data.Text("psn_no"), ipt_otp_no = data.Text("ipt_otp_no") } };
+    }
+
+    public static async Task<object?> AdmitAsync(TransactionContext ctx)
+    {
+        var data = ctx.Input.Node("mdtrtinfo", orSelf: true);
+        var medType = data.OptionalText("med_type") ?? CareCategories.EmergencyAdmissionMedType;
+        if (medType != CareCategories.EmergencyAdmissionMedType)
+            throw MedTypeRefusal(medType, "入院办理的医疗类别应为 24（急诊转住院）");
+        var iptNo = data.OptionalText("ipt_no") ?? data.Text("ipt_otp_no");
+        var visit = await OpenAsync(ctx, data, VisitKind.Inpatient, medType, iptNo, "begntime");
+        return new { result = new { mdtrt_id = visit, psn_no = data.Text("psn_no"), ipt_no = iptNo } };
+    }
+
+    private static async Task<string> OpenAsync(TransactionContext ctx, Input data, VisitKind kind, string medType, string number, string beginField)
+    {
+        var psnNo = data.Text("psn_no");
+        var insutype = data.Text("insutype");
+        var begin = data.Time(beginField);
+        var person = await People.LockAsync(ctx, psnNo, insutype);
+        People.EnsureActive(person);
+        Filings.EnsureOpenForCrossRegion(ctx.Hospital);
+        var filing = await Filings.CoveringAsync(ctx, person, DateOnly.FromDateTime(begin));
+
+        var duplicate = await ctx.Db.FirstOrDefaultAsync<string>(
+            "SELECT mdtrt_id FROM visits WHERE fixmedins_code = @fixmedinsCode AND ipt_otp_no = @number AND kind = @kind AND cancelled_at IS NULL",
+            new { fixmedinsCode = ctx.FixmedinsCode, number, kind = KindCode(kind) });
+        if (duplicate is not null)
+            throw new Refusal(kind == VisitKind.Outpatient
+                ? $"门诊号 {number} 已挂号（就诊ID {duplicate}），不能重复挂号"
+                : $"住院号 {number} 已办理入院（就诊ID {duplicate}），不能重复入院");
+
+        var mdtrtId = Ids.Next(kind == VisitKind.Outpatient ? 'M' : 'Z', ctx.Hospital.Admdvs, ctx.Now);
+        await ctx.Db.ExecuteAsync(
+            """
+            INSERT INTO visits (mdtrt_id, insuplc_admdvs, psn_no, insutype, fixmedins_code, mdtrtarea_admvs, kind, med_type, begntime,
+                                ipt_otp_no, dise_codg, dise_name, dept_name, dr_name, trt_dcla_detl_sn, created_at, msgid)
+            VALUES (@mdtrtId, @insuplcAdmdvs, @psnNo, @insutype, @fixmedinsCode, @mdtrtareaAdmvs, @kind, @medType, @begntime,
+                    @number, @diseCodg, @diseName, @deptName, @drName, @filing, @createdAt, @msgid)
+            """,
+            new
+            {
+                mdtrtId, insuplcAdmdvs = person.InsuplcAdmdvs, psnNo, insutype, fixmedinsCode = ctx.FixmedinsCode, mdtrtareaAdmvs = ctx.Hospital.Admdvs,
+                kind = KindCode(kind), medType, begntime = begin.ToText(), number,
+                diseCodg = data.OptionalText("dise_codg"), diseName = data.OptionalText("dise_name"),
+                deptName = data.OptionalText("dept_name") ?? data.OptionalText("adm_dept_name"),
+                drName = data.OptionalText("dr_name") ?? data.OptionalText("atddr_name") ?? data.OptionalText("chfpdr_name"),
+                filing = filing.TrtDclaDetlSn, createdAt = ctx.Now.ToText(), msgid = ctx.Msgid,
+            });
+        ctx.Subject = mdtrtId;
+        return mdtrtId;
+    }
+
+    public static async Task<object?> CancelOutpatientAsync(TransactionContext ctx)
+    {
+        var data = ctx.Input.Node("data", orSelf: true);
+        var visit = await OwnVisitAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), VisitKind.Outpatient);
+        await CancelAsync(ctx, visit);
+        return new { };
+    }
+
+    public static async Task<object?> CancelAdmissionAsync(TransactionContext ctx)
+    {
+        var data = ctx.Input.Node("data", orSelf: true);
+        var visit = await OwnVisitAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), VisitKind.Inpatient);
+        if (visit.Endtime is not null) throw new Refusal($"就诊 {visit.MdtrtId} 已办理出院，请先撤销出院（2405）再撤销入院");
+        await CancelAsync(ctx, visit);
+        return new { };
+    }
+
+    /// <summary>Cancels a registration or admission with no settlement standing; its unsettled fee lines go with it.</summary>
+    public static async Task CancelAsync(TransactionContext ctx, VisitRow visit)
+    {
+        var settled = await StandingSettlementAsync(ctx.Db, visit.MdtrtId);
+        if (settled is not null)
+            throw new Refusal($"就诊 {visit.MdtrtId} 已有结算 {settled}，须先撤销结算才能撤销{(visit.Kind == "inpatient" ? "入院" : "挂号")}");
+        await ctx.Db.ExecuteAsync("UPDATE visits SET cancelled_at = @now WHERE mdtrt_id = @mdtrtId", new { now = ctx.Now.ToText(), mdtrtId = visit.MdtrtId });
+        await ctx.Db.ExecuteAsync("UPDATE fee_lines SET withdrawn_at = @now WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL",
+            new { now = ctx.Now.ToText(), mdtrtId = visit.MdtrtId });
+        ctx.Subject = visit.MdtrtId;
+    }
+
+    public static async Task<object?> UploadOutpatientInfoAsync(TransactionContext ctx)
+    {
+        var info = ctx.Input.Node("mdtrtinfo", orSelf: true);
+        var visit = await OwnVisitAsync(ctx, info.Text("mdtrt_id"), info.Text("psn_no"), VisitKind.Outpatient);
+        var medType = info.Text("med_type");
+        if (medType != CareCategories.EmergencyMedType)
+            throw MedTypeRefusal(medType, "门诊就诊的医疗类别应为 13（急诊）");
+        var diseCodg = info.OptionalText("dise_codg");
+        if (diseCodg is not null && !Filing.IsIcd10Code(diseCodg))
+            throw new Refusal($"诊断编码“{diseCodg}”不是有效的ICD-10编码（应如 J18.9、I21.0、S06）");
+        await EnsureNotFinallySettledAsync(ctx, visit);
+        await ctx.Db.ExecuteAsync(
+            "UPDATE visits SET med_type = @medType, dise_codg = COALESCE(@diseCodg, dise_codg), dise_name = COALESCE(@diseName, dise_name) WHERE mdtrt_id = @mdtrtId",
+            new { medType, diseCodg, diseName = info.OptionalText("dise_name"), mdtrtId = visit.MdtrtId });
+        ctx.Subject = visit.MdtrtId;
+        return new { };
+    }
+
+    public static async Task<object?> DischargeAsync(TransactionContext ctx)
+    {
+        var info = ctx.Input.Node("dscginfo", orSelf: true);
+        var visit = await OwnVisitAsync(ctx, info.Text("mdtrt_id"), info.Text("psn_no"), VisitKind.Inpatient);
+        var endtime = info.Time("endtime");
+        if (visit.Endtime is not null) throw new Refusal($"就诊 {visit.MdtrtId} 已于 {visit.Endtime} 办理出院");
+        if (endtime < Formats.ParseTime(visit.Begntime))
+            throw new Refusal($"出院时间 {endtime.ToText()} 早于入院时间 {visit.Begntime}");
+        await ctx.Db.ExecuteAsync(
+            "UPDATE visits SET endtime = @endtime, dise_codg = COALESCE(@diseCodg, dise_codg) WHERE mdtrt_id = @mdtrtId",
+            new { endtime = endtime.ToText(), diseCodg = info.OptionalText("dise_codg"), mdtrtId = visit.MdtrtId });
+        ctx.Subject = visit.MdtrtId;
+        return new { };
+    }
+
+    public static async Task<object?> CancelDischargeAsync(TransactionContext ctx)
+    {
+        var data = ctx.Input.Node("data", orSelf: true);
+        var visit = await OwnVisitAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), VisitKind.Inpatient);
+        await CancelDischargeAsync(ctx, visit);
+        return new { };
+    }
+
+    public static async Task CancelDischargeAsync(TransactionContext ctx, VisitRow visit)
+    {
+        if (visit.Endtime is null) throw new Refusal($"就诊 {visit.MdtrtId} 尚未办理出院，无需撤销出院");
+        var final = await ctx.Db.FirstOrDefaultAsync<string>(
+            "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL AND mid_setl_flag <> '1'",
+            new { mdtrtId = visit.MdtrtId });
+        if (final is not null) throw new Refusal($"就诊 {visit.MdtrtId} 已出院结算（{final}），须先撤销结算（2305）才能撤销出院");
+        await ctx.Db.ExecuteAsync("UPDATE visits SET endtime = NULL WHERE mdtrt_id = @mdtrtId", new { mdtrtId = visit.MdtrtId });
+        ctx.Subject = visit.MdtrtId;
+    }
+
+    /// <summary>A visit of this hospital and this person, of the expected kind, not cancelled; the person is locked.</summary>
+    public static async Task<VisitRow> OwnVisitAsync(TransactionContext ctx, string mdtrtId, string psnNo, VisitKind kind)
+    {
+        var visit = await ctx.Db.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId })
+            ?? throw new Refusal($"就诊ID {mdtrtId} 不存在");
+        if (visit.FixmedinsCode != ctx.FixmedinsCode) throw new Refusal($"就诊 {mdtrtId} 不是本机构的就诊，不能办理");
+        if (visit.PsnNo != psnNo) throw new Refusal($"就诊 {mdtrtId} 不属于人员 {psnNo}");
+        if (visit.Kind != KindCode(kind))
+            throw new Refusal(kind == VisitKind.Outpatient
+                ? $"就诊 {mdtrtId} 是住院就诊，请使用住院交易（23xx/24xx）"
+                : $"就诊 {mdtrtId} 是门诊就诊，请使用门诊交易（22xx）");
+        await People.LockAsync(ctx, visit.PsnNo, visit.Insutype);
+        visit = await ctx.Db.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId }) ?? visit;
+        if (visit.CancelledAt is not null)
+            throw new Refusal($"就诊 {mdtrtId} 已于 {visit.CancelledAt} 撤销{(kind == VisitKind.Inpatient ? "入院" : "挂号")}");
+        return visit;
+    }
+
+    public static async Task EnsureNotFinallySettledAsync(TransactionContext ctx, VisitRow visit)
+    {
+        var final = await ctx.Db.FirstOrDefaultAsync<string>(
+            "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL AND mid_setl_flag <> '1'",
+            new { mdtrtId = visit.MdtrtId });
+        if (final is not null) throw new Refusal($"就诊 {visit.MdtrtId} 已结算（{final}），如需变更请先撤销结算");
+    }
+
+    public static Task<string?> StandingSettlementAsync(UnitOfWork db, string mdtrtId) =>
+        db.FirstOrDefaultAsync<string>(
+            "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL", new { mdtrtId });
+
+    public static string KindCode(VisitKind kind) => kind == VisitKind.Outpatient ? "outpatient" : "inpatient";
+
+    public static Refusal MedTypeRefusal(string medType, string expected) =>
+        new($"医疗类别 {medType} 不在本平台受理范围：本平台只办理省内异地急诊直接结算（13 急诊、24 急诊转住院）；{expected}");
+}

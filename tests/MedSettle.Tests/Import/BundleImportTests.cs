@@ -1,0 +1,138 @@
+using System.Text;
+using Dapper;
+using MedSettle.Import;
+using MedSettle.Storage;
+using MedSettle.Tests.Infrastructure;
+
+namespace MedSettle.Tests.Import;
+
+/// <summary>`medsettle import`: validate everything, then all or nothing; re-imports change nothing.</summary>
+public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
+{
+    private Database _database = null!;
+
+    public async Task InitializeAsync() => _database = await target.NewDatabaseAsync();
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    private async Task<long> CountAsync(string table)
+    {
+        await using var connection = await _database.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
+    }
+
+    private static string CopyOfJilinMini()
+    {
+        var directory = TestPaths.TempDirectory();
+        foreach (var file in Directory.GetFiles(TestPaths.JilinMini))
+            File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
+        return directory;
+    }
+
+    [Fact]
+    public async Task The_jilin_mini_sample_imports_cleanly_and_a_second_import_changes_nothing()
+    {
+        var first = await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini);
+        Assert.Equal(12 + 6 + 11 + 5 + 144, first.Changed);
+        Assert.Equal(144, await CountAsync("policies"));
+        Assert.Equal(5, await CountAsync("persons"));
+
+        var again = await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini);
+
+        Assert.Equal(0, again.Changed);
+        Assert.Equal(11, await CountAsync("catalogue"));
+    }
+
+    [Fact]
+    public async Task Extra_columns_other_column_orders_and_charge_levels_written_1_2_3_are_accepted()
+    {
+        var directory = CopyOfJilinMini();
+        var rows = File.ReadAllLines(Path.Combine(directory, "catalogue.csv"), Encoding.UTF8).Skip(1)
+            .Select(l => l.Split(','))
+            .Select(c => $"\"{c[1]}\",{c[4].TrimStart('0')},extra,{c[0]},{c[6]},{c[5]},{c[3]},{c[2]}");
+        File.WriteAllLines(Path.Combine(directory, "catalogue.csv"),
+            ["med_list_name,chrgitm_lv,note,med_list_codg,pric_uplmt_amt,selfpay_prop,med_chrgitm_type,list_type", .. rows]);
+        File.WriteAllText(Path.Combine(directory, "hospitals.csv"),
+            "cross_region_enabled,hosp_lv,fixmedins_name,admdvs,fixmedins_code,contact\n1,3,吉林市示例中心医院,220200,H22020000001,\"0432-1234, ext 5\"\n");
+
+        await new BundleImporter(_database).ImportAsync(directory);
+
+        await using var connection = await _database.OpenConnectionAsync();
+        var monitoring = await connection.QuerySingleAsync<CatalogueRow>("SELECT * FROM catalogue WHERE med_list_codg = '311201001'");
+        Assert.Equal(2, monitoring.ChrgitmLv);
+        Assert.Equal("60.00", monitoring.PricUplmtAmt);
+        Assert.Equal(0.10m, decimal.Parse(monitoring.SelfpayProp, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0, (await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini)).Files["catalogue.csv"].Changed);
+    }
+
+    [Fact]
+    public async Task Every_error_names_file_line_and_column_and_nothing_is_written()
+    {
+        var directory = CopyOfJilinMini();
+        var catalogue = File.ReadAllLines(Path.Combine(directory, "catalogue.csv"));
+        catalogue[6] = catalogue[6].Replace(",01,01,,40.00", ",01,01,1.5,40.00");
+        File.WriteAllLines(Path.Combine(directory, "catalogue.csv"), catalogue);
+        var persons = File.ReadAllLines(Path.Combine(directory, "persons.csv"));
+        persons[2] = persons[2].Replace(",390,", ",399,");
+        File.WriteAllLines(Path.Combine(directory, "persons.csv"), persons);
+        File.WriteAllText(Path.Combine(directory, "policies.json"), File.ReadAllText(Path.Combine(directory, "policies.json")).Replace("\"ratio\": 0.92", "\"ratio\": 9.2"));
+
+        var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
+
+        var messages = failed.Problems.Select(p => p.ToString()).ToList();
+        Assert.Contains("catalogue.csv line 7, column selfpay_prop: \"1.5\" is not a ratio between 0 and 1", messages);
+        Assert.Contains(messages, m => m.StartsWith("persons.csv line 3, column insutype: \"399\"", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("policies.json line ", StringComparison.Ordinal) && m.Contains("column ratio") && m.Contains("\"9.2\""));
+        Assert.Equal(0, await CountAsync("regions"));
+        Assert.Equal(0, await CountAsync("catalogue"));
+    }
+
+    [Fact]
+    public async Task A_missing_column_is_named()
+    {
+        var directory = TestPaths.TempDirectory();
+        File.WriteAllText(Path.Combine(directory, "regions.csv"), "admdvs\n220100\n");
+
+        var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
+
+        Assert.Equal("regions.csv line 1, column name: this required column is missing from the header", failed.Problems.Single().ToString());
+    }
+
+    [Fact]
+    public async Task Policy_versions_are_added_and_never_overwritten()
+    {
+        await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini);
+        var directory = TestPaths.TempDirectory();
+        File.WriteAllText(Path.Combine(directory, "policies.json"), """
+            [{"insuplc_admdvs":"220100","insutype":"310","category":"inpatient","hosp_lv":1,"effective_from":"2026-01-01",
+              "deductible":300,"deductible_basis":"per_visit","ratio":0.9,"annual_cap":150000}]
+            """);
+
+        var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
+        Assert.Contains("never overwritten", failed.Problems.Single().Message);
+
+        File.WriteAllText(Path.Combine(directory, "policies.json"), File.ReadAllText(Path.Combine(directory, "policies.json")).Replace("2026-01-01", "2026-07-01"));
+        await new BundleImporter(_database).ImportAsync(directory);
+        Assert.Equal(145, await CountAsync("policies"));
+    }
+
+    [Fact]
+    public async Task A_changed_opening_balance_moves_the_current_balance_by_the_difference()
+    {
+        await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini);
+        await using (var connection = await _database.OpenConnectionAsync())
+            await connection.ExecuteAsync("UPDATE persons SET acct_balc_fen = acct_balc_fen - 10000 WHERE psn_no = '22010000000000000001'");
+        var directory = CopyOfJilinMini();
+        File.WriteAllText(Path.Combine(directory, "persons.csv"), File.ReadAllText(Path.Combine(directory, "persons.csv")).Replace(",1520.50", ",1620.50"));
+
+        var summary = await new BundleImporter(_database).ImportAsync(directory);
+
+        Assert.Equal(1, summary.Files["persons.csv"].Changed);
+        await using var check = await _database.OpenConnectionAsync();
+        Assert.Equal(152050L, await check.ExecuteScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = '22010000000000000001'"));
+    }
+}
+
+public sealed class BundleImportTests_Sqlite() : BundleImportTests(new SqliteTarget());
+
+public sealed class BundleImportTests_Postgres() : BundleImportTests(new PostgresTarget());

@@ -1,0 +1,37 @@
+using MedSettle.Storage;
+
+namespace MedSettle.Tests.Infrastructure;
+
+/// <summary>Which database a test class runs on; each test class gets a new, empty database.</summary>
+public abstract class DatabaseTarget
+{
+    public abstract string Name { get; }
+
+    public abstract Task<string> NewDatabaseValueAsync();
+
+    public async Task<Database> NewDatabaseAsync()
+    {
+        var database = Database.Open(await NewDatabaseValueAsync());
+        await Schema.MigrateAsync(database);
+        return database;
+    }
+}
+
+public sealed class SqliteTarget : DatabaseTarget
+{
+    public override string Name => "sqlite";
+
+    public override Task<string> NewDatabaseValueAsync()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "medsettle-tests");
+        Directory.CreateDirectory(directory);
+        return Task.FromResult("sqlite:" + Path.Combine(directory, Guid.NewGuid().ToString("N") + ".db"));
+    }
+}
+
+public sealed class PostgresTarget : DatabaseTarget
+{
+    public override string Name => "postgres";
+
+    public override async Task<string> NewDatabaseValueAsync() => "postgres:" + await PostgresServer.Instance.CreateDatabaseAsync();
+}

@@ -1,0 +1,135 @@
+using Dapper;
+using MedSettle.Import;
+using MedSettle.Tests.Infrastructure;
+using static MedSettle.Tests.Transactions.WorkedExampleTests;
+
+namespace MedSettle.Tests.Transactions;
+
+/// <summary>2601 冲正, fencing of messages that never arrived, and concurrent settlements for one person.</summary>
+public abstract class ExactlyOnceTests(DatabaseTarget target) : IAsyncLifetime
+{
+    private RunningPlatform _platform = null!;
+    private His _his = null!;
+
+    public async Task InitializeAsync()
+    {
+        _platform = await RunningPlatform.StartAsync(target);
+        _his = new His(_platform, JilinCentral);
+    }
+
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
+
+    private async Task<T> ScalarAsync<T>(string sql, object? param = null)
+    {
+        await using var connection = await _platform.Database.OpenConnectionAsync();
+        return (await connection.ExecuteScalarAsync<T>(sql, param))!;
+    }
+
+    [Fact]
+    public async Task Undoing_a_settlement_by_its_msgid_reverses_it()
+    {
+        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var msgid = _platform.NewMsgid(JilinCentral);
+        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
+
+        (await _his.UndoAsync(ZhangWei, msgid, "2207")).ShouldSucceed();
+
+        Assert.Equal(152050L, await ScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = @p", new { p = ZhangWei }));
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT hifp_paid_fen FROM year_accumulators WHERE psn_no = @p", new { p = ZhangWei }));
+        (await _his.UndoAsync(ZhangWei, msgid, "2207")).ShouldFail("不能重复冲正");
+        var again = (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        Assert.Equal(159.45m, again.Money("setlinfo", "hifp_pay"));
+    }
+
+    [Fact]
+    public async Task Undoing_a_message_that_never_arrived_fences_it_so_its_late_arrival_is_refused()
+    {
+        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var lost = _platform.NewMsgid(JilinCentral);
+
+        var undone = (await _his.UndoAsync(ZhangWei, lost, "2207")).ShouldSucceed();
+        Assert.Contains("未到达", undone.WarnMsg);
+
+        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: lost)).ShouldFail("已被冲正");
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM settlements"));
+        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task Undo_withdraws_a_fee_upload_cancels_a_registration_and_revokes_a_filing()
+    {
+        var fileMsgid = _platform.NewMsgid(JilinCentral);
+        (await _his.FileAsync(ZhangWei, "310", "2026-03-15", msgid: fileMsgid)).ShouldSucceed();
+        var registerMsgid = _platform.NewMsgid(JilinCentral);
+        var mdtrtId = (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1", registerMsgid)).ShouldSucceed().Text("data", "mdtrt_id");
+        var uploadMsgid = _platform.NewMsgid(JilinCentral);
+        (await _his.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, msgid: uploadMsgid)).ShouldSucceed();
+
+        (await _his.UndoAsync(ZhangWei, uploadMsgid, "2204")).ShouldSucceed();
+        (await _his.PreSettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("没有待结算的费用明细");
+        (await _his.UndoAsync(ZhangWei, registerMsgid, "2201")).ShouldSucceed();
+        (await _his.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, firstSn: 5)).ShouldFail("撤销挂号");
+        (await _his.UndoAsync(ZhangWei, fileMsgid, "2551")).ShouldSucceed();
+        (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:30:00", "MZ2")).ShouldFail("请先办理备案");
+    }
+
+    [Fact]
+    public async Task A_hospital_cannot_undo_another_hospitals_message()
+    {
+        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var msgid = _platform.NewMsgid(JilinCentral);
+        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
+
+        (await new His(_platform, "H22020000002").UndoAsync(ZhangWei, msgid, "2207")).ShouldSucceed();
+
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT COUNT(*) FROM settlements WHERE reversed_by IS NULL"));
+        Assert.Equal(107460L, await ScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = @p", new { p = ZhangWei }));
+    }
+
+    [Fact]
+    public async Task Undo_checks_the_transaction_code_and_the_person()
+    {
+        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var msgid = _platform.NewMsgid(JilinCentral);
+        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
+
+        (await _his.UndoAsync(ZhangWei, msgid, "2204")).ShouldFail("交易编号是 2207");
+        (await _his.UndoAsync(WangFang, msgid, "2207")).ShouldFail("不是 " + WangFang);
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_settlements_for_one_person_never_pay_past_the_annual_cap()
+    {
+        var bundle = TestPaths.TempDirectory();
+        File.WriteAllText(Path.Combine(bundle, "policies.json"), """
+            [{"insuplc_admdvs":"220100","insutype":"310","category":"emergency_outpatient","hosp_lv":3,"effective_from":"2026-03-01",
+              "deductible":200,"deductible_basis":"per_year","ratio":0.65,"annual_cap":3000}]
+            """);
+        await new BundleImporter(_platform.Database).ImportAsync(bundle);
+        (await _his.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
+        var visits = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            var mdtrtId = (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", $"MZ{i:D3}")).ShouldSucceed().Text("data", "mdtrt_id");
+            (await _his.UploadAsync(mdtrtId, ZhangWei, [("110200001", 100.00m, 5), ("XJ01DDA036B001010178838", 23.45m, 2)])).ShouldSucceed();
+            visits.Add(mdtrtId);
+        }
+
+        var replies = await Task.WhenAll(visits.Select(v => _his.SettleAsync(v, ZhangWei, "310", 546.90m, useAccount: true)));
+
+        Assert.All(replies, r => r.ShouldSucceed());
+        var fundPaid = replies.Sum(r => r.Money("setlinfo", "hifp_pay"));
+        var accountPaid = replies.Sum(r => r.Money("setlinfo", "acct_pay"));
+        Assert.Equal(3000.00m, fundPaid);
+        Assert.Equal(1520.50m, accountPaid);
+        Assert.Equal(300000L, await ScalarAsync<long>("SELECT hifp_paid_fen FROM year_accumulators WHERE psn_no = @p AND year = 2026", new { p = ZhangWei }));
+        Assert.Equal(300000L, await ScalarAsync<long>("SELECT SUM(hifp_fen) FROM settlements WHERE psn_no = @p", new { p = ZhangWei }));
+        Assert.Equal(20000L, await ScalarAsync<long>("SELECT dedc_outpatient_fen FROM year_accumulators WHERE psn_no = @p", new { p = ZhangWei }));
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = @p", new { p = ZhangWei }));
+        Assert.Equal(1, replies.Count(r => r.Money("setlinfo", "act_pay_dedc") > 0));
+    }
+}
+
+public sealed class ExactlyOnceTests_Sqlite() : ExactlyOnceTests(new SqliteTarget());
+
+public sealed class ExactlyOnceTests_Postgres() : ExactlyOnceTests(new PostgresTarget());

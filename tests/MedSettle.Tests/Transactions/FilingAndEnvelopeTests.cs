@@ -1,0 +1,145 @@
+using Dapper;
+using MedSettle.Tests.Infrastructure;
+using static MedSettle.Tests.Transactions.WorkedExampleTests;
+
+namespace MedSettle.Tests.Transactions;
+
+/// <summary>Filing and its verification (2551/2552), person lookup, sign-in, and the envelope's own refusals.</summary>
+public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : IAsyncLifetime
+{
+    private const string LiNa = "22020000000000000003";
+    private const string LiuYang = "22070000000000000005";
+    private RunningPlatform _platform = null!;
+    private His _his = null!;
+
+    public async Task InitializeAsync()
+    {
+        _platform = await RunningPlatform.StartAsync(target);
+        _his = new His(_platform, JilinCentral);
+    }
+
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
+
+    private async Task<long> FilingsAsync()
+    {
+        await using var connection = await _platform.Database.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM filings");
+    }
+
+    [Fact]
+    public async Task A_filing_is_verified_at_once_and_defaults_to_the_72_hour_window()
+    {
+        var filed = (await _his.FileAsync(ZhangWei, "310", "2026-03-14")).ShouldSucceed();
+
+        Assert.Equal("220100", filed.Text("result", "insuplc_admdvs"));
+        Assert.Equal("2026-03-14", filed.Text("result", "begndate"));
+        Assert.Equal("2026-03-16", filed.Text("result", "enddate"));
+        Assert.Equal("1", filed.Text("result", "vali_flag"));
+        Assert.False(string.IsNullOrEmpty(filed.Output.GetProperty("trt_dcla_detl_sn").GetString()));
+    }
+
+    [Theory]
+    [InlineData("99999999999999999999", "310", "H22020000001", "J18.9", "2026-03-15", "未找到人员编号")]
+    [InlineData(LiuYang, "310", "H22020000001", "J18.9", "2026-03-15", "暂停参保")]
+    [InlineData(LiNa, "310", "H22010000002", "J18.9", "2026-03-15", "未开通省内异地就医直接结算")]
+    [InlineData(ZhangWei, "310", "H22010000001", "J18.9", "2026-03-15", "属于本地就医")]
+    [InlineData(ZhangWei, "310", "H22020000001", "pneumonia", "2026-03-15", "不是有效的ICD-10编码")]
+    [InlineData(ZhangWei, "310", "H22020000001", "J18.9", "2026-03-16", "晚于今天")]
+    [InlineData(ZhangWei, "390", "H22020000001", "J18.9", "2026-03-15", "未参加城乡居民基本医疗保险")]
+    public async Task A_filing_that_fails_verification_is_refused_with_its_reason(string psnNo, string insutype, string hospital, string dise, string begndate, string reason)
+    {
+        var his = new His(_platform, hospital);
+
+        (await his.FileAsync(psnNo, insutype, begndate, dise)).ShouldFail(reason);
+
+        Assert.Equal(0, await FilingsAsync());
+    }
+
+    [Fact]
+    public async Task A_filing_without_a_diagnosis_is_refused()
+    {
+        (await _platform.CallAsync("2551", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", begndate = "2026-03-15" } }))
+            .ShouldFail("dise_codg");
+    }
+
+    [Fact]
+    public async Task Filing_again_for_an_overlapping_window_returns_the_existing_filing_with_a_warning()
+    {
+        var first = (await _his.FileAsync(ZhangWei, "310", "2026-03-14")).ShouldSucceed();
+        var again = (await _his.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
+
+        Assert.Equal(first.Text("result", "trt_dcla_detl_sn"), again.Text("result", "trt_dcla_detl_sn"));
+        Assert.Contains("已返回原备案", again.WarnMsg);
+        Assert.Equal(1, await FilingsAsync());
+    }
+
+    [Fact]
+    public async Task A_filing_in_use_by_a_settlement_cannot_be_revoked_until_the_settlement_is_reversed()
+    {
+        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
+        var sn = (await _his.FileAsync(ZhangWei, "310", "2026-03-15")).Text("result", "trt_dcla_detl_sn");
+        var setlId = (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldSucceed().Text("setlinfo", "setl_id");
+        var revoke = new { data = new { trt_dcla_detl_sn = sn, psn_no = ZhangWei } };
+
+        (await _platform.CallAsync("2552", JilinCentral, revoke)).ShouldFail("须先撤销该结算");
+        (await new His(_platform, "H22020000002").ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail("不是本机构");
+        (await _platform.CallAsync("2552", "H22020000002", revoke)).ShouldFail("不是本机构办理的");
+        (await _his.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldSucceed();
+        (await _platform.CallAsync("2552", JilinCentral, revoke)).ShouldSucceed();
+        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("请先办理备案（2551）");
+    }
+
+    [Fact]
+    public async Task The_insured_are_found_by_identity_number()
+    {
+        var found = (await _platform.CallAsync("1101", JilinCentral, new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "220102197503120110", psn_cert_type = "01" } }))
+            .ShouldSucceed();
+
+        Assert.Equal(ZhangWei, found.Text("baseinfo", "psn_no"));
+        Assert.Equal("张伟", found.Text("baseinfo", "psn_name"));
+        var insurance = found.Output.GetProperty("insuinfo")[0];
+        Assert.Equal("310", insurance.GetProperty("insutype").GetString());
+        Assert.Equal("220100", insurance.GetProperty("insuplc_admdvs").GetString());
+        Assert.Equal(1520.50m, insurance.GetProperty("balc").GetDecimal());
+        (await _platform.CallAsync("1101", JilinCentral, new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "110101199001011234" } }))
+            .ShouldFail("110101********1234");
+    }
+
+    [Fact]
+    public async Task Sign_in_gives_a_sign_number_and_sign_out_closes_it()
+    {
+        var signedIn = (await _platform.CallAsync("9001", JilinCentral, new { signIn = new { opter_no = "001", mac = "00:11:22:33:44:55", ip = "10.0.0.8" } }))
+            .ShouldSucceed();
+        var signNo = signedIn.Text("signinoutb", "sign_no");
+
+        (await _platform.CallAsync("9002", JilinCentral, new { signOut = new { sign_no = signNo, opter_no = "001" } })).ShouldSucceed();
+        (await _platform.CallAsync("9002", JilinCentral, new { signOut = new { sign_no = signNo, opter_no = "001" } })).ShouldFail("已签退");
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_or_has_no_envelope_answers_400_with_the_envelope_shape()
+    {
+        var broken = await _platform.PostAsync("{not json");
+        Assert.Equal(400, broken.Status);
+        Assert.Equal(-1, broken.Infcode);
+        Assert.Contains("JSON", broken.ErrMsg);
+
+        var bare = await _platform.PostAsync("""{"psn_no":"1"}""");
+        Assert.Equal(400, bare.Status);
+        Assert.Contains("infno", bare.ErrMsg);
+        Assert.True(bare.Root.TryGetProperty("inf_refmsgid", out _));
+    }
+
+    [Fact]
+    public async Task Unknown_transactions_hospitals_and_missing_fields_are_refused_by_name()
+    {
+        (await _platform.CallAsync("2999", JilinCentral, new { data = new { } })).ShouldFail("不支持的交易编号 2999");
+        (await _platform.CallAsync("2551", "H99999999999", new { data = new { psn_no = ZhangWei } })).ShouldFail("H99999999999 未在平台登记");
+        (await _platform.CallAsync("2201", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", ipt_otp_no = "MZ9" } })).ShouldFail("input.data.begntime");
+        (await _platform.CallAsync("2204", JilinCentral, new { feedetail = new[] { new { feedetl_sn = "1" } } })).ShouldFail("input.feedetail[0].");
+    }
+}
+
+public sealed class FilingAndEnvelopeTests_Sqlite() : FilingAndEnvelopeTests(new SqliteTarget());
+
+public sealed class FilingAndEnvelopeTests_Postgres() : FilingAndEnvelopeTests(new PostgresTarget());
