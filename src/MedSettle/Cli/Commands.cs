@@ -99,7 +99,8 @@ public static class Commands
         var command = new Command("demo", "Serve a demo province (12 Jilin pooling regions) on a fresh embedded database") { urls, persons };
         command.SetAction(async (parse, cancel) =>
         {
-            var home = Path.Combine(Directory.GetCurrentDirectory(), ".medsettle");
+            var home = Path.Combine(Path.GetTempPath(), "medsettle-demo");
+            Directory.CreateDirectory(home);
             var bundle = Path.Combine(home, "demo-bundle");
             var dbPath = Path.Combine(home, "demo.db");
             foreach (var file in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" }) File.Delete(file);
