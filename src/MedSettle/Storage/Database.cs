@@ -91,12 +91,12 @@ public sealed class Database : IAsyncDisposable
         }
     }
 
-    /// <summary>A read that sees one consistent state and changes nothing.</summary>
+    /// <summary>A read that changes nothing (a deferred transaction on SQLite; read committed on PostgreSQL, where the person lock keeps it consistent).</summary>
     public async Task<T> ReadAsync<T>(Func<UnitOfWork, Task<T>> work, CancellationToken cancel = default)
     {
         await using var connection = await OpenConnectionAsync(cancel);
         await using var transaction = await connection.BeginTransactionAsync(
-            Provider == DbProvider.Sqlite ? System.Data.IsolationLevel.ReadUncommitted : System.Data.IsolationLevel.RepeatableRead, cancel);
+            Provider == DbProvider.Sqlite ? System.Data.IsolationLevel.ReadUncommitted : System.Data.IsolationLevel.ReadCommitted, cancel);
         var result = await work(new UnitOfWork(this, connection, transaction));
         await transaction.RollbackAsync(cancel);
         return result;
