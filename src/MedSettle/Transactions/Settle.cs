@@ -15,13 +15,13 @@ public static class Settle
 
     public static async Task<object?> PreSettleAsync(TransactionContext ctx, VisitKind kind)
     {
-        var prepared = await PrepareAsync(ctx, kind);
+        var prepared = await PrepareAsync(ctx, kind, preview: true);
         return Output(prepared.Person, ToRow(prepared, setlId: "", ctx), prepared.Result.CapLeft);
     }
 
     public static async Task<object?> SettleAsync(TransactionContext ctx, VisitKind kind)
     {
-        var prepared = await PrepareAsync(ctx, kind);
+        var prepared = await PrepareAsync(ctx, kind, preview: false);
         var setlId = Ids.Next('S', prepared.Person.InsuplcAdmdvs, ctx.Now);
         var row = ToRow(prepared, setlId, ctx);
         await InsertAsync(ctx.Db, row);
@@ -73,7 +73,8 @@ public static class Settle
         return reversal;
     }
 
-    private static async Task<Prepared> PrepareAsync(TransactionContext ctx, VisitKind kind)
+    /// <summary>Everything a settlement needs, under the person's lock; a preview (pre-settlement) may come before discharge.</summary>
+    private static async Task<Prepared> PrepareAsync(TransactionContext ctx, VisitKind kind, bool preview)
     {
         var data = ctx.Input.Node("data", orSelf: true);
         var visit = await Visits.OwnVisitAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), kind);
@@ -93,7 +94,7 @@ public static class Settle
 
         await Visits.EnsureNotFinallySettledAsync(ctx, visit);
         var midSetlFlag = kind == VisitKind.Inpatient && data.OptionalText("mid_setl_flag") == "1" ? "1" : "0";
-        if (kind == VisitKind.Inpatient && midSetlFlag == "0" && visit.Endtime is null)
+        if (kind == VisitKind.Inpatient && midSetlFlag == "0" && visit.Endtime is null && !preview)
             throw new Refusal($"就诊 {visit.MdtrtId} 尚未办理出院，出院结算前须先办理出院（2402）；中途结算请传 mid_setl_flag = 1");
 
         var lines = (await ctx.Db.QueryAsync<FeeLineRow>(

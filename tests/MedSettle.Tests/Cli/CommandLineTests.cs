@@ -1,0 +1,91 @@
+using Dapper;
+using MedSettle.Cli;
+using MedSettle.Demo;
+using MedSettle.Import;
+using MedSettle.Storage;
+using MedSettle.Tests.Infrastructure;
+using MedSettle.Tests.Transactions;
+
+namespace MedSettle.Tests.Cli;
+
+/// <summary>`medsettle import` as a user runs it, and the demo province's bundle.</summary>
+public abstract class CommandLineTests(DatabaseTarget target)
+{
+    [Fact]
+    public async Task Import_loads_a_bundle_and_answers_0_then_changes_nothing_the_second_time()
+    {
+        var db = await target.NewDatabaseValueAsync();
+
+        Assert.Equal(0, await Commands.Root().Parse(["import", "--db", db, TestPaths.JilinMini]).InvokeAsync());
+        Assert.Equal(0, await Commands.Root().Parse(["import", "--db", db, TestPaths.JilinMini]).InvokeAsync());
+
+        await using var database = Database.Open(db);
+        await using var connection = await database.OpenConnectionAsync();
+        Assert.Equal(144L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM policies"));
+    }
+
+    [Fact]
+    public async Task Import_of_a_broken_bundle_answers_2_and_lists_the_problems()
+    {
+        var directory = TestPaths.TempDirectory();
+        File.WriteAllText(Path.Combine(directory, "hospitals.csv"), "fixmedins_code,fixmedins_name,admdvs,hosp_lv,cross_region_enabled\nH1,某医院,220100,4,1\nH2,另一医院,220100,2,1\n");
+        var errors = new StringWriter();
+        var original = Console.Error;
+        int code;
+        try
+        {
+            Console.SetError(errors);
+            code = await Commands.Root().Parse(["import", "--db", await target.NewDatabaseValueAsync(), directory]).InvokeAsync();
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+
+        Assert.Equal(2, code);
+        Assert.Contains("hospitals.csv line 2, column hosp_lv: \"4\" is not a hospital level 1, 2 or 3", errors.ToString());
+        Assert.Contains("hospitals.csv line 3, column admdvs: \"220100\" is not a pooling region", errors.ToString());
+        Assert.Contains("nothing was changed", errors.ToString());
+    }
+
+    [Fact]
+    public async Task The_demo_province_imports_cleanly_and_settles_a_generated_person()
+    {
+        var bundle = TestPaths.TempDirectory();
+        DemoProvince.WriteBundle(bundle, persons: 500);
+        await using var platform = await RunningPlatform.StartAsync(target, bundle);
+
+        await using var connection = await platform.Database.OpenConnectionAsync();
+        Assert.Equal(12L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM regions"));
+        Assert.True(await connection.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT hosp_lv) FROM hospitals") == 3);
+        Assert.True(await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM catalogue") >= 300);
+        var person = await connection.QueryFirstAsync<PersonRow>(
+            "SELECT * FROM persons WHERE insuplc_admdvs = '220300' AND insutype = '390' AND psn_insu_stas = '1' ORDER BY psn_no");
+        var his = new His(platform, WorkedExampleTests.JilinCentral);
+        var mdtrtId = await his.OutpatientVisitAsync(person.PsnNo, "390", WorkedExampleTests.SecondVisitBill);
+        var settled = (await his.SettleAsync(mdtrtId, person.PsnNo, "390", 75.00m, useAccount: false)).ShouldSucceed();
+        Assert.Equal("220300", settled.Text("setlinfo", "clr_optins"));
+        Assert.Equal(75.00m, settled.Money("setlinfo", "fund_pay_sumamt") + settled.Money("setlinfo", "psn_cash_pay"));
+    }
+
+    [Fact]
+    public async Task The_demo_bundle_is_the_same_for_the_same_seed_and_contains_the_sample()
+    {
+        var a = TestPaths.TempDirectory();
+        var b = TestPaths.TempDirectory();
+        DemoProvince.WriteBundle(a, persons: 200);
+        DemoProvince.WriteBundle(b, persons: 200);
+
+        foreach (var file in new[] { "regions.csv", "hospitals.csv", "catalogue.csv", "persons.csv", "policies.json" })
+            Assert.Equal(File.ReadAllText(Path.Combine(a, file)), File.ReadAllText(Path.Combine(b, file)));
+        var persons = File.ReadAllLines(Path.Combine(a, "persons.csv"));
+        Assert.All(File.ReadAllLines(Path.Combine(TestPaths.JilinMini, "persons.csv")).Skip(1), line => Assert.Contains(line, persons));
+        var database = await target.NewDatabaseAsync();
+        await using (database)
+            Assert.True((await new BundleImporter(database).ImportAsync(a)).Changed > 0);
+    }
+}
+
+public sealed class CommandLineTests_Sqlite() : CommandLineTests(new SqliteTarget());
+
+public sealed class CommandLineTests_Postgres() : CommandLineTests(new PostgresTarget());
