@@ -22,6 +22,7 @@ public static class Commands
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(ImportCommand());
         root.Subcommands.Add(DemoCommand());
+        root.Subcommands.Add(DemoBundleCommand());
         return root;
     }
 
@@ -90,6 +91,21 @@ public static class Commands
             foreach (var problem in failed.Problems) Console.Error.WriteLine("  " + problem);
             return 2;
         }
+    }
+
+    private static Command DemoBundleCommand()
+    {
+        var directory = new Argument<DirectoryInfo>("DIR") { Description = "Where to write the bundle" };
+        var persons = new Option<int>("--persons") { Description = "How many insured people to generate", DefaultValueFactory = _ => 3000 };
+        var command = new Command("demo-bundle", "Write the demo province as a reference-data bundle (for import tests and benchmarks)") { directory, persons };
+        command.SetAction(parse =>
+        {
+            var target = parse.GetValue(directory)!.FullName;
+            DemoProvince.WriteBundle(target, parse.GetValue(persons));
+            Console.WriteLine($"Wrote the demo province bundle ({parse.GetValue(persons):N0} generated people) to {target}");
+            return 0;
+        });
+        return command;
     }
 
     private static Command DemoCommand()
