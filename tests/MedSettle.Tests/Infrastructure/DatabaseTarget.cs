@@ -21,12 +21,8 @@ public sealed class SqliteTarget : DatabaseTarget
 {
     public override string Name => "sqlite";
 
-    public override Task<string> NewDatabaseValueAsync()
-    {
-        var directory = Path.Combine(Path.GetTempPath(), "medsettle-tests");
-        Directory.CreateDirectory(directory);
-        return Task.FromResult("sqlite:" + Path.Combine(directory, Guid.NewGuid().ToString("N") + ".db"));
-    }
+    public override Task<string> NewDatabaseValueAsync() =>
+        Task.FromResult("sqlite:" + Path.Combine(TestPaths.TempDirectory(), "medsettle.db"));
 }
 
 public sealed class PostgresTarget : DatabaseTarget

@@ -60,24 +60,21 @@ public sealed class PostgresServer
             ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60",
              "-o", $"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=300 -c fsync=off -c full_page_writes=off", "start"],
             asPostgresUser);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
+        server.RemoveWhenTestsEnd();
         return server;
     }
 
-    private void Stop()
+    /// <summary>
+    /// A detached watchdog stops the server and removes its directory once the test process is gone, however it ends
+    /// (the test host gives exit handlers too little time to rely on them, and a killed run runs none).
+    /// </summary>
+    private void RemoveWhenTestsEnd()
     {
-        try
-        {
-            Run(Path.Combine(_bin, "pg_ctl"), ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"], _asPostgresUser);
-        }
-        catch (Exception e)
-        {
-            Console.Error.WriteLine($"stopping the test PostgreSQL failed: {e.Message}");
-        }
-        finally
-        {
-            try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
+        var stop = $"{(_asPostgresUser ? "runuser -u postgres -- " : "")}'{Path.Combine(_bin, "pg_ctl")}' -D '{Path.Combine(_root, "data")}' -m immediate -w stop";
+        var script = $"exec </dev/null >/dev/null 2>&1; while kill -0 {Environment.ProcessId}; do sleep 1; done; {stop}; rm -rf '{_root}'";
+        var watchdog = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var a in new[] { "sh", "-c", script }) watchdog.ArgumentList.Add(a);
+        Process.Start(watchdog)?.Dispose();
     }
 
     private static string? FindBinaries()
