@@ -79,7 +79,7 @@ public sealed class VisitRow
     public string IptOtpNo { get; set; } = "";
     public string? DiseCodg { get; set; }
     public string? DiseName { get; set; }
-    public string TrtDclaDetlSn { get; set; } = "";
+    public string? TrtDclaDetlSn { get; set; }
     public string? CancelledAt { get; set; }
 }
 

@@ -116,7 +116,7 @@ public static class Schema
             dise_name TEXT NULL,
             dept_name TEXT NULL,
             dr_name TEXT NULL,
-            trt_dcla_detl_sn TEXT NOT NULL,
+            trt_dcla_detl_sn TEXT NULL,
             cancelled_at TEXT NULL,
             created_at TEXT NOT NULL,
             msgid TEXT NOT NULL);

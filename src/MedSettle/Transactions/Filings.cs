@@ -19,11 +19,7 @@ public static class Filings
         var person = await People.LockAsync(ctx, psnNo, insutype);
         People.EnsureActive(person);
         EnsureOpenForCrossRegion(ctx.Hospital);
-        if (ctx.Hospital.Admdvs == person.InsuplcAdmdvs)
-        {
-            var region = await People.RegionNameAsync(ctx.Db, person.InsuplcAdmdvs);
-            throw new Refusal($"{ctx.Hospital.FixmedinsName}与参保人同属{region}（{person.InsuplcAdmdvs}），属于本地就医，不是异地急诊，无需备案");
-        }
+        await EnsureCrossRegionAsync(ctx, person);
         if (!Filing.IsIcd10Code(diseCodg))
             throw new Refusal($"诊断编码“{diseCodg}”不是有效的ICD-10编码（应如 J18.9、I21.0、S06）");
         if (begndate > DateOnly.FromDateTime(ctx.Now))
@@ -97,10 +93,21 @@ public static class Filings
             throw new Refusal($"{hospital.FixmedinsName}（{hospital.FixmedinsCode}）未开通省内异地就医直接结算，不能办理异地急诊业务");
     }
 
-    /// <summary>The valid filing of this person, scheme and hospital whose window holds <paramref name="visitDate"/>.</summary>
-    public static async Task<FilingRow> CoveringAsync(TransactionContext ctx, PersonRow person, DateOnly visitDate)
+    /// <summary>The hospital must lie outside the person's home region: care at home is not cross-region care.</summary>
+    public static async Task EnsureCrossRegionAsync(TransactionContext ctx, PersonRow person)
     {
-        var filing = await ctx.Db.FirstOrDefaultAsync<FilingRow>(
+        if (ctx.Hospital.Admdvs != person.InsuplcAdmdvs) return;
+        var region = await People.RegionNameAsync(ctx.Db, person.InsuplcAdmdvs);
+        throw new Refusal($"{ctx.Hospital.FixmedinsName}与参保人同属{region}（{person.InsuplcAdmdvs}），属于本地就医，不是异地急诊，不在本平台结算");
+    }
+
+    /// <summary>The valid filing of this person, scheme and hospital whose window holds <paramref name="visitDate"/>; settlement requires one.</summary>
+    public static async Task<FilingRow> CoveringAsync(TransactionContext ctx, PersonRow person, DateOnly visitDate) =>
+        await FindCoveringAsync(ctx, person, visitDate) ?? throw new Refusal(
+            $"人员 {person.PsnNo} 在本院没有覆盖 {visitDate.ToText()} 的有效异地急诊备案，请先办理备案（2551）后再结算");
+
+    public static Task<FilingRow?> FindCoveringAsync(TransactionContext ctx, PersonRow person, DateOnly visitDate) =>
+        ctx.Db.FirstOrDefaultAsync<FilingRow>(
             """
             SELECT * FROM filings
             WHERE psn_no = @psnNo AND insutype = @insutype AND fixmedins_code = @fixmedinsCode AND revoked_at IS NULL
@@ -108,9 +115,6 @@ public static class Filings
             ORDER BY created_at
             """,
             new { psnNo = person.PsnNo, insutype = person.Insutype, fixmedinsCode = ctx.FixmedinsCode, day = visitDate.ToText() });
-        return filing ?? throw new Refusal(
-            $"人员 {person.PsnNo} 在本院没有覆盖 {visitDate.ToText()} 的有效异地急诊备案，请先办理备案（2551）");
-    }
 
     private static object Output(string sn, string insuplcAdmdvs, string begndate, string enddate, string valiFlag)
     {

@@ -32,7 +32,10 @@ public static class Visits
         var person = await People.LockAsync(ctx, psnNo, insutype);
         People.EnsureActive(person);
         Filings.EnsureOpenForCrossRegion(ctx.Hospital);
-        var filing = await Filings.CoveringAsync(ctx, person, DateOnly.FromDateTime(begin));
+        await Filings.EnsureCrossRegionAsync(ctx, person);
+        var filing = await Filings.FindCoveringAsync(ctx, person, DateOnly.FromDateTime(begin));
+        if (filing is null)
+            ctx.Warning = $"人员 {person.PsnNo} 在本院尚无覆盖 {DateOnly.FromDateTime(begin).ToText()} 的异地急诊备案：可先就诊，结算前须办理备案（2551）";
 
         var duplicate = await ctx.Db.FirstOrDefaultAsync<string>(
             "SELECT mdtrt_id FROM visits WHERE fixmedins_code = @fixmedinsCode AND ipt_otp_no = @number AND kind = @kind AND cancelled_at IS NULL",
@@ -57,7 +60,7 @@ public static class Visits
                 diseCodg = data.OptionalText("dise_codg"), diseName = data.OptionalText("dise_name"),
                 deptName = data.OptionalText("dept_name") ?? data.OptionalText("adm_dept_name"),
                 drName = data.OptionalText("dr_name") ?? data.OptionalText("atddr_name") ?? data.OptionalText("chfpdr_name"),
-                filing = filing.TrtDclaDetlSn, createdAt = ctx.Now.ToText(), msgid = ctx.Msgid,
+                filing = filing?.TrtDclaDetlSn, createdAt = ctx.Now.ToText(), msgid = ctx.Msgid,
             });
         ctx.Subject = mdtrtId;
         return mdtrtId;

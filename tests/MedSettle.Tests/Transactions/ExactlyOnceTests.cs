@@ -70,7 +70,9 @@ public abstract class ExactlyOnceTests(DatabaseTarget target) : IAsyncLifetime
         (await _his.UndoAsync(ZhangWei, registerMsgid, "2201")).ShouldSucceed();
         (await _his.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, firstSn: 5)).ShouldFail("撤销挂号");
         (await _his.UndoAsync(ZhangWei, fileMsgid, "2551")).ShouldSucceed();
-        (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:30:00", "MZ2")).ShouldFail("请先办理备案");
+        var later = (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:30:00", "MZ2")).ShouldSucceed().Text("data", "mdtrt_id");
+        (await _his.UploadAsync(later, ZhangWei, SecondVisitBill)).ShouldSucceed();
+        (await _his.PreSettleAsync(later, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("请先办理备案");
     }
 
     [Fact]

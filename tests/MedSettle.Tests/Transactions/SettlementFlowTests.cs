@@ -215,9 +215,28 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task Registration_needs_a_covering_filing_and_a_cancelled_registration_cannot_be_settled()
+    public async Task A_visit_may_be_registered_before_filing_but_is_settled_only_with_a_covering_filing()
     {
-        (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldFail("请先办理备案（2551）");
+        var registered = (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldSucceed();
+        Assert.Contains("结算前须办理备案（2551）", registered.WarnMsg);
+        var early = registered.Text("data", "mdtrt_id");
+        (await _his.UploadAsync(early, ZhangWei, SecondVisitBill)).ShouldSucceed();
+        (await _his.PreSettleAsync(early, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("请先办理备案（2551）后再结算");
+        (await _his.FileAsync(ZhangWei, "310", "2026-03-14", enddate: "2026-03-14")).ShouldSucceed();
+        (await _his.SettleAsync(early, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("没有覆盖 2026-03-15 的有效异地急诊备案");
+        (await _his.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
+        (await _his.SettleAsync(early, ZhangWei, "310", 75m, useAccount: false)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task Care_in_the_persons_own_region_is_not_registered()
+    {
+        (await new His(_platform, "H22010000001").RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldFail("属于本地就医");
+    }
+
+    [Fact]
+    public async Task A_cancelled_registration_cannot_be_settled()
+    {
         var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
         (await _platform.CallAsync("2202", JilinCentral, new { data = new { psn_no = ZhangWei, mdtrt_id = mdtrtId, ipt_otp_no = "x" } })).ShouldSucceed();
 
