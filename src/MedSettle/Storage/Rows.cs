@@ -98,7 +98,7 @@ public sealed class FeeLineRow
     public string? SetlId { get; set; }
 }
 
-public sealed class SettlementRow
+public sealed record SettlementRow
 {
     public string SetlId { get; set; } = "";
     public string Kind { get; set; } = "";

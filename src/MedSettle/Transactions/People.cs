@@ -31,4 +31,12 @@ public static class People
         await db.FirstOrDefaultAsync<string>("SELECT name FROM regions WHERE admdvs = @admdvs", new { admdvs }) ?? admdvs;
 
     public static string Masked(PersonRow person) => IdentityNumber.Mask(person.Certno);
+
+    /// <summary>Age in whole years on <paramref name="day"/>.</summary>
+    public static int Age(PersonRow person, DateOnly day)
+    {
+        if (!DateOnly.TryParse(person.Brdy, out var birthday)) return 0;
+        var age = day.Year - birthday.Year;
+        return birthday.AddYears(age) > day ? age - 1 : age;
+    }
 }

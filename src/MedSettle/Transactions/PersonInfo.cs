@@ -24,7 +24,6 @@ public static class PersonInfo
                 : $"未查询到人员编号 {psnNo} 的参保人员");
 
         var first = rows[0];
-        var birthday = DateOnly.TryParse(first.Brdy, out var b) ? b : (DateOnly?)null;
         return new
         {
             baseinfo = new
@@ -35,7 +34,7 @@ public static class PersonInfo
                 psn_name = first.PsnName,
                 gend = first.Gend,
                 brdy = first.Brdy,
-                age = birthday is { } day ? Age(day, DateOnly.FromDateTime(ctx.Now)) : 0,
+                age = People.Age(first, DateOnly.FromDateTime(ctx.Now)),
             },
             insuinfo = rows.Select(r => new
             {
@@ -47,11 +46,5 @@ public static class PersonInfo
             }).ToList(),
             idetinfo = Array.Empty<object>(),
         };
-    }
-
-    private static int Age(DateOnly birthday, DateOnly today)
-    {
-        var age = today.Year - birthday.Year;
-        return birthday.AddYears(age) > today ? age - 1 : age;
     }
 }

@@ -217,26 +217,14 @@ public static class Settle
         };
     }
 
-    private static SettlementRow Negated(SettlementRow s, string reversalId, TransactionContext ctx) => new()
+    /// <summary>The reversal of a settlement: the same case with every amount negated, at its own time.</summary>
+    private static SettlementRow Negated(SettlementRow s, string reversalId, TransactionContext ctx) => s with
     {
         SetlId = reversalId,
         Kind = "reversal",
         OrigSetlId = s.SetlId,
-        MdtrtId = s.MdtrtId,
-        InsuplcAdmdvs = s.InsuplcAdmdvs,
-        MdtrtareaAdmvs = s.MdtrtareaAdmvs,
-        FixmedinsCode = s.FixmedinsCode,
-        PsnNo = s.PsnNo,
-        Insutype = s.Insutype,
-        MedType = s.MedType,
-        ClrType = s.ClrType,
-        MidSetlFlag = s.MidSetlFlag,
-        AcctUsedFlag = s.AcctUsedFlag,
-        Year = s.Year,
+        ReversedBy = null,
         SetlTime = ctx.Now.ToText(),
-        TrtDclaDetlSn = s.TrtDclaDetlSn,
-        PolicyEffectiveFrom = s.PolicyEffectiveFrom,
-        PoolPropSelfpay = s.PoolPropSelfpay,
         MedfeeFen = -s.MedfeeFen,
         FulamtOwnpayFen = -s.FulamtOwnpayFen,
         OverlmtFen = -s.OverlmtFen,
@@ -244,13 +232,11 @@ public static class Settle
         InscpFen = -s.InscpFen,
         ActPayDedcFen = -s.ActPayDedcFen,
         DedcAddedFen = -s.DedcAddedFen,
-        CapLeftFen = s.CapLeftFen,
         HifpFen = -s.HifpFen,
         FundPayFen = -s.FundPayFen,
         PsnPartFen = -s.PsnPartFen,
         AcctPayFen = -s.AcctPayFen,
         PsnCashFen = -s.PsnCashFen,
-        BalcFen = s.BalcFen,
         Msgid = ctx.Msgid,
     };
 
@@ -268,9 +254,7 @@ public static class Settle
 
     private static object Output(PersonRow person, SettlementRow s, decimal capLeft)
     {
-        var birthday = DateOnly.TryParse(person.Brdy, out var b) ? b : DateOnly.MinValue;
-        var setlTime = Formats.ParseTime(s.SetlTime);
-        var age = setlTime.Year - birthday.Year - (birthday.AddYears(setlTime.Year - birthday.Year) > DateOnly.FromDateTime(setlTime) ? 1 : 0);
+        var age = People.Age(person, Formats.ParseDate(s.SetlTime));
         var fundPayType = s.Insutype == "310" ? ("310100", "职工基本医疗保险统筹基金") : ("390100", "城乡居民基本医疗保险基金");
         var setlinfo = new SetlInfo(
             s.MdtrtId, s.SetlId, s.PsnNo, person.PsnName, "01", person.Certno, person.Gend, person.Brdy, age, s.Insutype,

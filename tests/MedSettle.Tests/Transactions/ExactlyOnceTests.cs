@@ -6,83 +6,73 @@ using static MedSettle.Tests.Transactions.WorkedExampleTests;
 namespace MedSettle.Tests.Transactions;
 
 /// <summary>2601 冲正, fencing of messages that never arrived, and concurrent settlements for one person.</summary>
-public abstract class ExactlyOnceTests(DatabaseTarget target) : IAsyncLifetime
+public abstract class ExactlyOnceTests(DatabaseTarget target) : PlatformTests(target, JilinCentral)
 {
-    private RunningPlatform _platform = null!;
-    private His _his = null!;
-
-    public async Task InitializeAsync()
-    {
-        _platform = await RunningPlatform.StartAsync(target);
-        _his = new His(_platform, JilinCentral);
-    }
-
-    public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     private async Task<T> ScalarAsync<T>(string sql, object? param = null)
     {
-        await using var connection = await _platform.Database.OpenConnectionAsync();
+        await using var connection = await Platform.Database.OpenConnectionAsync();
         return (await connection.ExecuteScalarAsync<T>(sql, param))!;
     }
 
     [Fact]
     public async Task Undoing_a_settlement_by_its_msgid_reverses_it()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var msgid = _platform.NewMsgid(JilinCentral);
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var msgid = Platform.NewMsgid(JilinCentral);
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
 
-        (await _his.UndoAsync(ZhangWei, msgid, "2207")).ShouldSucceed();
+        (await His.UndoAsync(ZhangWei, msgid, "2207")).ShouldSucceed();
 
         Assert.Equal(152050L, await ScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = @p", new { p = ZhangWei }));
         Assert.Equal(0L, await ScalarAsync<long>("SELECT hifp_paid_fen FROM year_accumulators WHERE psn_no = @p", new { p = ZhangWei }));
-        (await _his.UndoAsync(ZhangWei, msgid, "2207")).ShouldFail("不能重复冲正");
-        var again = (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        (await His.UndoAsync(ZhangWei, msgid, "2207")).ShouldFail("不能重复冲正");
+        var again = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
         Assert.Equal(159.45m, again.Money("setlinfo", "hifp_pay"));
     }
 
     [Fact]
     public async Task Undoing_a_message_that_never_arrived_fences_it_so_its_late_arrival_is_refused()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var lost = _platform.NewMsgid(JilinCentral);
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var lost = Platform.NewMsgid(JilinCentral);
 
-        var undone = (await _his.UndoAsync(ZhangWei, lost, "2207")).ShouldSucceed();
+        var undone = (await His.UndoAsync(ZhangWei, lost, "2207")).ShouldSucceed();
         Assert.Contains("未到达", undone.WarnMsg);
 
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: lost)).ShouldFail("已被冲正");
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: lost)).ShouldFail("已被冲正");
         Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM settlements"));
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
     }
 
     [Fact]
     public async Task Undo_withdraws_a_fee_upload_cancels_a_registration_and_revokes_a_filing()
     {
-        var fileMsgid = _platform.NewMsgid(JilinCentral);
-        (await _his.FileAsync(ZhangWei, "310", "2026-03-15", msgid: fileMsgid)).ShouldSucceed();
-        var registerMsgid = _platform.NewMsgid(JilinCentral);
-        var mdtrtId = (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1", registerMsgid)).ShouldSucceed().Text("data", "mdtrt_id");
-        var uploadMsgid = _platform.NewMsgid(JilinCentral);
-        (await _his.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, msgid: uploadMsgid)).ShouldSucceed();
+        var fileMsgid = Platform.NewMsgid(JilinCentral);
+        (await His.FileAsync(ZhangWei, "310", "2026-03-15", msgid: fileMsgid)).ShouldSucceed();
+        var registerMsgid = Platform.NewMsgid(JilinCentral);
+        var mdtrtId = (await His.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1", registerMsgid)).ShouldSucceed().Text("data", "mdtrt_id");
+        var uploadMsgid = Platform.NewMsgid(JilinCentral);
+        (await His.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, msgid: uploadMsgid)).ShouldSucceed();
 
-        (await _his.UndoAsync(ZhangWei, uploadMsgid, "2204")).ShouldSucceed();
-        (await _his.PreSettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("没有待结算的费用明细");
-        (await _his.UndoAsync(ZhangWei, registerMsgid, "2201")).ShouldSucceed();
-        (await _his.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, firstSn: 5)).ShouldFail("撤销挂号");
-        (await _his.UndoAsync(ZhangWei, fileMsgid, "2551")).ShouldSucceed();
-        var later = (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:30:00", "MZ2")).ShouldSucceed().Text("data", "mdtrt_id");
-        (await _his.UploadAsync(later, ZhangWei, SecondVisitBill)).ShouldSucceed();
-        (await _his.PreSettleAsync(later, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("请先办理备案");
+        (await His.UndoAsync(ZhangWei, uploadMsgid, "2204")).ShouldSucceed();
+        (await His.PreSettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("没有待结算的费用明细");
+        (await His.UndoAsync(ZhangWei, registerMsgid, "2201")).ShouldSucceed();
+        (await His.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, firstSn: 5)).ShouldFail("撤销挂号");
+        (await His.UndoAsync(ZhangWei, fileMsgid, "2551")).ShouldSucceed();
+        var later = (await His.RegisterAsync(ZhangWei, "310", "2026-03-15 09:30:00", "MZ2")).ShouldSucceed().Text("data", "mdtrt_id");
+        (await His.UploadAsync(later, ZhangWei, SecondVisitBill)).ShouldSucceed();
+        (await His.PreSettleAsync(later, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("请先办理备案");
     }
 
     [Fact]
     public async Task A_hospital_cannot_undo_another_hospitals_message()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var msgid = _platform.NewMsgid(JilinCentral);
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var msgid = Platform.NewMsgid(JilinCentral);
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
 
-        (await new His(_platform, "H22020000002").UndoAsync(ZhangWei, msgid, "2207")).ShouldSucceed();
+        (await new His(Platform, "H22020000002").UndoAsync(ZhangWei, msgid, "2207")).ShouldSucceed();
 
         Assert.Equal(1L, await ScalarAsync<long>("SELECT COUNT(*) FROM settlements WHERE reversed_by IS NULL"));
         Assert.Equal(107460L, await ScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = @p", new { p = ZhangWei }));
@@ -91,12 +81,12 @@ public abstract class ExactlyOnceTests(DatabaseTarget target) : IAsyncLifetime
     [Fact]
     public async Task Undo_checks_the_transaction_code_and_the_person()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var msgid = _platform.NewMsgid(JilinCentral);
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var msgid = Platform.NewMsgid(JilinCentral);
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
 
-        (await _his.UndoAsync(ZhangWei, msgid, "2204")).ShouldFail("交易编号是 2207");
-        (await _his.UndoAsync(WangFang, msgid, "2207")).ShouldFail("不是 " + WangFang);
+        (await His.UndoAsync(ZhangWei, msgid, "2204")).ShouldFail("交易编号是 2207");
+        (await His.UndoAsync(WangFang, msgid, "2207")).ShouldFail("不是 " + WangFang);
     }
 
     [Fact]
@@ -107,17 +97,17 @@ public abstract class ExactlyOnceTests(DatabaseTarget target) : IAsyncLifetime
             [{"insuplc_admdvs":"220100","insutype":"310","category":"emergency_outpatient","hosp_lv":3,"effective_from":"2026-03-01",
               "deductible":200,"deductible_basis":"per_year","ratio":0.65,"annual_cap":3000}]
             """);
-        await new BundleImporter(_platform.Database).ImportAsync(bundle);
-        (await _his.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
+        await new BundleImporter(Platform.Database).ImportAsync(bundle);
+        (await His.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
         var visits = new List<string>();
         for (var i = 0; i < 50; i++)
         {
-            var mdtrtId = (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", $"MZ{i:D3}")).ShouldSucceed().Text("data", "mdtrt_id");
-            (await _his.UploadAsync(mdtrtId, ZhangWei, [("110200001", 100.00m, 5), ("XJ01DDA036B001010178838", 23.45m, 2)])).ShouldSucceed();
+            var mdtrtId = (await His.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", $"MZ{i:D3}")).ShouldSucceed().Text("data", "mdtrt_id");
+            (await His.UploadAsync(mdtrtId, ZhangWei, [("110200001", 100.00m, 5), ("XJ01DDA036B001010178838", 23.45m, 2)])).ShouldSucceed();
             visits.Add(mdtrtId);
         }
 
-        var replies = await Task.WhenAll(visits.Select(v => _his.SettleAsync(v, ZhangWei, "310", 546.90m, useAccount: true)));
+        var replies = await Task.WhenAll(visits.Select(v => His.SettleAsync(v, ZhangWei, "310", 546.90m, useAccount: true)));
 
         Assert.All(replies, r => r.ShouldSucceed());
         var fundPaid = replies.Sum(r => r.Money("setlinfo", "hifp_pay"));

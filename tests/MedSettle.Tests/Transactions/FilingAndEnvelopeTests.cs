@@ -5,31 +5,21 @@ using static MedSettle.Tests.Transactions.WorkedExampleTests;
 namespace MedSettle.Tests.Transactions;
 
 /// <summary>Filing and its verification (2551/2552), person lookup, sign-in, and the envelope's own refusals.</summary>
-public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : IAsyncLifetime
+public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : PlatformTests(target, JilinCentral)
 {
     private const string LiNa = "22020000000000000003";
     private const string LiuYang = "22070000000000000005";
-    private RunningPlatform _platform = null!;
-    private His _his = null!;
-
-    public async Task InitializeAsync()
-    {
-        _platform = await RunningPlatform.StartAsync(target);
-        _his = new His(_platform, JilinCentral);
-    }
-
-    public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     private async Task<long> FilingsAsync()
     {
-        await using var connection = await _platform.Database.OpenConnectionAsync();
+        await using var connection = await Platform.Database.OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM filings");
     }
 
     [Fact]
     public async Task A_filing_is_verified_at_once_and_defaults_to_the_72_hour_window()
     {
-        var filed = (await _his.FileAsync(ZhangWei, "310", "2026-03-14")).ShouldSucceed();
+        var filed = (await His.FileAsync(ZhangWei, "310", "2026-03-14")).ShouldSucceed();
 
         Assert.Equal("220100", filed.Text("result", "insuplc_admdvs"));
         Assert.Equal("2026-03-14", filed.Text("result", "begndate"));
@@ -48,7 +38,7 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : IAsyncLife
     [InlineData(ZhangWei, "390", "H22020000001", "J18.9", "2026-03-15", "未参加城乡居民基本医疗保险")]
     public async Task A_filing_that_fails_verification_is_refused_with_its_reason(string psnNo, string insutype, string hospital, string dise, string begndate, string reason)
     {
-        var his = new His(_platform, hospital);
+        var his = new His(Platform, hospital);
 
         (await his.FileAsync(psnNo, insutype, begndate, dise)).ShouldFail(reason);
 
@@ -58,15 +48,15 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : IAsyncLife
     [Fact]
     public async Task A_filing_without_a_diagnosis_is_refused()
     {
-        (await _platform.CallAsync("2551", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", begndate = "2026-03-15" } }))
+        (await Platform.CallAsync("2551", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", begndate = "2026-03-15" } }))
             .ShouldFail("dise_codg");
     }
 
     [Fact]
     public async Task Filing_again_for_an_overlapping_window_returns_the_existing_filing_with_a_warning()
     {
-        var first = (await _his.FileAsync(ZhangWei, "310", "2026-03-14")).ShouldSucceed();
-        var again = (await _his.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
+        var first = (await His.FileAsync(ZhangWei, "310", "2026-03-14")).ShouldSucceed();
+        var again = (await His.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
 
         Assert.Equal(first.Text("result", "trt_dcla_detl_sn"), again.Text("result", "trt_dcla_detl_sn"));
         Assert.Contains("已返回原备案", again.WarnMsg);
@@ -76,23 +66,23 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : IAsyncLife
     [Fact]
     public async Task A_filing_in_use_by_a_settlement_cannot_be_revoked_until_the_settlement_is_reversed()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
-        var sn = (await _his.FileAsync(ZhangWei, "310", "2026-03-15")).Text("result", "trt_dcla_detl_sn");
-        var setlId = (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldSucceed().Text("setlinfo", "setl_id");
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
+        var sn = (await His.FileAsync(ZhangWei, "310", "2026-03-15")).Text("result", "trt_dcla_detl_sn");
+        var setlId = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldSucceed().Text("setlinfo", "setl_id");
         var revoke = new { data = new { trt_dcla_detl_sn = sn, psn_no = ZhangWei } };
 
-        (await _platform.CallAsync("2552", JilinCentral, revoke)).ShouldFail("须先撤销该结算");
-        (await new His(_platform, "H22020000002").ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail("不是本机构");
-        (await _platform.CallAsync("2552", "H22020000002", revoke)).ShouldFail("不是本机构办理的");
-        (await _his.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldSucceed();
-        (await _platform.CallAsync("2552", JilinCentral, revoke)).ShouldSucceed();
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("请先办理备案（2551）");
+        (await Platform.CallAsync("2552", JilinCentral, revoke)).ShouldFail("须先撤销该结算");
+        (await new His(Platform, "H22020000002").ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail("不是本机构");
+        (await Platform.CallAsync("2552", "H22020000002", revoke)).ShouldFail("不是本机构办理的");
+        (await His.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldSucceed();
+        (await Platform.CallAsync("2552", JilinCentral, revoke)).ShouldSucceed();
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("请先办理备案（2551）");
     }
 
     [Fact]
     public async Task The_insured_are_found_by_identity_number()
     {
-        var found = (await _platform.CallAsync("1101", JilinCentral, new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "220102197503120110", psn_cert_type = "01" } }))
+        var found = (await Platform.CallAsync("1101", JilinCentral, new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "220102197503120110", psn_cert_type = "01" } }))
             .ShouldSucceed();
 
         Assert.Equal(ZhangWei, found.Text("baseinfo", "psn_no"));
@@ -101,30 +91,30 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : IAsyncLife
         Assert.Equal("310", insurance.GetProperty("insutype").GetString());
         Assert.Equal("220100", insurance.GetProperty("insuplc_admdvs").GetString());
         Assert.Equal(1520.50m, insurance.GetProperty("balc").GetDecimal());
-        (await _platform.CallAsync("1101", JilinCentral, new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "110101199001011234" } }))
+        (await Platform.CallAsync("1101", JilinCentral, new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "110101199001011234" } }))
             .ShouldFail("110101********1234");
     }
 
     [Fact]
     public async Task Sign_in_gives_a_sign_number_and_sign_out_closes_it()
     {
-        var signedIn = (await _platform.CallAsync("9001", JilinCentral, new { signIn = new { opter_no = "001", mac = "00:11:22:33:44:55", ip = "10.0.0.8" } }))
+        var signedIn = (await Platform.CallAsync("9001", JilinCentral, new { signIn = new { opter_no = "001", mac = "00:11:22:33:44:55", ip = "10.0.0.8" } }))
             .ShouldSucceed();
         var signNo = signedIn.Text("signinoutb", "sign_no");
 
-        (await _platform.CallAsync("9002", JilinCentral, new { signOut = new { sign_no = signNo, opter_no = "001" } })).ShouldSucceed();
-        (await _platform.CallAsync("9002", JilinCentral, new { signOut = new { sign_no = signNo, opter_no = "001" } })).ShouldFail("已签退");
+        (await Platform.CallAsync("9002", JilinCentral, new { signOut = new { sign_no = signNo, opter_no = "001" } })).ShouldSucceed();
+        (await Platform.CallAsync("9002", JilinCentral, new { signOut = new { sign_no = signNo, opter_no = "001" } })).ShouldFail("已签退");
     }
 
     [Fact]
     public async Task A_body_that_is_not_json_or_has_no_envelope_answers_400_with_the_envelope_shape()
     {
-        var broken = await _platform.PostAsync("{not json");
+        var broken = await Platform.PostAsync("{not json");
         Assert.Equal(400, broken.Status);
         Assert.Equal(-1, broken.Infcode);
         Assert.Contains("JSON", broken.ErrMsg);
 
-        var bare = await _platform.PostAsync("""{"psn_no":"1"}""");
+        var bare = await Platform.PostAsync("""{"psn_no":"1"}""");
         Assert.Equal(400, bare.Status);
         Assert.Contains("infno", bare.ErrMsg);
         Assert.True(bare.Root.TryGetProperty("inf_refmsgid", out _));
@@ -133,10 +123,10 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : IAsyncLife
     [Fact]
     public async Task Unknown_transactions_hospitals_and_missing_fields_are_refused_by_name()
     {
-        (await _platform.CallAsync("2999", JilinCentral, new { data = new { } })).ShouldFail("不支持的交易编号 2999");
-        (await _platform.CallAsync("2551", "H99999999999", new { data = new { psn_no = ZhangWei } })).ShouldFail("H99999999999 未在平台登记");
-        (await _platform.CallAsync("2201", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", ipt_otp_no = "MZ9" } })).ShouldFail("input.data.begntime");
-        (await _platform.CallAsync("2204", JilinCentral, new { feedetail = new[] { new { feedetl_sn = "1" } } })).ShouldFail("input.feedetail[0].");
+        (await Platform.CallAsync("2999", JilinCentral, new { data = new { } })).ShouldFail("不支持的交易编号 2999");
+        (await Platform.CallAsync("2551", "H99999999999", new { data = new { psn_no = ZhangWei } })).ShouldFail("H99999999999 未在平台登记");
+        (await Platform.CallAsync("2201", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", ipt_otp_no = "MZ9" } })).ShouldFail("input.data.begntime");
+        (await Platform.CallAsync("2204", JilinCentral, new { feedetail = new[] { new { feedetl_sn = "1" } } })).ShouldFail("input.feedetail[0].");
     }
 }
 

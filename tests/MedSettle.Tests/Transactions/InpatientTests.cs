@@ -4,32 +4,22 @@ using static MedSettle.Tests.Transactions.WorkedExampleTests;
 namespace MedSettle.Tests.Transactions;
 
 /// <summary>The emergency admission (急诊转住院): 2401/2402/2404/2405, 2301/2302, 2303/2304/2305.</summary>
-public abstract class InpatientTests(DatabaseTarget target) : IAsyncLifetime
+public abstract class InpatientTests(DatabaseTarget target) : PlatformTests(target, Yanbian)
 {
-    private RunningPlatform _platform = null!;
-    private His _his = null!;
-
-    public async Task InitializeAsync()
-    {
-        _platform = await RunningPlatform.StartAsync(target);
-        _his = new His(_platform, Yanbian);
-    }
-
-    public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     private async Task<string> AdmittedAsync()
     {
-        (await _his.FileAsync(WangFang, "390", "2026-03-14")).ShouldSucceed();
-        return (await _his.AdmitAsync(WangFang, "390", "2026-03-14 22:10:00", "ZY" + Guid.NewGuid().ToString("N")[..8]))
+        (await His.FileAsync(WangFang, "390", "2026-03-14")).ShouldSucceed();
+        return (await His.AdmitAsync(WangFang, "390", "2026-03-14 22:10:00", "ZY" + Guid.NewGuid().ToString("N")[..8]))
             .ShouldSucceed().Text("result", "mdtrt_id");
     }
 
     [Fact]
     public async Task An_admission_must_be_an_emergency_admission()
     {
-        (await _his.FileAsync(WangFang, "390", "2026-03-14")).ShouldSucceed();
+        (await His.FileAsync(WangFang, "390", "2026-03-14")).ShouldSucceed();
 
-        (await _platform.CallAsync("2401", Yanbian, new { mdtrtinfo = new { psn_no = WangFang, insutype = "390", begntime = "2026-03-14 22:00:00", med_type = "21", ipt_no = "ZY1" } }))
+        (await Platform.CallAsync("2401", Yanbian, new { mdtrtinfo = new { psn_no = WangFang, insutype = "390", begntime = "2026-03-14 22:00:00", med_type = "21", ipt_no = "ZY1" } }))
             .ShouldFail("本平台只办理省内异地急诊直接结算");
     }
 
@@ -37,31 +27,31 @@ public abstract class InpatientTests(DatabaseTarget target) : IAsyncLifetime
     public async Task Discharge_can_be_cancelled_until_the_final_settlement_and_admission_until_any_settlement()
     {
         var mdtrtId = await AdmittedAsync();
-        (await _his.UploadAsync(mdtrtId, WangFang, [("120400001", 18.00m, 8)], inpatient: true)).ShouldSucceed();
-        (await _his.DischargeAsync(mdtrtId, WangFang, "390", "2026-03-14 20:00:00")).ShouldFail("早于入院时间");
-        (await _his.DischargeAsync(mdtrtId, WangFang, "390", "2026-03-15 09:00:00")).ShouldSucceed();
-        (await _his.DischargeAsync(mdtrtId, WangFang, "390", "2026-03-15 10:00:00")).ShouldFail("已于 2026-03-15 09:00:00 办理出院");
-        (await _platform.CallAsync("2404", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang } })).ShouldFail("请先撤销出院（2405）");
+        (await His.UploadAsync(mdtrtId, WangFang, [("120400001", 18.00m, 8)], inpatient: true)).ShouldSucceed();
+        (await His.DischargeAsync(mdtrtId, WangFang, "390", "2026-03-14 20:00:00")).ShouldFail("早于入院时间");
+        (await His.DischargeAsync(mdtrtId, WangFang, "390", "2026-03-15 09:00:00")).ShouldSucceed();
+        (await His.DischargeAsync(mdtrtId, WangFang, "390", "2026-03-15 10:00:00")).ShouldFail("已于 2026-03-15 09:00:00 办理出院");
+        (await Platform.CallAsync("2404", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang } })).ShouldFail("请先撤销出院（2405）");
 
-        var setlId = (await _his.SettleAsync(mdtrtId, WangFang, "390", 144.00m, useAccount: false, inpatient: true)).ShouldSucceed().Text("setlinfo", "setl_id");
-        (await _platform.CallAsync("2405", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang } })).ShouldFail("须先撤销结算（2305）");
-        (await _his.ReverseAsync(setlId, mdtrtId, WangFang)).ShouldFail("请用 2305 撤销");
-        (await _his.ReverseAsync(setlId, mdtrtId, WangFang, inpatient: true)).ShouldSucceed();
-        (await _platform.CallAsync("2405", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang } })).ShouldSucceed();
-        (await _platform.CallAsync("2404", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang } })).ShouldSucceed();
-        (await _his.UploadAsync(mdtrtId, WangFang, [("120400001", 18.00m, 1)], inpatient: true, firstSn: 9)).ShouldFail("撤销入院");
+        var setlId = (await His.SettleAsync(mdtrtId, WangFang, "390", 144.00m, useAccount: false, inpatient: true)).ShouldSucceed().Text("setlinfo", "setl_id");
+        (await Platform.CallAsync("2405", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang } })).ShouldFail("须先撤销结算（2305）");
+        (await His.ReverseAsync(setlId, mdtrtId, WangFang)).ShouldFail("请用 2305 撤销");
+        (await His.ReverseAsync(setlId, mdtrtId, WangFang, inpatient: true)).ShouldSucceed();
+        (await Platform.CallAsync("2405", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang } })).ShouldSucceed();
+        (await Platform.CallAsync("2404", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang } })).ShouldSucceed();
+        (await His.UploadAsync(mdtrtId, WangFang, [("120400001", 18.00m, 1)], inpatient: true, firstSn: 9)).ShouldFail("撤销入院");
     }
 
     [Fact]
     public async Task Inpatient_fee_lines_can_be_withdrawn_one_by_one_before_settlement()
     {
         var mdtrtId = await AdmittedAsync();
-        (await _his.UploadAsync(mdtrtId, WangFang, [("120400001", 18.00m, 8), ("110900001", 55.00m, 4)], inpatient: true)).ShouldSucceed();
+        (await His.UploadAsync(mdtrtId, WangFang, [("120400001", 18.00m, 8), ("110900001", 55.00m, 4)], inpatient: true)).ShouldSucceed();
 
-        (await _platform.CallAsync("2302", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang, feedetl_sn = "0002" } })).ShouldSucceed();
-        (await _platform.CallAsync("2302", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang, feedetl_sn = "0002" } })).ShouldFail("没有收费批次/明细 0002");
+        (await Platform.CallAsync("2302", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang, feedetl_sn = "0002" } })).ShouldSucceed();
+        (await Platform.CallAsync("2302", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang, feedetl_sn = "0002" } })).ShouldFail("没有收费批次/明细 0002");
 
-        var pre = (await _his.PreSettleAsync(mdtrtId, WangFang, "390", 144.00m, useAccount: false, inpatient: true)).ShouldSucceed();
+        var pre = (await His.PreSettleAsync(mdtrtId, WangFang, "390", 144.00m, useAccount: false, inpatient: true)).ShouldSucceed();
         Assert.Equal(144.00m, pre.Money("setlinfo", "medfee_sumamt"));
         Assert.Equal("", pre.Text("setlinfo", "setl_id"));
     }
@@ -71,8 +61,8 @@ public abstract class InpatientTests(DatabaseTarget target) : IAsyncLifetime
     {
         var mdtrtId = await AdmittedAsync();
 
-        (await _his.UploadAsync(mdtrtId, WangFang, [("120400001", 18.00m, 8)])).ShouldFail("请使用住院交易");
-        (await _platform.CallAsync("2202", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang } })).ShouldFail("请使用住院交易");
+        (await His.UploadAsync(mdtrtId, WangFang, [("120400001", 18.00m, 8)])).ShouldFail("请使用住院交易");
+        (await Platform.CallAsync("2202", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang } })).ShouldFail("请使用住院交易");
     }
 }
 

@@ -5,22 +5,12 @@ using static MedSettle.Tests.Transactions.WorkedExampleTests;
 namespace MedSettle.Tests.Transactions;
 
 /// <summary>Settling, pre-settling and reversing: what each may change, and every refusal on the way.</summary>
-public abstract class SettlementFlowTests(DatabaseTarget target) : IAsyncLifetime
+public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests(target, JilinCentral)
 {
-    private RunningPlatform _platform = null!;
-    private His _his = null!;
-
-    public async Task InitializeAsync()
-    {
-        _platform = await RunningPlatform.StartAsync(target);
-        _his = new His(_platform, JilinCentral);
-    }
-
-    public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     private async Task<(long FundPaid, long Deductible, long Balance)> ZhangWeiStateAsync()
     {
-        await using var connection = await _platform.Database.OpenConnectionAsync();
+        await using var connection = await Platform.Database.OpenConnectionAsync();
         var fund = await connection.ExecuteScalarAsync<long?>("SELECT hifp_paid_fen FROM year_accumulators WHERE psn_no = @p AND year = 2026", new { p = ZhangWei }) ?? 0;
         var dedc = await connection.ExecuteScalarAsync<long?>("SELECT dedc_outpatient_fen FROM year_accumulators WHERE psn_no = @p AND year = 2026", new { p = ZhangWei }) ?? 0;
         var balance = await connection.ExecuteScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = @p", new { p = ZhangWei });
@@ -30,44 +20,44 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : IAsyncLifetim
     [Fact]
     public async Task Pre_settlement_explains_the_bill_and_changes_nothing()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
         var before = await ZhangWeiStateAsync();
 
-        var first = (await _his.PreSettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
-        var again = (await _his.PreSettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        var first = (await His.PreSettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        var again = (await His.PreSettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
 
         Assert.Equal(159.45m, first.Money("setlinfo", "hifp_pay"));
         Assert.Equal(first.Money("setlinfo", "acct_pay"), again.Money("setlinfo", "acct_pay"));
         Assert.Equal(before, await ZhangWeiStateAsync());
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
     }
 
     [Fact]
     public async Task Settling_twice_with_the_same_msgid_pays_once()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var msgid = _platform.NewMsgid(JilinCentral);
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var msgid = Platform.NewMsgid(JilinCentral);
 
-        var first = (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
-        var retry = (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
+        var first = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
+        var retry = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldSucceed();
 
         Assert.Equal(first.Body, retry.Body);
         Assert.Equal((15945L, 20000L, 107460L), await ZhangWeiStateAsync());
-        await using var connection = await _platform.Database.OpenConnectionAsync();
+        await using var connection = await Platform.Database.OpenConnectionAsync();
         Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM settlements WHERE mdtrt_id = @mdtrtId", new { mdtrtId }));
     }
 
     [Fact]
     public async Task The_same_msgid_with_different_input_is_refused_and_changes_nothing()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var msgid = _platform.NewMsgid(JilinCentral);
-        (await _his.PreSettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: false, msgid: msgid)).ShouldSucceed();
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var msgid = Platform.NewMsgid(JilinCentral);
+        (await His.PreSettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: false, msgid: msgid)).ShouldSucceed();
         var state = await ZhangWeiStateAsync();
 
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldFail("同一 msgid 不能携带不同的内容");
-        (await _his.FileAsync(ZhangWei, "310", "2026-03-15", msgid: msgid)).ShouldFail("已用于另一笔交易");
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldFail("同一 msgid 不能携带不同的内容");
+        (await His.FileAsync(ZhangWei, "310", "2026-03-15", msgid: msgid)).ShouldFail("已用于另一笔交易");
 
         Assert.Equal(state, await ZhangWeiStateAsync());
     }
@@ -75,27 +65,27 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : IAsyncLifetim
     [Fact]
     public async Task Settling_an_already_settled_visit_is_refused()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var setlId = (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var setlId = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
 
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail($"已结算（{setlId}）");
-        (await _his.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, firstSn: 10)).ShouldFail("已结算");
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail($"已结算（{setlId}）");
+        (await His.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, firstSn: 10)).ShouldFail("已结算");
     }
 
     [Fact]
     public async Task Reversal_restores_the_accumulators_and_the_account_and_the_visit_can_be_settled_again()
     {
         var before = await ZhangWeiStateAsync();
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var setlId = (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var setlId = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
 
-        var reversed = (await _his.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldSucceed();
+        var reversed = (await His.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldSucceed();
 
         Assert.Equal(-159.45m, reversed.Money("setlinfo", "hifp_pay"));
         Assert.Equal(-445.90m, reversed.Money("setlinfo", "acct_pay"));
         Assert.Equal(1520.50m, reversed.Money("setlinfo", "balc"));
         Assert.Equal(before, await ZhangWeiStateAsync());
-        var again = (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        var again = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
         Assert.Equal(200.00m, again.Money("setlinfo", "act_pay_dedc"));
         Assert.Equal(1074.60m, again.Money("setlinfo", "balc"));
     }
@@ -103,12 +93,12 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : IAsyncLifetim
     [Fact]
     public async Task Reversing_twice_is_refused()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var setlId = (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
-        (await _his.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldSucceed();
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var setlId = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
+        (await His.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldSucceed();
         var state = await ZhangWeiStateAsync();
 
-        (await _his.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail("不能重复撤销");
+        (await His.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail("不能重复撤销");
 
         Assert.Equal(state, await ZhangWeiStateAsync());
     }
@@ -116,9 +106,9 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : IAsyncLifetim
     [Fact]
     public async Task A_total_that_differs_from_the_uploaded_details_is_refused()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
 
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 600.00m, useAccount: true)).ShouldFail("与已上传的费用明细合计 605.35 不一致");
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 600.00m, useAccount: true)).ShouldFail("与已上传的费用明细合计 605.35 不一致");
 
         Assert.Equal((0L, 0L, 152050L), await ZhangWeiStateAsync());
     }
@@ -126,36 +116,36 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : IAsyncLifetim
     [Fact]
     public async Task An_upload_with_codes_not_in_the_catalogue_is_refused_whole_and_names_every_unknown_code()
     {
-        (await _his.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
-        var mdtrtId = (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldSucceed().Text("data", "mdtrt_id");
+        (await His.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
+        var mdtrtId = (await His.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldSucceed().Text("data", "mdtrt_id");
 
-        var refused = (await _his.UploadAsync(mdtrtId, ZhangWei, [("110200001", 50m, 1), ("NOPE001", 1m, 1), ("NOPE002", 2m, 1)]))
+        var refused = (await His.UploadAsync(mdtrtId, ZhangWei, [("110200001", 50m, 1), ("NOPE001", 1m, 1), ("NOPE002", 2m, 1)]))
             .ShouldFail("NOPE001");
         Assert.Contains("NOPE002", refused.ErrMsg);
 
-        (await _his.PreSettleAsync(mdtrtId, ZhangWei, "310", 50m, useAccount: false)).ShouldFail("没有待结算的费用明细");
+        (await His.PreSettleAsync(mdtrtId, ZhangWei, "310", 50m, useAccount: false)).ShouldFail("没有待结算的费用明细");
     }
 
     [Fact]
     public async Task An_amount_that_is_not_price_times_count_is_refused()
     {
-        (await _his.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
-        var mdtrtId = (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldSucceed().Text("data", "mdtrt_id");
+        (await His.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
+        var mdtrtId = (await His.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldSucceed().Text("data", "mdtrt_id");
 
-        (await _his.UploadAsync(mdtrtId, ZhangWei, [("XJ01DDA036B001010178838", 23.45m, 3)], amountOverride: 70.34m))
+        (await His.UploadAsync(mdtrtId, ZhangWei, [("XJ01DDA036B001010178838", 23.45m, 3)], amountOverride: 70.34m))
             .ShouldFail("不等于 单价 23.45 × 数量 3 = 70.35");
     }
 
     [Fact]
     public async Task Another_hospitals_visit_and_settlement_cannot_be_touched()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var other = new His(_platform, "H22020000002");
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var other = new His(Platform, "H22020000002");
 
         (await other.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, firstSn: 20)).ShouldFail("不是本机构的就诊");
         (await other.PreSettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail("不是本机构的就诊");
         (await other.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail("不是本机构的就诊");
-        var setlId = (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
+        var setlId = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
         (await other.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail("不是本机构的结算");
 
         Assert.Equal((15945L, 20000L, 107460L), await ZhangWeiStateAsync());
@@ -164,7 +154,7 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : IAsyncLifetim
     [Fact]
     public async Task Final_inpatient_settlement_needs_discharge_and_a_mid_stay_settlement_does_not()
     {
-        var his = new His(_platform, Yanbian);
+        var his = new His(Platform, Yanbian);
         (await his.FileAsync(WangFang, "390", "2026-03-14")).ShouldSucceed();
         var mdtrtId = (await his.AdmitAsync(WangFang, "390", "2026-03-14 22:10:00", "ZY0001")).ShouldSucceed().Text("result", "mdtrt_id");
         (await his.UploadAsync(mdtrtId, WangFang, [("110900001", 55.00m, 4), ("210102001", 240.00m, 2)], inpatient: true)).ShouldSucceed();
@@ -184,18 +174,18 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : IAsyncLifetim
     [Fact]
     public async Task A_settlement_cannot_use_the_wrong_medical_type_or_transaction()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
 
-        (await _platform.CallAsync("2207", JilinCentral, new
+        (await Platform.CallAsync("2207", JilinCentral, new
         {
             data = new { psn_no = ZhangWei, med_type = "11", medfee_sumamt = 605.35m, mdtrt_id = mdtrtId, insutype = "310", acct_used_flag = "0" },
         })).ShouldFail("本平台只办理省内异地急诊直接结算");
-        (await _platform.CallAsync("2203", JilinCentral, new
+        (await Platform.CallAsync("2203", JilinCentral, new
         {
             mdtrtinfo = new { mdtrt_id = mdtrtId, psn_no = ZhangWei, med_type = "11", begntime = "2026-03-15 09:00:00", dise_codg = "J18.9", dise_name = "肺炎" },
         })).ShouldFail("本平台只办理省内异地急诊直接结算");
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: false, inpatient: true)).ShouldFail("是门诊就诊");
-        (await _platform.CallAsync("2203", JilinCentral, new
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: false, inpatient: true)).ShouldFail("是门诊就诊");
+        (await Platform.CallAsync("2203", JilinCentral, new
         {
             mdtrtinfo = new { mdtrt_id = mdtrtId, psn_no = ZhangWei, med_type = "13", begntime = "2026-03-15 09:00:00", dise_codg = "J18.9", dise_name = "肺炎" },
         })).ShouldSucceed();
@@ -204,43 +194,43 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : IAsyncLifetim
     [Fact]
     public async Task Withdrawn_fee_lines_are_not_settled()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        (await _his.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, batch: "B2", firstSn: 10)).ShouldSucceed();
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        (await His.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, batch: "B2", firstSn: 10)).ShouldSucceed();
 
-        (await _platform.CallAsync("2205", JilinCentral, new { data = new { mdtrt_id = mdtrtId, chrg_bchno = "B2", psn_no = ZhangWei } })).ShouldSucceed();
+        (await Platform.CallAsync("2205", JilinCentral, new { data = new { mdtrt_id = mdtrtId, chrg_bchno = "B2", psn_no = ZhangWei } })).ShouldSucceed();
 
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
-        (await _platform.CallAsync("2205", JilinCentral, new { data = new { mdtrt_id = mdtrtId, chrg_bchno = "B1", psn_no = ZhangWei } }))
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        (await Platform.CallAsync("2205", JilinCentral, new { data = new { mdtrt_id = mdtrtId, chrg_bchno = "B1", psn_no = ZhangWei } }))
             .ShouldFail("已结算");
     }
 
     [Fact]
     public async Task A_visit_may_be_registered_before_filing_but_is_settled_only_with_a_covering_filing()
     {
-        var registered = (await _his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldSucceed();
+        var registered = (await His.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldSucceed();
         Assert.Contains("结算前须办理备案（2551）", registered.WarnMsg);
         var early = registered.Text("data", "mdtrt_id");
-        (await _his.UploadAsync(early, ZhangWei, SecondVisitBill)).ShouldSucceed();
-        (await _his.PreSettleAsync(early, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("请先办理备案（2551）后再结算");
-        (await _his.FileAsync(ZhangWei, "310", "2026-03-14", enddate: "2026-03-14")).ShouldSucceed();
-        (await _his.SettleAsync(early, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("没有覆盖 2026-03-15 的有效异地急诊备案");
-        (await _his.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
-        (await _his.SettleAsync(early, ZhangWei, "310", 75m, useAccount: false)).ShouldSucceed();
+        (await His.UploadAsync(early, ZhangWei, SecondVisitBill)).ShouldSucceed();
+        (await His.PreSettleAsync(early, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("请先办理备案（2551）后再结算");
+        (await His.FileAsync(ZhangWei, "310", "2026-03-14", enddate: "2026-03-14")).ShouldSucceed();
+        (await His.SettleAsync(early, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("没有覆盖 2026-03-15 的有效异地急诊备案");
+        (await His.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
+        (await His.SettleAsync(early, ZhangWei, "310", 75m, useAccount: false)).ShouldSucceed();
     }
 
     [Fact]
     public async Task Care_in_the_persons_own_region_is_not_registered()
     {
-        (await new His(_platform, "H22010000001").RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldFail("属于本地就医");
+        (await new His(Platform, "H22010000001").RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldFail("属于本地就医");
     }
 
     [Fact]
     public async Task A_cancelled_registration_cannot_be_settled()
     {
-        var mdtrtId = await _his.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
-        (await _platform.CallAsync("2202", JilinCentral, new { data = new { psn_no = ZhangWei, mdtrt_id = mdtrtId, ipt_otp_no = "x" } })).ShouldSucceed();
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
+        (await Platform.CallAsync("2202", JilinCentral, new { data = new { psn_no = ZhangWei, mdtrt_id = mdtrtId, ipt_otp_no = "x" } })).ShouldSucceed();
 
-        (await _his.SettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("撤销挂号");
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("撤销挂号");
     }
 }
 

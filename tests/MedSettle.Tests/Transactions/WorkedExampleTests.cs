@@ -3,7 +3,7 @@ using MedSettle.Tests.Infrastructure;
 namespace MedSettle.Tests.Transactions;
 
 /// <summary>DESIGN.md's worked examples, end to end over HTTP: file, register, upload, settle.</summary>
-public abstract class WorkedExampleTests(DatabaseTarget target) : IAsyncLifetime
+public abstract class WorkedExampleTests(DatabaseTarget target) : PlatformTests(target, JilinCentral)
 {
     internal const string ZhangWei = "22010000000000000001";
     internal const string WangFang = "22010000000000000002";
@@ -18,19 +18,12 @@ public abstract class WorkedExampleTests(DatabaseTarget target) : IAsyncLifetime
 
     internal static readonly (string, decimal, decimal)[] SecondVisitBill = [("110200001", 50.00m, 1), ("250101001", 25.00m, 1)];
 
-    private RunningPlatform _platform = null!;
-
-    public async Task InitializeAsync() => _platform = await RunningPlatform.StartAsync(target);
-
-    public async Task DisposeAsync() => await _platform.DisposeAsync();
-
     [Fact]
     public async Task First_emergency_visit_of_the_year_settles_to_the_cent()
     {
-        var his = new His(_platform, JilinCentral);
-        var mdtrtId = await his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
 
-        var settled = (await his.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        var settled = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
 
         Assert.Equal(605.35m, settled.Money("setlinfo", "medfee_sumamt"));
         Assert.Equal(88.00m, settled.Money("setlinfo", "fulamt_ownpay_amt"));
@@ -57,12 +50,11 @@ public abstract class WorkedExampleTests(DatabaseTarget target) : IAsyncLifetime
     [Fact]
     public async Task Second_visit_of_the_year_meets_no_deductible_and_shows_the_cap_left()
     {
-        var his = new His(_platform, JilinCentral);
-        var first = await his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        (await his.SettleAsync(first, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        var first = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        (await His.SettleAsync(first, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
 
-        var second = await his.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill, day: "2026-03-15");
-        var settled = (await his.SettleAsync(second, ZhangWei, "310", 75.00m, useAccount: false)).ShouldSucceed();
+        var second = await His.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill, day: "2026-03-15");
+        var settled = (await His.SettleAsync(second, ZhangWei, "310", 75.00m, useAccount: false)).ShouldSucceed();
 
         Assert.Equal(0.00m, settled.Money("setlinfo", "act_pay_dedc"));
         Assert.Equal(48.75m, settled.Money("setlinfo", "hifp_pay"));
@@ -75,7 +67,7 @@ public abstract class WorkedExampleTests(DatabaseTarget target) : IAsyncLifetime
     [Fact]
     public async Task Emergency_admission_settles_after_discharge_to_the_cent()
     {
-        var his = new His(_platform, Yanbian);
+        var his = new His(Platform, Yanbian);
         (await his.FileAsync(WangFang, "390", "2026-03-14")).ShouldSucceed();
         var admitted = (await his.AdmitAsync(WangFang, "390", "2026-03-14 22:10:00", "ZY0001")).ShouldSucceed();
         var mdtrtId = admitted.Text("result", "mdtrt_id");
@@ -103,11 +95,10 @@ public abstract class WorkedExampleTests(DatabaseTarget target) : IAsyncLifetime
     [Fact]
     public async Task Fee_upload_answers_the_grading_of_every_line()
     {
-        var his = new His(_platform, JilinCentral);
-        (await his.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
-        var mdtrtId = (await his.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldSucceed().Text("data", "mdtrt_id");
+        (await His.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
+        var mdtrtId = (await His.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldSucceed().Text("data", "mdtrt_id");
 
-        var uploaded = (await his.UploadAsync(mdtrtId, ZhangWei, FirstVisitBill)).ShouldSucceed();
+        var uploaded = (await His.UploadAsync(mdtrtId, ZhangWei, FirstVisitBill)).ShouldSucceed();
 
         var lines = uploaded.Output.GetProperty("result");
         Assert.Equal(6, lines.GetArrayLength());
