@@ -1,8 +1,10 @@
 using System.CommandLine;
+using MedSettle.Admin;
 using MedSettle.Demo;
 using MedSettle.Hosting;
 using MedSettle.Import;
 using MedSettle.Storage;
+using MedSettle.Transactions;
 using Spectre.Console;
 
 namespace MedSettle.Cli;
@@ -23,6 +25,9 @@ public static class Commands
         root.Subcommands.Add(ImportCommand());
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(DemoBundleCommand());
+        root.Subcommands.Add(AdminTokenCommand());
+        root.Subcommands.Add(StatsCommand());
+        root.Subcommands.Add(ClearCommand());
         return root;
     }
 
@@ -91,6 +96,97 @@ public static class Commands
             foreach (var problem in failed.Problems) Console.Error.WriteLine("  " + problem);
             return 2;
         }
+    }
+
+    private static Command AdminTokenCommand()
+    {
+        var name = new Option<string>("--name") { Description = "Who the token is for", DefaultValueFactory = _ => "province" };
+        var command = new Command("admin-token", "Issue a bearer token for /api/admin (printed once; only its hash is stored)") { Db, name };
+        command.SetAction(async (parse, cancel) =>
+        {
+            await using var database = Database.Open(parse.GetValue(Db)!);
+            await Schema.MigrateAsync(database, cancel);
+            Console.WriteLine(await AdminTokens.IssueAsync(database, parse.GetValue(name)!, new PlatformClock(TimeProvider.System).Now));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command StatsCommand()
+    {
+        var from = new Option<DateOnly>("--from") { Description = "First day (yyyy-MM-dd)", Required = true };
+        var to = new Option<DateOnly>("--to") { Description = "Last day (yyyy-MM-dd)", Required = true };
+        var home = new Option<string?>("--insuplc-admdvs") { Description = "Only this home region" };
+        var area = new Option<string?>("--mdtrtarea-admvs") { Description = "Only this treating region" };
+        var hospital = new Option<string?>("--fixmedins-code") { Description = "Only this hospital" };
+        var command = new Command("stats", "The four headline figures for a period: 备案人次, 结算人次, 结算金额, 医保支付金额") { Db, from, to, home, area, hospital };
+        command.SetAction(async (parse, cancel) =>
+        {
+            await using var database = Database.Open(parse.GetValue(Db)!);
+            await Schema.MigrateAsync(database, cancel);
+            var report = await Stats.ComputeAsync(database, new StatsQuery(parse.GetValue(from), parse.GetValue(to),
+                parse.GetValue(home), parse.GetValue(area), parse.GetValue(hospital)), cancel);
+            AnsiConsole.MarkupLine($"[bold]{report.From} 至 {report.To}[/]");
+            var headline = new Table().AddColumns("备案人次", "结算人次", "结算金额（元）", "医保支付金额（元）", "基金支付占比");
+            foreach (var column in headline.Columns) column.RightAligned();
+            headline.AddRow(report.Filings.ToString("N0"), report.Settlements.ToString("N0"), report.MedfeeSumamt.ToString("N2"),
+                report.FundPaySumamt.ToString("N2"), report.FundShare.ToString("P1"));
+            AnsiConsole.Write(headline);
+            foreach (var (title, groups) in new[] { ("按参保地", report.ByHomeRegion), ("按就医地", report.ByTreatingRegion), ("按定点医院", report.ByHospital) })
+            {
+                var table = new Table().Title(title).AddColumns("编码", "名称", "备案人次", "结算人次", "结算金额", "医保支付金额");
+                foreach (var column in table.Columns.Skip(2)) column.RightAligned();
+                foreach (var g in groups)
+                    table.AddRow(g.Key, Markup.Escape(g.Name), g.Filings.ToString("N0"), g.Settlements.ToString("N0"), g.MedfeeSumamt.ToString("N2"), g.FundPaySumamt.ToString("N2"));
+                AnsiConsole.Write(table);
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command ClearCommand()
+    {
+        var month = new Option<string>("--month") { Description = "The month (yyyy-MM)", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Where to write the CSV and XLSX statement", DefaultValueFactory = _ => new DirectoryInfo(".") };
+        var confirm = new Option<bool>("--confirm") { Description = "Freeze the statement (only for a month that has ended)" };
+        var command = new Command("clear", "Compute a month's clearing between regions and export it as CSV and XLSX") { Db, month, output, confirm };
+        command.SetAction(async (parse, cancel) =>
+        {
+            await using var database = Database.Open(parse.GetValue(Db)!);
+            await Schema.MigrateAsync(database, cancel);
+            var now = new PlatformClock(TimeProvider.System).Now;
+            try
+            {
+                ClearingStatement statement = null!;
+                (string Csv, string Xlsx) files = default;
+                await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn())
+                    .StartAsync(async context =>
+                    {
+                        var task = context.AddTask("清算", maxValue: 5);
+                        var progress = new Progress<string>(stage => { task.Description = stage; task.Increment(1); });
+                        statement = parse.GetValue(confirm)
+                            ? await MonthlyClearing.ConfirmAsync(database, parse.GetValue(month)!, now)
+                            : await MonthlyClearing.ComputeAsync(database, parse.GetValue(month)!, now, progress);
+                        task.Description = "导出 CSV / XLSX";
+                        files = ClearingExport.Write(statement, parse.GetValue(output)!.FullName);
+                        task.Value = task.MaxValue;
+                    });
+                var table = new Table().Title($"{statement.Month} 清算（{statement.Status}）").AddColumns("统筹区", "应收", "应付", "净额");
+                foreach (var column in table.Columns.Skip(1)) column.RightAligned();
+                foreach (var p in statement.Positions)
+                    table.AddRow(Markup.Escape($"{p.Name}（{p.Admdvs}）"), p.Receivable.ToString("N2"), p.Payable.ToString("N2"), p.Net.ToString("N2"));
+                AnsiConsole.Write(table);
+                Console.WriteLine($"{statement.Lines.Count} lines, {statement.Transfers.Count} transfers, {statement.Disputes.Count} disputed rows; written to {files.Csv} and {files.Xlsx}");
+                return 0;
+            }
+            catch (ClearingRefused refused)
+            {
+                Console.Error.WriteLine(refused.Message);
+                return 2;
+            }
+        });
+        return command;
     }
 
     private static Command DemoBundleCommand()

@@ -1,3 +1,4 @@
+using MedSettle.Admin;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 
@@ -16,8 +17,10 @@ public static class MedSettleHost
         builder.Services.AddSingleton(new PlatformClock(time ?? TimeProvider.System));
 
         var app = builder.Build();
+        app.UseAdminTokens();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok", database = database.Provider.ToString().ToLowerInvariant() }));
         app.MapTransactionApi();
+        app.MapAdminApi();
         return app;
     }
 

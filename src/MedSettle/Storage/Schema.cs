@@ -184,6 +184,28 @@ public static class Schema
         CREATE INDEX settlements_by_time ON settlements (setl_time);
         CREATE INDEX settlements_by_hospital ON settlements (fixmedins_code, setl_time);
         """,
+        """
+        CREATE TABLE admin_tokens (
+            token_hash TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT NULL);
+        CREATE TABLE clearings (
+            month TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            computed_at TEXT NOT NULL,
+            confirmed_at TEXT NULL,
+            result TEXT NOT NULL);
+        CREATE TABLE clearing_confirmations (
+            setl_id TEXT PRIMARY KEY,
+            fixmedins_code TEXT NOT NULL,
+            month TEXT NOT NULL,
+            cnfm_flag TEXT NOT NULL,
+            memo TEXT NULL,
+            confirmed_at TEXT NOT NULL,
+            msgid TEXT NOT NULL);
+        CREATE INDEX clearing_confirmations_by_month ON clearing_confirmations (month, cnfm_flag);
+        """,
     ];
 
     public static async Task MigrateAsync(Database database, CancellationToken cancel = default)

@@ -48,6 +48,10 @@ public static class TransactionApi
         new("2304", "住院结算", true, ctx => Settle.SettleAsync(ctx, VisitKind.Inpatient)),
         new("2305", "住院结算撤销", true, ctx => Settle.ReverseAsync(ctx, VisitKind.Inpatient)),
         new("2601", "冲正交易", true, Reversal.UndoAsync),
+        new("3201", "医药机构费用结算对总账", false, Reconcile.TotalsAsync),
+        new("3202", "医药机构费用结算对明细账", false, Reconcile.DetailsAsync),
+        new("3260", "提取异地清分明细", false, ClearingDetail.PullAsync),
+        new("3261", "异地清分结果确认", true, ClearingDetail.ConfirmAsync),
     }.ToDictionary(k => k.Infno);
 
     public static IEndpointRouteBuilder MapTransactionApi(this IEndpointRouteBuilder app)

@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text.Json;
+using MedSettle.Engine;
+using MedSettle.Storage;
+using MedSettle.Transactions;
+
+namespace MedSettle.Admin;
+
+public sealed record ClearingLineOut(
+    string PayerAdmdvs, string PayerName, string PayeeAdmdvs, string PayeeName, string FixmedinsCode, string FixmedinsName,
+    long Count, decimal MedfeeSumamt, decimal FundPaySumamt, decimal AcctPay, decimal AmountOwed, long DisputedCount);
+
+public sealed record PositionOut(string Admdvs, string Name, decimal Receivable, decimal Payable, decimal Net);
+
+public sealed record TransferOut(string Admdvs, string Name, string Direction, decimal Amount, string Counterparty);
+
+public sealed record DisputeOut(string SetlId, string FixmedinsCode, string PayerAdmdvs, string PayeeAdmdvs, string SetlTime,
+    decimal MedfeeSumamt, decimal AmountOwed, string? Memo, string DisputedAt);
+
+public sealed record ClearingTotals(long Count, decimal MedfeeSumamt, decimal FundPaySumamt, decimal AcctPay, decimal AmountOwed);
+
+/// <summary>A month's clearing statement (清算单): lines, regional positions, transfers, and the rows hospitals disputed.</summary>
+public sealed record ClearingStatement(
+    string Month, string Status, string ComputedAt, string? ConfirmedAt, ClearingTotals Totals,
+    IReadOnlyList<ClearingLineOut> Lines, IReadOnlyList<PositionOut> Positions, IReadOnlyList<TransferOut> Transfers,
+    IReadOnlyList<DisputeOut> Disputes);
+
+public sealed class ClearingRefused(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}
+
+/// <summary>
+/// Monthly clearing between regions (清算). Each settlement and each reversal belongs to the month of its own time, so
+/// an ended month's numbers never change; a confirmed statement is frozen and returned as it was confirmed.
+/// </summary>
+public static class MonthlyClearing
+{
+    public const string Preview = "preview", Computed = "computed", Confirmed = "confirmed";
+
+    private sealed class LineRow
+    {
+        public string Payer { get; set; } = "";
+        public string Payee { get; set; } = "";
+        public string Hospital { get; set; } = "";
+        public long N { get; set; }
+        public long Medfee { get; set; }
+        public long Fund { get; set; }
+        public long Acct { get; set; }
+    }
+
+    private sealed class DisputeRow
+    {
+        public string SetlId { get; set; } = "";
+        public string FixmedinsCode { get; set; } = "";
+        public string? Memo { get; set; }
+        public string ConfirmedAt { get; set; } = "";
+        public string InsuplcAdmdvs { get; set; } = "";
+        public string MdtrtareaAdmvs { get; set; } = "";
+        public string SetlTime { get; set; } = "";
+        public long MedfeeFen { get; set; }
+        public long FundPayFen { get; set; }
+        public long AcctPayFen { get; set; }
+    }
+
+    private sealed class StoredRow
+    {
+        public string Status { get; set; } = "";
+        public string Result { get; set; } = "";
+    }
+
+    public static DateOnly ParseMonth(string month) =>
+        DateOnly.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first)
+            ? first
+            : throw new ClearingRefused(400, $"月份“{month}”格式不对，应为 yyyy-MM（如 2026-03）");
+
+    public static bool HasEnded(DateOnly firstDay, DateTime now) => DateOnly.FromDateTime(now) >= firstDay.AddMonths(1);
+
+    /// <summary>POST: the frozen statement of a confirmed month; otherwise computed afresh (stored once the month has ended).</summary>
+    public static async Task<ClearingStatement> ComputeAsync(Database database, string month, DateTime now, IProgress<string>? progress = null)
+    {
+        var first = ParseMonth(month);
+        var stored = await StoredAsync(database, month);
+        if (stored?.Status == Confirmed) return stored;
+        var statement = await BuildAsync(database, first, HasEnded(first, now) ? Computed : Preview, now, null, progress);
+        if (statement.Status == Computed) await StoreAsync(database, statement, allowReplace: true);
+        return statement;
+    }
+
+    /// <summary>GET: what was stored for the month, or a preview when nothing was.</summary>
+    public static async Task<ClearingStatement> GetAsync(Database database, string month, DateTime now)
+    {
+        var first = ParseMonth(month);
+        return await StoredAsync(database, month) ?? await BuildAsync(database, first, Preview, now, null, null);
+    }
+
+    /// <summary>Freezes an ended month's statement; the month in progress cannot be confirmed.</summary>
+    public static async Task<ClearingStatement> ConfirmAsync(Database database, string month, DateTime now)
+    {
+        var first = ParseMonth(month);
+        if (!HasEnded(first, now))
+            throw new ClearingRefused(409, $"{month} 尚未结束（今天是 {DateOnly.FromDateTime(now).ToText()}），月份结束后才能确认清算；现在可以预览");
+        var stored = await StoredAsync(database, month);
+        if (stored?.Status == Confirmed) return stored;
+        var statement = await BuildAsync(database, first, Confirmed, now, now.ToText(), null);
+        await StoreAsync(database, statement, allowReplace: true);
+        return statement;
+    }
+
+    private static async Task<ClearingStatement?> StoredAsync(Database database, string month)
+    {
+        var row = await database.ReadAsync(unit => unit.FirstOrDefaultAsync<StoredRow>("SELECT status, result FROM clearings WHERE month = @month", new { month }));
+        return row is null ? null : JsonSerializer.Deserialize<ClearingStatement>(row.Result, TransactionApi.Json);
+    }
+
+    private static Task StoreAsync(Database database, ClearingStatement statement, bool allowReplace) =>
+        database.WriteAsync<int>(async unit =>
+        {
+            var current = await unit.FirstOrDefaultAsync<string>("SELECT status FROM clearings WHERE month = @month" + unit.ForUpdate, new { month = statement.Month });
+            if (current == Confirmed || (current is not null && !allowReplace)) return (0, false);
+            await unit.ExecuteAsync(current is null
+                    ? "INSERT INTO clearings (month, status, computed_at, confirmed_at, result) VALUES (@month, @status, @computedAt, @confirmedAt, @result)"
+                    : "UPDATE clearings SET status = @status, computed_at = @computedAt, confirmed_at = @confirmedAt, result = @result WHERE month = @month",
+                new
+                {
+                    month = statement.Month, status = statement.Status, computedAt = statement.ComputedAt, confirmedAt = statement.ConfirmedAt,
+                    result = JsonSerializer.Serialize(statement, TransactionApi.Json),
+                });
+            return (0, true);
+        });
+
+    private static async Task<ClearingStatement> BuildAsync(Database database, DateOnly first, string status, DateTime now, string? confirmedAt,
+        IProgress<string>? progress)
+    {
+        var month = first.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        return await database.ReadAsync(async unit =>
+        {
+            var range = new { from = first.ToText(), to = first.AddMonths(1).ToText(), month };
+            progress?.Report("汇总本月结算与撤销");
+            var rows = (await unit.QueryAsync<LineRow>(
+                """
+                SELECT insuplc_admdvs AS payer, mdtrtarea_admvs AS payee, fixmedins_code AS hospital,
+                       SUM(CASE WHEN kind = 'settle' THEN 1 ELSE -1 END) AS n,
+                       CAST(SUM(medfee_fen) AS BIGINT) AS medfee, CAST(SUM(fund_pay_fen) AS BIGINT) AS fund, CAST(SUM(acct_pay_fen) AS BIGINT) AS acct
+                FROM settlements
+                WHERE setl_time >= @from AND setl_time < @to
+                GROUP BY insuplc_admdvs, mdtrtarea_admvs, fixmedins_code
+                ORDER BY insuplc_admdvs, mdtrtarea_admvs, fixmedins_code
+                """, range)).ToList();
+            progress?.Report("读取医院确认结果");
+            var disputes = (await unit.QueryAsync<DisputeRow>(
+                """
+                SELECT c.setl_id, c.fixmedins_code, c.memo, c.confirmed_at, s.insuplc_admdvs, s.mdtrtarea_admvs, s.setl_time,
+                       s.medfee_fen, s.fund_pay_fen, s.acct_pay_fen
+                FROM clearing_confirmations c JOIN settlements s ON s.setl_id = c.setl_id
+                WHERE c.month = @month AND c.cnfm_flag = '0'
+                ORDER BY c.fixmedins_code, c.setl_id
+                """, range)).ToList();
+            var regions = (await unit.QueryAsync<(string, string)>("SELECT admdvs, name FROM regions")).ToDictionary(r => r.Item1, r => r.Item2);
+            var hospitals = (await unit.QueryAsync<(string, string)>("SELECT fixmedins_code, fixmedins_name FROM hospitals")).ToDictionary(r => r.Item1, r => r.Item2);
+
+            progress?.Report("轧差计算各统筹区头寸");
+            var lines = rows.Select(r => new ClearingLine(r.Payer, r.Payee, r.Hospital, r.N, Money.FromFen(r.Medfee), Money.FromFen(r.Fund), Money.FromFen(r.Acct))).ToList();
+            var (positions, transfers) = Clearing.Net(lines);
+            var disputedByLine = disputes.GroupBy(d => (d.InsuplcAdmdvs, d.MdtrtareaAdmvs, d.FixmedinsCode)).ToDictionary(g => g.Key, g => (long)g.Count());
+            string Region(string admdvs) => regions.GetValueOrDefault(admdvs, admdvs);
+
+            return new ClearingStatement(
+                month, status, now.ToText(), confirmedAt,
+                new ClearingTotals(lines.Sum(l => l.Count), Money.Fen(lines.Sum(l => l.MedfeeSumamt)), Money.Fen(lines.Sum(l => l.FundPaySumamt)),
+                    Money.Fen(lines.Sum(l => l.AcctPay)), Money.Fen(lines.Sum(l => l.AmountOwed))),
+                lines.Select(l => new ClearingLineOut(l.PayerAdmdvs, Region(l.PayerAdmdvs), l.PayeeAdmdvs, Region(l.PayeeAdmdvs), l.FixmedinsCode,
+                    hospitals.GetValueOrDefault(l.FixmedinsCode, l.FixmedinsCode), l.Count, l.MedfeeSumamt, l.FundPaySumamt, l.AcctPay,
+                    Money.Fen(l.AmountOwed), disputedByLine.GetValueOrDefault((l.PayerAdmdvs, l.PayeeAdmdvs, l.FixmedinsCode)))).ToList(),
+                positions.Select(p => new PositionOut(p.Admdvs, Region(p.Admdvs), p.Receivable, p.Payable, Money.Fen(p.Net))).ToList(),
+                transfers.Select(t => new TransferOut(t.Admdvs, Region(t.Admdvs), t.Direction == TransferDirection.PayToProvince ? "pay" : "receive",
+                    t.Amount, "省级清算账户")).ToList(),
+                disputes.Select(d => new DisputeOut(d.SetlId, d.FixmedinsCode, d.InsuplcAdmdvs, d.MdtrtareaAdmvs, d.SetlTime, Money.FromFen(d.MedfeeFen),
+                    Money.FromFen(d.FundPayFen + d.AcctPayFen), d.Memo, d.ConfirmedAt)).ToList());
+        });
+    }
+}

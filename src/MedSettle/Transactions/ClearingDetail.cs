@@ -1,0 +1,120 @@
+using System.Globalization;
+using MedSettle.Engine;
+using MedSettle.Storage;
+
+namespace MedSettle.Transactions;
+
+/// <summary>
+/// The treating side's monthly clearing detail: 3260 pulls a month's cross-region settlements at this hospital, 100 rows
+/// a page; 3261 confirms (cnfm_flag 1) or disputes (cnfm_flag 0) them. Disputed rows appear in the clearing statement.
+/// </summary>
+public static class ClearingDetail
+{
+    public const int PageSize = 100;
+
+    private sealed class DetailRow
+    {
+        public string SetlId { get; set; } = "";
+        public string MdtrtareaAdmvs { get; set; } = "";
+        public string FixmedinsCode { get; set; } = "";
+        public string? Certno { get; set; }
+        public string MdtrtId { get; set; } = "";
+        public string SetlTime { get; set; } = "";
+        public string Kind { get; set; } = "";
+        public long MedfeeFen { get; set; }
+        public long FundPayFen { get; set; }
+        public long AcctPayFen { get; set; }
+        public string? CnfmFlag { get; set; }
+    }
+
+    public static async Task<object?> PullAsync(TransactionContext ctx)
+    {
+        var data = ctx.Input.Node("data", orSelf: true);
+        var first = Month(data);
+        var startrow = (int)(data.OptionalDecimal("startrow") ?? 1);
+        if (startrow < 0) throw new Refusal("startrow 不能为负数");
+        var offset = Math.Max(0, startrow - 1);
+        var range = new { fixmedinsCode = ctx.FixmedinsCode, from = first.ToText(), to = first.AddMonths(1).ToText(), offset, limit = PageSize };
+
+        var total = await ctx.Db.ScalarAsync<long>(
+            "SELECT COUNT(*) FROM settlements WHERE fixmedins_code = @fixmedinsCode AND setl_time >= @from AND setl_time < @to", range);
+        var rows = (await ctx.Db.QueryAsync<DetailRow>(
+            """
+            SELECT s.setl_id, s.mdtrtarea_admvs, s.fixmedins_code, p.certno, s.mdtrt_id, s.setl_time, s.kind, s.medfee_fen, s.fund_pay_fen,
+                   s.acct_pay_fen, c.cnfm_flag
+            FROM settlements s
+            LEFT JOIN persons p ON p.insuplc_admdvs = s.insuplc_admdvs AND p.psn_no = s.psn_no AND p.insutype = s.insutype
+            LEFT JOIN clearing_confirmations c ON c.setl_id = s.setl_id
+            WHERE s.fixmedins_code = @fixmedinsCode AND s.setl_time >= @from AND s.setl_time < @to
+            ORDER BY s.setl_time, s.setl_id
+            LIMIT @limit OFFSET @offset
+            """, range)).ToList();
+
+        return new
+        {
+            totalrow = total,
+            startrow = offset + 1,
+            endrow = offset + rows.Count,
+            data = rows.Select((r, i) => new
+            {
+                seqno = offset + i + 1,
+                mdtrtarea = r.MdtrtareaAdmvs,
+                medins_no = r.FixmedinsCode,
+                certno = IdentityNumber.Mask(r.Certno),
+                mdtrt_id = r.MdtrtId,
+                mdtrt_setl_time = r.SetlTime,
+                setl_sn = r.SetlId,
+                fulamt_advpay_flag = "0",
+                refd_setl_flag = r.Kind == "reversal" ? "1" : "0",
+                medfee_sumamt = Money.FromFen(r.MedfeeFen),
+                optins_pay_sumamt = Money.FromFen(r.FundPayFen + r.AcctPayFen),
+                cnfm_flag = r.CnfmFlag,
+            }).ToList(),
+        };
+    }
+
+    public static async Task<object?> ConfirmAsync(TransactionContext ctx)
+    {
+        var data = ctx.Input.Node("data", orSelf: true);
+        var first = Month(data);
+        var month = first.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        var details = data.Array("detail");
+        var answers = details.Select(d =>
+        {
+            var flag = d.Text("cnfm_flag");
+            if (flag is not ("0" or "1")) throw new Refusal($"{d.Path}.cnfm_flag “{flag}” 应为 1（确认）或 0（有异议）");
+            return (SetlId: d.Text("setl_sn"), Flag: flag, Memo: d.OptionalText("memo"));
+        }).ToList();
+        var setlIds = answers.Select(a => a.SetlId).Distinct().ToArray();
+        if (setlIds.Length != answers.Count) throw new Refusal("确认明细中 setl_sn 重复");
+
+        var own = (await ctx.Db.QueryAsync<string>(
+            $"SELECT setl_id FROM settlements WHERE fixmedins_code = @fixmedinsCode AND setl_time >= @from AND setl_time < @to AND {ctx.Db.IsOneOf("setl_id", "setlIds")}",
+            new { fixmedinsCode = ctx.FixmedinsCode, from = first.ToText(), to = first.AddMonths(1).ToText(), setlIds })).ToHashSet();
+        var foreign = setlIds.Where(id => !own.Contains(id)).ToList();
+        if (foreign.Count > 0)
+            throw new Refusal($"以下结算不是本机构 {month} 的异地结算，不能确认：{string.Join("、", foreign.Take(20))}{(foreign.Count > 20 ? $" 等 {foreign.Count} 笔" : "")}");
+
+        foreach (var a in answers)
+            await ctx.Db.ExecuteAsync(
+                """
+                INSERT INTO clearing_confirmations (setl_id, fixmedins_code, month, cnfm_flag, memo, confirmed_at, msgid)
+                VALUES (@setlId, @fixmedinsCode, @month, @flag, @memo, @now, @msgid)
+                ON CONFLICT (setl_id) DO UPDATE SET cnfm_flag = excluded.cnfm_flag, memo = excluded.memo,
+                    confirmed_at = excluded.confirmed_at, msgid = excluded.msgid
+                """,
+                new { setlId = a.SetlId, fixmedinsCode = ctx.FixmedinsCode, month, flag = a.Flag, memo = a.Memo, now = ctx.Now.ToText(), msgid = ctx.Msgid });
+        ctx.Subject = month;
+        return new { result = new { trt_year = first.Year, trt_month = first.Month.ToString("D2", CultureInfo.InvariantCulture),
+            confirmed = answers.Count(a => a.Flag == "1"), disputed = answers.Count(a => a.Flag == "0") } };
+    }
+
+    private static DateOnly Month(Input data)
+    {
+        var year = (int)data.Decimal("trt_year");
+        var month = (int)data.Decimal("trt_month");
+        if (year is < 2000 or > 2100 || month is < 1 or > 12)
+            throw new Refusal($"清分年月 {year}-{month} 不正确：trt_year 为四位年份，trt_month 为 01-12");
+        return new DateOnly(year, month, 1);
+    }
+}
