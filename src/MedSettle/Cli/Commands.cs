@@ -124,9 +124,10 @@ public static class Commands
         {
             await using var database = Database.Open(parse.GetValue(Db)!);
             await Schema.MigrateAsync(database, cancel);
+            var timer = System.Diagnostics.Stopwatch.StartNew();
             var report = await Stats.ComputeAsync(database, new StatsQuery(parse.GetValue(from), parse.GetValue(to),
                 parse.GetValue(home), parse.GetValue(area), parse.GetValue(hospital)), cancel);
-            AnsiConsole.MarkupLine($"[bold]{report.From} 至 {report.To}[/]");
+            AnsiConsole.MarkupLine($"[bold]{report.From} 至 {report.To}[/] (computed in {timer.Elapsed.TotalSeconds:0.000} s)");
             var headline = new Table().AddColumns("备案人次", "结算人次", "结算金额（元）", "医保支付金额（元）", "基金支付占比");
             foreach (var column in headline.Columns) column.RightAligned();
             headline.AddRow(report.Filings.ToString("N0"), report.Settlements.ToString("N0"), report.MedfeeSumamt.ToString("N2"),
@@ -160,6 +161,8 @@ public static class Commands
             {
                 ClearingStatement statement = null!;
                 (string Csv, string Xlsx) files = default;
+                var timer = System.Diagnostics.Stopwatch.StartNew();
+                var computed = TimeSpan.Zero;
                 await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn())
                     .StartAsync(async context =>
                     {
@@ -168,6 +171,7 @@ public static class Commands
                         statement = parse.GetValue(confirm)
                             ? await MonthlyClearing.ConfirmAsync(database, parse.GetValue(month)!, now)
                             : await MonthlyClearing.ComputeAsync(database, parse.GetValue(month)!, now, progress);
+                        computed = timer.Elapsed;
                         task.Description = "导出 CSV / XLSX";
                         files = ClearingExport.Write(statement, parse.GetValue(output)!.FullName);
                         task.Value = task.MaxValue;
@@ -178,6 +182,7 @@ public static class Commands
                     table.AddRow(Markup.Escape($"{p.Name}（{p.Admdvs}）"), p.Receivable.ToString("N2"), p.Payable.ToString("N2"), p.Net.ToString("N2"));
                 AnsiConsole.Write(table);
                 Console.WriteLine($"{statement.Lines.Count} lines, {statement.Transfers.Count} transfers, {statement.Disputes.Count} disputed rows; written to {files.Csv} and {files.Xlsx}");
+                Console.WriteLine($"clearing {statement.Month}: {statement.Totals.Count:N0} settlements net, computed in {computed.TotalSeconds:0.000} s, with export {timer.Elapsed.TotalSeconds:0.000} s");
                 return 0;
             }
             catch (ClearingRefused refused)
