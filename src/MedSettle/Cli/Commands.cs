@@ -3,6 +3,7 @@ using MedSettle.Admin;
 using MedSettle.Demo;
 using MedSettle.Hosting;
 using MedSettle.Import;
+using MedSettle.Simulation;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 using Spectre.Console;
@@ -28,6 +29,7 @@ public static class Commands
         root.Subcommands.Add(AdminTokenCommand());
         root.Subcommands.Add(StatsCommand());
         root.Subcommands.Add(ClearCommand());
+        root.Subcommands.Add(SimulateCommand());
         return root;
     }
 
@@ -194,6 +196,48 @@ public static class Commands
         return command;
     }
 
+    private static Command SimulateCommand()
+    {
+        var from = new Option<DateOnly>("--from") { Description = "First simulated day (yyyy-MM-dd)", Required = true };
+        var to = new Option<DateOnly>("--to") { Description = "Last simulated day (yyyy-MM-dd), not after today", Required = true };
+        var rate = new Option<int>("--rate") { Description = "Emergency filings per day across the province", DefaultValueFactory = _ => 8 };
+        var seed = new Option<int>("--seed") { Description = "Random seed (the same seed and data give the same history)", DefaultValueFactory = _ => 2026 };
+        var command = new Command("simulate", "Drive realistic traffic through the transaction API over a period, on a simulated clock") { Db, from, to, rate, seed };
+        command.SetAction(async (parse, cancel) =>
+        {
+            await using var database = Database.Open(parse.GetValue(Db)!);
+            await Schema.MigrateAsync(database, cancel);
+            var options = new SimulationOptions(parse.GetValue(from), parse.GetValue(to), parse.GetValue(rate), parse.GetValue(seed));
+            if (options.To < options.From || options.To > new PlatformClock(TimeProvider.System).Today)
+            {
+                Console.Error.WriteLine("--to must not be before --from, nor after today: the platform refuses filings dated in the future");
+                return 2;
+            }
+            var report = await SimulateWithProgressAsync(database, options, cancel);
+            PrintSimulation(report);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<SimulationReport> SimulateWithProgressAsync(Database database, SimulationOptions options, CancellationToken cancel)
+    {
+        SimulationReport report = null!;
+        await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask($"模拟 {options.From:yyyy-MM-dd} 至 {options.To:yyyy-MM-dd}", maxValue: options.To.DayNumber - options.From.DayNumber + 1);
+                var progress = new Progress<(int Day, int Days)>(p => { task.MaxValue = p.Days; task.Value = p.Day; });
+                report = await new ProvinceSimulator(database).RunAsync(options, progress, cancel);
+                task.Value = task.MaxValue;
+            });
+        return report;
+    }
+
+    private static void PrintSimulation(SimulationReport r) =>
+        Console.WriteLine($"Simulated {r.Filings:N0} filings, {r.Settlements:N0} settlements ({r.Reversals:N0} reversed, {r.Resettlements:N0} settled again), "
+                          + $"{r.NeverSettled:N0} never settled, {r.Refused:N0} refused; standing: medfee {r.MedfeeSumamt:N2}, fund {r.FundPaySumamt:N2}");
+
     private static Command DemoBundleCommand()
     {
         var directory = new Argument<DirectoryInfo>("DIR") { Description = "Where to write the bundle" };
@@ -213,7 +257,8 @@ public static class Commands
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
         var persons = new Option<int>("--persons") { Description = "How many insured people to generate", DefaultValueFactory = _ => 3000 };
-        var command = new Command("demo", "Serve a demo province (12 Jilin pooling regions) on a fresh embedded database") { urls, persons };
+        var history = new Option<int>("--history-days") { Description = "Days of simulated traffic before today", DefaultValueFactory = _ => 90 };
+        var command = new Command("demo", "Serve a demo province (12 Jilin pooling regions) on a fresh embedded database") { urls, persons, history };
         command.SetAction(async (parse, cancel) =>
         {
             var home = Path.Combine(Path.GetTempPath(), "medsettle-demo");
@@ -226,6 +271,12 @@ public static class Commands
             await Schema.MigrateAsync(database, cancel);
             var imported = await ImportWithProgressAsync(database, bundle, cancel);
             if (imported != 0) return imported;
+            var days = parse.GetValue(history);
+            if (days > 0)
+            {
+                var today = new PlatformClock(TimeProvider.System).Today;
+                PrintSimulation(await SimulateWithProgressAsync(database, new SimulationOptions(today.AddDays(-days), today.AddDays(-1), 6, Spare: DemoProvince.WalkthroughPeople), cancel));
+            }
 
             var app = await MedSettleHost.BuildAsync(database, parse.GetValue(urls)!);
             await app.StartAsync(cancel);

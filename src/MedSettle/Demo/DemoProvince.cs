@@ -477,6 +477,9 @@ public static class DemoProvince
         new("C14090401001", "一次性使用成人纸尿裤", "08", C, null),
     ];
 
+    /// <summary>The sample's people (张伟, 王芳…), whom README's walkthrough settles: the demo's simulated history leaves them alone.</summary>
+    public static IReadOnlySet<string> WalkthroughPeople => SamplePersons.Select(p => p.PsnNo).ToHashSet();
+
     private static readonly (string PsnNo, string Name, string Certno, string Gend, DateOnly Birthday, string Admdvs, string Insutype, string Status, decimal Balance)[] SamplePersons =
     [
         ("22010000000000000001", "张伟", "220102197503120110", "1", new(1975, 3, 12), "220100", "310", "1", 1520.50m),

@@ -10,10 +10,13 @@ namespace MedSettle.Simulation;
 
 /// <summary>
 /// What to simulate: emergency filings on every day from <paramref name="From"/> to <paramref name="To"/> (both included), about
-/// <paramref name="FilingsPerDay"/> a day. Follow-ups of those filings (discharges, settlements, reversals) may fall after
-/// <paramref name="To"/>: the run goes on until every case it started has ended.
+/// <paramref name="FilingsPerDay"/> a day. The clock stops at the end of <paramref name="To"/>, leaving the cases still
+/// under way as they are (patients still admitted, reversals not yet made), so that nothing is dated after it; with
+/// <paramref name="FinishOpenCases"/> the run goes on until every case it started has ended.
 /// </summary>
-public sealed record SimulationOptions(DateOnly From, DateOnly To, int FilingsPerDay, int Seed = 2026);
+/// <param name="Spare">People the simulation leaves alone (the demo keeps its walkthrough people's year untouched).</param>
+public sealed record SimulationOptions(DateOnly From, DateOnly To, int FilingsPerDay, int Seed = 2026, bool FinishOpenCases = false,
+    IReadOnlySet<string>? Spare = null);
 
 /// <summary>
 /// What a run did. <paramref name="Filings"/>: new emergency filings (2551 answers that created one).
@@ -42,7 +45,7 @@ public sealed class ProvinceSimulator(Database database)
         if (options.To < options.From)
             throw new ArgumentException($"The simulation ends ({options.To:yyyy-MM-dd}) before it starts ({options.From:yyyy-MM-dd}).", nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(options.FilingsPerDay);
-        var world = await World.LoadAsync(database, cancel);
+        var world = await World.LoadAsync(database, options.Spare ?? new HashSet<string>(), cancel);
         var run = new Run(database, world, options, cancel);
         return await run.ExecuteAsync(progress);
     }
@@ -52,7 +55,7 @@ public sealed class ProvinceSimulator(Database database)
     // ---------------------------------------------------------------------------------------------------------------
 
     /// <summary>Share of filings that go on to a settlement (the rest are abandoned); reversals not settled again take ~1 % more.</summary>
-    private const double SettledShare = 0.655;
+    private const double SettledShare = 0.65;
     private const double InpatientShareOfSettled = 0.80;
     private const double ReversalShare = 0.03;
     private const double ResettleShareOfReversals = 2.0 / 3.0;
@@ -154,7 +157,7 @@ public sealed class ProvinceSimulator(Database database)
         public required Dictionary<string, Item[]> ItemsByType { get; init; }
         public required Dictionary<string, (DateTime Time, int Sequence)> LastMsgids { get; init; }
 
-        public static async Task<World> LoadAsync(Database database, CancellationToken cancel)
+        public static async Task<World> LoadAsync(Database database, IReadOnlySet<string> spare, CancellationToken cancel)
         {
             await using var c = await database.OpenConnectionAsync(cancel);
             var hospitals = (await c.QueryAsync<HospitalData>(new CommandDefinition(
@@ -162,7 +165,7 @@ public sealed class ProvinceSimulator(Database database)
                 cancellationToken: cancel))).ToList();
             var persons = (await c.QueryAsync<PersonData>(new CommandDefinition(
                 "SELECT psn_no, insuplc_admdvs, insutype FROM persons WHERE psn_insu_stas = '1' ORDER BY insuplc_admdvs, psn_no, insutype",
-                cancellationToken: cancel))).ToList();
+                cancellationToken: cancel))).Where(p => !spare.Contains(p.PsnNo)).ToList();
             var items = (await c.QueryAsync<ItemData>(new CommandDefinition(
                 "SELECT med_list_codg, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, pric_uplmt_amt FROM catalogue ORDER BY med_list_codg",
                 cancellationToken: cancel))).ToList();
@@ -309,7 +312,7 @@ public sealed class ProvinceSimulator(Database database)
         private readonly Random _random;
         private readonly SimulatedTime _time;
         private readonly PlatformClock _clock;
-        private readonly PriorityQueue<(Case Case, Step Step), (long Ticks, long Order)> _queue = new();
+        private readonly PriorityQueue<(Case? Case, Step Step), (long Ticks, long Order)> _queue = new();
         private readonly Dictionary<string, Choices> _choices = new(StringComparer.Ordinal);
         private readonly Dictionary<string, (DateTime Time, int Sequence)> _msgids;
         private readonly Dictionary<string, (DateOnly Day, string SignNo)> _signIns = new(StringComparer.Ordinal);
@@ -349,7 +352,7 @@ public sealed class ProvinceSimulator(Database database)
 
                 var last = d == days - 1;
                 var end = midnight.AddDays(1).Ticks;
-                while (_queue.TryPeek(out _, out var when) && (last || when.Ticks < end))
+                while (_queue.TryPeek(out _, out var when) && ((last && _options.FinishOpenCases) || when.Ticks < end))
                 {
                     _cancel.ThrowIfCancellationRequested();
                     var (c, step) = _queue.Dequeue();
@@ -395,8 +398,6 @@ public sealed class ProvinceSimulator(Database database)
             using (var found = await CallAsync(c, "1101", NextMsgid(c), w =>
                    {
                        w.WriteStartObject("data");
-                       w.WriteString("mdtrt_cert_type", "02");
-                       w.WriteString("mdtrt_cert_no", "");
                        w.WriteString("psn_no", c.Person.PsnNo);
                        w.WriteEndObject();
                    }))
@@ -909,9 +910,13 @@ public sealed class ProvinceSimulator(Database database)
         /// <summary>A structural line: count given (a negative count means "a treatment over that many days").</summary>
         private decimal Add(Case c, string type, int count, string[]? words)
         {
-            var item = PickItem(type, words, ClassCShareServices);
+            var bed = type == "01";
+            var item = bed
+                ? PickItem(type, words, ClassCShareServices, i => i.Level == 3 || i.ListPrice >= 40m) ?? PickItem(type, words, ClassCShareServices)
+                : PickItem(type, words, ClassCShareServices);
             if (item is null) return 0m;
             var price = Price(item);
+            if (bed && item.Level != 3) price = Math.Clamp(price, 40m, 120m); // a bed day costs 40-120 yuan
             if (count < 0)
             {
                 var days = -count;
@@ -1096,7 +1101,7 @@ public sealed class ProvinceSimulator(Database database)
 
         // -------- time and chance ----------------------------------------------------------------------------------
 
-        private void Schedule(Case? c, Step step, DateTime when) => _queue.Enqueue((c!, step), (when.Ticks, _order++));
+        private void Schedule(Case? c, Step step, DateTime when) => _queue.Enqueue((c, step), (when.Ticks, _order++));
 
         /// <summary>The HIS clerk's pace: the clock moves on between calls.</summary>
         private void Pause(int minSeconds, int maxSeconds) => _time.Advance(TimeSpan.FromSeconds(_random.Next(minSeconds, maxSeconds + 1)));
