@@ -6,6 +6,7 @@ using MedSettle.Import;
 using MedSettle.Simulation;
 using MedSettle.Storage;
 using MedSettle.Transactions;
+using MedSettle.Web;
 using Spectre.Console;
 
 namespace MedSettle.Cli;
@@ -30,6 +31,7 @@ public static class Commands
         root.Subcommands.Add(StatsCommand());
         root.Subcommands.Add(ClearCommand());
         root.Subcommands.Add(SimulateCommand());
+        root.Subcommands.Add(UserCommand());
         return root;
     }
 
@@ -196,6 +198,42 @@ public static class Commands
         return command;
     }
 
+    private static Command UserCommand()
+    {
+        var username = new Argument<string>("USERNAME") { Description = "The sign-in name" };
+        var role = new Option<string>("--role") { Description = "clerk (a hospital's window), agency (a region) or province", Required = true };
+        var hospital = new Option<string?>("--hospital") { Description = "The clerk's hospital (fixmedins_code)" };
+        var region = new Option<string?>("--region") { Description = "The agency's pooling region (admdvs)" };
+        var name = new Option<string?>("--name") { Description = "The name shown on pages" };
+        var password = new Option<string?>("--password") { Description = "At least 8 characters; read from MEDSETTLE_PASSWORD when omitted" };
+        var add = new Command("add", "Create or update a web account") { Db, username, role, hospital, region, name, password };
+        add.SetAction(async (parse, cancel) =>
+        {
+            var secret = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("MEDSETTLE_PASSWORD");
+            if (secret is null)
+            {
+                Console.Error.WriteLine("give --password or set MEDSETTLE_PASSWORD");
+                return 2;
+            }
+            await using var database = Database.Open(parse.GetValue(Db)!);
+            await Schema.MigrateAsync(database, cancel);
+            try
+            {
+                var user = parse.GetValue(username)!;
+                await Accounts.AddAsync(database, user, parse.GetValue(name) ?? user, parse.GetValue(role)!, parse.GetValue(hospital), parse.GetValue(region),
+                    secret, new PlatformClock(TimeProvider.System).Now);
+                Console.WriteLine($"account {user} ({parse.GetValue(role)}) is ready");
+                return 0;
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+        });
+        return new Command("user", "Web accounts") { add };
+    }
+
     private static Command SimulateCommand()
     {
         var from = new Option<DateOnly>("--from") { Description = "First simulated day (yyyy-MM-dd)", Required = true };
@@ -278,11 +316,18 @@ public static class Commands
                 PrintSimulation(await SimulateWithProgressAsync(database, new SimulationOptions(today.AddDays(-days), today.AddDays(-1), 6, Spare: DemoProvince.WalkthroughPeople), cancel));
             }
 
+            var now = new PlatformClock(TimeProvider.System).Now;
+            await Accounts.AddAsync(database, "clerk", "吉林市示例中心医院 收费员", Roles.Clerk, "H22020000001", null, "clerk123", now);
+            await Accounts.AddAsync(database, "yanbian", "延边示例医院 收费员", Roles.Clerk, "H22240000001", null, "clerk123", now);
+            await Accounts.AddAsync(database, "changchun", "长春市医保经办中心", Roles.Agency, null, "220100", "agency123", now);
+            await Accounts.AddAsync(database, "province", "吉林省医保局", Roles.Province, null, null, "province123", now);
+
             var app = await MedSettleHost.BuildAsync(database, parse.GetValue(urls)!);
             await app.StartAsync(cancel);
             var url = app.Address();
             Console.WriteLine();
             Console.WriteLine($"MedSettle demo province is running at {url}  (database {database.Description})");
+            Console.WriteLine($"Web: {url}/login — clerk / clerk123 (吉林市示例中心医院 收费窗口), province / province123 (全省看板), changchun / agency123 (长春市经办)");
             Console.WriteLine("Try it (look up 张伟 by identity number):");
             Console.WriteLine($$$$"""
                 curl -s {{{{url}}}}/fsi/api/rsfComIfsService/callService -H 'Content-Type: application/json' \

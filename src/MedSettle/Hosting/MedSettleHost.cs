@@ -1,6 +1,7 @@
 using MedSettle.Admin;
 using MedSettle.Storage;
 using MedSettle.Transactions;
+using MedSettle.Web;
 
 namespace MedSettle.Hosting;
 
@@ -10,14 +11,20 @@ public static class MedSettleHost
     public static async Task<WebApplication> BuildAsync(Database database, string urls, TimeProvider? time = null)
     {
         await Schema.MigrateAsync(database);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(MedSettleHost).Assembly.GetName().Name, // where the pages are compiled, whichever process hosts them
+        });
         builder.WebHost.UseUrls(urls);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new PlatformClock(time ?? TimeProvider.System));
+        builder.Services.AddMedSettleWeb();
 
         var app = builder.Build();
         app.UseAdminTokens();
+        app.UseMedSettleWeb();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok", database = database.Provider.ToString().ToLowerInvariant() }));
         app.MapTransactionApi();
         app.MapAdminApi();

@@ -221,6 +221,17 @@ public static class Schema
         CREATE STATISTICS filings_figure_groups (ndistinct)
             ON insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, (substr(created_at, 1, 10)) FROM filings;
         """, Only: DbProvider.Postgres),
+        new("""
+        CREATE TABLE users (
+            username TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            fixmedins_code TEXT NULL,
+            admdvs TEXT NULL,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            disabled_at TEXT NULL);
+        """),
     ];
 
     public static async Task MigrateAsync(Database database, CancellationToken cancel = default)

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using MedSettle.Engine;
+using MedSettle.Storage;
+using MedSettle.Transactions;
+using MedSettle.Web;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace MedSettle.Pages.Window;
+
+/// <summary>The window's first screen: find the insured by identity number, file the emergency, register the visit.</summary>
+public sealed class IndexModel(WindowClient client, Database database, PlatformClock clock) : PageModel
+{
+    public sealed record Insurance(string Insutype, string Status, decimal Balance, string HomeRegion, string HomeRegionName);
+    public sealed record Person(string PsnNo, string Name, string MaskedCertno, string Gender, string Birthday, int Age, IReadOnlyList<Insurance> Insurances);
+
+    [BindProperty(SupportsGet = true)] public string? Certno { get; set; }
+    public string? CertnoError { get; private set; }
+    public Person? Found { get; private set; }
+    public IReadOnlyList<FilingRow> Filings { get; private set; } = [];
+    public IReadOnlyList<VisitRow> Visits { get; private set; } = [];
+    [TempData] public string? Message { get; set; }
+    [TempData] public string? Problem { get; set; }
+    public string Today => clock.Today.ToText();
+    public string Now => clock.Now.ToString("yyyy-MM-ddTHH:mm");
+    private string Hospital => User.Hospital()!;
+
+    public async Task OnGetAsync()
+    {
+        if (string.IsNullOrWhiteSpace(Certno)) return;
+        Certno = Certno.Trim().ToUpperInvariant();
+        if (!IdentityNumber.IsValid(Certno))
+        {
+            CertnoError = Certno.Length != 18 ? "身份证号码应为18位" : "身份证号码校验位不正确，请核对后重新输入";
+            return;
+        }
+        var reply = await client.CallAsync(Hospital, User.DisplayName(), "1101", new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = Certno, psn_cert_type = "01" } });
+        if (!reply.Ok)
+        {
+            CertnoError = reply.Error;
+            return;
+        }
+        var baseinfo = reply.Output.GetProperty("baseinfo");
+        var regions = (await database.ReadAsync(unit => unit.QueryAsync<(string, string)>("SELECT admdvs, name FROM regions"))).ToDictionary(r => r.Item1, r => r.Item2);
+        Found = new Person(
+            baseinfo.GetProperty("psn_no").GetString()!,
+            baseinfo.GetProperty("psn_name").GetString()!,
+            IdentityNumber.Mask(baseinfo.GetProperty("certno").GetString()),
+            baseinfo.GetProperty("gend").GetString() == "1" ? "男" : "女",
+            baseinfo.GetProperty("brdy").GetString()!,
+            baseinfo.GetProperty("age").GetInt32(),
+            reply.Output.GetProperty("insuinfo").EnumerateArray().Select(i => new Insurance(
+                i.GetProperty("insutype").GetString()!, i.GetProperty("psn_insu_stas").GetString()!, i.GetProperty("balc").GetDecimal(),
+                i.GetProperty("insuplc_admdvs").GetString()!, regions.GetValueOrDefault(i.GetProperty("insuplc_admdvs").GetString()!, ""))).ToList());
+        var psnNo = Found.PsnNo;
+        Filings = (await database.ReadAsync(unit => unit.QueryAsync<FilingRow>(
+            "SELECT * FROM filings WHERE psn_no = @psnNo AND fixmedins_code = @hospital ORDER BY created_at DESC LIMIT 10",
+            new { psnNo, hospital = Hospital }))).ToList();
+        Visits = (await database.ReadAsync(unit => unit.QueryAsync<VisitRow>(
+            "SELECT * FROM visits WHERE psn_no = @psnNo AND fixmedins_code = @hospital AND cancelled_at IS NULL ORDER BY begntime DESC LIMIT 10",
+            new { psnNo, hospital = Hospital }))).ToList();
+    }
+
+    public async Task<IActionResult> OnPostFileAsync(string certno, string psnNo, string insutype, string begndate, string diseCodg, string diseName, string? tel)
+    {
+        var reply = await client.CallAsync(Hospital, User.DisplayName(), "2551", new
+        {
+            data = new { psn_no = psnNo, insutype, begndate, dise_codg = diseCodg, dise_name = diseName, tel },
+        });
+        if (reply.Ok) Message = reply.Warning ?? $"备案成功：备案流水号 {reply.Output.GetProperty("trt_dcla_detl_sn").GetString()}，有效期至 {reply.Output.GetProperty("enddate").GetString()}";
+        else Problem = reply.Error;
+        return RedirectToPage(new { certno });
+    }
+
+    public async Task<IActionResult> OnPostRegisterAsync(string certno, string psnNo, string insutype, string kind, string begntime, string? deptName)
+    {
+        var time = begntime.Replace('T', ' ');
+        if (time.Length == 16) time += ":00";
+        var number = $"{(kind == "inpatient" ? "ZY" : "MZ")}{clock.Now:yyMMddHHmmss}{Random.Shared.Next(100, 1000)}";
+        var reply = kind == "inpatient"
+            ? await client.CallAsync(Hospital, User.DisplayName(), "2401", new { mdtrtinfo = new { psn_no = psnNo, insutype, begntime = time, med_type = "24", ipt_no = number, adm_dept_name = deptName ?? "急诊科" } })
+            : await client.CallAsync(Hospital, User.DisplayName(), "2201", new { data = new { psn_no = psnNo, insutype, begntime = time, ipt_otp_no = number, dept_name = deptName ?? "急诊科", mdtrt_cert_type = "02" } });
+        if (!reply.Ok)
+        {
+            Problem = reply.Error;
+            return RedirectToPage(new { certno });
+        }
+        var mdtrtId = kind == "inpatient" ? reply.Output.GetProperty("result").GetProperty("mdtrt_id").GetString() : reply.Output.GetProperty("data").GetProperty("mdtrt_id").GetString();
+        if (reply.Warning is not null) Message = reply.Warning;
+        return Redirect($"/window/visit/{mdtrtId}");
+    }
+
+    public static string StatusName(string status) => Formats.InsuranceStatusName(status);
+}

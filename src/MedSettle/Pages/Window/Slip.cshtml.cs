@@ -1,0 +1,69 @@
+using MedSettle.Storage;
+using MedSettle.Web;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace MedSettle.Pages.Window;
+
+/// <summary>The settlement slip (结算单): printable, and the place to reverse a settlement after confirming.</summary>
+public sealed class SlipModel(WindowClient client, Database database) : PageModel
+{
+    public sealed class LineView
+    {
+        public string MedListCodg { get; set; } = "";
+        public string MedListName { get; set; } = "";
+        public string Pric { get; set; } = "";
+        public string Cnt { get; set; } = "";
+        public long AmountFen { get; set; }
+        public long ChrgitmLv { get; set; }
+    }
+
+    public SettlementRow Settlement { get; private set; } = null!;
+    public SettlementRow? Reversal { get; private set; }
+    public PersonRow Person { get; private set; } = null!;
+    public HospitalRow Hospital { get; private set; } = null!;
+    public string HomeRegionName { get; private set; } = "";
+    public IReadOnlyList<LineView> Lines { get; private set; } = [];
+    public string? Problem { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string setlId) => await LoadAsync(setlId) ? Page() : NotFound();
+
+    public async Task<IActionResult> OnPostReverseAsync(string setlId, bool confirmed)
+    {
+        if (!await LoadAsync(setlId)) return NotFound();
+        if (!confirmed)
+        {
+            Problem = "撤销结算须先确认";
+            return Page();
+        }
+        var reply = await client.CallAsync(Hospital.FixmedinsCode, User.DisplayName(), Settlement.ClrType == "21" ? "2305" : "2208",
+            new { data = new { setl_id = setlId, mdtrt_id = Settlement.MdtrtId, psn_no = Settlement.PsnNo } });
+        if (!reply.Ok) Problem = reply.Error;
+        await LoadAsync(setlId);
+        return Page();
+    }
+
+    private async Task<bool> LoadAsync(string setlId)
+    {
+        var hospital = User.Hospital();
+        return await database.ReadAsync(async unit =>
+        {
+            var settlement = await unit.FirstOrDefaultAsync<SettlementRow>(
+                "SELECT * FROM settlements WHERE setl_id = @setlId AND fixmedins_code = @hospital AND kind = 'settle'", new { setlId, hospital });
+            if (settlement is null) return false;
+            Settlement = settlement;
+            Reversal = settlement.ReversedBy is null ? null
+                : await unit.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @id", new { id = settlement.ReversedBy });
+            Person = (await unit.FirstOrDefaultAsync<PersonRow>("SELECT * FROM persons WHERE psn_no = @psnNo AND insutype = @insutype",
+                new { psnNo = settlement.PsnNo, insutype = settlement.Insutype }))!;
+            Hospital = (await unit.FirstOrDefaultAsync<HospitalRow>("SELECT * FROM hospitals WHERE fixmedins_code = @hospital", new { hospital }))!;
+            HomeRegionName = await unit.FirstOrDefaultAsync<string>("SELECT name FROM regions WHERE admdvs = @admdvs", new { admdvs = settlement.InsuplcAdmdvs }) ?? "";
+            Lines = (await unit.QueryAsync<LineView>(
+                settlement.ReversedBy is null
+                    ? "SELECT * FROM fee_lines WHERE setl_id = @setlId ORDER BY feedetl_sn"
+                    : "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL AND setl_id IS NULL ORDER BY feedetl_sn",
+                new { setlId, mdtrtId = settlement.MdtrtId })).ToList();
+            return true;
+        });
+    }
+}

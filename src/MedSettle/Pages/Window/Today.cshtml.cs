@@ -1,0 +1,72 @@
+using MedSettle.Engine;
+using MedSettle.Storage;
+using MedSettle.Transactions;
+using MedSettle.Web;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace MedSettle.Pages.Window;
+
+/// <summary>Today's settlements at this hospital, and the day's reconciliation (3201) per scheme, type and home region.</summary>
+public sealed class TodayModel(WindowClient client, Database database, PlatformClock clock) : PageModel
+{
+    public sealed class Row
+    {
+        public string SetlId { get; set; } = "";
+        public string Kind { get; set; } = "";
+        public string? OrigSetlId { get; set; }
+        public string SetlTime { get; set; } = "";
+        public string PsnName { get; set; } = "";
+        public string Insutype { get; set; } = "";
+        public string ClrType { get; set; } = "";
+        public string InsuplcAdmdvs { get; set; } = "";
+        public long MedfeeFen { get; set; }
+        public long FundPayFen { get; set; }
+        public long AcctPayFen { get; set; }
+        public long PsnCashFen { get; set; }
+    }
+
+    public sealed record Group(string Insutype, string ClrType, string SetlOptins, long Count, decimal Medfee, decimal Fund, decimal Acct);
+
+    public sealed record Result(string Key, bool Balanced, string Description);
+
+    [BindProperty(SupportsGet = true)] public string? Day { get; set; }
+    public IReadOnlyList<Row> Rows { get; private set; } = [];
+    public IReadOnlyList<Group> Groups { get; private set; } = [];
+    public Result? Reconciled { get; private set; }
+
+    public async Task OnGetAsync() => await LoadAsync();
+
+    public async Task<IActionResult> OnPostReconcileAsync(string insutype, string clrType, string setlOptins, decimal medfee, decimal fund, decimal acct, long count)
+    {
+        await LoadAsync();
+        var reply = await client.CallAsync(User.Hospital()!, User.DisplayName(), "3201", new
+        {
+            data = new { insutype, clr_type = clrType, setl_optins = setlOptins, stmt_begndate = Day, stmt_enddate = Day,
+                medfee_sumamt = medfee, fund_pay_sumamt = fund, acct_pay = acct, fixmedins_setl_cnt = count },
+        });
+        var key = $"{insutype}/{clrType}/{setlOptins}";
+        Reconciled = reply.Ok
+            ? new Result(key, reply.Output.GetProperty("stmtinfo").GetProperty("stmt_rslt").GetString() == "0",
+                reply.Output.GetProperty("stmtinfo").GetProperty("stmt_rslt_dscr").GetString()!)
+            : new Result(key, false, reply.Error ?? "");
+        return Page();
+    }
+
+    private async Task LoadAsync()
+    {
+        Day = string.IsNullOrEmpty(Day) ? clock.Today.ToText() : Day;
+        var hospital = User.Hospital();
+        Rows = (await database.ReadAsync(unit => unit.QueryAsync<Row>(
+            """
+            SELECT s.setl_id, s.kind, s.orig_setl_id, s.setl_time, p.psn_name, s.insutype, s.clr_type, s.insuplc_admdvs,
+                   s.medfee_fen, s.fund_pay_fen, s.acct_pay_fen, s.psn_cash_fen
+            FROM settlements s JOIN persons p ON p.insuplc_admdvs = s.insuplc_admdvs AND p.psn_no = s.psn_no AND p.insutype = s.insutype
+            WHERE s.fixmedins_code = @hospital AND s.setl_time >= @from AND s.setl_time < @to
+            ORDER BY s.setl_time DESC
+            """, new { hospital, from = Day, to = DateOnly.Parse(Day).AddDays(1).ToText() }))).ToList();
+        Groups = Rows.GroupBy(r => (r.Insutype, r.ClrType, r.InsuplcAdmdvs)).OrderBy(g => g.Key)
+            .Select(g => new Group(g.Key.Insutype, g.Key.ClrType, g.Key.InsuplcAdmdvs, g.Sum(r => r.Kind == "settle" ? 1 : -1),
+                Money.FromFen(g.Sum(r => r.MedfeeFen)), Money.FromFen(g.Sum(r => r.FundPayFen)), Money.FromFen(g.Sum(r => r.AcctPayFen)))).ToList();
+    }
+}

@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text.Json;
+using MedSettle.Engine;
+using MedSettle.Storage;
+using MedSettle.Transactions;
+using MedSettle.Web;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace MedSettle.Pages.Window;
+
+/// <summary>One visit at the window: enter the bill, pre-settle with an explanation of every fen, settle.</summary>
+public sealed class VisitModel(WindowClient client, Database database, PlatformClock clock) : PageModel
+{
+    public sealed class LineView
+    {
+        public string FeedetlSn { get; set; } = "";
+        public string MedListCodg { get; set; } = "";
+        public string MedListName { get; set; } = "";
+        public string Pric { get; set; } = "";
+        public string Cnt { get; set; } = "";
+        public long AmountFen { get; set; }
+        public long ChrgitmLv { get; set; }
+        public string SelfpayProp { get; set; } = "0";
+        public string? PricUplmtAmt { get; set; }
+        public long FulamtOwnpayFen { get; set; }
+        public long OverlmtFen { get; set; }
+        public long PreselfpayFen { get; set; }
+        public long InscpFen { get; set; }
+        public string? SetlId { get; set; }
+    }
+
+    public sealed record BillLine(string Code, string Name, int Level, decimal Price, decimal Count);
+
+    /// <summary>A pre-settlement as the clerk reads it.</summary>
+    public sealed record Preview(
+        decimal Medfee, decimal FullOwnPay, decimal OverLimit, decimal PreSelfPay, decimal InScope, decimal Deductible, decimal Ratio,
+        decimal Fund, decimal CapLeft, decimal PersonPart, decimal Account, decimal Cash, decimal BalanceAfter, bool UseAccount, bool MidSettle)
+    {
+        public decimal PersonShareOfInScope => InScope - Deductible - Fund;
+        public bool Capped => Fund < Money.Round((InScope - Deductible) * Ratio);
+    }
+
+    public VisitRow Visit { get; private set; } = null!;
+    public PersonRow Person { get; private set; } = null!;
+    public Policy? Policy { get; private set; }
+    public IReadOnlyList<LineView> Lines { get; private set; } = [];
+    public IReadOnlyList<SettlementRow> Settlements { get; private set; } = [];
+    public Preview? Explained { get; private set; }
+    public string? Problem { get; private set; }
+    public string? Message { get; private set; }
+    public string EditorJson { get; private set; } = "[]";
+    public bool Inpatient => Visit.Kind == "inpatient";
+    public bool FinallySettled => Settlements.Any(s => s.MidSetlFlag != "1");
+    public string Now => clock.Now.ToString("yyyy-MM-ddTHH:mm");
+    private string Hospital => User.Hospital()!;
+
+    public async Task<IActionResult> OnGetAsync(string mdtrtId) => await LoadAsync(mdtrtId) ? Page() : NotFound();
+
+    public async Task<IActionResult> OnPostPreSettleAsync(string mdtrtId, string lines, bool useAccount, bool midSettle)
+    {
+        if (!await LoadAsync(mdtrtId)) return NotFound();
+        var bill = JsonSerializer.Deserialize<List<BillLine>>(lines, new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+        EditorJson = lines;
+        if (bill.Count == 0)
+        {
+            Problem = "请先录入费用明细";
+            return Page();
+        }
+        var unsettled = Lines.Where(l => l.SetlId is null).ToList();
+        var same = unsettled.Count == bill.Count && unsettled.Zip(bill).All(p => p.First.MedListCodg == p.Second.Code
+            && decimal.Parse(p.First.Pric, CultureInfo.InvariantCulture) == p.Second.Price && decimal.Parse(p.First.Cnt, CultureInfo.InvariantCulture) == p.Second.Count);
+        if (!same)
+        {
+            if (unsettled.Count > 0)
+            {
+                var withdrawn = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2302" : "2205",
+                    new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, chrg_bchno = "0000" } });
+                if (!withdrawn.Ok) return await ShowAsync(mdtrtId, withdrawn.Error);
+            }
+            var first = Lines.Count + 1;
+            var now = clock.Now.ToText();
+            var feedetail = bill.Select((l, i) => new
+            {
+                feedetl_sn = $"{clock.Now:HHmmss}{first + i:D4}", mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, chrg_bchno = clock.Now.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture),
+                fee_ocur_time = now, med_list_codg = l.Code, medins_list_codg = l.Code, pric = l.Price, cnt = l.Count,
+                det_item_fee_sumamt = LineGrading.ExpectedAmount(l.Price, l.Count),
+            }).ToList();
+            var uploaded = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2301" : "2204", new { feedetail });
+            if (!uploaded.Ok) return await ShowAsync(mdtrtId, uploaded.Error);
+        }
+        await LoadAsync(mdtrtId);
+        EditorJson = lines;
+        var medfee = Money.FromFen(Lines.Where(l => l.SetlId is null).Sum(l => l.AmountFen));
+        var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2303" : "2206", SettleInput(medfee, useAccount, midSettle));
+        if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error);
+        Explained = Read(reply.Output, useAccount, midSettle);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostSettleAsync(string mdtrtId, decimal medfee, bool useAccount, bool midSettle)
+    {
+        if (!await LoadAsync(mdtrtId)) return NotFound();
+        var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2304" : "2207", SettleInput(medfee, useAccount, midSettle));
+        if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error);
+        return Redirect($"/window/slip/{reply.Output.GetProperty("setlinfo").GetProperty("setl_id").GetString()}");
+    }
+
+    public async Task<IActionResult> OnPostDischargeAsync(string mdtrtId, string endtime)
+    {
+        if (!await LoadAsync(mdtrtId)) return NotFound();
+        var time = endtime.Replace('T', ' ');
+        if (time.Length == 16) time += ":00";
+        var reply = await client.CallAsync(Hospital, User.DisplayName(), "2402",
+            new { dscginfo = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, insutype = Visit.Insutype, endtime = time, dise_codg = Visit.DiseCodg, dscg_way = "1" } });
+        return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error, reply.Ok ? "已办理出院，可以出院结算" : null);
+    }
+
+    private object SettleInput(decimal medfee, bool useAccount, bool midSettle) => new
+    {
+        data = new
+        {
+            psn_no = Visit.PsnNo, mdtrt_cert_type = "02", med_type = Visit.MedType, medfee_sumamt = medfee, psn_setlway = "01", mdtrt_id = Visit.MdtrtId,
+            insutype = Visit.Insutype, acct_used_flag = useAccount ? "1" : "0", mid_setl_flag = midSettle ? "1" : "0",
+        },
+    };
+
+    private static Preview Read(JsonElement output, bool useAccount, bool midSettle)
+    {
+        var s = output.GetProperty("setlinfo");
+        decimal D(string name) => s.GetProperty(name).GetDecimal();
+        return new Preview(D("medfee_sumamt"), D("fulamt_ownpay_amt"), D("overlmt_selfpay"), D("preselfpay_amt"), D("inscp_scp_amt"), D("act_pay_dedc"),
+            D("pool_prop_selfpay"), D("hifp_pay"), output.GetProperty("setldetail")[0].GetProperty("crt_payb_lmt_amt").GetDecimal(), D("psn_part_amt"),
+            D("acct_pay"), D("psn_cash_pay"), D("balc"), useAccount, midSettle);
+    }
+
+    private async Task<IActionResult> ShowAsync(string mdtrtId, string? problem, string? message = null)
+    {
+        await LoadAsync(mdtrtId);
+        Problem = problem;
+        Message = message;
+        return Page();
+    }
+
+    private async Task<bool> LoadAsync(string mdtrtId)
+    {
+        var hospital = Hospital;
+        var loaded = await database.ReadAsync(async unit =>
+        {
+            var visit = await unit.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId AND fixmedins_code = @hospital", new { mdtrtId, hospital });
+            if (visit is null) return false;
+            Visit = visit;
+            Person = (await unit.FirstOrDefaultAsync<PersonRow>("SELECT * FROM persons WHERE psn_no = @psnNo AND insutype = @insutype",
+                new { psnNo = visit.PsnNo, insutype = visit.Insutype }))!;
+            var level = await unit.ScalarAsync<long>("SELECT hosp_lv FROM hospitals WHERE fixmedins_code = @hospital", new { hospital });
+            Policy = await Settle.PolicyAsync(unit, Person.InsuplcAdmdvs, Person.Insutype,
+                visit.Kind == "inpatient" ? CareCategory.Inpatient : CareCategory.EmergencyOutpatient, (int)level, Formats.ParseDate(visit.Begntime));
+            Lines = (await unit.QueryAsync<LineView>(
+                "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL ORDER BY upload_msgid, feedetl_sn", new { mdtrtId })).ToList();
+            Settlements = (await unit.QueryAsync<SettlementRow>(
+                "SELECT * FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL ORDER BY setl_time", new { mdtrtId })).ToList();
+            return true;
+        });
+        if (loaded)
+            EditorJson = JsonSerializer.Serialize(Lines.Where(l => l.SetlId is null).Select(l => new BillLine(l.MedListCodg, l.MedListName, (int)l.ChrgitmLv,
+                decimal.Parse(l.Pric, CultureInfo.InvariantCulture), decimal.Parse(l.Cnt, CultureInfo.InvariantCulture))), new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        return loaded;
+    }
+
+    /// <summary>Why the patient pays what they pay for one line, in the clerk's words.</summary>
+    public static string Why(LineView l)
+    {
+        var level = (ChargeLevel)l.ChrgitmLv;
+        if (level == ChargeLevel.ClassC) return "丙类项目，全部自费";
+        var parts = new List<string>();
+        if (l.OverlmtFen > 0) parts.Add($"单价 {l.Pric} 超过限价 {l.PricUplmtAmt}，超出部分 {Money.FromFen(l.OverlmtFen):N2} 自付");
+        if (level == ChargeLevel.ClassB)
+            parts.Add($"乙类项目先行自付 {decimal.Parse(l.SelfpayProp, CultureInfo.InvariantCulture):P0}：{Money.FromFen(l.PreselfpayFen):N2}");
+        if (parts.Count == 0) parts.Add("甲类项目，全部纳入政策范围");
+        return string.Join("；", parts);
+    }
+}

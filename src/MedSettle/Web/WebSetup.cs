@@ -1,0 +1,52 @@
+using MedSettle.Transactions;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace MedSettle.Web;
+
+/// <summary>The web application's wiring: cookie sign-in, who may open which folder of pages, static files.</summary>
+public static class WebSetup
+{
+    public const string ClerkPolicy = "clerk", StaffPolicy = "staff";
+
+    public static IServiceCollection AddMedSettleWeb(this IServiceCollection services)
+    {
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options =>
+        {
+            options.LoginPath = "/login";
+            options.LogoutPath = "/logout";
+            options.AccessDeniedPath = "/login";
+            options.ExpireTimeSpan = TimeSpan.FromMinutes(30);
+            options.SlidingExpiration = true;
+            options.Cookie.Name = "medsettle";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ClerkPolicy, p => p.RequireRole(Roles.Clerk).RequireClaim(Accounts.HospitalClaim))
+            .AddPolicy(StaffPolicy, p => p.RequireRole(Roles.Agency, Roles.Province));
+        services.AddRazorPages(options =>
+        {
+            options.Conventions.AuthorizeFolder("/Window", ClerkPolicy);
+            options.Conventions.AuthorizeFolder("/Dashboard", StaffPolicy);
+        });
+        services.AddSingleton<WindowClient>();
+        return services;
+    }
+
+    private const string StatusPage = """
+        <!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{0}</title><link rel="stylesheet" href="/css/site.css"></head>
+        <body><main><section class="card narrow"><h1>{0}</h1><p>页面不存在，或不属于您的机构、地区。</p><p><a href="/">返回首页</a></p></section></main></body></html>
+        """;
+
+    public static WebApplication UseMedSettleWeb(this WebApplication app)
+    {
+        app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api") && !context.Request.Path.StartsWithSegments("/fsi"),
+            pages => pages.UseStatusCodePages("text/html; charset=utf-8", StatusPage));
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapRazorPages();
+        app.MapWindowApi();
+        return app;
+    }
+}

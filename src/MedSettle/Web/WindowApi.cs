@@ -1,0 +1,31 @@
+using MedSettle.Storage;
+
+namespace MedSettle.Web;
+
+/// <summary>Look-ups the window's pages call as the clerk types: diagnoses and catalogue items.</summary>
+public static class WindowApi
+{
+    public sealed record CatalogueHit(string Code, string Name, string ListType, string ChargeType, long Level, string SelfpayProp, string? PricUplmtAmt);
+
+    public static IEndpointRouteBuilder MapWindowApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/window/api").RequireAuthorization(WebSetup.ClerkPolicy);
+        api.MapGet("/icd10", (string? q) => TypedResults.Json(Icd10.Search(q).Select(d => new { code = d.Code, name = d.Name })));
+        api.MapGet("/catalogue", async (string? q, Database db) =>
+        {
+            var query = (q ?? "").Trim();
+            if (query.Length == 0) return TypedResults.Json(Array.Empty<CatalogueHit>());
+            var hits = await db.ReadAsync(unit => unit.QueryAsync<CatalogueHit>(
+                """
+                SELECT med_list_codg AS code, med_list_name AS name, list_type, med_chrgitm_type AS charge_type, chrgitm_lv AS level,
+                       selfpay_prop, pric_uplmt_amt
+                FROM catalogue
+                WHERE med_list_codg LIKE @prefix OR med_list_name LIKE @contains
+                ORDER BY CASE WHEN med_list_codg LIKE @prefix THEN 0 ELSE 1 END, med_list_codg
+                LIMIT 20
+                """, new { prefix = query.ToUpperInvariant() + "%", contains = "%" + query + "%" }));
+            return TypedResults.Json(hits.ToArray());
+        });
+        return app;
+    }
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using MedSettle.Storage;
+using MedSettle.Transactions;
+
+namespace MedSettle.Web;
+
+/// <summary>One answer of the transaction API, as the window reads it.</summary>
+public sealed record WindowReply(bool Ok, string? Error, string? Warning, JsonElement Output, string Msgid);
+
+/// <summary>
+/// The clerk's window speaks to the platform exactly as a hospital's HIS does: every change goes through the same
+/// transaction handlers (and so the same envelope, exactly-once storage and refusals), in process.
+/// </summary>
+public sealed class WindowClient(Database database, PlatformClock clock)
+{
+    private static int _sequence = Random.Shared.Next(0, 10_000);
+
+    public async Task<WindowReply> CallAsync(string hospital, string opterName, string infno, object input, string? msgid = null)
+    {
+        msgid ??= string.Create(CultureInfo.InvariantCulture,
+            $"{hospital}{clock.Now:yyyyMMddHHmmss}{Interlocked.Increment(ref _sequence) % 10_000:D4}");
+        var envelope = new Dictionary<string, object?>
+        {
+            ["infno"] = infno,
+            ["msgid"] = msgid,
+            ["mdtrtarea_admvs"] = hospital.Length >= 7 ? hospital.Substring(1, 6) : "",
+            ["insuplc_admdvs"] = "",
+            ["recer_sys_code"] = "MEDSETTLE_WEB",
+            ["infver"] = "V1.0",
+            ["opter_type"] = "1",
+            ["opter"] = opterName,
+            ["opter_name"] = opterName,
+            ["inf_time"] = clock.Now.ToText(),
+            ["fixmedins_code"] = hospital,
+            ["sign_no"] = "",
+            ["input"] = input,
+        };
+        var (_, body) = await TransactionApi.CallAsync(database, clock, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(envelope)));
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        var ok = root.GetProperty("infcode").GetInt32() == 0;
+        return new WindowReply(ok, root.GetProperty("err_msg").GetString(), root.GetProperty("warn_msg").GetString(),
+            root.GetProperty("output").Clone(), msgid);
+    }
+}

@@ -1,0 +1,101 @@
+// The window's small helpers: type-ahead look-ups driven by the keyboard, the identity-number check, the bill editor.
+window.MedSettle = (() => {
+  const money = n => (Math.round(n * 100 + (n >= 0 ? 1e-9 : -1e-9)) / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const round2 = n => Math.sign(n) * Math.round(Math.abs(n) * 100 + 1e-9) / 100;
+
+  function suggest(input, list, fetcher, label, onPick) {
+    if (!input) return;
+    let items = [], active = -1, timer = null;
+    const render = () => {
+      list.innerHTML = '';
+      items.forEach((item, i) => {
+        const li = document.createElement('li');
+        li.textContent = label(item);
+        li.setAttribute('role', 'option');
+        li.setAttribute('aria-selected', i === active ? 'true' : 'false');
+        li.addEventListener('mousedown', e => { e.preventDefault(); pick(i); });
+        list.appendChild(li);
+      });
+      list.hidden = items.length === 0;
+    };
+    const pick = i => { if (items[i]) { onPick(items[i]); items = []; active = -1; render(); } };
+    input.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => { items = await fetcher(input.value.trim()); active = items.length ? 0 : -1; render(); }, 120);
+    });
+    input.addEventListener('keydown', e => {
+      if (e.key === 'ArrowDown' && items.length) { active = (active + 1) % items.length; render(); e.preventDefault(); }
+      else if (e.key === 'ArrowUp' && items.length) { active = (active - 1 + items.length) % items.length; render(); e.preventDefault(); }
+      else if (e.key === 'Enter' && items.length && active >= 0) { pick(active); e.preventDefault(); }
+      else if (e.key === 'Escape') { items = []; render(); }
+    });
+    input.addEventListener('blur', () => setTimeout(() => { items = []; render(); }, 150));
+  }
+
+  // GB 11643: 17 digits and a check character from the weighted sum.
+  function identityNumberProblem(value) {
+    const v = value.trim().toUpperCase();
+    if (!/^\d{17}[\dX]$/.test(v)) return '身份证号码应为18位（最后一位可为X）';
+    const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const sum = weights.reduce((s, w, i) => s + w * Number(v[i]), 0);
+    return '10X98765432'[sum % 11] === v[17] ? null : '身份证号码校验位不正确，请核对后重新输入';
+  }
+
+  function checkIdentityNumber(input, error, form) {
+    if (!input || !form) return;
+    form.addEventListener('submit', e => {
+      const problem = identityNumberProblem(input.value);
+      if (problem) { e.preventDefault(); error.textContent = problem; input.classList.add('invalid'); input.focus(); }
+    });
+    input.addEventListener('input', () => { error.textContent = ''; input.classList.remove('invalid'); });
+  }
+
+  // The bill: lines with price and count, the amount as round(price × count, 2), a live total, posted as JSON.
+  function bill(table, totalCell, hidden, search, list) {
+    const body = table.querySelector('tbody');
+    const lines = JSON.parse(hidden.value || '[]');
+    const levelName = { 1: '甲类', 2: '乙类', 3: '丙类' };
+    const render = () => {
+      body.innerHTML = '';
+      let total = 0;
+      lines.forEach((l, i) => {
+        const amount = round2(l.price * l.count);
+        total += amount;
+        const tr = document.createElement('tr');
+        tr.innerHTML = `<td>${l.code}</td><td>${l.name}</td><td><span class="tag ${['', 'a', 'b', 'c'][l.level]}">${levelName[l.level] || ''}</span></td>
+          <td class="num"><input class="price" type="number" step="0.01" min="0" value="${l.price}" aria-label="单价" style="width:7rem"></td>
+          <td class="num"><input class="count" type="number" step="0.01" min="0.01" value="${l.count}" aria-label="数量" style="width:5rem"></td>
+          <td class="num amount">${money(amount)}</td><td><button type="button" class="remove" aria-label="删除">删除</button></td>`;
+        tr.querySelector('.price').addEventListener('input', e => { l.price = Number(e.target.value); update(); });
+        tr.querySelector('.count').addEventListener('input', e => { l.count = Number(e.target.value); update(); });
+        tr.querySelector('.remove').addEventListener('click', () => { lines.splice(i, 1); render(); });
+        body.appendChild(tr);
+      });
+      totalCell.textContent = money(total);
+      hidden.value = JSON.stringify(lines);
+    };
+    const update = () => {
+      let total = 0;
+      body.querySelectorAll('tr').forEach((tr, i) => {
+        const amount = round2(lines[i].price * lines[i].count);
+        total += amount;
+        tr.querySelector('.amount').textContent = money(amount);
+      });
+      totalCell.textContent = money(total);
+      hidden.value = JSON.stringify(lines);
+    };
+    suggest(search, list, q => q ? fetch('/window/api/catalogue?q=' + encodeURIComponent(q)).then(r => r.json()) : Promise.resolve([]),
+      i => `${i.code}  ${i.name}  ${levelName[i.level] || ''}${i.pricUplmtAmt ? '  限价 ' + i.pricUplmtAmt : ''}`,
+      i => {
+        lines.push({ code: i.code, name: i.name, level: i.level, price: i.pricUplmtAmt ? Number(i.pricUplmtAmt) : 0, count: 1 });
+        search.value = '';
+        render();
+        const prices = body.querySelectorAll('.price');
+        prices[prices.length - 1].focus();
+        prices[prices.length - 1].select();
+      });
+    render();
+  }
+
+  return { suggest, checkIdentityNumber, identityNumberProblem, bill, money };
+})();

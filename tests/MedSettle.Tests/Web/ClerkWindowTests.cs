@@ -1,0 +1,130 @@
+using System.Text.RegularExpressions;
+using Dapper;
+using MedSettle.Tests.Infrastructure;
+using MedSettle.Web;
+using Microsoft.Playwright;
+using static MedSettle.Tests.Transactions.WorkedExampleTests;
+using static Microsoft.Playwright.Assertions;
+
+namespace MedSettle.Tests.Web;
+
+/// <summary>The clerk at the cashier window, in a real browser: find, file, register, bill, pre-settle with its explanation, settle, print, reverse.</summary>
+public sealed class ClerkWindowTests : IAsyncLifetime
+{
+    private RunningPlatform _platform = null!;
+    private IBrowserContext _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _platform = await RunningPlatform.StartAsync(new SqliteTarget());
+        var now = _platform.Clock.GetLocalNow().DateTime;
+        await Accounts.AddAsync(_platform.Database, "clerk", "收费员小李", Roles.Clerk, JilinCentral, null, "clerk-password", now);
+        await Accounts.AddAsync(_platform.Database, "other", "另一医院收费员", Roles.Clerk, "H22020000002", null, "other-password", now);
+        _browser = await Browser.NewContextAsync(_platform.Http.BaseAddress!.ToString());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        await _platform.DisposeAsync();
+    }
+
+    private async Task<IPage> SignInAsync(string username, string password, IBrowserContext? context = null)
+    {
+        var page = await (context ?? _browser).NewPageAsync();
+        await page.GotoAsync("/window");
+        await Expect(page).ToHaveURLAsync(new Regex("/login"));
+        await page.GetByLabel("用户名").FillAsync(username);
+        await page.GetByLabel("密码").FillAsync(password);
+        await page.GetByLabel("密码").PressAsync("Enter");
+        return page;
+    }
+
+    private async Task AddLineAsync(IPage page, string code, string price, string count)
+    {
+        await page.Locator("#catalogue-search").FillAsync(code);
+        await Expect(page.Locator("#catalogue-list li").First).ToContainTextAsync(code);
+        await page.Locator("#catalogue-search").PressAsync("Enter");
+        await page.Locator("#bill tbody tr").Last.Locator("input.price").FillAsync(price);
+        await page.Locator("#bill tbody tr").Last.Locator("input.count").FillAsync(count);
+    }
+
+    [Fact]
+    public async Task A_clerk_settles_the_worked_example_explains_it_prints_it_and_reverses_it()
+    {
+        var page = await SignInAsync("clerk", "clerk-password");
+        await Expect(page).ToHaveURLAsync(new Regex("/window$"));
+
+        await page.Locator("#certno").FillAsync("220102197503120111");
+        await page.Locator("#certno").PressAsync("Enter");
+        await Expect(page.Locator("#certno-error")).ToContainTextAsync("校验位不正确");
+        await page.Locator("#certno").FillAsync("220102197503120110");
+        await page.Locator("#certno").PressAsync("Enter");
+        await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
+        await Expect(page.Locator("#person")).ToContainTextAsync("220102********0110");
+        await Expect(page.Locator("#person")).ToContainTextAsync("1,520.50");
+
+        await page.Locator("#dise-search").FillAsync("肺炎");
+        await Expect(page.Locator("#dise-list li").First).ToContainTextAsync("J18.9");
+        await page.Locator("#dise-search").PressAsync("Enter");
+        await page.GetByRole(AriaRole.Button, new() { Name = "备案并核定" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("备案成功");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/M"));
+
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await AddLineAsync(page, "210102001", "240.00", "1");
+        await AddLineAsync(page, "311201001", "72.00", "2");
+        await AddLineAsync(page, "XJ01DDA036B001010178838", "23.45", "3");
+        await AddLineAsync(page, "C14010101001", "6.50", "2");
+        await AddLineAsync(page, "XS0000000001", "88.00", "1");
+        await Expect(page.Locator("#total")).ToHaveTextAsync("605.35");
+
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#explanation")).ToBeVisibleAsync();
+        await Expect(page.Locator("#fund")).ToHaveTextAsync("159.45");
+        await Expect(page.Locator("#account")).ToHaveTextAsync("445.90");
+        await Expect(page.Locator("#cash")).ToHaveTextAsync("0.00");
+        await Expect(page.Locator("#lines-explained")).ToContainTextAsync("超过限价 60");
+        await Expect(page.Locator("#lines-explained")).ToContainTextAsync("丙类项目，全部自费");
+        await Expect(page.Locator("#visit-explained")).ToContainTextAsync("(445.31 − 200.00) × 65%");
+        await Browser.ScreenshotAsync(page, "window-presettlement");
+
+        await page.Locator("#settle-button").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window/slip/S"));
+        await Expect(page.Locator("#slip-fund")).ToHaveTextAsync("159.45");
+        await Expect(page.Locator("#slip-cash")).ToHaveTextAsync("0.00");
+        await Expect(page.Locator("#slip")).ToContainTextAsync("220102********0110");
+        await Browser.ScreenshotAsync(page, "window-slip");
+        var setlId = await page.Locator("#setl-id").TextContentAsync();
+        var visit = await _platform.Database.ReadAsync(u => u.ScalarAsync<string>("SELECT mdtrt_id FROM settlements WHERE setl_id = @setlId", new { setlId }));
+
+        var other = await SignInAsync("other", "other-password", await Browser.NewContextAsync(_platform.Http.BaseAddress!.ToString()));
+        Assert.Equal(404, (await other.GotoAsync($"/window/slip/{setlId}"))!.Status);
+        Assert.Equal(404, (await other.GotoAsync($"/window/visit/{visit}"))!.Status);
+
+        await page.Locator("#reverse-button").ClickAsync();
+        await page.Locator("#confirm-reverse").ClickAsync();
+        await Expect(page.Locator("#reversed")).ToContainTextAsync("已全部退回");
+        await using (var connection = await _platform.Database.OpenConnectionAsync())
+            Assert.Equal(152050L, await connection.ExecuteScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = @p", new { p = ZhangWei }));
+
+        await page.GotoAsync("/window/today");
+        await Expect(page.Locator("#today tbody tr")).ToHaveCountAsync(2);
+        await page.Locator("#reconcile").GetByRole(AriaRole.Button, new() { Name = "对账" }).First.ClickAsync();
+        await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("对账平衡");
+        await Browser.ScreenshotAsync(page, "window-today");
+    }
+
+    [Fact]
+    public async Task Pages_need_a_signed_in_clerk_and_a_wrong_password_is_refused_without_saying_which_part()
+    {
+        var page = await SignInAsync("clerk", "not-the-password");
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("用户名或密码不正确");
+        var anonymous = await _browser.NewPageAsync();
+        await anonymous.GotoAsync("/window/today");
+        await Expect(anonymous).ToHaveURLAsync(new Regex("/login"));
+    }
+}
