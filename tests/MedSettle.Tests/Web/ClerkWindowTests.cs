@@ -20,6 +20,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         var now = _platform.Clock.GetLocalNow().DateTime;
         await Accounts.AddAsync(_platform.Database, "clerk", "收费员小李", Roles.Clerk, JilinCentral, null, "clerk-password", now);
         await Accounts.AddAsync(_platform.Database, "other", "另一医院收费员", Roles.Clerk, "H22020000002", null, "other-password", now);
+        await Accounts.AddAsync(_platform.Database, "yanbian", "延边示例医院收费员", Roles.Clerk, Yanbian, null, "yanbian-password", now);
         _browser = await Browser.NewContextAsync(_platform.Http.BaseAddress!.ToString());
     }
 
@@ -115,6 +116,42 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await page.Locator("#reconcile").GetByRole(AriaRole.Button, new() { Name = "对账" }).First.ClickAsync();
         await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("对账平衡");
         await Browser.ScreenshotAsync(page, "window-today");
+    }
+
+    [Fact]
+    public async Task An_emergency_admission_is_previewed_before_discharge_and_settled_after_it()
+    {
+        var page = await SignInAsync("yanbian", "yanbian-password");
+        await page.Locator("#certno").FillAsync("220104198807210227");
+        await page.Locator("#certno").PressAsync("Enter");
+        await Expect(page.Locator("#person")).ToContainTextAsync("王芳");
+        await page.Locator("#dise-search").FillAsync("I21.0");
+        await Expect(page.Locator("#dise-list li").First).ToContainTextAsync("急性前壁心肌梗死");
+        await page.Locator("#dise-search").PressAsync("Enter");
+        await page.GetByRole(AriaRole.Button, new() { Name = "备案并核定" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("备案成功");
+        await page.Locator("#kind").SelectOptionAsync("inpatient");
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/Z"));
+
+        await AddLineAsync(page, "110900001", "55.00", "4");
+        await AddLineAsync(page, "XB05BBA030B001010104416", "4.28", "12");
+        await AddLineAsync(page, "ZA12BAD0011010103983", "31.70", "2");
+        await AddLineAsync(page, "120400001", "18.00", "8");
+        await AddLineAsync(page, "210102001", "240.00", "2");
+        await Expect(page.Locator("#total")).ToHaveTextAsync("958.76");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#fund")).ToHaveTextAsync("160.93");
+        await page.Locator("#settle-button").ClickAsync();
+        await Expect(page.Locator("#problem")).ToContainTextAsync("须先办理出院（2402）");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理出院" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已办理出院");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#cash")).ToHaveTextAsync("797.83");
+        await page.Locator("#settle-button").ClickAsync();
+        await Expect(page.Locator("#slip-fund")).ToHaveTextAsync("160.93");
+        await Expect(page.Locator("#slip")).ToContainTextAsync("24 急诊转住院");
     }
 
     [Fact]
