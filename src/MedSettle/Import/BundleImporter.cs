@@ -94,7 +94,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             files["hospitals.csv"] = (hospitals.Count, await UpsertAsync(unit, "hospitals", hospitals.Select(r => r.Value).ToList(), Sql.Hospitals, Sql.HospitalColumns,
                 h => [h.FixmedinsCode, h.FixmedinsName, h.Admdvs, h.HospLv, h.CrossRegionEnabled]));
             files["catalogue.csv"] = (catalogue.Count, await UpsertAsync(unit, "catalogue", catalogue.Select(r => r.Value).ToList(), Sql.Catalogue, Sql.CatalogueColumns,
-                c => [c.MedListCodg, c.MedListName, c.ListType, c.MedChrgitmType, c.ChrgitmLv, c.SelfpayProp, c.PricUplmtAmt]));
+                c => [c.MedListCodg, c.MedListName, c.ListType, c.MedChrgitmType, c.ChrgitmLv, c.SelfpayProp, c.PricUplmtAmt, PinyinInitials.Of(c.MedListName)]));
             files["persons.csv"] = (persons.Count, await UpsertAsync(unit, "persons", persons.Select(r => r.Value).ToList(), Sql.Persons, Sql.PersonColumns,
                 p => [p.InsuplcAdmdvs, p.PsnNo, p.Insutype, p.PsnName, p.Certno, p.Gend, p.Brdy, p.PsnInsuStas, p.AcctImportedFen, p.AcctImportedFen]));
             files["policies.json"] = (policies.Count, await UpsertAsync(unit, "policies", policies, Sql.Policies, Sql.PolicyColumns,
@@ -409,16 +409,17 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                OR hospitals.hosp_lv <> excluded.hosp_lv OR hospitals.cross_region_enabled <> excluded.cross_region_enabled
             """;
 
-        public static readonly string[] CatalogueColumns = ["med_list_codg", "med_list_name", "list_type", "med_chrgitm_type", "chrgitm_lv", "selfpay_prop", "pric_uplmt_amt"];
+        public static readonly string[] CatalogueColumns = ["med_list_codg", "med_list_name", "list_type", "med_chrgitm_type", "chrgitm_lv", "selfpay_prop", "pric_uplmt_amt", "name_initials"];
         public const string Catalogue = """
-            INSERT INTO catalogue (med_list_codg, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, selfpay_prop, pric_uplmt_amt) VALUES (@p)
-            ON CONFLICT (med_list_codg) DO UPDATE SET med_list_name = excluded.med_list_name, list_type = excluded.list_type,
+            INSERT INTO catalogue (med_list_codg, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, selfpay_prop, pric_uplmt_amt, name_initials) VALUES (@p)
+            ON CONFLICT (med_list_codg) DO UPDATE SET med_list_name = excluded.med_list_name, name_initials = excluded.name_initials, list_type = excluded.list_type,
                 med_chrgitm_type = excluded.med_chrgitm_type, chrgitm_lv = excluded.chrgitm_lv, selfpay_prop = excluded.selfpay_prop,
                 pric_uplmt_amt = excluded.pric_uplmt_amt
             WHERE catalogue.med_list_name <> excluded.med_list_name OR catalogue.list_type <> excluded.list_type
                OR catalogue.med_chrgitm_type <> excluded.med_chrgitm_type OR catalogue.chrgitm_lv <> excluded.chrgitm_lv
                OR catalogue.selfpay_prop <> excluded.selfpay_prop
                OR COALESCE(catalogue.pric_uplmt_amt, '') <> COALESCE(excluded.pric_uplmt_amt, '')
+               OR COALESCE(catalogue.name_initials, '') <> COALESCE(excluded.name_initials, '')
             """;
 
         public static readonly string[] PersonColumns = ["insuplc_admdvs", "psn_no", "insutype", "psn_name", "certno", "gend", "brdy", "psn_insu_stas", "acct_balc_fen", "acct_imported_fen"];

@@ -232,6 +232,9 @@ public static class Schema
             created_at TEXT NOT NULL,
             disabled_at TEXT NULL);
         """),
+        new("""
+        ALTER TABLE catalogue ADD COLUMN name_initials TEXT NULL;
+        """),
     ];
 
     public static async Task MigrateAsync(Database database, CancellationToken cancel = default)

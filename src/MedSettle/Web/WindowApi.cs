@@ -20,8 +20,8 @@ public static class WindowApi
                 SELECT med_list_codg AS code, med_list_name AS name, list_type, med_chrgitm_type AS charge_type, chrgitm_lv AS level,
                        selfpay_prop, pric_uplmt_amt
                 FROM catalogue
-                WHERE med_list_codg LIKE @prefix OR med_list_name LIKE @contains
-                ORDER BY CASE WHEN med_list_codg LIKE @prefix THEN 0 ELSE 1 END, med_list_codg
+                WHERE med_list_codg LIKE @prefix OR med_list_name LIKE @contains OR name_initials LIKE @prefix
+                ORDER BY CASE WHEN med_list_codg LIKE @prefix THEN 0 WHEN name_initials LIKE @prefix THEN 1 ELSE 2 END, med_list_codg
                 LIMIT 20
                 """, new { prefix = query.ToUpperInvariant() + "%", contains = "%" + query + "%" }));
             return TypedResults.Json(hits.ToArray());

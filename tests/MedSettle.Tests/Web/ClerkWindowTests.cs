@@ -41,9 +41,9 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         return page;
     }
 
-    private async Task AddLineAsync(IPage page, string code, string price, string count)
+    private async Task AddLineAsync(IPage page, string code, string price, string count, string? typed = null)
     {
-        await page.Locator("#catalogue-search").FillAsync(code);
+        await page.Locator("#catalogue-search").FillAsync(typed ?? code);
         await Expect(page.Locator("#catalogue-list li").First).ToContainTextAsync(code);
         await page.Locator("#catalogue-search").PressAsync("Enter");
         await page.Locator("#bill tbody tr").Last.Locator("input.price").FillAsync(price);
@@ -76,8 +76,8 @@ public sealed class ClerkWindowTests : IAsyncLifetime
 
         await AddLineAsync(page, "110200001", "50.00", "1");
         await AddLineAsync(page, "210102001", "240.00", "1");
-        await AddLineAsync(page, "311201001", "72.00", "2");
-        await AddLineAsync(page, "XJ01DDA036B001010178838", "23.45", "3");
+        await AddLineAsync(page, "311201001", "72.00", "2", typed: "JZJH");
+        await AddLineAsync(page, "XJ01DDA036B001010178838", "23.45", "3", typed: "头孢曲松");
         await AddLineAsync(page, "C14010101001", "6.50", "2");
         await AddLineAsync(page, "XS0000000001", "88.00", "1");
         await Expect(page.Locator("#total")).ToHaveTextAsync("605.35");
