@@ -1,5 +1,8 @@
 using MedSettle.Transactions;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.WebEncoders;
 
 namespace MedSettle.Web;
 
@@ -30,6 +33,7 @@ public static class WebSetup
             options.Conventions.AuthorizeFolder("/Dashboard", StaffPolicy);
         });
         services.AddSingleton<WindowClient>();
+        services.Configure<WebEncoderOptions>(options => options.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         return services;
     }
 

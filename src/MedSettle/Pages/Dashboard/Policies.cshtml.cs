@@ -1,0 +1,103 @@
+using System.Globalization;
+using MedSettle.Engine;
+using MedSettle.Storage;
+using MedSettle.Transactions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace MedSettle.Pages.Dashboard;
+
+/// <summary>Each region's policy versions (待遇政策), readable: which version is in force today, which are history, which are yet to come.</summary>
+public sealed class PoliciesModel(Database database, PlatformClock clock) : PageModel
+{
+    public const int PageSize = 100;
+
+    public sealed class Row
+    {
+        public string InsuplcAdmdvs { get; set; } = "";
+        public string RegionName { get; set; } = "";
+        public string Insutype { get; set; } = "";
+        public string Category { get; set; } = "";
+        public long HospLv { get; set; }
+        public string EffectiveFrom { get; set; } = "";
+        public long DeductibleFen { get; set; }
+        public string DeductibleBasis { get; set; } = "";
+        public string Ratio { get; set; } = "";
+        public long AnnualCapFen { get; set; }
+        public string? CurrentFrom { get; set; }
+    }
+
+    /// <summary>Region shown; blank means all regions. An agency starts on its own region.</summary>
+    [BindProperty(SupportsGet = true)] public string? Region { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Scheme { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Category { get; set; }
+    [BindProperty(SupportsGet = true)] public bool Current { get; set; }
+
+    public string? RegionError { get; private set; }
+    public string? SchemeError { get; private set; }
+    public string? CategoryError { get; private set; }
+    public string Today { get; private set; } = "";
+    public IReadOnlyList<RegionOption> Regions { get; private set; } = [];
+    public IReadOnlyList<Row> Rows { get; private set; } = [];
+    public long Total { get; private set; }
+    public int PageNumber { get; private set; } = 1;
+    public int Pages => (int)Math.Max(1, (Total + PageSize - 1) / PageSize);
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (DashboardScope.IsMisconfigured(User)) return Forbid();
+        Today = clock.Today.ToText();
+        Regions = await DashboardScope.RegionsAsync(database);
+        // an agency opening the page without choosing sees its own region; "all" is asked for explicitly with region=all
+        if (Region is null && !Request.Query.ContainsKey("region")) Region = DashboardScope.ForcedHome(User);
+        Region = string.IsNullOrWhiteSpace(Region) || Region == "all" ? null : Region.Trim();
+        Scheme = string.IsNullOrWhiteSpace(Scheme) ? null : Scheme.Trim();
+        Category = string.IsNullOrWhiteSpace(Category) ? null : Category.Trim();
+        if (Region is not null && Regions.All(r => r.Admdvs != Region)) RegionError = $"没有编码为 {Region} 的统筹区";
+        if (Scheme is not null and not ("310" or "390")) SchemeError = "险种应为 310 职工 或 390 居民";
+        if (Category is not null and not ("emergency_outpatient" or "inpatient")) CategoryError = "类别应为 急诊门诊 或 住院";
+        if (RegionError is not null || SchemeError is not null || CategoryError is not null) return Page();
+
+        PageNumber = int.TryParse(Request.Query["page"], out var page) && page > 0 ? page : 1;
+        var where = "1 = 1"
+                    + (Region is null ? "" : " AND p.insuplc_admdvs = @region")
+                    + (Scheme is null ? "" : " AND p.insutype = @scheme")
+                    + (Category is null ? "" : " AND p.category = @category");
+        const string currentFrom = """
+            (SELECT MAX(q.effective_from) FROM policies q
+             WHERE q.insuplc_admdvs = p.insuplc_admdvs AND q.insutype = p.insutype AND q.category = p.category AND q.hosp_lv = p.hosp_lv
+               AND q.effective_from <= @today)
+            """;
+        if (Current) where += $" AND p.effective_from = {currentFrom}";
+        var param = new { region = Region, scheme = Scheme, category = Category, today = Today, limit = PageSize, offset = 0 };
+        Total = await database.ReadAsync(unit => unit.ScalarAsync<long>($"SELECT COUNT(*) FROM policies p WHERE {where}", param));
+        PageNumber = Math.Min(PageNumber, Pages);
+        Rows = (await database.ReadAsync(unit => unit.QueryAsync<Row>(
+            $"""
+            SELECT p.insuplc_admdvs, COALESCE(r.name, p.insuplc_admdvs) AS region_name, p.insutype, p.category, p.hosp_lv, p.effective_from,
+                   p.deductible_fen, p.deductible_basis, p.ratio, p.annual_cap_fen, {currentFrom} AS current_from
+            FROM policies p LEFT JOIN regions r ON r.admdvs = p.insuplc_admdvs
+            WHERE {where}
+            ORDER BY p.insuplc_admdvs, p.insutype, CASE p.category WHEN 'emergency_outpatient' THEN 0 ELSE 1 END, p.hosp_lv DESC, p.effective_from DESC
+            LIMIT @limit OFFSET @offset
+            """, param with { offset = (PageNumber - 1) * PageSize }))).ToList();
+        return Page();
+    }
+
+    public static decimal M(long fen) => Money.FromFen(fen);
+
+    public static string RatioText(string ratio) =>
+        decimal.TryParse(ratio, NumberStyles.Number, CultureInfo.InvariantCulture, out var r)
+            ? (r * 100m).ToString("0.##", CultureInfo.InvariantCulture) + "%"
+            : ratio;
+
+    /// <summary>现行 (in force today), 历史 (replaced) or 待生效 (from a later date).</summary>
+    public (string Text, string Css) State(Row row) =>
+        string.CompareOrdinal(row.EffectiveFrom, Today) > 0 ? ("待生效", "b")
+        : row.EffectiveFrom == row.CurrentFrom ? ("现行", "a")
+        : ("历史", "");
+
+    public string PageLink(int page) =>
+        "/dashboard/policies" + DashboardScope.Query(("region", Region ?? "all"), ("scheme", Scheme), ("category", Category),
+            ("current", Current ? "true" : null), ("page", page == 1 ? null : page.ToString(CultureInfo.InvariantCulture)));
+}

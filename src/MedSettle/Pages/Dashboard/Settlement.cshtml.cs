@@ -1,0 +1,99 @@
+using MedSettle.Engine;
+using MedSettle.Storage;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace MedSettle.Pages.Dashboard;
+
+/// <summary>One settlement as the agency sees it: who, where, the figures and the fee lines. Another region's insured answer 404 to an agency.</summary>
+public sealed class SettlementModel(Database database) : PageModel
+{
+    public sealed class LineView
+    {
+        public string FeedetlSn { get; set; } = "";
+        public string MedListCodg { get; set; } = "";
+        public string MedListName { get; set; } = "";
+        public long ChrgitmLv { get; set; }
+        public string Pric { get; set; } = "";
+        public string Cnt { get; set; } = "";
+        public long AmountFen { get; set; }
+        public long FulamtOwnpayFen { get; set; }
+        public long OverlmtFen { get; set; }
+        public long PreselfpayFen { get; set; }
+        public long InscpFen { get; set; }
+    }
+
+    public SettlementRow Settlement { get; private set; } = null!;
+    public SettlementRow? Related { get; private set; }
+    public PersonRow? Person { get; private set; }
+    public VisitRow? Visit { get; private set; }
+    public HospitalRow? Hospital { get; private set; }
+    public string HomeName { get; private set; } = "";
+    public string AreaName { get; private set; } = "";
+    public IReadOnlyList<LineView> Lines { get; private set; } = [];
+
+    /// <summary>True when the lines shown are the visit's lines released by the reversal (the lines of a reversed settlement are no longer tied to it).</summary>
+    public bool LinesFromVisit { get; private set; }
+
+    /// <summary>Later settlements of the same visit (after this one was reversed).</summary>
+    public IReadOnlyList<string> Resettled { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(string setlId)
+    {
+        if (DashboardScope.IsMisconfigured(User)) return Forbid();
+        var home = DashboardScope.ForcedHome(User);
+        var found = await database.ReadAsync(async unit =>
+        {
+            var settlement = await unit.FirstOrDefaultAsync<SettlementRow>(
+                "SELECT * FROM settlements WHERE setl_id = @setlId" + (home is null ? "" : " AND insuplc_admdvs = @home"), new { setlId, home });
+            if (settlement is null) return false;
+            Settlement = settlement;
+            var relatedId = settlement.Kind == "settle" ? settlement.ReversedBy : settlement.OrigSetlId;
+            Related = relatedId is null ? null : await unit.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @relatedId", new { relatedId });
+            Person = await unit.FirstOrDefaultAsync<PersonRow>(
+                "SELECT * FROM persons WHERE insuplc_admdvs = @home AND psn_no = @psnNo AND insutype = @insutype",
+                new { home = settlement.InsuplcAdmdvs, psnNo = settlement.PsnNo, insutype = settlement.Insutype });
+            Visit = await unit.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId = settlement.MdtrtId });
+            Hospital = await unit.FirstOrDefaultAsync<HospitalRow>("SELECT * FROM hospitals WHERE fixmedins_code = @code", new { code = settlement.FixmedinsCode });
+            var names = (await unit.QueryAsync<(string, string)>(
+                "SELECT admdvs, name FROM regions WHERE admdvs = @a OR admdvs = @b", new { a = settlement.InsuplcAdmdvs, b = settlement.MdtrtareaAdmvs }))
+                .ToDictionary(r => r.Item1, r => r.Item2);
+            HomeName = names.GetValueOrDefault(settlement.InsuplcAdmdvs, settlement.InsuplcAdmdvs);
+            AreaName = names.GetValueOrDefault(settlement.MdtrtareaAdmvs, settlement.MdtrtareaAdmvs);
+
+            var linesOf = settlement.Kind == "settle" ? settlement.SetlId : settlement.OrigSetlId;
+            Lines = (await unit.QueryAsync<LineView>(
+                """
+                SELECT feedetl_sn, med_list_codg, med_list_name, chrgitm_lv, pric, cnt, amount_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen
+                FROM fee_lines WHERE setl_id = @linesOf ORDER BY fee_ocur_time, feedetl_sn
+                """, new { linesOf })).ToList();
+            if (Lines.Count == 0 && (settlement.ReversedBy is not null || settlement.Kind != "settle"))
+            {
+                // a reversal releases the visit's lines (setl_id back to NULL, perhaps settled again later); show the visit's current lines, marked as such
+                Lines = (await unit.QueryAsync<LineView>(
+                    """
+                    SELECT feedetl_sn, med_list_codg, med_list_name, chrgitm_lv, pric, cnt, amount_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen
+                    FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL ORDER BY fee_ocur_time, feedetl_sn
+                    """, new { mdtrtId = settlement.MdtrtId })).ToList();
+                LinesFromVisit = Lines.Count > 0;
+            }
+            Resettled = (await unit.QueryAsync<string>(
+                "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND setl_id <> @setlId AND setl_time > @setlTime ORDER BY setl_time",
+                new { mdtrtId = settlement.MdtrtId, setlId = settlement.SetlId, setlTime = settlement.SetlTime })).ToList();
+            return true;
+        });
+        return found ? Page() : NotFound();
+    }
+
+    public static decimal M(long fen) => Money.FromFen(fen);
+
+    public static string LevelTag(long level) => level switch
+    {
+        1 => "甲类",
+        2 => "乙类",
+        3 => "丙类",
+        _ => level.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    public static string LevelClass(long level) => level switch { 1 => "a", 2 => "b", 3 => "c", _ => "" };
+}
