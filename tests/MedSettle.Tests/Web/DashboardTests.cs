@@ -93,6 +93,11 @@ public sealed class DashboardTests : IAsyncLifetime
         foreach (var transfer in frozen.Transfers)
             await Expect(page.Locator("#clearing-transfers")).ToContainTextAsync(N2(transfer.Amount));
         await Browser.ScreenshotAsync(page, "dashboard-clearing");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download-xlsx").ClickAsync());
+        var xlsx = await download.PathAsync();
+        Assert.Contains("资金划拨", MiniExcelLibs.MiniExcel.GetSheetNames(xlsx));
+        var csv = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download-csv").ClickAsync());
+        Assert.StartsWith("清算月份", File.ReadAllText(await csv.PathAsync()).TrimStart('\uFEFF'));
 
         await page.GotoAsync("/dashboard/clearing?month=2026-03");
         await page.Locator("#confirm").ClickAsync();
