@@ -89,13 +89,22 @@ public sealed class FeeLineRow
     public string UploadMsgid { get; set; } = "";
     public string FeedetlSn { get; set; } = "";
     public string ChrgBchno { get; set; } = "";
+    public string FeeOcurTime { get; set; } = "";
     public string MedListCodg { get; set; } = "";
+    public string MedListName { get; set; } = "";
+    public string Pric { get; set; } = "";
+    public string Cnt { get; set; } = "";
     public long AmountFen { get; set; }
+    public long ChrgitmLv { get; set; }
+    public string MedChrgitmType { get; set; } = "";
+    public string SelfpayProp { get; set; } = "0";
+    public string? PricUplmtAmt { get; set; }
     public long FulamtOwnpayFen { get; set; }
     public long OverlmtFen { get; set; }
     public long PreselfpayFen { get; set; }
     public long InscpFen { get; set; }
     public string? SetlId { get; set; }
+    public string? WithdrawnAt { get; set; }
 }
 
 public sealed record SettlementRow

@@ -8,20 +8,6 @@ namespace MedSettle.Pages.Dashboard;
 /// <summary>One settlement as the agency sees it: who, where, the figures and the fee lines. Another region's insured answer 404 to an agency.</summary>
 public sealed class SettlementModel(Database database) : PageModel
 {
-    public sealed class LineView
-    {
-        public string FeedetlSn { get; set; } = "";
-        public string MedListCodg { get; set; } = "";
-        public string MedListName { get; set; } = "";
-        public long ChrgitmLv { get; set; }
-        public string Pric { get; set; } = "";
-        public string Cnt { get; set; } = "";
-        public long AmountFen { get; set; }
-        public long FulamtOwnpayFen { get; set; }
-        public long OverlmtFen { get; set; }
-        public long PreselfpayFen { get; set; }
-        public long InscpFen { get; set; }
-    }
 
     public SettlementRow Settlement { get; private set; } = null!;
     public SettlementRow? Related { get; private set; }
@@ -30,7 +16,7 @@ public sealed class SettlementModel(Database database) : PageModel
     public HospitalRow? Hospital { get; private set; }
     public string HomeName { get; private set; } = "";
     public string AreaName { get; private set; } = "";
-    public IReadOnlyList<LineView> Lines { get; private set; } = [];
+    public IReadOnlyList<FeeLineRow> Lines { get; private set; } = [];
 
     /// <summary>True when the lines shown are the visit's lines released by the reversal (the lines of a reversed settlement are no longer tied to it).</summary>
     public bool LinesFromVisit { get; private set; }
@@ -62,7 +48,7 @@ public sealed class SettlementModel(Database database) : PageModel
             AreaName = names.GetValueOrDefault(settlement.MdtrtareaAdmvs, settlement.MdtrtareaAdmvs);
 
             var linesOf = settlement.Kind == "settle" ? settlement.SetlId : settlement.OrigSetlId;
-            Lines = (await unit.QueryAsync<LineView>(
+            Lines = (await unit.QueryAsync<FeeLineRow>(
                 """
                 SELECT feedetl_sn, med_list_codg, med_list_name, chrgitm_lv, pric, cnt, amount_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen
                 FROM fee_lines WHERE setl_id = @linesOf ORDER BY fee_ocur_time, feedetl_sn
@@ -70,7 +56,7 @@ public sealed class SettlementModel(Database database) : PageModel
             if (Lines.Count == 0 && (settlement.ReversedBy is not null || settlement.Kind != "settle"))
             {
                 // a reversal releases the visit's lines (setl_id back to NULL, perhaps settled again later); show the visit's current lines, marked as such
-                Lines = (await unit.QueryAsync<LineView>(
+                Lines = (await unit.QueryAsync<FeeLineRow>(
                     """
                     SELECT feedetl_sn, med_list_codg, med_list_name, chrgitm_lv, pric, cnt, amount_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen
                     FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL ORDER BY fee_ocur_time, feedetl_sn

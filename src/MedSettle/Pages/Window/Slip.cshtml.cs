@@ -8,22 +8,13 @@ namespace MedSettle.Pages.Window;
 /// <summary>The settlement slip (结算单): printable, and the place to reverse a settlement after confirming.</summary>
 public sealed class SlipModel(WindowClient client, Database database) : PageModel
 {
-    public sealed class LineView
-    {
-        public string MedListCodg { get; set; } = "";
-        public string MedListName { get; set; } = "";
-        public string Pric { get; set; } = "";
-        public string Cnt { get; set; } = "";
-        public long AmountFen { get; set; }
-        public long ChrgitmLv { get; set; }
-    }
 
     public SettlementRow Settlement { get; private set; } = null!;
     public SettlementRow? Reversal { get; private set; }
     public PersonRow Person { get; private set; } = null!;
     public HospitalRow Hospital { get; private set; } = null!;
     public string HomeRegionName { get; private set; } = "";
-    public IReadOnlyList<LineView> Lines { get; private set; } = [];
+    public IReadOnlyList<FeeLineRow> Lines { get; private set; } = [];
     public string? Problem { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string setlId) => await LoadAsync(setlId) ? Page() : NotFound();
@@ -58,7 +49,7 @@ public sealed class SlipModel(WindowClient client, Database database) : PageMode
                 new { psnNo = settlement.PsnNo, insutype = settlement.Insutype }))!;
             Hospital = (await unit.FirstOrDefaultAsync<HospitalRow>("SELECT * FROM hospitals WHERE fixmedins_code = @hospital", new { hospital }))!;
             HomeRegionName = await unit.FirstOrDefaultAsync<string>("SELECT name FROM regions WHERE admdvs = @admdvs", new { admdvs = settlement.InsuplcAdmdvs }) ?? "";
-            Lines = (await unit.QueryAsync<LineView>(
+            Lines = (await unit.QueryAsync<FeeLineRow>(
                 settlement.ReversedBy is null
                     ? "SELECT * FROM fee_lines WHERE setl_id = @setlId ORDER BY feedetl_sn"
                     : "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL AND setl_id IS NULL ORDER BY feedetl_sn",

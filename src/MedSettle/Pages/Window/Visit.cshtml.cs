@@ -12,23 +12,6 @@ namespace MedSettle.Pages.Window;
 /// <summary>One visit at the window: enter the bill, pre-settle with an explanation of every fen, settle.</summary>
 public sealed class VisitModel(WindowClient client, Database database, PlatformClock clock) : PageModel
 {
-    public sealed class LineView
-    {
-        public string FeedetlSn { get; set; } = "";
-        public string MedListCodg { get; set; } = "";
-        public string MedListName { get; set; } = "";
-        public string Pric { get; set; } = "";
-        public string Cnt { get; set; } = "";
-        public long AmountFen { get; set; }
-        public long ChrgitmLv { get; set; }
-        public string SelfpayProp { get; set; } = "0";
-        public string? PricUplmtAmt { get; set; }
-        public long FulamtOwnpayFen { get; set; }
-        public long OverlmtFen { get; set; }
-        public long PreselfpayFen { get; set; }
-        public long InscpFen { get; set; }
-        public string? SetlId { get; set; }
-    }
 
     public sealed record BillLine(string Code, string Name, int Level, decimal Price, decimal Count);
 
@@ -44,7 +27,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     public VisitRow Visit { get; private set; } = null!;
     public PersonRow Person { get; private set; } = null!;
     public Policy? Policy { get; private set; }
-    public IReadOnlyList<LineView> Lines { get; private set; } = [];
+    public IReadOnlyList<FeeLineRow> Lines { get; private set; } = [];
     public IReadOnlyList<SettlementRow> Settlements { get; private set; } = [];
     public Preview? Explained { get; private set; }
     public string? Problem { get; private set; }
@@ -155,7 +138,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             var level = await unit.ScalarAsync<long>("SELECT hosp_lv FROM hospitals WHERE fixmedins_code = @hospital", new { hospital });
             Policy = await Settle.PolicyAsync(unit, Person.InsuplcAdmdvs, Person.Insutype,
                 visit.Kind == "inpatient" ? CareCategory.Inpatient : CareCategory.EmergencyOutpatient, (int)level, Formats.ParseDate(visit.Begntime));
-            Lines = (await unit.QueryAsync<LineView>(
+            Lines = (await unit.QueryAsync<FeeLineRow>(
                 "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL ORDER BY upload_msgid, feedetl_sn", new { mdtrtId })).ToList();
             Settlements = (await unit.QueryAsync<SettlementRow>(
                 "SELECT * FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL ORDER BY setl_time", new { mdtrtId })).ToList();
@@ -168,7 +151,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     }
 
     /// <summary>Why the patient pays what they pay for one line, in the clerk's words.</summary>
-    public static string Why(LineView l)
+    public static string Why(FeeLineRow l)
     {
         var level = (ChargeLevel)l.ChrgitmLv;
         if (level == ChargeLevel.ClassC) return "丙类项目，全部自费";
