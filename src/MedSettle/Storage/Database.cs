@@ -55,6 +55,11 @@ public sealed class Database : IAsyncDisposable
             var builder = new NpgsqlConnectionStringBuilder(value["postgres:".Length..]);
             var description = $"postgres:Host={builder.Host};Port={builder.Port};Database={builder.Database}";
             builder.Enlist = false;
+            // The transaction API sends the same few statements all day: let Npgsql prepare them on the server, and
+            // skip the per-checkout session reset (nothing here keeps session state outside a transaction).
+            if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 128;
+            if (!builder.ContainsKey("Auto Prepare Min Usages")) builder.AutoPrepareMinUsages = 2;
+            if (!builder.ContainsKey("No Reset On Close")) builder.NoResetOnClose = true;
             return new Database(DbProvider.Postgres, description, NpgsqlDataSource.Create(builder), null);
         }
         throw new ArgumentException($"--db must be sqlite:PATH or postgres:CONNECTION_STRING, not \"{value}\"");

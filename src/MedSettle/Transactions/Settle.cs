@@ -25,10 +25,10 @@ public static class Settle
         var setlId = Ids.Next('S', prepared.Person.InsuplcAdmdvs, ctx.Now);
         var row = ToRow(prepared, setlId, ctx);
         await InsertAsync(ctx.Db, row);
-        foreach (var line in prepared.Lines)
-            await ctx.Db.ExecuteAsync(
-                "UPDATE fee_lines SET setl_id = @setlId WHERE mdtrt_id = @mdtrtId AND upload_msgid = @uploadMsgid AND feedetl_sn = @feedetlSn",
-                new { setlId, mdtrtId = line.MdtrtId, uploadMsgid = line.UploadMsgid, feedetlSn = line.FeedetlSn });
+        // The lines read under the person's lock are exactly the visit's open lines: nothing can add or withdraw one meanwhile.
+        await ctx.Db.ExecuteAsync(
+            "UPDATE fee_lines SET setl_id = @setlId WHERE mdtrt_id = @mdtrtId AND setl_id IS NULL AND withdrawn_at IS NULL",
+            new { setlId, mdtrtId = prepared.Visit.MdtrtId });
         await ApplyAsync(ctx.Db, prepared.Person, prepared.Year, row.ClrType, prepared.Result.Effect);
         ctx.Subject = setlId;
         return Output(prepared.Person, row, prepared.Result.CapLeft);
@@ -77,7 +77,7 @@ public static class Settle
     private static async Task<Prepared> PrepareAsync(TransactionContext ctx, VisitKind kind, bool preview)
     {
         var data = ctx.Input.Node("data", orSelf: true);
-        var visit = await Visits.OwnVisitAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), kind);
+        var (visit, person) = await Visits.OwnVisitLockedAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), kind);
         var insutype = data.OptionalText("insutype") ?? visit.Insutype;
         if (insutype != visit.Insutype) throw new Refusal($"险种 {insutype} 与就诊登记的险种 {visit.Insutype} 不一致");
 
@@ -87,7 +87,6 @@ public static class Settle
             throw Visits.MedTypeRefusal(medType, kind == VisitKind.Outpatient ? "门诊结算的医疗类别应为 13（急诊）" : "住院结算的医疗类别应为 24（急诊转住院）");
         var category = CareCategories.FromMedType(medType)!.Value;
 
-        var person = await People.LockAsync(ctx, visit.PsnNo, visit.Insutype);
         People.EnsureActive(person);
         var visitDate = Formats.ParseDate(visit.Begntime);
         var filing = await Filings.CoveringAsync(ctx, person, visitDate);
@@ -158,19 +157,20 @@ public static class Settle
     private static async Task ApplyAsync(UnitOfWork db, PersonRow person, int year, string clrType, AccumulatorEffect effect)
     {
         var dedcColumn = clrType == "21" ? "dedc_inpatient_fen" : "dedc_outpatient_fen";
+        var fund = Money.ToFen(effect.FundPaid);
+        var dedc = Money.ToFen(effect.DeductibleUsed);
         await db.ExecuteAsync(
             $"""
             INSERT INTO year_accumulators (insuplc_admdvs, psn_no, insutype, year, hifp_paid_fen, dedc_outpatient_fen, dedc_inpatient_fen)
-            VALUES (@insuplcAdmdvs, @psnNo, @insutype, @year, 0, 0, 0)
-            ON CONFLICT (insuplc_admdvs, psn_no, insutype, year) DO NOTHING
+            VALUES (@insuplcAdmdvs, @psnNo, @insutype, @year, @fund, @dedcOutpatient, @dedcInpatient)
+            ON CONFLICT (insuplc_admdvs, psn_no, insutype, year) DO UPDATE SET
+                hifp_paid_fen = year_accumulators.hifp_paid_fen + @fund, {dedcColumn} = year_accumulators.{dedcColumn} + @dedc
             """,
-            new { insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year });
-        await db.ExecuteAsync(
-            $"""
-            UPDATE year_accumulators SET hifp_paid_fen = hifp_paid_fen + @fund, {dedcColumn} = {dedcColumn} + @dedc
-            WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype AND year = @year
-            """,
-            new { fund = Money.ToFen(effect.FundPaid), dedc = Money.ToFen(effect.DeductibleUsed), insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year });
+            new
+            {
+                insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year, fund, dedc,
+                dedcOutpatient = clrType == "21" ? 0 : dedc, dedcInpatient = clrType == "21" ? dedc : 0,
+            });
         if (effect.AccountSpent != 0)
             await db.ExecuteAsync(
                 "UPDATE persons SET acct_balc_fen = acct_balc_fen - @spent WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype",

@@ -148,7 +148,11 @@ public static class Visits
     }
 
     /// <summary>A visit of this hospital and this person, of the expected kind, not cancelled; the person is locked.</summary>
-    public static async Task<VisitRow> OwnVisitAsync(TransactionContext ctx, string mdtrtId, string psnNo, VisitKind kind)
+    public static async Task<VisitRow> OwnVisitAsync(TransactionContext ctx, string mdtrtId, string psnNo, VisitKind kind) =>
+        (await OwnVisitLockedAsync(ctx, mdtrtId, psnNo, kind)).Visit;
+
+    /// <summary>As <see cref="OwnVisitAsync"/>, with the person's row as locked.</summary>
+    public static async Task<(VisitRow Visit, PersonRow Person)> OwnVisitLockedAsync(TransactionContext ctx, string mdtrtId, string psnNo, VisitKind kind)
     {
         var visit = await ctx.Db.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId })
             ?? throw new Refusal($"就诊ID {mdtrtId} 不存在");
@@ -158,11 +162,11 @@ public static class Visits
             throw new Refusal(kind == VisitKind.Outpatient
                 ? $"就诊 {mdtrtId} 是住院就诊，请使用住院交易（23xx/24xx）"
                 : $"就诊 {mdtrtId} 是门诊就诊，请使用门诊交易（22xx）");
-        await People.LockAsync(ctx, visit.PsnNo, visit.Insutype);
+        var person = await People.LockAsync(ctx, visit.PsnNo, visit.Insutype);
         visit = await ctx.Db.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId }) ?? visit;
         if (visit.CancelledAt is not null)
             throw new Refusal($"就诊 {mdtrtId} 已于 {visit.CancelledAt} 撤销{(kind == VisitKind.Inpatient ? "入院" : "挂号")}");
-        return visit;
+        return (visit, person);
     }
 
     public static async Task EnsureNotFinallySettledAsync(TransactionContext ctx, VisitRow visit)
