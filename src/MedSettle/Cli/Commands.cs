@@ -6,6 +6,7 @@ using MedSettle.Import;
 using MedSettle.Simulation;
 using MedSettle.Storage;
 using MedSettle.Transactions;
+using MedSettle.Verify;
 using MedSettle.Web;
 using Spectre.Console;
 
@@ -32,6 +33,7 @@ public static class Commands
         root.Subcommands.Add(ClearCommand());
         root.Subcommands.Add(SimulateCommand());
         root.Subcommands.Add(UserCommand());
+        root.Subcommands.Add(VerifyCommand());
         return root;
     }
 
@@ -194,6 +196,22 @@ public static class Commands
                 Console.Error.WriteLine(refused.Message);
                 return 2;
             }
+        });
+        return command;
+    }
+
+    private static Command VerifyCommand()
+    {
+        var command = new Command("verify", "Check every invariant: accumulators and balances equal their settlements, every acknowledged message stored once") { Db };
+        command.SetAction(async (parse, cancel) =>
+        {
+            await using var database = Database.Open(parse.GetValue(Db)!);
+            await Schema.MigrateAsync(database, cancel);
+            var timer = System.Diagnostics.Stopwatch.StartNew();
+            var violations = await Invariants.CheckAsync(database, new Progress<string>(check => Console.Error.WriteLine($"checking: {check}")), cancel);
+            foreach (var violation in violations) Console.WriteLine(violation);
+            Console.WriteLine($"{violations.Count} violation(s) in {database.Description} ({timer.Elapsed.TotalSeconds:0.0} s)");
+            return violations.Count == 0 ? 0 : 1;
         });
         return command;
     }

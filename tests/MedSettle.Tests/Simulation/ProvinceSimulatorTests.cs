@@ -78,6 +78,7 @@ public abstract class ProvinceSimulatorTests(DatabaseTarget target) : IAsyncLife
             """)).ToDictionary(r => r.Key, r => r.Fen);
         Assert.NotEmpty(settled);
         Assert.Equal(settled.OrderBy(p => p.Key, StringComparer.Ordinal), accumulated.OrderBy(p => p.Key, StringComparer.Ordinal));
+        Assert.Empty(await MedSettle.Verify.Invariants.CheckAsync(_database));
 
         var filings = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM filings");
         var share = (double)standing.Count / filings;

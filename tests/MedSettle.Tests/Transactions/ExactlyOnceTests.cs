@@ -119,6 +119,7 @@ public abstract class ExactlyOnceTests(DatabaseTarget target) : PlatformTests(ta
         Assert.Equal(20000L, await ScalarAsync<long>("SELECT dedc_outpatient_fen FROM year_accumulators WHERE psn_no = @p", new { p = ZhangWei }));
         Assert.Equal(0L, await ScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = @p", new { p = ZhangWei }));
         Assert.Equal(1, replies.Count(r => r.Money("setlinfo", "act_pay_dedc") > 0));
+        Assert.Empty(await MedSettle.Verify.Invariants.CheckAsync(Platform.Database));
     }
 }
 

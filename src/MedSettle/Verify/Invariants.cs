@@ -1,0 +1,108 @@
+using MedSettle.Storage;
+
+namespace MedSettle.Verify;
+
+public sealed record Violation(string Invariant, string Subject, string Detail)
+{
+    public override string ToString() => $"{Invariant}: {Subject}: {Detail}";
+}
+
+/// <summary>
+/// What must hold in any database MedSettle has written, whatever happened to the process: checked by
+/// <c>medsettle verify</c> after crashes and failovers, and by tests after heavy traffic.
+/// </summary>
+public static class Invariants
+{
+    private sealed class Mismatch
+    {
+        public string Subject { get; set; } = "";
+        public long Stored { get; set; }
+        public long Derived { get; set; }
+    }
+
+    private static readonly (string Name, string Sql, string Unit)[] Checks =
+    [
+        ("year fund paid equals the settlements' fund", """
+            SELECT a.insuplc_admdvs || '/' || a.psn_no || '/' || a.insutype || '/' || a.year AS subject, a.hifp_paid_fen AS stored,
+                   COALESCE(s.fen, 0) AS derived
+            FROM year_accumulators a LEFT JOIN (
+                SELECT insuplc_admdvs, psn_no, insutype, year, CAST(SUM(hifp_fen) AS BIGINT) AS fen FROM settlements
+                GROUP BY insuplc_admdvs, psn_no, insutype, year) s
+              ON s.insuplc_admdvs = a.insuplc_admdvs AND s.psn_no = a.psn_no AND s.insutype = a.insutype AND s.year = a.year
+            WHERE a.hifp_paid_fen <> COALESCE(s.fen, 0)
+            """, "fen"),
+        ("settlements' fund is counted in the year", """
+            SELECT s.insuplc_admdvs || '/' || s.psn_no || '/' || s.insutype || '/' || s.year AS subject, 0 AS stored, s.fen AS derived
+            FROM (SELECT insuplc_admdvs, psn_no, insutype, year, CAST(SUM(hifp_fen) AS BIGINT) AS fen FROM settlements
+                  GROUP BY insuplc_admdvs, psn_no, insutype, year) s
+            LEFT JOIN year_accumulators a
+              ON s.insuplc_admdvs = a.insuplc_admdvs AND s.psn_no = a.psn_no AND s.insutype = a.insutype AND s.year = a.year
+            WHERE a.psn_no IS NULL AND s.fen <> 0
+            """, "fen"),
+        ("year deductible used equals the settlements' deductible", """
+            SELECT a.insuplc_admdvs || '/' || a.psn_no || '/' || a.insutype || '/' || a.year AS subject,
+                   a.dedc_outpatient_fen * 1000000000 + a.dedc_inpatient_fen AS stored,
+                   COALESCE(s.outpatient, 0) * 1000000000 + COALESCE(s.inpatient, 0) AS derived
+            FROM year_accumulators a LEFT JOIN (
+                SELECT insuplc_admdvs, psn_no, insutype, year,
+                       CAST(SUM(CASE WHEN clr_type = '11' THEN dedc_added_fen ELSE 0 END) AS BIGINT) AS outpatient,
+                       CAST(SUM(CASE WHEN clr_type = '21' THEN dedc_added_fen ELSE 0 END) AS BIGINT) AS inpatient
+                FROM settlements GROUP BY insuplc_admdvs, psn_no, insutype, year) s
+              ON s.insuplc_admdvs = a.insuplc_admdvs AND s.psn_no = a.psn_no AND s.insutype = a.insutype AND s.year = a.year
+            WHERE a.dedc_outpatient_fen <> COALESCE(s.outpatient, 0) OR a.dedc_inpatient_fen <> COALESCE(s.inpatient, 0)
+            """, "fen (outpatient·10⁹ + inpatient)"),
+        ("account balance equals the opening balance less the settlements' account payments", """
+            SELECT p.insuplc_admdvs || '/' || p.psn_no || '/' || p.insutype AS subject, p.acct_balc_fen AS stored,
+                   p.acct_imported_fen - COALESCE(s.fen, 0) AS derived
+            FROM persons p LEFT JOIN (
+                SELECT insuplc_admdvs, psn_no, insutype, CAST(SUM(acct_pay_fen) AS BIGINT) AS fen FROM settlements
+                GROUP BY insuplc_admdvs, psn_no, insutype) s
+              ON s.insuplc_admdvs = p.insuplc_admdvs AND s.psn_no = p.psn_no AND s.insutype = p.insutype
+            WHERE p.acct_balc_fen <> p.acct_imported_fen - COALESCE(s.fen, 0)
+            """, "fen"),
+        ("a standing settlement's medical fee equals its fee lines", """
+            SELECT s.setl_id AS subject, s.medfee_fen AS stored, COALESCE(l.fen, 0) AS derived
+            FROM settlements s LEFT JOIN (SELECT setl_id, CAST(SUM(amount_fen) AS BIGINT) AS fen FROM fee_lines WHERE setl_id IS NOT NULL GROUP BY setl_id) l
+              ON l.setl_id = s.setl_id
+            WHERE s.kind = 'settle' AND s.reversed_by IS NULL AND s.medfee_fen <> COALESCE(l.fen, 0)
+            """, "fen"),
+        ("a reversal negates its settlement", """
+            SELECT r.setl_id AS subject, r.medfee_fen + r.fund_pay_fen + r.acct_pay_fen AS stored,
+                   -(o.medfee_fen + o.fund_pay_fen + o.acct_pay_fen) AS derived
+            FROM settlements r JOIN settlements o ON o.setl_id = r.orig_setl_id
+            WHERE r.kind = 'reversal' AND (r.medfee_fen <> -o.medfee_fen OR r.fund_pay_fen <> -o.fund_pay_fen OR r.acct_pay_fen <> -o.acct_pay_fen
+                                          OR o.reversed_by IS NULL OR o.reversed_by <> r.setl_id)
+            """, "fen"),
+        ("a visit has at most one standing final settlement", """
+            SELECT mdtrt_id AS subject, COUNT(*) AS stored, 1 AS derived FROM settlements
+            WHERE kind = 'settle' AND reversed_by IS NULL AND mid_setl_flag <> '1' GROUP BY mdtrt_id HAVING COUNT(*) > 1
+            """, "settlements"),
+        ("every acknowledged message has its stored response, once", """
+            SELECT fixmedins_code || '/' || msgid AS subject, 0 AS stored, 1 AS derived FROM messages
+            WHERE state NOT IN ('done', 'undone', 'fenced') OR (state IN ('done', 'undone') AND response IS NULL)
+            """, "response"),
+        ("every settlement was acknowledged by its message", """
+            SELECT s.setl_id AS subject, 0 AS stored, 1 AS derived FROM settlements s
+            LEFT JOIN messages m ON m.fixmedins_code = s.fixmedins_code AND m.msgid = s.msgid
+            WHERE m.msgid IS NULL
+            """, "message"),
+    ];
+
+    /// <summary>Every violation found (none in a healthy database), with what was stored and what the settlements say.</summary>
+    public static async Task<IReadOnlyList<Violation>> CheckAsync(Database database, IProgress<string>? progress = null, CancellationToken cancel = default)
+    {
+        var violations = new List<Violation>();
+        await database.ReadAsync(async unit =>
+        {
+            foreach (var (name, sql, unitName) in Checks)
+            {
+                cancel.ThrowIfCancellationRequested();
+                progress?.Report(name);
+                foreach (var m in await unit.QueryAsync<Mismatch>(sql + " LIMIT 100"))
+                    violations.Add(new Violation(name, m.Subject, $"stored {m.Stored}, derived {m.Derived} ({unitName})"));
+            }
+            return 0;
+        }, cancel);
+        return violations;
+    }
+}

@@ -1,0 +1,49 @@
+using Dapper;
+using MedSettle.Tests.Infrastructure;
+using MedSettle.Verify;
+using static MedSettle.Tests.Transactions.WorkedExampleTests;
+
+namespace MedSettle.Tests.Verify;
+
+/// <summary>`medsettle verify`: silent on a database the platform wrote, precise about one that was tampered with.</summary>
+public abstract class InvariantsTests(DatabaseTarget target) : PlatformTests(target, JilinCentral)
+{
+    private async Task SettledAndReversedAsync()
+    {
+        var first = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var setlId = (await His.SettleAsync(first, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
+        (await His.ReverseAsync(setlId, first, ZhangWei)).ShouldSucceed();
+        (await His.SettleAsync(first, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        var second = await His.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
+        (await His.SettleAsync(second, ZhangWei, "310", 75.00m, useAccount: false)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task A_database_written_by_the_platform_has_no_violation()
+    {
+        await SettledAndReversedAsync();
+
+        Assert.Empty(await Invariants.CheckAsync(Platform.Database));
+    }
+
+    [Fact]
+    public async Task A_tampered_balance_and_accumulator_are_each_named()
+    {
+        await SettledAndReversedAsync();
+        await using (var connection = await Platform.Database.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("UPDATE persons SET acct_balc_fen = acct_balc_fen + 1 WHERE psn_no = @p", new { p = ZhangWei });
+            await connection.ExecuteAsync("UPDATE year_accumulators SET hifp_paid_fen = hifp_paid_fen - 100 WHERE psn_no = @p", new { p = ZhangWei });
+        }
+
+        var violations = await Invariants.CheckAsync(Platform.Database);
+
+        Assert.Contains(violations, v => v.Invariant.StartsWith("account balance", StringComparison.Ordinal) && v.Detail == "stored 107461, derived 107460 (fen)");
+        Assert.Contains(violations, v => v.Invariant.StartsWith("year fund paid", StringComparison.Ordinal) && v.Subject == $"220100/{ZhangWei}/310/2026");
+        Assert.Equal(2, violations.Count);
+    }
+}
+
+public sealed class InvariantsTests_Sqlite() : InvariantsTests(new SqliteTarget());
+
+public sealed class InvariantsTests_Postgres() : InvariantsTests(new PostgresTarget());
