@@ -1,0 +1,91 @@
+using System.Diagnostics;
+
+namespace MedSettle.Load;
+
+/// <summary>
+/// prepare: N visits through the real API (2551 file, 2201 register, 2204 ten fee lines), each person at a hospital
+/// outside their home region. H hot persons share <c>--hot-share</c> of the visits (many each); everyone else has one.
+/// The visits are written, shuffled, to a file for <c>settle</c>.
+/// </summary>
+public static class Prepare
+{
+    public static async Task<int> RunAsync(Options options)
+    {
+        var url = options.Text("url");
+        var connectionString = options.ConnectionString();
+        var visits = options.Int("visits");
+        var hotPersons = options.Int("hot-persons", 20);
+        var hotShare = Math.Min(1, options.Double("hot-share", 0.1));
+        var clients = Math.Max(1, options.Int("clients", 16));
+        var output = options.Optional("out") ?? "visits.tsv";
+        var seed = options.Int("seed", 2026);
+
+        var world = await World.LoadAsync(connectionString);
+        var hot = hotPersons > 0 ? await World.SampleAsync(connectionString, hotPersons, fresh: true) : [];
+        var hotVisits = hot.Count > 0 ? (int)Math.Round(visits * hotShare) : 0;
+        var cold = await World.SampleAsync(connectionString, visits - hotVisits, fresh: true, hot.Select(p => p.PsnNo).ToHashSet());
+        if (cold.Count == 0 && visits - hotVisits > 0) throw new InvalidOperationException("No active insured person without a visit is left.");
+        Output.Progress($"prepare: {visits:N0} visits ({hotVisits:N0} for {hot.Count} hot persons, {visits - hotVisits:N0} for {cold.Count:N0} cold), "
+                        + $"{world.Hospitals.Length} hospitals, {world.CatalogueSize} catalogue items, {clients} clients");
+
+        var random = new Random(seed);
+        var plan = new (Person Person, Hospital Hospital)[visits];
+        for (var i = 0; i < visits; i++)
+        {
+            var person = i < hotVisits ? hot[i % hot.Count] : cold[(i - hotVisits) % cold.Count];
+            plan[i] = (person, world.HospitalFor(person, random));
+        }
+        random.Shuffle(plan);
+
+        using var platform = new Platform(url, clients);
+        var his = new His(platform, world);
+        var tally = new Tally();
+        var prepared = new PreparedVisit?[visits];
+        var next = -1;
+        var done = 0;
+        var watch = Stopwatch.StartNew();
+        using var ticker = new Timer(_ => Output.Progress($"prepare: {Volatile.Read(ref done):N0}/{visits:N0} visits, {tally.Refusals} refused"),
+            null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            var clientRandom = new Random(seed * 31 + c);
+            var latencies = new List<double>();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < visits)
+            {
+                var (person, hospital) = plan[i];
+                prepared[i] = await his.OpenVisitAsync(hospital, person, clientRandom, visitInfo: false, tally, latencies);
+                Interlocked.Increment(ref done);
+            }
+            tally.Add(latencies);
+        })));
+        var seconds = watch.Elapsed.TotalSeconds;
+
+        var ready = prepared.Where(v => v is not null).Select(v => v!).ToList();
+        await using (var file = new StreamWriter(output))
+        {
+            await file.WriteLineAsync(PreparedVisit.Header);
+            foreach (var visit in ready) await file.WriteLineAsync(visit.ToLine());
+        }
+        Output.Progress($"prepare: {ready.Count:N0} visits ready in {seconds:0.0} s, written to {output}");
+        Output.Result(new
+        {
+            visits = ready.Count,
+            requested = visits,
+            hot_persons = hot.Count,
+            hot_visits = hotVisits,
+            cold_persons = cold.Count,
+            seconds = Output.Round(seconds, 2),
+            visits_per_s = Output.Round(ready.Count / seconds),
+            requests_per_s = Output.Round(tally.Count / seconds),
+            p50_ms = tally.Percentile(50),
+            p99_ms = tally.Percentile(99),
+            refusals = tally.Refusals,
+            failures = tally.Failures,
+            error_samples = tally.Samples,
+            file = output,
+        });
+        return ready.Count == 0 && visits > 0 ? 1 : 0;
+    }
+}

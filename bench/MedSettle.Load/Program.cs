@@ -1,0 +1,102 @@
+using System.Globalization;
+
+namespace MedSettle.Load;
+
+/// <summary>
+/// medsettle-load SUBCOMMAND --option value …  Each subcommand writes its progress to stderr and one JSON object, its
+/// result, as the last line of stdout.
+/// </summary>
+public static class LoadDriver
+{
+    private const string Usage = """
+        medsettle-load prepare --url URL --db CONNSTR --visits N [--hot-persons H] [--hot-share 0.1] [--clients 16] [--out visits.tsv]
+        medsettle-load settle  --url URL --visits FILE [--clients 8] [--seconds 30]
+        medsettle-load flow    --url URL --db CONNSTR [--clients 8] [--seconds 15]
+        medsettle-load persons --db CONNSTR --count N
+        medsettle-load report  --out FILE [--set section.key=value …] [--part name=FILE.json …]
+        CONNSTR is an Npgsql connection string, with or without medsettle's "postgres:" prefix.
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.Error.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            var options = Options.Parse(args.AsSpan(1));
+            return args[0] switch
+            {
+                "prepare" => await Prepare.RunAsync(options),
+                "settle" => await SettleRun.RunAsync(options),
+                "flow" => await FlowRun.RunAsync(options),
+                "persons" => await PersonsLoad.RunAsync(options),
+                "report" => Report.Run(options),
+                _ => throw new UsageException($"unknown subcommand \"{args[0]}\""),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"medsettle-load: {e.Message}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+    }
+}
+
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>--name value pairs; a name may repeat (--set, --part).</summary>
+public sealed class Options
+{
+    private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
+
+    public static Options Parse(ReadOnlySpan<string> args)
+    {
+        var options = new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+                throw new UsageException($"expected --name value, got \"{args[i]}\"");
+            var name = args[i][2..];
+            if (!options._values.TryGetValue(name, out var list)) options._values[name] = list = [];
+            list.Add(args[++i]);
+        }
+        return options;
+    }
+
+    public string Text(string name) => Optional(name) ?? throw new UsageException($"--{name} is required");
+
+    public string? Optional(string name) => _values.TryGetValue(name, out var list) ? list[^1] : null;
+
+    public IReadOnlyList<string> All(string name) => _values.TryGetValue(name, out var list) ? list : [];
+
+    public long Long(string name, long? fallback = null)
+    {
+        var text = Optional(name);
+        if (text is null) return fallback ?? throw new UsageException($"--{name} is required");
+        return long.TryParse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var value) && value >= 0
+            ? value
+            : throw new UsageException($"--{name} must be a whole number, not \"{text}\"");
+    }
+
+    public int Int(string name, int? fallback = null) => checked((int)Long(name, fallback));
+
+    public double Double(string name, double fallback)
+    {
+        var text = Optional(name);
+        if (text is null) return fallback;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
+            ? value
+            : throw new UsageException($"--{name} must be a number, not \"{text}\"");
+    }
+
+    /// <summary>An Npgsql connection string, accepting medsettle's <c>postgres:</c> form too.</summary>
+    public string ConnectionString(string name = "db")
+    {
+        var text = Text(name);
+        return text.StartsWith("postgres:", StringComparison.Ordinal) ? text["postgres:".Length..] : text;
+    }
+}

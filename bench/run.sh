@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Benchmark: durable settlements per second through the real HTTP API against pgbench TPC-B, on the same throwaway
+# PostgreSQL (fsync on), the same machine, in the same run (issue 5).
+# Usage: bench/run.sh [--clients C] [--seconds T] [--persons P] [--hot-persons H] [--out FILE]
+#   C concurrent clients (default 8) for T seconds (default 30) each for pgbench and for 2207; full flows for T/2 s;
+#   P generated insured people on top of the demo's 3,005 (default 100000, bulk COPY when P > 3000).
+# Prints a table, writes bench/results/<yyyy-MM-dd>.json (with -c/-t/-p in the name when not the defaults), and its
+# last line is: settlements_per_s=<n> pgbench_tps=<n> ratio=<n> p50_ms=<n> p99_ms=<n> full_flows_per_s=<n> rss_mb=<n>
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CLIENTS=8 DURATION=30 PERSONS=100000 HOT=10 OUT=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --clients) CLIENTS=$2; shift 2 ;;
+    --seconds) DURATION=$2; shift 2 ;;
+    --persons) PERSONS=$2; shift 2 ;;
+    --hot-persons) HOT=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+for v in "$CLIENTS" "$DURATION" "$PERSONS" "$HOT"; do
+  [[ $v =~ ^[0-9]+$ ]] || { echo "run.sh: $v is not a whole number" >&2; exit 2; }
+done
+[ "$CLIENTS" -ge 1 ] && [ "$DURATION" -ge 2 ] || { echo "run.sh: need --clients >= 1 and --seconds >= 2" >&2; exit 2; }
+if [ -z "$OUT" ]; then
+  OUT=bench/results/$(date +%F).json
+  [ "$CLIENTS$DURATION$PERSONS" = 830100000 ] || OUT=bench/results/$(date +%F)-c$CLIENTS-t$DURATION-p$PERSONS.json
+fi
+
+. bench/pg.sh
+WORK=$(mktemp -d /tmp/medsettle-run-XXXXXX)
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  pg_stop
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+STARTED=$(date +%s)
+say() { echo "[$(date +%T) +$(( $(date +%s) - STARTED ))s] $*"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# CPU ticks used so far by the given processes, their reaped children included
+ticks() { local p t=0 n; for p in "$@"; do n=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$p/stat" 2>/dev/null) && t=$((t + n)); done; echo "$t"; }
+pg_pids() { local pm; pm=$(head -1 "$PG_DIR/data/postmaster.pid"); echo "$pm" $(ps -o pid= --ppid "$pm"); }
+own_children_ticks() { awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$$/stat"; }
+HZ=$(getconf CLK_TCK)
+pct() { awk -v t="$1" -v s="$2" -v hz="$HZ" 'BEGIN { printf "%.0f", (s > 0 ? 100 * t / hz / s : 0) }'; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+say "building (Release)"
+dotnet build -c Release bench/MedSettle.Load -nologo -v q > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+MEDSETTLE="dotnet src/MedSettle/bin/Release/net10.0/medsettle.dll"
+LOAD="dotnet bench/MedSettle.Load/bin/Release/net10.0/medsettle-load.dll"
+
+say "starting a throwaway PostgreSQL (fsync on)"
+PG_OPTIONS="-c max_connections=300 ${PG_OPTIONS:-}" pg_start "$(mktemp -d /tmp/medsettle-bench-XXXXXX)"
+PSQL="$PG_BIN/psql -X -q -v ON_ERROR_STOP=1"
+$PSQL -d postgres -c "CREATE DATABASE medsettle" -c "CREATE DATABASE pgbench"
+CONN="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=medsettle"
+DB="postgres:$CONN"
+
+say "importing the demo province (3,005 people)"
+$MEDSETTLE demo-bundle --persons 3000 "$WORK/bundle" > /dev/null
+$MEDSETTLE import --db "$DB" "$WORK/bundle" > "$WORK/import.log" 2>&1 || { cat "$WORK/import.log"; exit 1; }
+PARTS=()
+if [ "$PERSONS" -gt 3000 ]; then
+  say "adding $PERSONS people (binary COPY)"
+  $LOAD persons --db "$CONN" --count "$PERSONS" > "$WORK/persons.json"
+  PARTS+=(--part "persons=$WORK/persons.json")
+fi
+
+PORT=$(free_port)
+URL=http://127.0.0.1:$PORT
+say "starting medsettle serve at $URL"
+$MEDSETTLE serve --db "$DB" --urls "$URL" > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 120); do
+  curl -sf "$URL/health" > /dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
+  sleep 0.5
+done
+curl -sf "$URL/health" > /dev/null || { echo "the server did not answer /health"; cat "$WORK/server.log"; exit 1; }
+
+# How many visits T seconds of settling need: prepare two batches and settle them, the first to warm up the server's
+# 2207 path, the second to measure; then prepare rate × T × 2 (a short batch can measure low), at most what
+# PREPARE_BUDGET seconds (default 140) of preparing gives.
+say "calibrating: two batches of visits, prepared and settled"
+CAL=$(( CLIENTS * 100 < 500 ? 500 : CLIENTS * 100 ))
+$LOAD prepare --url "$URL" --db "$CONN" --visits $(( 2 * CAL )) --hot-persons 0 --clients 16 --seed 1 --out "$WORK/calibration.tsv" > "$WORK/calibration-prepare.json"
+head -n $(( CAL + 1 )) "$WORK/calibration.tsv" > "$WORK/warmup.tsv"
+{ head -n 1 "$WORK/calibration.tsv"; tail -n +$(( CAL + 2 )) "$WORK/calibration.tsv"; } > "$WORK/measure.tsv"
+$LOAD settle --url "$URL" --visits "$WORK/warmup.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/warmup.json"
+$PSQL -d postgres -c "CHECKPOINT"
+$LOAD settle --url "$URL" --visits "$WORK/measure.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/calibration.json"
+RATE=$(grep -o '"steady_settlements_per_s":[0-9.]*' "$WORK/calibration.json" | cut -d: -f2)
+PREP_RATE=$(grep -o '"visits_per_s":[0-9.]*' "$WORK/calibration-prepare.json" | cut -d: -f2)
+VISITS=$(awk -v r="$RATE" -v t="$DURATION" 'BEGIN { printf "%d", r * t * 2 + 100 }')
+CAP=$(awk -v r="$PREP_RATE" -v b="${PREPARE_BUDGET:-140}" 'BEGIN { printf "%d", r * b }')
+if [ "$VISITS" -gt "$CAP" ]; then
+  say "note: $VISITS visits would take longer than ${PREPARE_BUDGET:-140} s to prepare; preparing $CAP (settle may run out early)"
+  VISITS=$CAP
+fi
+say "preparing $VISITS visits (~$RATE settlements/s × $DURATION s × 2) through the API: 2551 + 2201 + 2204 × 10 lines, $HOT hot persons"
+$LOAD prepare --url "$URL" --db "$CONN" --visits "$VISITS" --hot-persons "$HOT" --clients 16 --out "$WORK/visits.tsv" > "$WORK/prepare.json"
+
+say "pgbench TPC-B: initialising scale 10"
+"$PG_BIN/pgbench" -i -s 10 -q pgbench > "$WORK/pgbench-init.log" 2>&1 || { cat "$WORK/pgbench-init.log"; exit 1; }
+$PSQL -d postgres -c "CHECKPOINT"
+say "pgbench -M prepared -c $CLIENTS -j $(( CLIENTS < 2 ? CLIENTS : 2 )) -T $DURATION"
+PG_T0=$(ticks $(pg_pids)); CL_T0=$(own_children_ticks); W0=$(now)
+"$PG_BIN/pgbench" -M prepared -c "$CLIENTS" -j $(( CLIENTS < 2 ? CLIENTS : 2 )) -T "$DURATION" pgbench > "$WORK/pgbench.log" 2>&1 \
+  || { cat "$WORK/pgbench.log"; exit 1; }
+PGB_WALL=$(since "$W0"); PGB_PG=$(( $(ticks $(pg_pids)) - PG_T0 )); PGB_CL=$(( $(own_children_ticks) - CL_T0 ))
+TPS=$(grep -o 'tps = [0-9.]* (without initial connection time)' "$WORK/pgbench.log" | awk '{print $3}')
+[ -n "$TPS" ] || { echo "no tps in pgbench's output:"; cat "$WORK/pgbench.log"; exit 1; }
+printf '{"tps":%s,"clients":%s,"threads":%s,"seconds":%s,"scale":10,"transactions":%s,"latency_avg_ms":%s}\n' \
+  "$TPS" "$CLIENTS" $(( CLIENTS < 2 ? CLIENTS : 2 )) "$DURATION" \
+  "$(grep -o 'number of transactions actually processed: [0-9]*' "$WORK/pgbench.log" | awk '{print $NF}')" \
+  "$(grep -o 'latency average = [0-9.]*' "$WORK/pgbench.log" | awk '{print $NF}')" > "$WORK/pgbench.json"
+
+$PSQL -d postgres -c "CHECKPOINT"
+say "settling (2207) with $CLIENTS clients for $DURATION s"
+PG_T0=$(ticks $(pg_pids)); SV_T0=$(ticks "$SERVER_PID"); CL_T0=$(own_children_ticks); W0=$(now)
+$LOAD settle --url "$URL" --visits "$WORK/visits.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/settle.json"
+ST_WALL=$(since "$W0"); ST_PG=$(( $(ticks $(pg_pids)) - PG_T0 )); ST_SV=$(( $(ticks "$SERVER_PID") - SV_T0 )); ST_CL=$(( $(own_children_ticks) - CL_T0 ))
+
+FLOW_SECONDS=$(( DURATION / 2 ))
+say "full flows (2551 → 2201 → 2203 → 2204 → 2207) with $CLIENTS clients for $FLOW_SECONDS s"
+PG_T0=$(ticks $(pg_pids)); SV_T0=$(ticks "$SERVER_PID"); W0=$(now)
+$LOAD flow --url "$URL" --db "$CONN" --clients "$CLIENTS" --seconds "$FLOW_SECONDS" > "$WORK/flow.json"
+FL_WALL=$(since "$W0"); FL_PG=$(( $(ticks $(pg_pids)) - PG_T0 )); FL_SV=$(( $(ticks "$SERVER_PID") - SV_T0 ))
+
+RSS_MB=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
+RSS_NOW_MB=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
+PERSONS_TOTAL=$($PSQL -d medsettle -tA -c "SELECT COUNT(*) FROM persons")
+say "done; stopping the server and PostgreSQL after the report"
+echo
+
+$LOAD report --out "$OUT" \
+  --set "machine.nproc=$(nproc)" \
+  --set "machine.memory_mb=$(awk '/^MemTotal/ { printf "%.0f", $2 / 1024 }' /proc/meminfo)" \
+  --set "machine.cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
+  --set "machine.kernel=$(uname -r)" \
+  --set "machine.pg_version=$("$PG_BIN/postgres" --version)" \
+  --set "machine.dotnet=$(dotnet --version)" \
+  --set "parameters.clients=$CLIENTS" \
+  --set "parameters.seconds=$DURATION" \
+  --set "parameters.flow_seconds=$FLOW_SECONDS" \
+  --set "parameters.persons=$PERSONS" \
+  --set "parameters.persons_in_table=$PERSONS_TOTAL" \
+  --set "parameters.hot_persons=$HOT" \
+  --set "parameters.visits_prepared=$VISITS" \
+  --set "parameters.postgres=fsync on, synchronous_commit on, shared_buffers 1GB, max_connections 300; CHECKPOINT before pgbench and before settle" \
+  --set "server.rss_mb=$RSS_MB" \
+  --set "server.rss_end_mb=$RSS_NOW_MB" \
+  --set "cpu.settle_server_pct=$(pct "$ST_SV" "$ST_WALL")" \
+  --set "cpu.settle_postgres_pct=$(pct "$ST_PG" "$ST_WALL")" \
+  --set "cpu.settle_driver_pct=$(pct "$ST_CL" "$ST_WALL")" \
+  --set "cpu.flow_server_pct=$(pct "$FL_SV" "$FL_WALL")" \
+  --set "cpu.flow_postgres_pct=$(pct "$FL_PG" "$FL_WALL")" \
+  --set "cpu.pgbench_postgres_pct=$(pct "$PGB_PG" "$PGB_WALL")" \
+  --set "cpu.pgbench_client_pct=$(pct "$PGB_CL" "$PGB_WALL")" \
+  --set "cpu.note=percent of one core over the phase's wall time; the machine has $(nproc) cores" \
+  --part "calibration=$WORK/calibration.json" \
+  "${PARTS[@]}" \
+  --part "prepare=$WORK/prepare.json" \
+  --part "pgbench=$WORK/pgbench.json" \
+  --part "settle=$WORK/settle.json" \
+  --part "flow=$WORK/flow.json"
