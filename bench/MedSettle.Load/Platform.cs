@@ -1,3 +1,4 @@
+using MedSettle.Transactions;
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
@@ -86,28 +87,8 @@ public sealed class Platform : IDisposable
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            w.WriteStartObject();
-            w.WriteString("infno", infno);
-            w.WriteString("msgid", msgid);
-            w.WriteString("mdtrtarea_admvs", hospital.Admdvs);
-            w.WriteString("insuplc_admdvs", insuplcAdmdvs);
-            w.WriteString("recer_sys_code", "MBS_LOCAL");
-            w.WriteString("dev_no", "");
-            w.WriteString("dev_safe_info", "");
-            w.WriteString("cainfo", "");
-            w.WriteString("signtype", "SM2");
-            w.WriteString("infver", "V1.0");
-            w.WriteString("opter_type", "1");
-            w.WriteString("opter", "LOAD01");
-            w.WriteString("opter_name", "压测收费员");
-            w.WriteString("inf_time", Text(ChinaNow));
-            w.WriteString("fixmedins_code", hospital.Code);
-            w.WriteString("fixmedins_name", hospital.Name);
-            w.WriteString("sign_no", "");
-            w.WriteStartObject("input");
-            input(w);
-            w.WriteEndObject();
-            w.WriteEndObject();
+            RequestEnvelope.Write(w, new RequestHeader(infno, msgid, hospital.Code, hospital.Name, hospital.Admdvs, insuplcAdmdvs,
+                "LOAD01", "压测收费员", ChinaNow), input);
         }
         return buffer.WrittenSpan.ToArray();
     }

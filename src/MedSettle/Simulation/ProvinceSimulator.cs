@@ -1048,28 +1048,9 @@ public sealed class ProvinceSimulator(Database database)
             _buffer.ResetWrittenCount();
             _writer.Reset(_buffer);
             var w = _writer;
-            w.WriteStartObject();
-            w.WriteString("infno", infno);
-            w.WriteString("msgid", msgid);
-            w.WriteString("mdtrtarea_admvs", c.Hospital.Admdvs);
-            w.WriteString("insuplc_admdvs", infno is "9001" or "1101" ? "" : c.Person.Admdvs);
-            w.WriteString("recer_sys_code", "MBS_LOCAL");
-            w.WriteString("dev_no", "");
-            w.WriteString("dev_safe_info", "");
-            w.WriteString("cainfo", "");
-            w.WriteString("signtype", "SM2");
-            w.WriteString("infver", "V1.0");
-            w.WriteString("opter_type", "1");
-            w.WriteString("opter", c.Opter);
-            w.WriteString("opter_name", c.Clerk);
-            w.WriteString("inf_time", _time.Now.ToText());
-            w.WriteString("fixmedins_code", c.Hospital.Code);
-            w.WriteString("fixmedins_name", c.Hospital.Name);
-            w.WriteString("sign_no", _signIns.TryGetValue(c.Hospital.Code, out var signIn) ? signIn.SignNo : "");
-            w.WriteStartObject("input");
-            input(w);
-            w.WriteEndObject();
-            w.WriteEndObject();
+            RequestEnvelope.Write(w, new RequestHeader(infno, msgid, c.Hospital.Code, c.Hospital.Name, c.Hospital.Admdvs,
+                infno is "9001" or "1101" ? "" : c.Person.Admdvs, c.Opter, c.Clerk, _time.Now,
+                _signIns.TryGetValue(c.Hospital.Code, out var signIn) ? signIn.SignNo : ""), input);
             w.Flush();
             return _buffer.WrittenSpan.ToArray();
         }
