@@ -16,6 +16,12 @@ public static class TransactionApi
 {
     public const string Path = "/fsi/api/rsfComIfsService/callService";
 
+    /// <summary>The national platform's limit on a transaction's input (交易输入 ≤ 40000 characters).</summary>
+    public const int MaxInputCharacters = 40_000;
+
+    /// <summary>Larger bodies are refused before they are parsed.</summary>
+    public const int MaxBodyBytes = 256 * 1024;
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -83,6 +89,8 @@ public static class TransactionApi
     public static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default)
     {
         var received = clock.Now;
+        if (body.Length > MaxBodyBytes)
+            return (400, Failure(received, clock, $"请求体过大（{body.Length} 字节）：交易输入不能超过 {MaxInputCharacters} 个字符"));
         JsonDocument document;
         try
         {
@@ -112,6 +120,8 @@ public static class TransactionApi
                 var input = root.TryGetProperty("input", out var inputElement) && inputElement.ValueKind == JsonValueKind.Object
                     ? new Input(inputElement, "input")
                     : throw new Refusal("缺少输入节点 input");
+                if (inputElement.GetRawText().Length > MaxInputCharacters)
+                    throw new Refusal($"交易输入超过 {MaxInputCharacters} 个字符，请分批上传（如费用明细分多次 2204）");
                 var opterName = envelope.OptionalText("opter_name");
 
                 return (200, kind.ChangesState
