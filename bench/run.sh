@@ -134,6 +134,12 @@ $LOAD settle --url "$URL" --visits "$WORK/visits.tsv" --clients "$CLIENTS" --sec
 ST_WALL=$(since "$W0"); ST_PG=$(( $(ticks $(pg_pids)) - PG_T0 )); ST_SV=$(( $(ticks "$SERVER_PID") - SV_T0 )); ST_CL=$(( $(own_children_ticks) - CL_T0 ))
 
 FLOW_SECONDS=$(( DURATION / 2 ))
+USED=$(grep -o '"requests":[0-9]*' "$WORK/settle.json" | cut -d: -f2)
+HALF=$(grep -o '"settlements_per_s":[0-9.]*' "$WORK/settle.json" | cut -d: -f2 | awk '{printf "%.1f", $1 / 2}')
+say "settling at half that rate ($HALF/s, paced) for $FLOW_SECONDS s: the latency a window sees on an ordinary busy day"
+$LOAD settle --url "$URL" --visits "$WORK/visits.tsv" --skip "$USED" --rate "$HALF" --clients "$CLIENTS" --seconds "$FLOW_SECONDS" > "$WORK/half.json"
+say "at half rate: $(grep -o '"settlements_per_s":[0-9.]*' "$WORK/half.json" | cut -d: -f2)/s, p50 $(grep -o '"p50_ms":[0-9.]*' "$WORK/half.json" | cut -d: -f2) ms, p99 $(grep -o '"p99_ms":[0-9.]*' "$WORK/half.json" | cut -d: -f2) ms"
+
 say "full flows (2551 → 2201 → 2203 → 2204 → 2207) with $CLIENTS clients for $FLOW_SECONDS s"
 PG_T0=$(ticks $(pg_pids)); SV_T0=$(ticks "$SERVER_PID"); W0=$(now)
 $LOAD flow --url "$URL" --db "$CONN" --clients "$CLIENTS" --seconds "$FLOW_SECONDS" > "$WORK/flow.json"
@@ -175,4 +181,5 @@ $LOAD report --out "$OUT" \
   --part "prepare=$WORK/prepare.json" \
   --part "pgbench=$WORK/pgbench.json" \
   --part "settle=$WORK/settle.json" \
+  --part "half_rate=$WORK/half.json" \
   --part "flow=$WORK/flow.json"

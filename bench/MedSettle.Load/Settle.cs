@@ -15,8 +15,10 @@ public static class SettleRun
         var file = options.Text("visits");
         var clients = Math.Max(1, options.Int("clients", 8));
         var seconds = options.Double("seconds", 30);
+        var skip = Math.Max(0, options.Int("skip", 0));
+        var rate = options.Double("rate", 0); // settlements a second across all clients; 0 = as fast as they can
 
-        var visits = File.ReadLines(file).Skip(1).Where(l => l.Length > 0).Select(PreparedVisit.Parse).ToArray();
+        var visits = File.ReadLines(file).Skip(1).Where(l => l.Length > 0).Skip(skip).Select(PreparedVisit.Parse).ToArray();
         Output.Progress($"settle: {visits.Length:N0} prepared visits, {clients} clients, {seconds} s");
 
         using var platform = new Platform(url, clients);
@@ -29,13 +31,22 @@ public static class SettleRun
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
 
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        var interval = rate > 0 ? TimeSpan.FromSeconds(clients / rate) : TimeSpan.Zero;
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
             var latencies = new List<double>(100_000);
             var completed = new List<double>(100_000);
+            var due = interval * client / clients;
             int i;
             while (watch.Elapsed < limit && (i = Interlocked.Increment(ref next)) < visits.Length)
             {
+                if (interval > TimeSpan.Zero)
+                {
+                    // paced: each client sends on its own schedule, so the offered rate holds whatever the latency
+                    var wait = due - watch.Elapsed;
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait);
+                    due += interval;
+                }
                 var v = visits[i];
                 using var reply = await His.Step("2207",
                     his.SettleAsync(v.Hospital, v.InsuplcAdmdvs, v.PsnNo, v.Insutype, v.MdtrtId, v.MedfeeSumamt), tally, latencies);
@@ -73,6 +84,7 @@ public static class SettleRun
             error_samples = tally.Samples,
             requests = tally.Count,
             clients,
+            offered_rate_per_s = rate > 0 ? Output.Round(rate) : (double?)null,
             visits_available = visits.Length,
             visits_ran_out = used >= visits.Length && elapsed < seconds * 0.95,
             driver_cpu_s = Output.Round(driverCpu, 2),
