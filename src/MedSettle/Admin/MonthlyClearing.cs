@@ -83,7 +83,7 @@ public static class MonthlyClearing
         var stored = await StoredAsync(database, month);
         if (stored?.Status == Confirmed) return stored;
         var statement = await BuildAsync(database, first, HasEnded(first, now) ? Computed : Preview, now, null, progress);
-        if (statement.Status == Computed) await StoreAsync(database, statement, allowReplace: true);
+        if (statement.Status == Computed) await StoreAsync(database, statement);
         return statement;
     }
 
@@ -103,7 +103,7 @@ public static class MonthlyClearing
         var stored = await StoredAsync(database, month);
         if (stored?.Status == Confirmed) return stored;
         var statement = await BuildAsync(database, first, Confirmed, now, now.ToText(), null);
-        await StoreAsync(database, statement, allowReplace: true);
+        await StoreAsync(database, statement);
         return statement;
     }
 
@@ -113,11 +113,11 @@ public static class MonthlyClearing
         return row is null ? null : JsonSerializer.Deserialize<ClearingStatement>(row.Result, TransactionApi.Json);
     }
 
-    private static Task StoreAsync(Database database, ClearingStatement statement, bool allowReplace) =>
+    private static Task StoreAsync(Database database, ClearingStatement statement) =>
         database.WriteAsync<int>(async unit =>
         {
             var current = await unit.FirstOrDefaultAsync<string>("SELECT status FROM clearings WHERE month = @month" + unit.ForUpdate, new { month = statement.Month });
-            if (current == Confirmed || (current is not null && !allowReplace)) return (0, false);
+            if (current == Confirmed) return (0, false);
             await unit.ExecuteAsync(current is null
                     ? "INSERT INTO clearings (month, status, computed_at, confirmed_at, result) VALUES (@month, @status, @computedAt, @confirmedAt, @result)"
                     : "UPDATE clearings SET status = @status, computed_at = @computedAt, confirmed_at = @confirmedAt, result = @result WHERE month = @month",

@@ -30,8 +30,6 @@ public static class People
     public static async Task<string> RegionNameAsync(UnitOfWork db, string admdvs) =>
         await db.FirstOrDefaultAsync<string>("SELECT name FROM regions WHERE admdvs = @admdvs", new { admdvs }) ?? admdvs;
 
-    public static string Masked(PersonRow person) => IdentityNumber.Mask(person.Certno);
-
     /// <summary>Age in whole years on <paramref name="day"/>.</summary>
     public static int Age(PersonRow person, DateOnly day)
     {

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using MedSettle.Engine;
 using MedSettle.Storage;

@@ -48,13 +48,12 @@ public static class Settle
         var expectedClr = kind == VisitKind.Outpatient ? "11" : "21";
         if (original.ClrType != expectedClr)
             throw new Refusal(kind == VisitKind.Outpatient ? $"结算 {setlId} 是住院结算，请用 2305 撤销" : $"结算 {setlId} 是门诊结算，请用 2208 撤销");
-        var reversal = await ReverseAsync(ctx, original);
-        var person = await People.LockAsync(ctx, original.PsnNo, original.Insutype);
+        var (reversal, person) = await ReverseAsync(ctx, original);
         return Output(person, reversal, Money.FromFen(reversal.CapLeftFen));
     }
 
     /// <summary>Reverses a settlement: a negative row of its own time, and every accumulator and balance put back.</summary>
-    public static async Task<SettlementRow> ReverseAsync(TransactionContext ctx, SettlementRow original)
+    public static async Task<(SettlementRow Reversal, PersonRow Person)> ReverseAsync(TransactionContext ctx, SettlementRow original)
     {
         var person = await People.LockAsync(ctx, original.PsnNo, original.Insutype);
         var current = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId = original.SetlId });
@@ -70,7 +69,7 @@ public static class Settle
         await ctx.Db.ExecuteAsync("UPDATE fee_lines SET setl_id = NULL WHERE setl_id = @setlId", new { setlId = current.SetlId });
         await ApplyAsync(ctx.Db, person, (int)current.Year, current.ClrType, effect.Reversed);
         ctx.Subject = reversalId;
-        return reversal;
+        return (reversal, person);
     }
 
     /// <summary>Everything a settlement needs, under the person's lock; a preview (pre-settlement) may come before discharge.</summary>
@@ -91,7 +90,11 @@ public static class Settle
         var visitDate = Formats.ParseDate(visit.Begntime);
         var filing = await Filings.CoveringAsync(ctx, person, visitDate);
 
-        await Visits.EnsureNotFinallySettledAsync(ctx, visit);
+        // The visit's standing settlements: a final one closes it; mid-stay ones have met part of a per-visit deductible.
+        var standing = (await ctx.Db.QueryAsync<SettlementRow>(
+            "SELECT setl_id, mid_setl_flag, act_pay_dedc_fen FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL",
+            new { mdtrtId = visit.MdtrtId })).ToList();
+        if (standing.FirstOrDefault(s => s.MidSetlFlag != "1") is { } final) throw Visits.FinallySettled(visit.MdtrtId, final.SetlId);
         var midSetlFlag = kind == VisitKind.Inpatient && data.OptionalText("mid_setl_flag") == "1" ? "1" : "0";
         if (kind == VisitKind.Inpatient && midSetlFlag == "0" && visit.Endtime is null && !preview)
             throw new Refusal($"就诊 {visit.MdtrtId} 尚未办理出院，出院结算前须先办理出院（2402）；中途结算请传 mid_setl_flag = 1");
@@ -119,9 +122,7 @@ public static class Settle
         var accumulated = await ctx.Db.FirstOrDefaultAsync<AccumulatorRow>(
             "SELECT * FROM year_accumulators WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype AND year = @year",
             new { insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year }) ?? new AccumulatorRow();
-        var usedThisVisit = await ctx.Db.ScalarAsync<long?>(
-            "SELECT SUM(act_pay_dedc_fen) FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL",
-            new { mdtrtId = visit.MdtrtId }) ?? 0;
+        var usedThisVisit = standing.Sum(s => s.ActPayDedcFen);
 
         var acctUsedFlag = data.OptionalText("acct_used_flag") == "1" ? "1" : "0";
         var result = Engine.Settlement.Compute(

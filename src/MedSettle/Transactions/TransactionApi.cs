@@ -122,11 +122,10 @@ public static class TransactionApi
                     : throw new Refusal("缺少输入节点 input");
                 if (inputElement.GetRawText().Length > MaxInputCharacters)
                     throw new Refusal($"交易输入超过 {MaxInputCharacters} 个字符，请分批上传（如费用明细分多次 2204）");
-                var opterName = envelope.OptionalText("opter_name");
 
                 return (200, kind.ChangesState
-                    ? await ExactlyOnceAsync(database, clock, kind, fixmedinsCode, msgid, input, opterName, received, cancel)
-                    : await ReadOnlyAsync(database, clock, kind, fixmedinsCode, msgid, input, opterName, received, cancel));
+                    ? await ExactlyOnceAsync(database, clock, kind, fixmedinsCode, msgid, input, received, cancel)
+                    : await ReadOnlyAsync(database, clock, kind, fixmedinsCode, msgid, input, received, cancel));
             }
             catch (Refusal refusal)
             {
@@ -136,13 +135,13 @@ public static class TransactionApi
     }
 
     private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, string fixmedinsCode,
-        string msgid, Input input, string? opterName, DateTime received, CancellationToken cancel)
+        string msgid, Input input, DateTime received, CancellationToken cancel)
     {
         return await database.ReadAsync(async unit =>
         {
             try
             {
-                var context = await ContextAsync(unit, kind, fixmedinsCode, msgid, input, opterName, received);
+                var context = await ContextAsync(unit, kind, fixmedinsCode, msgid, input, received);
                 var output = await kind.Handle(context);
                 return Success(received, clock, output, context.Warning);
             }
@@ -154,7 +153,7 @@ public static class TransactionApi
     }
 
     private static async Task<string> ExactlyOnceAsync(Database database, PlatformClock clock, TransactionKind kind, string fixmedinsCode,
-        string msgid, Input input, string? opterName, DateTime received, CancellationToken cancel)
+        string msgid, Input input, DateTime received, CancellationToken cancel)
     {
         var inputHash = Hash(kind.Infno, input.Element);
         return await database.WriteAsync(async unit =>
@@ -171,7 +170,7 @@ public static class TransactionApi
                 if (claimed == 0)
                     return (await ReplayAsync(unit, clock, fixmedinsCode, msgid, kind.Infno, inputHash, received), false);
 
-                var context = await ContextAsync(unit, kind, fixmedinsCode, msgid, input, opterName, received);
+                var context = await ContextAsync(unit, kind, fixmedinsCode, msgid, input, received);
                 var output = await kind.Handle(context);
                 var response = Success(received, clock, output, context.Warning);
                 await unit.ExecuteAsync(
@@ -202,7 +201,7 @@ public static class TransactionApi
     }
 
     private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, string fixmedinsCode, string msgid,
-        Input input, string? opterName, DateTime received)
+        Input input, DateTime received)
     {
         var hospital = await unit.FirstOrDefaultAsync<HospitalRow>(
             "SELECT * FROM hospitals WHERE fixmedins_code = @fixmedinsCode", new { fixmedinsCode })
@@ -215,7 +214,6 @@ public static class TransactionApi
             Input = input,
             Db = unit,
             Now = received,
-            OpterName = opterName,
         };
     }
 

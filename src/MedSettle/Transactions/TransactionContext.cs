@@ -11,7 +11,6 @@ public sealed class TransactionContext
     public required Input Input { get; init; }
     public required UnitOfWork Db { get; init; }
     public required DateTime Now { get; init; }
-    public string? OpterName { get; init; }
 
     /// <summary>A warning for warn_msg (the request succeeded).</summary>
     public string? Warning { get; set; }

@@ -139,10 +139,7 @@ public static class Visits
     public static async Task CancelDischargeAsync(TransactionContext ctx, VisitRow visit)
     {
         if (visit.Endtime is null) throw new Refusal($"就诊 {visit.MdtrtId} 尚未办理出院，无需撤销出院");
-        var final = await ctx.Db.FirstOrDefaultAsync<string>(
-            "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL AND mid_setl_flag <> '1'",
-            new { mdtrtId = visit.MdtrtId });
-        if (final is not null) throw new Refusal($"就诊 {visit.MdtrtId} 已出院结算（{final}），须先撤销结算（2305）才能撤销出院");
+        if (await FinalSettlementAsync(ctx.Db, visit.MdtrtId) is { } final) throw new Refusal($"就诊 {visit.MdtrtId} 已出院结算（{final}），须先撤销结算（2305）才能撤销出院");
         await ctx.Db.ExecuteAsync("UPDATE visits SET endtime = NULL WHERE mdtrt_id = @mdtrtId", new { mdtrtId = visit.MdtrtId });
         ctx.Subject = visit.MdtrtId;
     }
@@ -171,11 +168,16 @@ public static class Visits
 
     public static async Task EnsureNotFinallySettledAsync(TransactionContext ctx, VisitRow visit)
     {
-        var final = await ctx.Db.FirstOrDefaultAsync<string>(
-            "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL AND mid_setl_flag <> '1'",
-            new { mdtrtId = visit.MdtrtId });
-        if (final is not null) throw new Refusal($"就诊 {visit.MdtrtId} 已结算（{final}），如需变更请先撤销结算");
+        if (await FinalSettlementAsync(ctx.Db, visit.MdtrtId) is { } final) throw FinallySettled(visit.MdtrtId, final);
     }
+
+    public static Refusal FinallySettled(string mdtrtId, string setlId) => new($"就诊 {mdtrtId} 已结算（{setlId}），如需变更请先撤销结算");
+
+    /// <summary>The standing settlement that closed the visit (not a mid-stay one), if any.</summary>
+    private static Task<string?> FinalSettlementAsync(UnitOfWork db, string mdtrtId) =>
+        db.FirstOrDefaultAsync<string>(
+            "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL AND mid_setl_flag <> '1'",
+            new { mdtrtId });
 
     public static Task<string?> StandingSettlementAsync(UnitOfWork db, string mdtrtId) =>
         db.FirstOrDefaultAsync<string>(
