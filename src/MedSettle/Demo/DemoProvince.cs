@@ -15,7 +15,12 @@ public static class DemoProvince
     private const int C = 3;
     private const int CommonSurnameCount = 10;
 
-    private sealed record Region(string Admdvs, string Name, int Weight, string[] Counties, int RatioBonus);
+    /// <summary>A pooling region: its share of the insured (per mille), the county codes its people's identity numbers start with,
+    /// and how much more generous (in hundredths of the ratio) its policies are than the base table.</summary>
+    public sealed record Region(string Admdvs, string Name, int Weight, string[] Counties, int RatioBonus);
+
+    /// <summary>Jilin's 12 pooling regions, for every generator of people (the demo bundle and the bulk loader).</summary>
+    public static IReadOnlyList<Region> JilinRegions => Regions;
 
     private sealed record Hospital(string Code, string Name, string Admdvs, int Level, bool CrossRegion);
 
