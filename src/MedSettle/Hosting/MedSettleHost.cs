@@ -8,7 +8,9 @@ namespace MedSettle.Hosting;
 /// <summary>The one composition root: the web host that serves the transaction API, used by serve, demo and the tests.</summary>
 public static class MedSettleHost
 {
-    public static async Task<WebApplication> BuildAsync(Database database, string urls, TimeProvider? time = null)
+    /// <param name="settings">Configuration on top of the environment's, e.g. MedSettle:RateLimit:PerSecond.</param>
+    public static async Task<WebApplication> BuildAsync(Database database, string urls, TimeProvider? time = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         await Schema.MigrateAsync(database);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -17,10 +19,12 @@ public static class MedSettleHost
             ApplicationName = typeof(MedSettleHost).Assembly.GetName().Name, // where the pages are compiled, whichever process hosts them
         });
         builder.WebHost.UseUrls(urls);
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new PlatformClock(time ?? TimeProvider.System));
         builder.Services.AddMedSettleWeb();
+        HospitalRateLimit.AddHospitalRateLimit(builder.Services, builder.Configuration);
 
         var app = builder.Build();
         app.UseAdminTokens();

@@ -235,6 +235,24 @@ public static class Schema
         new("""
         ALTER TABLE catalogue ADD COLUMN name_initials TEXT NULL;
         """),
+        new("""
+        CREATE TABLE hospital_credentials (
+            paasid TEXT PRIMARY KEY,
+            fixmedins_code TEXT NOT NULL,
+            secret_enc TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT NULL);
+        CREATE INDEX hospital_credentials_by_hospital ON hospital_credentials (fixmedins_code);
+        CREATE TABLE request_nonces (
+            paasid TEXT NOT NULL,
+            nonce TEXT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            PRIMARY KEY (paasid, nonce));
+        CREATE INDEX request_nonces_by_expiry ON request_nonces (expires_at);
+        CREATE INDEX sign_ins_by_hospital ON sign_ins (fixmedins_code);
+        ALTER TABLE admin_tokens ADD COLUMN admdvs TEXT NULL;
+        """),
     ];
 
     public static async Task MigrateAsync(Database database, CancellationToken cancel = default)

@@ -36,6 +36,8 @@ public sealed class PlatformClock(TimeProvider time)
 
     public DateTime Now => time.GetUtcNow().ToOffset(ChinaOffset).DateTime;
 
+    public DateTimeOffset UtcNow => time.GetUtcNow();
+
     public DateOnly Today => DateOnly.FromDateTime(Now);
 }
 

@@ -1,8 +1,34 @@
+using MedSettle.Storage;
+
 namespace MedSettle.Transactions;
 
-/// <summary>9001 签到 and 9002 签退.</summary>
+/// <summary>
+/// 9001 签到 and 9002 签退. Every other transaction names, in the envelope's sign_no, a sign-in of its own hospital that
+/// has not been signed out; a sign-in stays valid until its 9002.
+/// </summary>
 public static class SignIn
 {
+    /// <summary>Every refusal for a missing or unusable sign_no says this, so a client can sign in again and retry.</summary>
+    public const string SignInAgain = "请先签到（9001）";
+
+    private sealed class SignInRow
+    {
+        public string FixmedinsCode { get; set; } = "";
+        public string? SignOutTime { get; set; }
+    }
+
+    public static async Task EnsureSignedInAsync(UnitOfWork unit, TransactionKind kind, HospitalRow hospital, string? signNo)
+    {
+        if (kind.Infno == "9001") return;
+        if (signNo is null)
+            throw new Refusal($"报文头缺少签到流水号 sign_no：{SignInAgain}，并在报文头 sign_no 中填写签到返回的流水号");
+        var row = await unit.FirstOrDefaultAsync<SignInRow>("SELECT fixmedins_code, sign_out_time FROM sign_ins WHERE sign_no = @signNo", new { signNo });
+        if (row is null || row.FixmedinsCode != hospital.FixmedinsCode)
+            throw new Refusal($"签到流水号 {signNo} 不是本机构（{hospital.FixmedinsCode}）的签到：{SignInAgain}，使用本机构签到返回的流水号");
+        if (row.SignOutTime is not null)
+            throw new Refusal($"签到流水号 {signNo} 已于 {row.SignOutTime} 签退：{SignInAgain}后再办理");
+    }
+
     public static async Task<object?> SignInAsync(TransactionContext ctx)
     {
         var data = ctx.Input.Node("signIn", orSelf: true);

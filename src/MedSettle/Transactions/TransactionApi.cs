@@ -75,7 +75,10 @@ public static class TransactionApi
         string body;
         try
         {
-            (status, body) = await CallAsync(database, clock, buffer.ToArray(), cancel);
+            var caller = await HospitalSignature.VerifyAsync(request.HttpContext, buffer.ToArray(), cancel);
+            (status, body) = caller.Refused
+                ? (caller.Status, Failure(clock.Now, clock, caller.Message))
+                : await CallAsync(database, clock, buffer.ToArray(), cancel, caller.Hospital);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -85,8 +88,13 @@ public static class TransactionApi
         return TypedResults.Content(body, "application/json; charset=utf-8", Encoding.UTF8, status);
     }
 
-    /// <summary>One call of the transaction API: the raw request body in, the HTTP status and response body out.</summary>
-    public static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default)
+    /// <summary>
+    /// One call of the transaction API: the raw request body in, the HTTP status and response body out. Over HTTP,
+    /// <paramref name="caller"/> is the hospital the signature proved, and the envelope must speak for it; in-process
+    /// callers (the window, the simulator) are trusted and pass null.
+    /// </summary>
+    public static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default,
+        string? caller = null)
     {
         var received = clock.Now;
         if (body.Length > MaxBodyBytes)
@@ -113,6 +121,9 @@ public static class TransactionApi
                 var infno = envelope.Text("infno");
                 var msgid = envelope.Text("msgid");
                 var fixmedinsCode = envelope.Text("fixmedins_code");
+                if (caller is not null && caller != fixmedinsCode)
+                    return (401, Failure(received, clock, $"报文头 fixmedins_code {fixmedinsCode} 与凭证 x-tif-paasid 所属机构 {caller} 不一致：只能以本机构身份办理交易"));
+                var signNo = envelope.OptionalText("sign_no");
                 if (msgid.Length > 30) throw new Refusal($"msgid \"{msgid}\" 超过30位（定点医药机构编号12位+时间14位+顺序号4位）");
                 if (!Kinds.TryGetValue(infno, out var kind))
                     throw new Refusal($"不支持的交易编号 {infno}：本平台办理省内异地急诊直接结算相关交易");
@@ -124,8 +135,8 @@ public static class TransactionApi
                     throw new Refusal($"交易输入超过 {MaxInputCharacters} 个字符，请分批上传（如费用明细分多次 2204）");
 
                 return (200, kind.ChangesState
-                    ? await ExactlyOnceAsync(database, clock, kind, fixmedinsCode, msgid, input, received, cancel)
-                    : await ReadOnlyAsync(database, clock, kind, fixmedinsCode, msgid, input, received, cancel));
+                    ? await ExactlyOnceAsync(database, clock, kind, fixmedinsCode, signNo, msgid, input, received, cancel)
+                    : await ReadOnlyAsync(database, clock, kind, fixmedinsCode, signNo, msgid, input, received, cancel));
             }
             catch (Refusal refusal)
             {
@@ -135,13 +146,13 @@ public static class TransactionApi
     }
 
     private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, string fixmedinsCode,
-        string msgid, Input input, DateTime received, CancellationToken cancel)
+        string? signNo, string msgid, Input input, DateTime received, CancellationToken cancel)
     {
         return await database.ReadAsync(async unit =>
         {
             try
             {
-                var context = await ContextAsync(unit, kind, fixmedinsCode, msgid, input, received);
+                var context = await ContextAsync(unit, kind, fixmedinsCode, signNo, msgid, input, received);
                 var output = await kind.Handle(context);
                 return Success(received, clock, output, context.Warning);
             }
@@ -153,7 +164,7 @@ public static class TransactionApi
     }
 
     private static async Task<string> ExactlyOnceAsync(Database database, PlatformClock clock, TransactionKind kind, string fixmedinsCode,
-        string msgid, Input input, DateTime received, CancellationToken cancel)
+        string? signNo, string msgid, Input input, DateTime received, CancellationToken cancel)
     {
         var inputHash = Hash(kind.Infno, input.Element);
         return await database.WriteAsync(async unit =>
@@ -170,7 +181,7 @@ public static class TransactionApi
                 if (claimed == 0)
                     return (await ReplayAsync(unit, clock, fixmedinsCode, msgid, kind.Infno, inputHash, received), false);
 
-                var context = await ContextAsync(unit, kind, fixmedinsCode, msgid, input, received);
+                var context = await ContextAsync(unit, kind, fixmedinsCode, signNo, msgid, input, received);
                 var output = await kind.Handle(context);
                 var response = Success(received, clock, output, context.Warning);
                 await unit.ExecuteAsync(
@@ -200,12 +211,13 @@ public static class TransactionApi
         return stored.Response ?? Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试");
     }
 
-    private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, string fixmedinsCode, string msgid,
-        Input input, DateTime received)
+    private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, string fixmedinsCode, string? signNo,
+        string msgid, Input input, DateTime received)
     {
         var hospital = await unit.FirstOrDefaultAsync<HospitalRow>(
             "SELECT * FROM hospitals WHERE fixmedins_code = @fixmedinsCode", new { fixmedinsCode })
             ?? throw new Refusal($"定点医药机构编号 {fixmedinsCode} 未在平台登记，请核对报文头 fixmedins_code");
+        await SignIn.EnsureSignedInAsync(unit, kind, hospital, signNo);
         return new TransactionContext
         {
             Infno = kind.Infno,

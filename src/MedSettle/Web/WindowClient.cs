@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -11,16 +12,42 @@ public sealed record WindowReply(bool Ok, string? Error, string? Warning, JsonEl
 
 /// <summary>
 /// The clerk's window speaks to the platform exactly as a hospital's HIS does: every change goes through the same
-/// transaction handlers (and so the same envelope, exactly-once storage and refusals), in process.
+/// transaction handlers (and so the same envelope, exactly-once storage and refusals), in process. The clerk is already
+/// authenticated by the session cookie, so there is no HMAC here; but like any HIS the window signs in (9001) for its
+/// hospital once, keeps the sign_no, and signs in again should it be signed out.
 /// </summary>
 public sealed class WindowClient(Database database, PlatformClock clock)
 {
     private static int _sequence = Random.Shared.Next(0, 10_000);
+    private readonly ConcurrentDictionary<string, string> _signNos = new(StringComparer.Ordinal);
 
     public async Task<WindowReply> CallAsync(string hospital, string opterName, string infno, object input, string? msgid = null)
     {
-        msgid ??= string.Create(CultureInfo.InvariantCulture,
-            $"{hospital}{clock.Now:yyyyMMddHHmmss}{Interlocked.Increment(ref _sequence) % 10_000:D4}");
+        msgid ??= NewMsgid(hospital);
+        var reply = await SendAsync(hospital, opterName, infno, input, msgid, await SignNoAsync(hospital, opterName));
+        if (!reply.Ok && reply.Error?.Contains(SignIn.SignInAgain, StringComparison.Ordinal) == true)
+        {
+            _signNos.TryRemove(hospital, out _);
+            reply = await SendAsync(hospital, opterName, infno, input, msgid, await SignNoAsync(hospital, opterName));
+        }
+        return reply;
+    }
+
+    private async Task<string> SignNoAsync(string hospital, string opterName)
+    {
+        if (_signNos.TryGetValue(hospital, out var signNo)) return signNo;
+        var reply = await SendAsync(hospital, opterName, "9001", new { signIn = new { opter_no = "WEB", mac = "", ip = "" } }, NewMsgid(hospital), "");
+        if (!reply.Ok) return ""; // the call itself is then refused with the reason
+        signNo = reply.Output.GetProperty("signinoutb").GetProperty("sign_no").GetString()!;
+        _signNos[hospital] = signNo;
+        return signNo;
+    }
+
+    private string NewMsgid(string hospital) =>
+        string.Create(CultureInfo.InvariantCulture, $"{hospital}{clock.Now:yyyyMMddHHmmss}{Interlocked.Increment(ref _sequence) % 10_000:D4}");
+
+    private async Task<WindowReply> SendAsync(string hospital, string opterName, string infno, object input, string msgid, string signNo)
+    {
         var envelope = new Dictionary<string, object?>
         {
             ["infno"] = infno,
@@ -34,7 +61,7 @@ public sealed class WindowClient(Database database, PlatformClock clock)
             ["opter_name"] = opterName,
             ["inf_time"] = clock.Now.ToText(),
             ["fixmedins_code"] = hospital,
-            ["sign_no"] = "",
+            ["sign_no"] = signNo,
             ["input"] = input,
         };
         var (_, body) = await TransactionApi.CallAsync(database, clock, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(envelope)));

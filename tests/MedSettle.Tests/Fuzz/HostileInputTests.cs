@@ -13,7 +13,8 @@ namespace MedSettle.Tests.Fuzz;
 /// <summary>
 /// Ten thousand malformed or mutated requests — broken JSON, wrong types, huge and negative numbers, odd unicode,
 /// missing fields, other hospitals' ids — through the transaction API: never a 500, always an envelope with a
-/// reason, and a refused request changes nothing.
+/// reason, and a refused request changes nothing. One in 25 goes over HTTP, signed as the hospital it claims to be; one in 50
+/// with a forged signature, which must answer 401.
 /// </summary>
 public sealed class HostileInputTests(ITestOutputHelper output) : PlatformTests(new SqliteTarget(), JilinCentral)
 {
@@ -30,7 +31,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : PlatformTests(
         JsonObject Request(string infno, string hospital, object input) => JsonNode.Parse(JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["infno"] = infno, ["msgid"] = Platform.NewMsgid(hospital), ["fixmedins_code"] = hospital, ["mdtrtarea_admvs"] = "220200",
-            ["insuplc_admdvs"] = "220100", ["inf_time"] = "2026-03-15 10:00:00", ["input"] = input,
+            ["insuplc_admdvs"] = "220100", ["inf_time"] = "2026-03-15 10:00:00", ["sign_no"] = Platform.SignNos[hospital], ["input"] = input,
         }))!.AsObject();
 
         var line = new { feedetl_sn = "9001", mdtrt_id = open, psn_no = ZhangWei, chrg_bchno = "Z", med_list_codg = "250101001", pric = 25.00m, cnt = 1m, det_item_fee_sumamt = 25.00m };
@@ -109,6 +110,12 @@ public sealed class HostileInputTests(ITestOutputHelper output) : PlatformTests(
         return JsonSerializer.Serialize(row);
     }
 
+    private async Task<(int Status, string Body)> HttpAsync(string body, bool forged)
+    {
+        var reply = await Platform.PostAsync(body, headers: forged ? [new(HospitalSignature.SignatureHeader, new string('0', 64))] : null);
+        return (reply.Status, reply.Body);
+    }
+
     [Fact]
     public async Task Ten_thousand_hostile_requests_never_fail_the_server_and_a_refusal_changes_nothing()
     {
@@ -122,9 +129,15 @@ public sealed class HostileInputTests(ITestOutputHelper output) : PlatformTests(
         {
             var body = Mutate(seeds[random.Next(seeds.Count)], random);
             var before = await FingerprintAsync();
-            var (status, answer) = await TransactionApi.CallAsync(Platform.Database, clock, Encoding.UTF8.GetBytes(body));
+            // most go in process; every 25th over HTTP, signed as the hospital it claims to be, and every 50th with a forged signature
+            var (status, answer) = (i % 25) switch
+            {
+                0 => await HttpAsync(body, forged: i % 50 == 0),
+                _ => await TransactionApi.CallAsync(Platform.Database, clock, Encoding.UTF8.GetBytes(body)),
+            };
 
-            Assert.True(status is 200 or 400, $"HTTP {status} for {body}: {answer}");
+            Assert.True(status is 200 or 400 or 401, $"HTTP {status} for {body}: {answer}");
+            if (i % 50 == 0) Assert.Equal(401, status);
             using var reply = JsonDocument.Parse(answer);
             var infcode = reply.RootElement.GetProperty("infcode").GetInt32();
             if (status == 400) badRequests++;

@@ -4,13 +4,21 @@ using System.Text.Json;
 using MedSettle.Hosting;
 using MedSettle.Import;
 using MedSettle.Storage;
+using MedSettle.Transactions;
 using Microsoft.AspNetCore.Builder;
 
 namespace MedSettle.Tests.Infrastructure;
 
-/// <summary>The real server on a loopback port over a fresh database, with the jilin-mini bundle imported.</summary>
+/// <summary>
+/// The real server on a loopback port over a fresh database, with the jilin-mini bundle imported. Every hospital gets
+/// credentials and signs in (9001) at start, as a HIS would; <see cref="CallAsync"/> and <see cref="PostAsync"/> sign each
+/// request with the hospital's credentials and put its sign_no in the envelope.
+/// </summary>
 public sealed class RunningPlatform : IAsyncDisposable
 {
+    public const string Endpoint = "/fsi/api/rsfComIfsService/callService";
+    private readonly Dictionary<string, HospitalCredential> _credentials = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _signNos = new(StringComparer.Ordinal);
     private int _sequence;
 
     private RunningPlatform(Database database, WebApplication app, TestClock clock)
@@ -26,14 +34,30 @@ public sealed class RunningPlatform : IAsyncDisposable
     public TestClock Clock { get; }
     public HttpClient Http { get; }
 
-    public static async Task<RunningPlatform> StartAsync(DatabaseTarget target, string? bundle = null, DateTime? now = null)
+    /// <summary>The credentials each hospital signs with (issued at start).</summary>
+    public IReadOnlyDictionary<string, HospitalCredential> Credentials => _credentials;
+
+    /// <summary>Each hospital's sign_no from its 9001 at start.</summary>
+    public IReadOnlyDictionary<string, string> SignNos => _signNos;
+
+    public static async Task<RunningPlatform> StartAsync(DatabaseTarget target, string? bundle = null, DateTime? now = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var database = await target.NewDatabaseAsync();
         await new BundleImporter(database).ImportAsync(bundle ?? TestPaths.JilinMini);
         var clock = new TestClock(now ?? new DateTime(2026, 3, 15, 10, 0, 0));
-        var app = await MedSettleHost.BuildAsync(database, "http://127.0.0.1:0", clock);
+        var app = await MedSettleHost.BuildAsync(database, "http://127.0.0.1:0", clock, settings);
         await app.StartAsync();
-        return new RunningPlatform(database, app, clock);
+        var platform = new RunningPlatform(database, app, clock);
+        var hospitals = await database.ReadAsync(unit => unit.QueryAsync<string>("SELECT fixmedins_code FROM hospitals ORDER BY fixmedins_code"));
+        foreach (var hospital in hospitals)
+            platform._credentials[hospital] = await HospitalCredentials.IssueAsync(database, hospital, clock.GetLocalNow().DateTime);
+        foreach (var hospital in hospitals)
+        {
+            var signedIn = (await platform.CallAsync("9001", hospital, new { signIn = new { opter_no = "001", mac = "", ip = "127.0.0.1" } })).ShouldSucceed();
+            platform._signNos[hospital] = signedIn.Text("signinoutb", "sign_no");
+        }
+        return platform;
     }
 
     /// <summary>A fresh msgid in the national shape: hospital code (12) + time (14) + sequence (4).</summary>
@@ -59,19 +83,46 @@ public sealed class RunningPlatform : IAsyncDisposable
             ["inf_time"] = Clock.GetLocalNow().ToString("yyyy-MM-dd HH:mm:ss"),
             ["fixmedins_code"] = hospital,
             ["fixmedins_name"] = "",
-            ["sign_no"] = "",
+            ["sign_no"] = _signNos.GetValueOrDefault(hospital, ""),
             ["input"] = input,
         };
-        return await PostAsync(JsonSerializer.Serialize(envelope));
+        return await PostAsync(JsonSerializer.Serialize(envelope), hospital);
     }
 
-    public async Task<Reply> PostAsync(string body)
+    /// <summary>
+    /// POSTs a raw body, signed with the credentials of <paramref name="signAs"/> (by default the envelope's
+    /// fixmedins_code when the body has one, else the first hospital); <paramref name="headers"/> replace or add headers.
+    /// </summary>
+    public async Task<Reply> PostAsync(string body, string? signAs = null, IEnumerable<KeyValuePair<string, string?>>? headers = null)
     {
-        using var content = new StringContent(body, Encoding.UTF8);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await Http.PostAsync("/fsi/api/rsfComIfsService/callService", content);
+        var bytes = Encoding.UTF8.GetBytes(body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var credential = _credentials.GetValueOrDefault(signAs ?? ClaimedHospital(body) ?? "") ?? _credentials.Values.FirstOrDefault();
+        var signed = credential is null ? [] : HospitalSignature.Headers(credential.Paasid, credential.Secret, Clock.GetUtcNow(), bytes).ToList();
+        foreach (var (name, value) in headers ?? [])
+        {
+            signed.RemoveAll(h => h.Key == name);
+            if (value is not null) signed.Add(new(name, value));
+        }
+        foreach (var (name, value) in signed) request.Headers.TryAddWithoutValidation(name, value);
+        using var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return new Reply((int)response.StatusCode, text, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private string? ClaimedHospital(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("fixmedins_code", out var code)
+                   && code.ValueKind == JsonValueKind.String ? code.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -124,7 +124,8 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : PlatformTe
     public async Task Unknown_transactions_hospitals_and_missing_fields_are_refused_by_name()
     {
         (await Platform.CallAsync("2999", JilinCentral, new { data = new { } })).ShouldFail("不支持的交易编号 2999");
-        (await Platform.CallAsync("2551", "H99999999999", new { data = new { psn_no = ZhangWei } })).ShouldFail("H99999999999 未在平台登记");
+        var stranger = (await Platform.CallAsync("2551", "H99999999999", new { data = new { psn_no = ZhangWei } })).ShouldFail("fixmedins_code H99999999999 与凭证");
+        Assert.Equal(401, stranger.Status); // an unregistered hospital has no credentials, so it cannot speak for itself either
         (await Platform.CallAsync("2201", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", ipt_otp_no = "MZ9" } })).ShouldFail("input.data.begntime");
         (await Platform.CallAsync("2204", JilinCentral, new { feedetail = new[] { new { feedetl_sn = "1" } } })).ShouldFail("input.feedetail[0].");
     }

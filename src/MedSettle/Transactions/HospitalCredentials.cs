@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using MedSettle.Storage;
+
+namespace MedSettle.Transactions;
+
+/// <summary>A hospital's credentials for the transaction API: shown once when issued.</summary>
+public sealed record HospitalCredential(string Paasid, string FixmedinsCode, string Secret);
+
+/// <summary>
+/// Issues and looks up hospitals' credentials (x-tif-paasid and the HMAC secret). The platform must hold the secret
+/// itself to check an HMAC, so it is stored sealed by <see cref="SecretBox"/> (AES-256-GCM, key outside the database),
+/// bound to its paasid and hospital. Issuing again rotates: the hospital's earlier credentials are revoked at once.
+/// </summary>
+public static class HospitalCredentials
+{
+    private sealed class Row
+    {
+        public string Paasid { get; set; } = "";
+        public string FixmedinsCode { get; set; } = "";
+        public string SecretEnc { get; set; } = "";
+        public string KeyId { get; set; } = "";
+        public string? RevokedAt { get; set; }
+    }
+
+    /// <summary>What a request's paasid stands for: the hospital and its secret, or why it cannot be used.</summary>
+    public sealed record Lookup(string? FixmedinsCode, string? Secret, string? Problem, bool KeyMissing = false);
+
+    /// <summary>New credentials for the hospital, revoking any it had; refused (ArgumentException) for an unknown hospital.</summary>
+    public static async Task<HospitalCredential> IssueAsync(Database database, string fixmedinsCode, DateTime now, SecretBox? box = null)
+    {
+        box ??= SecretBox.Default;
+        return await database.WriteAsync(async unit =>
+        {
+            var known = await unit.FirstOrDefaultAsync<string>(
+                "SELECT fixmedins_code FROM hospitals WHERE fixmedins_code = @fixmedinsCode" + unit.ForUpdate, new { fixmedinsCode });
+            if (known is null) throw new ArgumentException($"no hospital with fixmedins_code {fixmedinsCode} (import the hospitals first)");
+            var credential = New(fixmedinsCode);
+            await RevokeAndInsertAsync(unit, credential, box, now);
+            return (credential, true);
+        });
+    }
+
+    /// <summary>
+    /// The hospital's credentials in force, issuing them if it has none. For the platform's own tools that hold the
+    /// database and the key (load driver, demo): a hospital never gets its secret this way.
+    /// </summary>
+    public static async Task<HospitalCredential> CurrentOrIssueAsync(Database database, string fixmedinsCode, DateTime now, SecretBox? box = null)
+    {
+        box ??= SecretBox.Default;
+        var current = await database.ReadAsync(unit => unit.QueryAsync<Row>(
+            "SELECT * FROM hospital_credentials WHERE fixmedins_code = @fixmedinsCode AND revoked_at IS NULL", new { fixmedinsCode }));
+        foreach (var row in current)
+            if (box.Open(row.SecretEnc, row.KeyId, Binding(row.Paasid, row.FixmedinsCode)) is { } secret)
+                return new HospitalCredential(row.Paasid, row.FixmedinsCode, secret);
+        return await IssueAsync(database, fixmedinsCode, now, box);
+    }
+
+    public static async Task<Lookup> FindAsync(UnitOfWork unit, string paasid, SecretBox box)
+    {
+        var row = await unit.FirstOrDefaultAsync<Row>("SELECT * FROM hospital_credentials WHERE paasid = @paasid", new { paasid });
+        if (row is null) return new Lookup(null, null, $"x-tif-paasid {paasid} 未在平台登记，请使用平台签发的凭证（medsettle hospital credentials）");
+        if (row.RevokedAt is not null)
+            return new Lookup(null, null, $"x-tif-paasid {paasid} 已于 {row.RevokedAt} 停用（凭证已轮换），请使用新签发的凭证");
+        var secret = box.Open(row.SecretEnc, row.KeyId, Binding(row.Paasid, row.FixmedinsCode));
+        return secret is null
+            ? new Lookup(null, null, $"credential {paasid} is sealed under key {row.KeyId}, which this server does not hold ({box.Source})", KeyMissing: true)
+            : new Lookup(row.FixmedinsCode, secret, null);
+    }
+
+    private static async Task RevokeAndInsertAsync(UnitOfWork unit, HospitalCredential credential, SecretBox box, DateTime now)
+    {
+        await unit.ExecuteAsync("UPDATE hospital_credentials SET revoked_at = @now WHERE fixmedins_code = @fixmedinsCode AND revoked_at IS NULL",
+            new { now = now.ToText(), fixmedinsCode = credential.FixmedinsCode });
+        await unit.ExecuteAsync(
+            """
+            INSERT INTO hospital_credentials (paasid, fixmedins_code, secret_enc, key_id, created_at)
+            VALUES (@paasid, @fixmedinsCode, @secretEnc, @keyId, @now)
+            """,
+            new
+            {
+                paasid = credential.Paasid, fixmedinsCode = credential.FixmedinsCode, keyId = box.KeyId, now = now.ToText(),
+                secretEnc = box.Seal(credential.Secret, Binding(credential.Paasid, credential.FixmedinsCode)),
+            });
+    }
+
+    private static HospitalCredential New(string fixmedinsCode) => new(
+        $"{fixmedinsCode}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5))}",
+        fixmedinsCode,
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_'));
+
+    private static string Binding(string paasid, string fixmedinsCode) => $"hospital_credentials\n{paasid}\n{fixmedinsCode}";
+}

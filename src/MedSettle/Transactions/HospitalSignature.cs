@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using MedSettle.Storage;
+
+namespace MedSettle.Transactions;
+
+/// <summary>
+/// Who is calling the transaction API over HTTP. Every request carries <c>x-tif-paasid</c>, <c>x-tif-timestamp</c> (Unix
+/// seconds), <c>x-tif-nonce</c> and <c>x-tif-signature</c> = lowercase hex HMAC-SHA256(secret, timestamp + "\n" + nonce +
+/// "\n" + lowercase hex SHA-256 of the raw body). A request outside ±5 minutes of the platform's clock, with a nonce seen
+/// before, a wrong signature, or an unknown or revoked paasid is refused with HTTP 401 before anything else happens.
+/// Nonces are kept in the database (so servers sharing it all see them) until their request's window has passed.
+/// The envelope's fixmedins_code is then held to the credential's hospital by <see cref="TransactionApi.CallAsync"/>.
+/// </summary>
+public static class HospitalSignature
+{
+    public const string PaasidHeader = "x-tif-paasid", TimestampHeader = "x-tif-timestamp", NonceHeader = "x-tif-nonce", SignatureHeader = "x-tif-signature";
+
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
+
+    private const int PruneEvery = 512;
+    private static int _requests;
+
+    /// <summary>The outcome: the caller's hospital, or the HTTP status and err_msg of the refusal.</summary>
+    public readonly record struct Verdict(string? Hospital, int Status, string Message)
+    {
+        public bool Refused => Hospital is null;
+
+        public static Verdict Refuse(string message, int status = StatusCodes.Status401Unauthorized) => new(null, status, message);
+    }
+
+    /// <summary>The signature a client sends (and the platform expects).</summary>
+    public static string Sign(string secret, long timestamp, string nonce, ReadOnlySpan<byte> body)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"{timestamp}\n{nonce}\n{Convert.ToHexStringLower(SHA256.HashData(body))}");
+        return Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(text)));
+    }
+
+    /// <summary>The four headers for one request, with a fresh nonce.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Headers(string paasid, string secret, DateTimeOffset now, ReadOnlySpan<byte> body)
+    {
+        var timestamp = now.ToUnixTimeSeconds();
+        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        return
+        [
+            new(PaasidHeader, paasid),
+            new(TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture)),
+            new(NonceHeader, nonce),
+            new(SignatureHeader, Sign(secret, timestamp, nonce, body)),
+        ];
+    }
+
+    public static async Task<Verdict> VerifyAsync(HttpContext http, byte[] body, CancellationToken cancel)
+    {
+        var headers = http.Request.Headers;
+        string? Header(string name) => headers.TryGetValue(name, out var values) && values.Count == 1 ? values[0]?.Trim() : null;
+        var paasid = Header(PaasidHeader);
+        var timestampText = Header(TimestampHeader);
+        var nonce = Header(NonceHeader);
+        var signature = Header(SignatureHeader);
+
+        var missing = new[] { (PaasidHeader, paasid), (TimestampHeader, timestampText), (NonceHeader, nonce), (SignatureHeader, signature) }
+            .Where(h => string.IsNullOrEmpty(h.Item2)).Select(h => h.Item1).ToList();
+        if (missing.Count > 0)
+            return Verdict.Refuse($"缺少身份认证请求头 {string.Join("、", missing)}：每个请求须携带平台签发的 x-tif-paasid 及时间戳、随机数和签名");
+        if (paasid!.Length > 64 || !paasid.All(IsToken))
+            return Verdict.Refuse("x-tif-paasid 格式不正确，请使用平台签发的凭证");
+        if (nonce!.Length is < 16 or > 64 || !nonce.All(IsToken))
+            return Verdict.Refuse("x-tif-nonce 应为 16 至 64 位的随机字符（字母、数字、- 或 _），每个请求不同");
+        if (signature!.Length != 64 || !signature.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+            return Verdict.Refuse("x-tif-signature 应为 64 位小写十六进制的 HMAC-SHA256 签名");
+
+        var services = http.RequestServices;
+        var clock = services.GetRequiredService<PlatformClock>();
+        var now = clock.UtcNow.ToUnixTimeSeconds();
+        if (!long.TryParse(timestampText, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
+            return Verdict.Refuse($"x-tif-timestamp “{Shorten(timestampText!)}” 不是 Unix 时间戳（秒）");
+        if (Math.Abs(now - timestamp) > (long)Window.TotalSeconds)
+            return Verdict.Refuse($"x-tif-timestamp {timestamp} 与平台时间 {now} 相差超过 {Window.TotalMinutes:0} 分钟，请求已过期或时钟不准：请校准时钟后用新的时间戳、随机数和签名重发（msgid 不变）");
+
+        var database = services.GetRequiredService<Database>();
+        var limits = services.GetService<HospitalRateLimit>();
+        var box = services.GetService<SecretBox>() ?? SecretBox.Default;
+        var verdict = await database.WriteAsync(async unit =>
+        {
+            var found = await HospitalCredentials.FindAsync(unit, paasid, box);
+            if (found.KeyMissing)
+            {
+                services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HospitalSignature)).LogError("Cannot check a signature: {Problem}", found.Problem);
+                return (Verdict.Refuse("平台密钥配置错误，暂时无法验证签名，请联系平台运维；本次请求未改变任何数据", StatusCodes.Status500InternalServerError), false);
+            }
+            if (found.Secret is null) return (Verdict.Refuse(found.Problem!), false);
+
+            var expected = Sign(found.Secret, timestamp, nonce, body);
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)))
+                return (Verdict.Refuse("签名 x-tif-signature 不正确：应为 HMAC-SHA256(密钥, 时间戳 + \"\\n\" + 随机数 + \"\\n\" + 请求体的 SHA-256 十六进制)，请核对密钥与签名方法"), false);
+
+            if (limits is not null && !limits.TryAcquire(paasid, out var retryAfter))
+            {
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                return (Verdict.Refuse($"本机构请求过于频繁（超过每秒 {limits.PermitsPerSecond} 笔），请放慢速度，稍后用同一 msgid 重试", StatusCodes.Status429TooManyRequests), false);
+            }
+
+            if (database.Provider == DbProvider.Postgres)
+                await unit.ExecuteAsync("SET LOCAL synchronous_commit = off"); // see README: a nonce lost in a crash only lets an identical request replay into exactly-once
+            var fresh = await unit.ExecuteAsync(
+                "INSERT INTO request_nonces (paasid, nonce, expires_at) VALUES (@paasid, @nonce, @expires) ON CONFLICT (paasid, nonce) DO NOTHING",
+                new { paasid, nonce, expires = timestamp + (long)Window.TotalSeconds });
+            if (fresh == 0)
+                return (Verdict.Refuse($"x-tif-nonce {nonce} 已使用过：每个请求须使用新的随机数（重发报文时 msgid 不变，随机数和签名重新生成）"), false);
+            if (Interlocked.Increment(ref _requests) % PruneEvery == 0)
+                await unit.ExecuteAsync("DELETE FROM request_nonces WHERE expires_at < @now", new { now });
+            return (new Verdict(found.FixmedinsCode, StatusCodes.Status200OK, ""), true);
+        }, cancel);
+        return verdict;
+    }
+
+    private static bool IsToken(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.';
+
+    private static string Shorten(string text) => text.Length <= 20 ? text : text[..20] + "…";
+}
