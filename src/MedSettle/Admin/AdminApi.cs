@@ -5,7 +5,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace MedSettle.Admin;
 
-/// <summary>/api/admin: the province's figures and the monthly clearing, behind a bearer token.</summary>
+/// <summary>
+/// /api/admin: the province's figures and the monthly clearing, behind a bearer token. A region's token sees the figures
+/// of its own insured only (its region is forced as insuplc_admdvs), and of the clearing only the lines, positions,
+/// transfers and disputes its region takes part in; computing and confirming are the province's.
+/// </summary>
 public static class AdminApi
 {
     public sealed record Problem(string Error);
@@ -14,36 +18,58 @@ public static class AdminApi
     {
         var admin = app.MapGroup("/api/admin");
         admin.MapGet("/stats", GetStatsAsync);
-        admin.MapPost("/clearing/{month}", (string month, Database db, PlatformClock clock) =>
-            Answer(() => MonthlyClearing.ComputeAsync(db, month, clock.Now)));
-        admin.MapGet("/clearing/{month}", (string month, Database db, PlatformClock clock) =>
-            Answer(() => MonthlyClearing.GetAsync(db, month, clock.Now)));
-        admin.MapPost("/clearing/{month}/confirm", (string month, Database db, PlatformClock clock) =>
-            Answer(() => MonthlyClearing.ConfirmAsync(db, month, clock.Now)));
+        admin.MapPost("/clearing/{month}", (string month, HttpContext http, Database db, PlatformClock clock) =>
+            Answer(http, () => ProvinceOnly(http, () => MonthlyClearing.ComputeAsync(db, month, clock.Now))));
+        admin.MapGet("/clearing/{month}", (string month, HttpContext http, Database db, PlatformClock clock) =>
+            Answer(http, () => MonthlyClearing.GetAsync(db, month, clock.Now)));
+        admin.MapPost("/clearing/{month}/confirm", (string month, HttpContext http, Database db, PlatformClock clock) =>
+            Answer(http, () => ProvinceOnly(http, () => MonthlyClearing.ConfirmAsync(db, month, clock.Now))));
         return app;
     }
 
     private static async Task<Results<JsonHttpResult<StatsReport>, JsonHttpResult<Problem>>> GetStatsAsync(
-        string? from, string? to, string? insuplc_admdvs, string? mdtrtarea_admvs, string? fixmedins_code, Database db)
+        string? from, string? to, string? insuplc_admdvs, string? mdtrtarea_admvs, string? fixmedins_code, HttpContext http, Database db)
     {
+        var region = http.Scope().Region;
+        if (region is not null && Blank(insuplc_admdvs) is { } asked && asked != region)
+            return TypedResults.Json(new Problem($"本令牌只能查询参保地 {region} 的数据，不能查询 {asked}"), TransactionApi.Json, statusCode: 403);
         if (!TryDate(from, out var start) || !TryDate(to, out var end))
             return TypedResults.Json(new Problem("from 与 to 必填，格式 yyyy-MM-dd，如 ?from=2026-03-01&to=2026-03-31"), TransactionApi.Json, statusCode: 400);
         if (end < start)
             return TypedResults.Json(new Problem($"to（{to}）不能早于 from（{from}）"), TransactionApi.Json, statusCode: 400);
-        var report = await Stats.ComputeAsync(db, new StatsQuery(start, end, Blank(insuplc_admdvs), Blank(mdtrtarea_admvs), Blank(fixmedins_code)));
+        var report = await Stats.ComputeAsync(db, new StatsQuery(start, end, region ?? Blank(insuplc_admdvs), Blank(mdtrtarea_admvs), Blank(fixmedins_code)));
         return TypedResults.Json(report, TransactionApi.Json);
     }
 
-    private static async Task<Results<JsonHttpResult<ClearingStatement>, JsonHttpResult<Problem>>> Answer(Func<Task<ClearingStatement>> work)
+    private static async Task<Results<JsonHttpResult<ClearingStatement>, JsonHttpResult<Problem>>> Answer(HttpContext http, Func<Task<ClearingStatement>> work)
     {
         try
         {
-            return TypedResults.Json(await work(), TransactionApi.Json);
+            var statement = await work();
+            return TypedResults.Json(http.Scope().Region is { } region ? OfRegion(statement, region) : statement, TransactionApi.Json);
         }
         catch (ClearingRefused refused)
         {
             return TypedResults.Json(new Problem(refused.Message), TransactionApi.Json, statusCode: refused.Status);
         }
+    }
+
+    private static Task<ClearingStatement> ProvinceOnly(HttpContext http, Func<Task<ClearingStatement>> work) =>
+        http.Scope().IsProvince ? work() : throw new ClearingRefused(403, $"本令牌限于统筹区 {http.Scope().Region}：只能查看本统筹区的清算，计算与确认清算须使用全省令牌");
+
+    /// <summary>The part of a statement a region takes part in, with totals over its own lines.</summary>
+    public static ClearingStatement OfRegion(ClearingStatement statement, string region)
+    {
+        var lines = statement.Lines.Where(l => l.PayerAdmdvs == region || l.PayeeAdmdvs == region).ToList();
+        return statement with
+        {
+            Lines = lines,
+            Totals = new ClearingTotals(lines.Sum(l => l.Count), lines.Sum(l => l.MedfeeSumamt), lines.Sum(l => l.FundPaySumamt),
+                lines.Sum(l => l.AcctPay), lines.Sum(l => l.AmountOwed)),
+            Positions = statement.Positions.Where(p => p.Admdvs == region).ToList(),
+            Transfers = statement.Transfers.Where(t => t.Admdvs == region).ToList(),
+            Disputes = statement.Disputes.Where(d => d.PayerAdmdvs == region || d.PayeeAdmdvs == region).ToList(),
+        };
     }
 
     private static bool TryDate(string? text, out DateOnly date) =>

@@ -29,6 +29,7 @@ public static class Commands
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(DemoBundleCommand());
         root.Subcommands.Add(AdminTokenCommand());
+        root.Subcommands.Add(HospitalCommand());
         root.Subcommands.Add(StatsCommand());
         root.Subcommands.Add(ClearCommand());
         root.Subcommands.Add(SimulateCommand());
@@ -107,15 +108,51 @@ public static class Commands
     private static Command AdminTokenCommand()
     {
         var name = new Option<string>("--name") { Description = "Who the token is for", DefaultValueFactory = _ => "province" };
-        var command = new Command("admin-token", "Issue a bearer token for /api/admin (printed once; only its hash is stored)") { Db, name };
+        var region = new Option<string?>("--region") { Description = "Limit the token to one pooling region (admdvs): its insured's figures and its part of the clearing" };
+        var command = new Command("admin-token", "Issue a bearer token for /api/admin (printed once; only its hash is stored)") { Db, name, region };
         command.SetAction(async (parse, cancel) =>
         {
             await using var database = Database.Open(parse.GetValue(Db)!);
             await Schema.MigrateAsync(database, cancel);
-            Console.WriteLine(await AdminTokens.IssueAsync(database, parse.GetValue(name)!, new PlatformClock(TimeProvider.System).Now));
-            return 0;
+            try
+            {
+                Console.WriteLine(await AdminTokens.IssueAsync(database, parse.GetValue(name)!, new PlatformClock(TimeProvider.System).Now, parse.GetValue(region)));
+                return 0;
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
         });
         return command;
+    }
+
+    private static Command HospitalCommand()
+    {
+        var code = new Argument<string>("CODE") { Description = "The hospital's fixmedins_code (must be in the hospitals table)" };
+        var credentials = new Command("credentials",
+            "Create or rotate a hospital's credentials for the transaction API; prints paasid and secret once (the previous ones stop working)") { Db, code };
+        credentials.SetAction(async (parse, cancel) =>
+        {
+            await using var database = Database.Open(parse.GetValue(Db)!);
+            await Schema.MigrateAsync(database, cancel);
+            try
+            {
+                var issued = await HospitalCredentials.IssueAsync(database, parse.GetValue(code)!, new PlatformClock(TimeProvider.System).Now);
+                Console.WriteLine($"paasid={issued.Paasid}");
+                Console.WriteLine($"secret={issued.Secret}");
+                Console.Error.WriteLine($"Credentials for {issued.FixmedinsCode}: give both to the hospital now; the secret is not shown again. "
+                                        + "Any earlier credentials of this hospital are revoked.");
+                return 0;
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+        });
+        return new Command("hospital", "Hospitals' access to the transaction API") { credentials };
     }
 
     private static Command StatsCommand()
