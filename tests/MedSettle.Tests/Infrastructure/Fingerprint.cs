@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Dapper;
+using MedSettle.Storage;
+
+namespace MedSettle.Tests.Infrastructure;
+
+/// <summary>Everything a transaction could change, as one comparable text: equal before and after means nothing changed.</summary>
+public static class Fingerprint
+{
+    /// <summary>The whole business state (nonces and credentials aside).</summary>
+    public static Task<string> OfAsync(Database database) => QueryAsync(database, "", new { });
+
+    /// <summary>What belongs to one hospital: its messages, sign-ins, filings, visits, fee lines, settlements, confirmations, and its patients' accounts.</summary>
+    public static Task<string> OfHospitalAsync(Database database, string hospital) => QueryAsync(database, hospital, new { hospital });
+
+    private static async Task<string> QueryAsync(Database database, string hospital, object param)
+    {
+        var only = hospital.Length == 0 ? "" : " WHERE fixmedins_code = @hospital";
+        var visits = hospital.Length == 0 ? "" : " WHERE mdtrt_id IN (SELECT mdtrt_id FROM visits WHERE fixmedins_code = @hospital)";
+        await using var connection = await database.OpenConnectionAsync();
+        var row = await connection.QuerySingleAsync(
+            $"""
+            SELECT (SELECT COUNT(*) FROM messages{only}) AS messages,
+                   (SELECT COUNT(*) FROM messages{(only.Length == 0 ? " WHERE" : only + " AND")} state = 'done') AS done,
+                   (SELECT COUNT(*) FROM sign_ins{only}) AS sign_ins,
+                   (SELECT COUNT(*) FROM sign_ins{(only.Length == 0 ? " WHERE" : only + " AND")} sign_out_time IS NULL) AS signed_in,
+                   (SELECT COUNT(*) FROM filings{(only.Length == 0 ? " WHERE" : only + " AND")} revoked_at IS NULL) AS filings,
+                   (SELECT COUNT(*) FROM visits{(only.Length == 0 ? " WHERE" : only + " AND")} cancelled_at IS NULL) AS visits,
+                   (SELECT COUNT(*) FROM visits{(only.Length == 0 ? " WHERE" : only + " AND")} endtime IS NOT NULL) AS discharged,
+                   (SELECT COUNT(*) FROM fee_lines{(visits.Length == 0 ? " WHERE" : visits + " AND")} withdrawn_at IS NULL) AS fee_lines,
+                   (SELECT COUNT(*) FROM fee_lines{(visits.Length == 0 ? " WHERE" : visits + " AND")} setl_id IS NOT NULL) AS settled_lines,
+                   (SELECT COUNT(*) FROM settlements{only}) AS settlements,
+                   (SELECT COUNT(*) FROM settlements{(only.Length == 0 ? " WHERE" : only + " AND")} reversed_by IS NOT NULL) AS reversed,
+                   (SELECT COUNT(*) FROM clearing_confirmations{only}) AS confirmations,
+                   (SELECT COALESCE(SUM(acct_balc_fen), 0) FROM persons) AS balances,
+                   (SELECT COALESCE(SUM(hifp_paid_fen + dedc_outpatient_fen + dedc_inpatient_fen), 0) FROM year_accumulators) AS accumulators
+            """, param);
+        return JsonSerializer.Serialize(row);
+    }
+}
