@@ -1,0 +1,154 @@
+using System.Text.Json;
+using MedSettle.Tests.Infrastructure;
+using MedSettle.Transactions;
+using Xunit.Abstractions;
+using static MedSettle.Tests.Transactions.WorkedExampleTests;
+
+namespace MedSettle.Tests.Transactions;
+
+/// <summary>
+/// Hospital A's world for the object-level authorisation tests (OWASP API1, BOLA): a settled visit, an open visit with
+/// its bill, a discharged admission with its bill, a filing, a disputed clearing row; built once per database.
+/// </summary>
+public sealed class ScopeWorld<TTarget> : IAsyncLifetime where TTarget : DatabaseTarget, new()
+{
+    public const string A = JilinCentral, B = "H22020000002";
+
+    public RunningPlatform Platform { get; private set; } = null!;
+    public string SettledVisit { get; private set; } = "";
+    public string SetlId { get; private set; } = "";
+    public string SettleMsgid { get; private set; } = "";
+    public string OpenVisit { get; private set; } = "";
+    public string Admission { get; private set; } = "";
+    public string FilingSn { get; private set; } = "";
+    public string AdmissionNumber { get; private set; } = "";
+
+    /// <summary>Every identifier of A's objects: none may appear in an answer to B unless B itself sent it.</summary>
+    public IReadOnlyList<string> Ids => [SettledVisit, SetlId, SettleMsgid, OpenVisit, Admission, FilingSn, Platform.SignNos[A]];
+
+    public async Task InitializeAsync()
+    {
+        Platform = await RunningPlatform.StartAsync(new TTarget());
+        var a = new His(Platform, A);
+        SettledVisit = await a.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        SettleMsgid = Platform.NewMsgid(A);
+        SetlId = (await a.SettleAsync(SettledVisit, ZhangWei, "310", 605.35m, useAccount: true, msgid: SettleMsgid)).ShouldSucceed().Text("setlinfo", "setl_id");
+        OpenVisit = (await a.RegisterAsync(ZhangWei, "310", "2026-03-15 09:30:00", "MZ-A-OPEN")).ShouldSucceed().Text("data", "mdtrt_id");
+        (await a.UploadAsync(OpenVisit, ZhangWei, SecondVisitBill)).ShouldSucceed();
+        FilingSn = (await a.FileAsync(WangFang, "390", "2026-03-14")).ShouldSucceed().Text("result", "trt_dcla_detl_sn");
+        AdmissionNumber = "ZY-A-0001";
+        Admission = (await a.AdmitAsync(WangFang, "390", "2026-03-14 22:10:00", AdmissionNumber)).ShouldSucceed().Text("result", "mdtrt_id");
+        (await a.UploadAsync(Admission, WangFang, [("120400001", 18.00m, 8)], inpatient: true)).ShouldSucceed();
+        (await a.DischargeAsync(Admission, WangFang, "390", "2026-03-15 09:00:00")).ShouldSucceed();
+        (await Platform.CallAsync("3261", A, new { data = new { trt_year = 2026, trt_month = 3, detail = new[] { new { setl_sn = SetlId, cnfm_flag = "0", memo = "金额待核" } } } }))
+            .ShouldSucceed();
+    }
+
+    public async Task DisposeAsync() => await Platform.DisposeAsync();
+}
+
+/// <summary>
+/// For every transaction the platform serves, hospital B — properly signed in and signed — sends A's identifiers:
+/// whatever it sends, A's visits, settlements, filings and messages do not change, and no identifier of A's that B did
+/// not send comes back. And B can never borrow A's identity: a request naming A in the envelope but signed with B's
+/// credentials is 401, and A's sign_no in B's envelope is refused.
+/// </summary>
+public abstract class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> world, ITestOutputHelper output) : IClassFixture<ScopeWorld<TTarget>> where TTarget : DatabaseTarget, new()
+{
+    private const string A = ScopeWorld<TTarget>.A, B = ScopeWorld<TTarget>.B;
+
+    public static TheoryData<string> Kinds => new(TransactionApi.Kinds.Keys.Order());
+
+    /// <summary>B's request for each transaction, aimed at A's objects wherever the input names one.</summary>
+    private object InputAimedAtA(string infno)
+    {
+        var w = world;
+        object Settle(string visit, string psn, string insutype, decimal medfee, string medType) =>
+            new { data = new { psn_no = psn, mdtrt_id = visit, medfee_sumamt = medfee, insutype, med_type = medType, acct_used_flag = "1" } };
+        object Line(string visit, string psn) =>
+            new { feedetail = new[] { new { feedetl_sn = "9", mdtrt_id = visit, psn_no = psn, med_list_codg = "110200001", pric = 50.00m, cnt = 1m, det_item_fee_sumamt = 50.00m } } };
+        return infno switch
+        {
+            "9001" => new { signIn = new { opter_no = "B01" } },
+            "9002" => new { signOut = new { sign_no = Platform.SignNos[A], opter_no = "B01" } },
+            "1101" => new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "220102197503120110" } },
+            "2551" => new { data = new { psn_no = WangFang, insutype = "390", begndate = "2026-03-14", dise_codg = "J18.9", dise_name = "肺炎" } },
+            "2552" => new { data = new { trt_dcla_detl_sn = w.FilingSn, psn_no = WangFang } },
+            "2201" => new { data = new { psn_no = ZhangWei, insutype = "310", begntime = "2026-03-15 09:30:00", ipt_otp_no = "MZ-A-OPEN" } },
+            "2202" => new { data = new { mdtrt_id = w.OpenVisit, psn_no = ZhangWei } },
+            "2203" => new { mdtrtinfo = new { mdtrt_id = w.OpenVisit, psn_no = ZhangWei, med_type = "13", dise_codg = "J18.9", dise_name = "肺炎" } },
+            "2204" => Line(w.OpenVisit, ZhangWei),
+            "2205" => new { data = new { mdtrt_id = w.OpenVisit, psn_no = ZhangWei } },
+            "2206" or "2207" => Settle(w.OpenVisit, ZhangWei, "310", 75.00m, "13"),
+            "2208" => new { data = new { setl_id = w.SetlId, mdtrt_id = w.SettledVisit, psn_no = ZhangWei } },
+            "2401" => new { mdtrtinfo = new { psn_no = WangFang, insutype = "390", begntime = "2026-03-14 22:10:00", med_type = "24", ipt_no = w.AdmissionNumber } },
+            "2402" => new { dscginfo = new { mdtrt_id = w.Admission, psn_no = WangFang, endtime = "2026-03-15 09:30:00" } },
+            "2404" or "2405" => new { data = new { mdtrt_id = w.Admission, psn_no = WangFang } },
+            "2301" => Line(w.Admission, WangFang),
+            "2302" => new { data = new { mdtrt_id = w.Admission, psn_no = WangFang } },
+            "2303" or "2304" => Settle(w.Admission, WangFang, "390", 144.00m, "24"),
+            "2305" => new { data = new { setl_id = w.SetlId, mdtrt_id = w.SettledVisit, psn_no = ZhangWei } },
+            "2601" => new { data = new { psn_no = ZhangWei, omsgid = w.SettleMsgid, oinfno = "2207" } },
+            "3201" => new { data = new { insutype = "310", clr_type = "11", setl_optins = "220100", stmt_begndate = "2026-03-01", stmt_enddate = "2026-03-31",
+                medfee_sumamt = 605.35m, fund_pay_sumamt = 159.45m, acct_pay = 445.90m, fixmedins_setl_cnt = 1 } },
+            "3202" => new { data = new { stmt_begndate = "2026-03-01", stmt_enddate = "2026-03-31",
+                details = new[] { new { setl_id = w.SetlId, mdtrt_id = w.SettledVisit, psn_no = ZhangWei, medfee_sumamt = 605.35m, fund_pay_sumamt = 159.45m, acct_pay = 445.90m } } } },
+            "3260" => new { data = new { trt_year = 2026, trt_month = 3, startrow = 1 } },
+            "3261" => new { data = new { trt_year = 2026, trt_month = 3, detail = new[] { new { setl_sn = w.SetlId, cnfm_flag = "1" } } } },
+            _ => throw new InvalidOperationException($"no BOLA case written for transaction {infno}: add one"),
+        };
+    }
+
+    private RunningPlatform Platform => world.Platform;
+
+    private string Envelope(string infno, string hospital, string signNo, object input) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["infno"] = infno, ["msgid"] = Platform.NewMsgid(hospital), ["fixmedins_code"] = hospital, ["mdtrtarea_admvs"] = "220200",
+        ["insuplc_admdvs"] = "", ["sign_no"] = signNo, ["input"] = input,
+    });
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Hospital_B_cannot_touch_or_see_hospital_As_objects(string infno)
+    {
+        var input = InputAimedAtA(infno);
+        var everything = await Fingerprint.OfAsync(Platform.Database);
+        var ofA = await Fingerprint.OfHospitalAsync(Platform.Database, A);
+
+        var body = Envelope(infno, B, Platform.SignNos[B], input);
+        var reply = await Platform.PostAsync(body, signAs: B);
+
+        Assert.True(reply.Status == 200, reply.Body);
+        output.WriteLine($"{infno}: {(reply.Infcode == 0 ? "served for B alone" + (reply.WarnMsg is { } warn ? $" ({warn})" : "") : "refused: " + reply.ErrMsg)}");
+        Assert.Equal(ofA, await Fingerprint.OfHospitalAsync(Platform.Database, A));
+        if (reply.Infcode != 0)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(reply.ErrMsg));
+            Assert.Equal(everything, await Fingerprint.OfAsync(Platform.Database));
+        }
+        foreach (var id in world.Ids.Where(id => !body.Contains(id, StringComparison.Ordinal)))
+            Assert.DoesNotContain(id, reply.Body);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Hospital_B_cannot_send_in_As_name_nor_with_As_sign_no(string infno)
+    {
+        var input = InputAimedAtA(infno);
+        var everything = await Fingerprint.OfAsync(Platform.Database);
+
+        var impersonating = await Platform.PostAsync(Envelope(infno, A, Platform.SignNos[A], input), signAs: B);
+        Assert.Equal(401, impersonating.Status);
+        impersonating.ShouldFail($"与凭证 x-tif-paasid 所属机构 {B} 不一致");
+        Assert.Equal(everything, await Fingerprint.OfAsync(Platform.Database));
+
+        if (infno == "9001") return; // signing in needs no sign_no
+        var borrowed = await Platform.PostAsync(Envelope(infno, B, Platform.SignNos[A], input), signAs: B);
+        borrowed.ShouldFail("不是本机构");
+        Assert.Equal(everything, await Fingerprint.OfAsync(Platform.Database));
+    }
+}
+
+public sealed class HospitalScopeTests_Sqlite(ScopeWorld<SqliteTarget> world, ITestOutputHelper output) : HospitalScopeTests<SqliteTarget>(world, output);
+
+public sealed class HospitalScopeTests_Postgres(ScopeWorld<PostgresTarget> world, ITestOutputHelper output) : HospitalScopeTests<PostgresTarget>(world, output);
