@@ -108,9 +108,10 @@ public sealed class DashboardTests : IAsyncLifetime
     public async Task An_agency_sees_only_its_own_regions_insured()
     {
         var expected = await Stats.ComputeAsync(_platform.Database, new StatsQuery(new DateOnly(2026, 2, 1), new DateOnly(2026, 2, 28), InsuplcAdmdvs: "220100"));
-        string elsewhere;
+        string elsewhere, elsewhereHospital, elsewhereHome;
         await using (var connection = await _platform.Database.OpenConnectionAsync())
-            elsewhere = await connection.ExecuteScalarAsync<string>("SELECT setl_id FROM settlements WHERE insuplc_admdvs <> '220100' LIMIT 1") ?? "";
+            (elsewhere, elsewhereHospital, elsewhereHome) = await connection.QueryFirstAsync<(string, string, string)>(
+                "SELECT setl_id, fixmedins_code, insuplc_admdvs FROM settlements WHERE insuplc_admdvs <> '220100' ORDER BY setl_time DESC LIMIT 1");
         var page = await SignInAsync("changchun", "agency-password");
 
         await page.GotoAsync("/dashboard?from=2026-02-01&to=2026-02-28&home=220200");
@@ -118,6 +119,8 @@ public sealed class DashboardTests : IAsyncLifetime
         await Expect(page.Locator("#fig-settlements")).ToHaveTextAsync(N0(expected.Settlements));
         await Expect(page.Locator("#fig-medfee")).ToHaveTextAsync(N2(expected.MedfeeSumamt));
         Assert.Equal(404, (await page.GotoAsync($"/dashboard/settlement/{elsewhere}"))!.Status);
+        await page.GotoAsync($"/dashboard/hospital/{elsewhereHospital}?from=2026-01-01&to=2026-03-15&home={elsewhereHome}");
+        Assert.DoesNotContain(elsewhere, await page.ContentAsync()); // the agency's region is forced whatever ?home= says
         await page.GotoAsync("/dashboard/clearing?month=2026-02");
         await Expect(page.Locator("#compute")).ToHaveCountAsync(0);
         var window = await page.GotoAsync("/window");
