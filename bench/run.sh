@@ -98,9 +98,9 @@ CAL=$(( CLIENTS * 100 < 500 ? 500 : CLIENTS * 100 ))
 $LOAD prepare --url "$URL" --db "$CONN" --visits $(( 2 * CAL )) --hot-persons 0 --clients 16 --seed 1 --out "$WORK/calibration.tsv" > "$WORK/calibration-prepare.json"
 head -n $(( CAL + 1 )) "$WORK/calibration.tsv" > "$WORK/warmup.tsv"
 { head -n 1 "$WORK/calibration.tsv"; tail -n +$(( CAL + 2 )) "$WORK/calibration.tsv"; } > "$WORK/measure.tsv"
-$LOAD settle --url "$URL" --visits "$WORK/warmup.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/warmup.json"
+$LOAD settle --url "$URL" --db "$CONN" --visits "$WORK/warmup.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/warmup.json"
 $PSQL -d postgres -c "CHECKPOINT"
-$LOAD settle --url "$URL" --visits "$WORK/measure.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/calibration.json"
+$LOAD settle --url "$URL" --db "$CONN" --visits "$WORK/measure.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/calibration.json"
 RATE=$(grep -o '"steady_settlements_per_s":[0-9.]*' "$WORK/calibration.json" | cut -d: -f2)
 PREP_RATE=$(grep -o '"visits_per_s":[0-9.]*' "$WORK/calibration-prepare.json" | cut -d: -f2)
 VISITS=$(awk -v r="$RATE" -v t="$DURATION" 'BEGIN { printf "%d", r * t * 2 + 100 }')
@@ -130,14 +130,14 @@ printf '{"tps":%s,"clients":%s,"threads":%s,"seconds":%s,"scale":10,"transaction
 $PSQL -d postgres -c "CHECKPOINT"
 say "settling (2207) with $CLIENTS clients for $DURATION s"
 PG_T0=$(ticks $(pg_pids)); SV_T0=$(ticks "$SERVER_PID"); CL_T0=$(own_children_ticks); W0=$(now)
-$LOAD settle --url "$URL" --visits "$WORK/visits.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/settle.json"
+$LOAD settle --url "$URL" --db "$CONN" --visits "$WORK/visits.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/settle.json"
 ST_WALL=$(since "$W0"); ST_PG=$(( $(ticks $(pg_pids)) - PG_T0 )); ST_SV=$(( $(ticks "$SERVER_PID") - SV_T0 )); ST_CL=$(( $(own_children_ticks) - CL_T0 ))
 
 FLOW_SECONDS=$(( DURATION / 2 ))
 USED=$(grep -o '"requests":[0-9]*' "$WORK/settle.json" | cut -d: -f2)
 HALF=$(grep -o '"settlements_per_s":[0-9.]*' "$WORK/settle.json" | cut -d: -f2 | awk '{printf "%.1f", $1 / 2}')
 say "settling at half that rate ($HALF/s, paced) for $FLOW_SECONDS s: the latency a window sees on an ordinary busy day"
-$LOAD settle --url "$URL" --visits "$WORK/visits.tsv" --skip "$USED" --rate "$HALF" --clients "$CLIENTS" --seconds "$FLOW_SECONDS" > "$WORK/half.json"
+$LOAD settle --url "$URL" --db "$CONN" --visits "$WORK/visits.tsv" --skip "$USED" --rate "$HALF" --clients "$CLIENTS" --seconds "$FLOW_SECONDS" > "$WORK/half.json"
 say "at half rate: $(grep -o '"settlements_per_s":[0-9.]*' "$WORK/half.json" | cut -d: -f2)/s, p50 $(grep -o '"p50_ms":[0-9.]*' "$WORK/half.json" | cut -d: -f2) ms, p99 $(grep -o '"p99_ms":[0-9.]*' "$WORK/half.json" | cut -d: -f2) ms"
 
 say "full flows (2551 → 2201 → 2203 → 2204 → 2207) with $CLIENTS clients for $FLOW_SECONDS s"

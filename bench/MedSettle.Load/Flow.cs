@@ -23,7 +23,8 @@ public static class FlowRun
         if (pool.Count == 0) throw new InvalidOperationException("No active insured person without a visit is left.");
         Output.Progress($"flow: {pool.Count:N0} fresh persons, {clients} clients, {seconds} s");
 
-        using var platform = new Platform(url, clients);
+        await using var platform = new Platform(url, clients, connectionString);
+        await platform.SignInAllAsync(world.Hospitals);
         var his = new His(platform, world);
         var steps = new Tally();
         var flows = new Tally();

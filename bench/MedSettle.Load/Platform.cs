@@ -1,4 +1,6 @@
+using MedSettle.Storage;
 using MedSettle.Transactions;
+using System.Collections.Concurrent;
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
@@ -30,8 +32,10 @@ public sealed class Reply(JsonDocument document, double milliseconds) : IDisposa
 /// <summary>
 /// A hospital's HIS speaking to the platform over HTTP: the national envelope around an input, a msgid per request in the
 /// national shape (fixmedins_code + yyyyMMddHHmmss + 4-digit sequence, China time), one pooled HttpClient for all clients.
+/// Each hospital's requests are signed (x-tif-* headers) with its credentials in force, read from the database with the
+/// platform's key (or issued when it has none), and carry the sign_no of one 9001 per hospital and run.
 /// </summary>
-public sealed class Platform : IDisposable
+public sealed class Platform : IDisposable, IAsyncDisposable
 {
     public const string Path = "/fsi/api/rsfComIfsService/callService";
     private static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
@@ -41,9 +45,15 @@ public sealed class Platform : IDisposable
     private readonly HttpClient _http;
     private readonly Uri _endpoint;
     private readonly MsgIds _msgids = new();
+    private readonly Database _database;
+    private readonly ConcurrentDictionary<string, Lazy<Task<Session>>> _sessions = new(StringComparer.Ordinal);
 
-    public Platform(string url, int connections)
+    private sealed record Session(string Paasid, string Secret, string SignNo);
+
+    /// <param name="connectionString">The platform's database (Npgsql), for the hospitals' credentials.</param>
+    public Platform(string url, int connections, string connectionString)
     {
+        _database = Database.Open("postgres:" + connectionString);
         var handler = new SocketsHttpHandler
         {
             MaxConnectionsPerServer = Math.Max(1, connections),
@@ -68,32 +78,69 @@ public sealed class Platform : IDisposable
     public async Task<Reply> CallAsync(string infno, Hospital hospital, string insuplcAdmdvs, Action<Utf8JsonWriter> input,
         string? msgid = null, CancellationToken cancel = default)
     {
-        var body = Envelope(infno, msgid ?? _msgids.Next(hospital.Code), hospital, insuplcAdmdvs, input);
+        var session = await _sessions.GetOrAdd(hospital.Code, _ => new Lazy<Task<Session>>(() => SignInAsync(hospital, cancel))).Value;
+        return await SendAsync(infno, hospital, session.Paasid, session.Secret,
+            Envelope(infno, msgid ?? _msgids.Next(hospital.Code), hospital, insuplcAdmdvs, session.SignNo, input), cancel);
+    }
+
+    /// <summary>Signs the hospitals in before the clock starts, so no measured request waits for a 9001.</summary>
+    public async Task SignInAllAsync(IEnumerable<Hospital> hospitals, CancellationToken cancel = default)
+    {
+        foreach (var hospital in hospitals.DistinctBy(h => h.Code))
+            await _sessions.GetOrAdd(hospital.Code, _ => new Lazy<Task<Session>>(() => SignInAsync(hospital, cancel))).Value;
+    }
+
+    /// <summary>The hospital's credentials in force (issued if it has none) and a 9001 with them.</summary>
+    private async Task<Session> SignInAsync(Hospital hospital, CancellationToken cancel)
+    {
+        var credential = await HospitalCredentials.CurrentOrIssueAsync(_database, hospital.Code, ChinaNow);
+        using var signedIn = await SendAsync("9001", hospital, credential.Paasid, credential.Secret,
+            Envelope("9001", _msgids.Next(hospital.Code), hospital, "", "", w =>
+            {
+                w.WriteStartObject("signIn");
+                w.WriteString("opter_no", "LOAD01");
+                w.WriteEndObject();
+            }), cancel);
+        if (!signedIn.Ok) throw new InvalidOperationException($"9001 for {hospital.Code} refused: {signedIn.ErrMsg}");
+        return new Session(credential.Paasid, credential.Secret, signedIn.Output.GetProperty("signinoutb").GetProperty("sign_no").GetString()!);
+    }
+
+    private async Task<Reply> SendAsync(string infno, Hospital hospital, string paasid, string secret, byte[] body, CancellationToken cancel)
+    {
         var started = Stopwatch.GetTimestamp();
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = Json;
-        using var response = await _http.PostAsync(_endpoint, content, cancel);
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = content };
+        foreach (var (name, value) in HospitalSignature.Headers(paasid, secret, DateTimeOffset.UtcNow, body))
+            request.Headers.TryAddWithoutValidation(name, value);
+        using var response = await _http.SendAsync(request, cancel);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancel);
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (response.StatusCode != HttpStatusCode.OK)
-            throw new HttpRequestException($"HTTP {(int)response.StatusCode} to {infno}: {System.Text.Encoding.UTF8.GetString(bytes)}");
+            throw new HttpRequestException($"HTTP {(int)response.StatusCode} to {infno} of {hospital.Code}: {System.Text.Encoding.UTF8.GetString(bytes)}");
         return new Reply(JsonDocument.Parse(bytes), elapsed);
     }
 
     public string NextMsgid(string hospitalCode) => _msgids.Next(hospitalCode);
 
-    private static byte[] Envelope(string infno, string msgid, Hospital hospital, string insuplcAdmdvs, Action<Utf8JsonWriter> input)
+    private static byte[] Envelope(string infno, string msgid, Hospital hospital, string insuplcAdmdvs, string signNo, Action<Utf8JsonWriter> input)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer, WriterOptions))
         {
             RequestEnvelope.Write(w, new RequestHeader(infno, msgid, hospital.Code, hospital.Name, hospital.Admdvs, insuplcAdmdvs,
-                "LOAD01", "压测收费员", ChinaNow), input);
+                "LOAD01", "压测收费员", ChinaNow, signNo), input);
         }
         return buffer.WrittenSpan.ToArray();
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _database.DisposeAsync();
+    }
 
     /// <summary>
     /// Per hospital: the current second and a 4-digit sequence; when the sequence wraps, the time part moves on a second

@@ -37,7 +37,8 @@ public static class Prepare
         }
         random.Shuffle(plan);
 
-        using var platform = new Platform(url, clients);
+        await using var platform = new Platform(url, clients, connectionString);
+        await platform.SignInAllAsync(world.Hospitals);
         var his = new His(platform, world);
         var tally = new Tally();
         var prepared = new PreparedVisit?[visits];

@@ -10,7 +10,7 @@ public static class LoadDriver
 {
     private const string Usage = """
         medsettle-load prepare --url URL --db CONNSTR --visits N [--hot-persons H] [--hot-share 0.1] [--clients 16] [--out visits.tsv]
-        medsettle-load settle  --url URL --visits FILE [--clients 8] [--seconds 30]
+        medsettle-load settle  --url URL --db CONNSTR --visits FILE [--clients 8] [--seconds 30]
         medsettle-load flow    --url URL --db CONNSTR [--clients 8] [--seconds 15]
         medsettle-load persons --db CONNSTR --count N
         medsettle-load report  --out FILE [--set section.key=value …] [--part name=FILE.json …]

@@ -21,7 +21,8 @@ public static class SettleRun
         var visits = File.ReadLines(file).Skip(1).Where(l => l.Length > 0).Skip(skip).Select(PreparedVisit.Parse).ToArray();
         Output.Progress($"settle: {visits.Length:N0} prepared visits, {clients} clients, {seconds} s");
 
-        using var platform = new Platform(url, clients);
+        await using var platform = new Platform(url, clients, options.ConnectionString());
+        await platform.SignInAllAsync(visits.Select(v => v.Hospital));
         var his = new His(platform, null!);
         var tally = new Tally();
         var completions = new List<double>();
