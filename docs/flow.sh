@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
 # A full emergency settlement with curl, against `medsettle demo` (or any server holding the jilin-mini data):
 # 张伟, insured in 长春市 (220100), treated in an emergency at 吉林市示例中心医院 (H22020000001, 220200).
+# Every request is signed with the hospital's credentials: PAASID and SECRET, as `medsettle demo` prints them or
+# `medsettle hospital credentials --db DB H22020000001` issues them.
 set -euo pipefail
+: "${PAASID:?set PAASID and SECRET (medsettle demo prints them; or: medsettle hospital credentials --db DB H22020000001)}"
+: "${SECRET:?set PAASID and SECRET (medsettle demo prints them; or: medsettle hospital credentials --db DB H22020000001)}"
 URL=${URL:-http://127.0.0.1:8080}/fsi/api/rsfComIfsService/callService
-HOSP=H22020000001 PSN=22010000000000000001 TODAY=$(date +%F) SEQ=$(mktemp)
+HOSP=H22020000001 PSN=22010000000000000001 TODAY=$(date +%F) SEQ=$(mktemp) SIGN_NO=""
 echo 0 > "$SEQ"
+
+post() {  # post BODY: x-tif-signature = hex HMAC-SHA256(SECRET, timestamp \n nonce \n hex SHA-256 of the body)
+  local ts nonce sig
+  ts=$(date +%s) nonce=$(openssl rand -hex 16)
+  sig=$(printf '%s\n%s\n%s' "$ts" "$nonce" "$(printf '%s' "$1" | sha256sum | cut -d' ' -f1)" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
+  curl -s "$URL" -H 'Content-Type: application/json' -H "x-tif-paasid: $PAASID" -H "x-tif-timestamp: $ts" -H "x-tif-nonce: $nonce" \
+    -H "x-tif-signature: $sig" --data-binary "$1"
+}
 
 call() {  # call INFNO INPUT_JSON [MSGID]: one transaction in the national envelope; a fresh 30-character msgid unless given
   local n=$(( $(cat "$SEQ") + 1 )); echo $n > "$SEQ"
   local MSGID=${3:-$HOSP$(date +%Y%m%d%H%M%S)$(printf %04d $((n % 10000)))}
   echo "$MSGID" > "$SEQ.msgid"
-  curl -s "$URL" -H 'Content-Type: application/json' -d "{\"infno\":\"$1\",\"msgid\":\"$MSGID\",\"fixmedins_code\":\"$HOSP\",
+  post "{\"infno\":\"$1\",\"msgid\":\"$MSGID\",\"fixmedins_code\":\"$HOSP\",\"sign_no\":\"$SIGN_NO\",
     \"mdtrtarea_admvs\":\"220200\",\"insuplc_admdvs\":\"220100\",\"opter\":\"001\",\"opter_name\":\"收费员\",\"input\":$2}"
 }
 field() { sed -E "s/.*\"$1\":\"?([^\",}]*).*/\1/"; echo; }
+
+echo "9001 签到"
+SIGN_NO=$(call 9001 '{"signIn":{"opter_no":"001"}}' | field sign_no)
+echo "sign_no=$SIGN_NO"
 
 echo "1101 人员信息获取";  call 1101 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"220102197503120110"}}'; echo
 echo "2551 异地急诊备案";  call 2551 "{\"data\":{\"psn_no\":\"$PSN\",\"insutype\":\"310\",\"begndate\":\"$TODAY\",\"dise_codg\":\"J18.9\",\"dise_name\":\"肺炎\"}}"; echo

@@ -376,6 +376,7 @@ public static class Commands
             await Accounts.AddAsync(database, "yanbian", "延边示例医院 收费员", Roles.Clerk, "H22240000001", null, "clerk123", now);
             await Accounts.AddAsync(database, "changchun", "长春市医保经办中心", Roles.Agency, null, "220100", "agency123", now);
             await Accounts.AddAsync(database, "province", "吉林省医保局", Roles.Province, null, null, "province123", now);
+            var walkthrough = await HospitalCredentials.IssueAsync(database, "H22020000001", now);
 
             var app = await MedSettleHost.BuildAsync(database, parse.GetValue(urls)!);
             await app.StartAsync(cancel);
@@ -383,11 +384,11 @@ public static class Commands
             Console.WriteLine();
             Console.WriteLine($"MedSettle demo province is running at {url}  (database {database.Description})");
             Console.WriteLine($"Web: {url}/login — clerk / clerk123 (吉林市示例中心医院 收费窗口), province / province123 (全省看板), changchun / agency123 (长春市经办)");
-            Console.WriteLine("Try it (look up 张伟 by identity number):");
-            Console.WriteLine($$$$"""
-                curl -s {{{{url}}}}/fsi/api/rsfComIfsService/callService -H 'Content-Type: application/json' \
-                  -d '{"infno":"1101","msgid":"H22020000001202611291200000001","fixmedins_code":"H22020000001","mdtrtarea_admvs":"220200","insuplc_admdvs":"220100","input":{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"220102197503120110"}}}'
-                """);
+            Console.WriteLine($"Transaction API credentials of 吉林市示例中心医院 (H22020000001), for every request's x-tif-* headers (see README.md):");
+            Console.WriteLine($"  PAASID={walkthrough.Paasid} SECRET={walkthrough.Secret}");
+            Console.WriteLine("Try the whole settlement flow, signed with openssl (sign in, look up 张伟, file, register, bill, settle, reverse):");
+            Console.WriteLine($"  URL={url} PAASID={walkthrough.Paasid} SECRET={walkthrough.Secret} bash docs/flow.sh");
+            Console.WriteLine($"Credentials for another hospital: medsettle hospital credentials --db {database.Description} CODE");
             Console.WriteLine("The full settlement flow with curl is in README.md. Press Ctrl+C to stop.");
             await app.WaitForShutdownAsync(cancel);
             return 0;
