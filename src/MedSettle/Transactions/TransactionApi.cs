@@ -75,10 +75,11 @@ public static class TransactionApi
         string body;
         try
         {
-            var caller = await HospitalSignature.VerifyAsync(request.HttpContext, buffer.ToArray(), cancel);
+            var bytes = buffer.ToArray();
+            var caller = await HospitalSignature.VerifyAsync(request.HttpContext, bytes, cancel);
             (status, body) = caller.Refused
                 ? (caller.Status, Failure(clock.Now, clock, caller.Message))
-                : await CallAsync(database, clock, buffer.ToArray(), cancel, caller.Hospital);
+                : await CallAsync(database, clock, bytes, cancel, caller.Hospital);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
