@@ -45,6 +45,16 @@ public sealed class SettlementGroup
 
     public static SettlementGroup Of(Database database) => Groups.GetValue(database, d => new SettlementGroup(d));
 
+    /// <summary>Groups committed and the settlements and answers they carried, for /health and the benchmark.</summary>
+    public static object? Figures(Database database) =>
+        Groups.TryGetValue(database, out var group)
+            ? new { committed_groups = group._committedGroups, settled = group._settled, answered = group._answered }
+            : null;
+
+    private long _committedGroups;
+    private long _settled;
+    private long _answered;
+
     /// <summary>One settlement request waiting for its group.</summary>
     public sealed class Request(TransactionKind kind, VisitKind visitKind, string fixmedinsCode, string msgid, Input input, string inputHash,
         DateTime received, PlatformClock clock)
@@ -205,8 +215,11 @@ public sealed class SettlementGroup
                 {
                     await GroupWrites.WriteAsync(prepared.Connection, prepared.Transaction, settled.Select(a => (a.Request, a.Response, a.Decided!)).ToList());
                     await prepared.Transaction.CommitAsync();
+                    Interlocked.Increment(ref _committedGroups);
+                    Interlocked.Add(ref _settled, settled.Count);
                 }
             }
+            Interlocked.Add(ref _answered, prepared.Answers.Count);
             foreach (var answer in prepared.Answers) answer.Request.Done.TrySetResult(answer.Response);
         }
         catch (Exception e)
