@@ -116,11 +116,12 @@ public sealed class Database : IAsyncDisposable
 }
 
 /// <summary>One open database transaction, with Dapper's explicit SQL.</summary>
-public sealed class UnitOfWork(Database database, DbConnection connection, DbTransaction transaction)
+public sealed class UnitOfWork(Database database, DbConnection connection, DbTransaction? transaction)
 {
     public Database Database { get; } = database;
     public DbConnection Connection { get; } = connection;
-    public DbTransaction Transaction { get; } = transaction;
+    /// <summary>The transaction, or null where its BEGIN and COMMIT are statements of their own (settlement groups).</summary>
+    public DbTransaction? Transaction { get; } = transaction;
     public string ForUpdate => Database.ForUpdate;
 
     /// <summary>"column is one of @param" (pass an array): = ANY on PostgreSQL, a list Dapper expands on SQLite.</summary>

@@ -109,16 +109,30 @@ public sealed class SettlementGroup
     private sealed record Answer(Request Request, string Response, Settle.Decided? Decided);
 
     /// <summary>A group read and decided, its transaction open, waiting for its writes and commit.</summary>
-    private sealed class Prepared(NpgsqlConnection connection, NpgsqlTransaction transaction, List<Answer> answers) : IAsyncDisposable
+    private sealed class Prepared(NpgsqlConnection connection, List<Answer> answers) : IAsyncDisposable
     {
         public NpgsqlConnection Connection { get; } = connection;
-        public NpgsqlTransaction Transaction { get; } = transaction;
         public List<Answer> Answers { get; } = answers;
+        public bool Committed { get; set; }
 
         public async ValueTask DisposeAsync()
         {
-            await Transaction.DisposeAsync();
+            if (!Committed) await RollBackAsync(Connection);
             await Connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>The group's transaction is begun and committed by statements in its batches (no round trip of their own).</summary>
+    private static async Task RollBackAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync();
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // A broken connection has no transaction left: the server rolled it back when the connection went.
         }
     }
 
@@ -146,13 +160,11 @@ public sealed class SettlementGroup
         if (placeable.Count == 0) return null;
 
         NpgsqlConnection? connection = null;
-        NpgsqlTransaction? transaction = null;
         try
         {
             connection = (NpgsqlConnection)await _database.OpenConnectionAsync();
-            transaction = await connection.BeginTransactionAsync();
-            var reads = await GroupReads.LoadAsync(connection, transaction, placeable);
-            var unit = new UnitOfWork(_database, connection, transaction);
+            var reads = await GroupReads.LoadAsync(connection, placeable);
+            var unit = new UnitOfWork(_database, connection, transaction: null);
 
             var answers = new List<Answer>(placeable.Count);
             var persons = new HashSet<(string, string)>();
@@ -190,12 +202,15 @@ public sealed class SettlementGroup
                     answers.Add(new Answer(request, TransactionApi.Failure(request.Received, request.Clock, refusal.Message), null));
                 }
             }
-            return new Prepared(connection, transaction, answers);
+            return new Prepared(connection, answers);
         }
         catch (Exception e)
         {
-            if (transaction is not null) await transaction.DisposeAsync();
-            if (connection is not null) await connection.DisposeAsync();
+            if (connection is not null)
+            {
+                await RollBackAsync(connection);
+                await connection.DisposeAsync();
+            }
             foreach (var (request, _) in placeable)
                 if (!request.Done.Task.IsCompleted && !carried.Contains(request)) Retry(request, e);
             return null;
@@ -213,8 +228,8 @@ public sealed class SettlementGroup
                 var settled = prepared.Answers.Where(a => a.Decided is not null).ToList();
                 if (settled.Count > 0)
                 {
-                    await GroupWrites.WriteAsync(prepared.Connection, prepared.Transaction, settled.Select(a => (a.Request, a.Response, a.Decided!)).ToList());
-                    await prepared.Transaction.CommitAsync();
+                    await GroupWrites.WriteAndCommitAsync(prepared.Connection, settled.Select(a => (a.Request, a.Response, a.Decided!)).ToList());
+                    prepared.Committed = true;
                     Interlocked.Increment(ref _committedGroups);
                     Interlocked.Add(ref _settled, settled.Count);
                 }
@@ -236,8 +251,9 @@ public sealed class SettlementGroup
     private void Retry(Request request, Exception cause)
     {
         request.Attempts++;
+        // A deadlock with another server's group, or a msgid stored meanwhile by another request (then the store answers it).
         var conflict = cause is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure }
-            or GroupWrites.MsgidTaken;
+            or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "messages_pkey" };
         if (conflict && request.Attempts < MaxAttempts && _queue.Writer.TryWrite(request)) return;
         request.Done.TrySetException(new RunAlone(cause));
     }
@@ -255,15 +271,15 @@ public sealed class SettlementGroup
         private readonly Dictionary<PolicyKey, List<PolicyRow>> _policies = new();
         private readonly Dictionary<(string, string, string), List<KeyedAccumulator>> _accumulators = new();
 
-        public static async Task<GroupReads> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-            List<(Request Request, string MdtrtId)> placeable)
+        public static async Task<GroupReads> LoadAsync(NpgsqlConnection connection, List<(Request Request, string MdtrtId)> placeable)
         {
             var mdtrtIds = placeable.Select(p => p.MdtrtId).Distinct().ToArray();
             var hospitals = placeable.Select(p => p.Request.FixmedinsCode).Distinct().ToArray();
             var codes = placeable.Select(p => p.Request.FixmedinsCode).ToArray();
             var msgids = placeable.Select(p => p.Request.Msgid).ToArray();
 
-            await using var batch = new NpgsqlBatch(connection, transaction);
+            await using var batch = new NpgsqlBatch(connection);
+            Add(batch, "BEGIN");
             // The lock comes first: every read after it sees whatever the persons' previous holders committed.
             Add(batch, $"""
                 SELECT p.* FROM persons p JOIN visits v ON v.psn_no = p.psn_no AND v.insutype = p.insutype
@@ -375,22 +391,21 @@ public sealed class SettlementGroup
         public AccumulatorRow Amounts => new() { HifpPaidFen = HifpPaidFen, DedcOutpatientFen = DedcOutpatientFen, DedcInpatientFen = DedcInpatientFen };
     }
 
-    /// <summary>The group's writes in one round trip: the same rows and moves <see cref="Settle.SettleAsync"/> makes one at a time.</summary>
+    /// <summary>
+    /// The group's writes and its commit in one round trip: the same rows and moves <see cref="Settle.SettleAsync"/>
+    /// makes one at a time. A msgid stored meanwhile by another request breaks the messages key, and the whole group
+    /// is rolled back and tried again.
+    /// </summary>
     private static class GroupWrites
     {
-        /// <summary>Another request took one of the group's msgids meanwhile: the group is rolled back and tried again.</summary>
-        public sealed class MsgidTaken() : Exception("A msgid of the group was stored meanwhile by another request");
-
-        public static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-            List<(Request Request, string Response, Settle.Decided Decided)> settled)
+        public static async Task WriteAndCommitAsync(NpgsqlConnection connection, List<(Request Request, string Response, Settle.Decided Decided)> settled)
         {
             var rows = settled.Select(s => s.Decided.Row).ToList();
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            var messages = Add(batch, """
+            await using var batch = new NpgsqlBatch(connection);
+            Add(batch, """
                 INSERT INTO messages (fixmedins_code, msgid, infno, input_hash, state, subject, response, received_at)
                 SELECT c, m, i, h, 'done', s, r, t FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
                     AS u(c, m, i, h, s, r, t)
-                ON CONFLICT (fixmedins_code, msgid) DO NOTHING
                 """,
                 Text(settled.Select(s => s.Request.FixmedinsCode)), Text(settled.Select(s => s.Request.Msgid)),
                 Text(settled.Select(s => s.Request.Kind.Infno)), Text(settled.Select(s => s.Request.InputHash)),
@@ -444,8 +459,8 @@ public sealed class SettlementGroup
                     """,
                     Text(spent.Select(d => d.Person.InsuplcAdmdvs)), Text(spent.Select(d => d.Person.PsnNo)), Text(spent.Select(d => d.Person.Insutype)),
                     Long(spent.Select(d => Fen(d.Effect.AccountSpent))));
+            Add(batch, "COMMIT");
             await batch.ExecuteNonQueryAsync();
-            if (messages.RecordsAffected != settled.Count) throw new MsgidTaken();
         }
     }
 

@@ -81,6 +81,33 @@ public abstract class SettlementBurstTests(DatabaseTarget target) : PlatformTest
         }
     }
 
+    [Fact]
+    public async Task A_msgid_sent_at_once_for_two_people_settles_one_of_them_and_refuses_the_other()
+    {
+        var people = await ImportPeopleAsync();
+        var visits = new List<(string MdtrtId, string PsnNo)>();
+        foreach (var psnNo in people) visits.Add((await His.OutpatientVisitAsync(psnNo, "310", Items), psnNo));
+        var pairs = visits.Chunk(2).Select(pair => (Msgid: Platform.NewMsgid(JilinCentral), First: pair[0], Second: pair[1])).ToList();
+
+        var replies = await Task.WhenAll(pairs.SelectMany(p => new[] { (p.Msgid, Visit: p.First), (p.Msgid, Visit: p.Second) })
+            .OrderBy(_ => Random.Shared.Next())
+            .Select(async r => (r.Msgid, r.Visit, Reply: await His.SettleAsync(r.Visit.MdtrtId, r.Visit.PsnNo, "310", Bill, useAccount: true, msgid: r.Msgid))));
+
+        await using var connection = await Platform.Database.OpenConnectionAsync();
+        foreach (var pair in replies.GroupBy(r => r.Msgid))
+        {
+            var settled = pair.Where(r => r.Reply.Infcode == 0).ToList();
+            var refused = Assert.Single(pair, r => r.Reply.Infcode != 0);
+            Assert.Equal(settled.Single().Visit.MdtrtId, settled.Single().Reply.Text("setlinfo", "mdtrt_id"));
+            Assert.True(refused.Reply.ErrMsg!.Contains("已用于另一笔交易") || refused.Reply.ErrMsg.Contains("正在处理中"), refused.Reply.Body);
+            Assert.Equal(settled.Single().Visit.MdtrtId, await connection.ExecuteScalarAsync<string>(
+                "SELECT mdtrt_id FROM settlements WHERE msgid = @msgid", new { msgid = pair.Key }));
+            Assert.Equal(0L, await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM settlements WHERE mdtrt_id = @mdtrtId", new { mdtrtId = refused.Visit.MdtrtId }));
+        }
+        Assert.Empty(await MedSettle.Verify.Invariants.CheckAsync(Platform.Database));
+    }
+
     /// <summary>People of Changchun (220100), employees' scheme with 500 yuan in their account, added to jilin-mini.</summary>
     private async Task<List<string>> ImportPeopleAsync()
     {
