@@ -62,6 +62,8 @@ MEDSETTLE="dotnet src/MedSettle/bin/Release/net10.0/medsettle.dll"
 LOAD="dotnet bench/MedSettle.Load/bin/Release/net10.0/medsettle-load.dll"
 
 say "starting a throwaway PostgreSQL (fsync on)"
+# STATEMENTS=FILE: where PostgreSQL's time goes while settling (pg_stat_statements, planning included), written to FILE.
+[ -n "${STATEMENTS:-}" ] && PG_OPTIONS="${PG_OPTIONS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
 PG_OPTIONS="-c max_connections=300 ${PG_OPTIONS:-}" pg_start "$(mktemp -d /tmp/medsettle-bench-XXXXXX)"
 PSQL="$PG_BIN/psql -X -q -v ON_ERROR_STOP=1"
 $PSQL -d postgres -c "CREATE DATABASE medsettle" -c "CREATE DATABASE pgbench"
@@ -122,10 +124,16 @@ printf '{"tps":%s,"clients":%s,"threads":%s,"seconds":%s,"scale":10,"transaction
   "$(grep -o 'latency average = [0-9.]*' "$WORK/pgbench.log" | awk '{print $NF}')" > "$WORK/pgbench.json"
 
 $PSQL -d postgres -c "CHECKPOINT"
+[ -n "${STATEMENTS:-}" ] && $PSQL -d medsettle -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" > /dev/null
 say "settling (2207) with $CLIENTS clients for $DURATION s"
 PG_T0=$(ticks $(pg_pids)); SV_T0=$(ticks "$SERVER_PID"); CL_T0=$(own_children_ticks); W0=$(now)
 $LOAD settle --url "$URL" --visits "$WORK/visits.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/settle.json"
 curl -sf "$URL/health" > "$WORK/health.json"
+[ -n "${STATEMENTS:-}" ] && $PSQL -d medsettle -P pager=off -c "
+  SELECT calls, round(total_plan_time::numeric, 1) AS plan_ms, round(total_exec_time::numeric, 1) AS exec_ms,
+         round((total_exec_time / NULLIF(calls, 0))::numeric, 3) AS exec_ms_per_call, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+  FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'medsettle')
+  ORDER BY total_plan_time + total_exec_time DESC LIMIT 25" > "$STATEMENTS"
 ST_WALL=$(since "$W0"); ST_PG=$(( $(ticks $(pg_pids)) - PG_T0 )); ST_SV=$(( $(ticks "$SERVER_PID") - SV_T0 )); ST_CL=$(( $(own_children_ticks) - CL_T0 ))
 
 FLOW_SECONDS=$(( DURATION / 2 ))
