@@ -235,6 +235,13 @@ public static class Schema
         new("""
         ALTER TABLE catalogue ADD COLUMN name_initials TEXT NULL;
         """),
+        // Rows that settlement updates (a visit's lines once, a person's account and year totals each time) keep room in
+        // their page for the new version: no index changes (a HOT update), and old versions are pruned in place.
+        new("""
+        ALTER TABLE fee_lines SET (fillfactor = 80);
+        ALTER TABLE persons SET (fillfactor = 90);
+        ALTER TABLE year_accumulators SET (fillfactor = 80);
+        """, Only: DbProvider.Postgres),
         new("""
         CREATE TABLE hospital_credentials (
             paasid TEXT PRIMARY KEY,

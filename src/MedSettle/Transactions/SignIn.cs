@@ -11,8 +11,9 @@ public static class SignIn
     /// <summary>Every refusal for a missing or unusable sign_no says this, so a client can sign in again and retry.</summary>
     public const string SignInAgain = "请先签到（9001）";
 
-    private sealed class SignInRow
+    public sealed class SignInRow
     {
+        public string SignNo { get; set; } = "";
         public string FixmedinsCode { get; set; } = "";
         public string? SignOutTime { get; set; }
     }
@@ -20,13 +21,19 @@ public static class SignIn
     public static async Task EnsureSignedInAsync(UnitOfWork unit, TransactionKind kind, HospitalRow hospital, string? signNo)
     {
         if (kind.Infno == "9001") return;
-        if (signNo is null)
-            throw new Refusal($"报文头缺少签到流水号 sign_no：{SignInAgain}，并在报文头 sign_no 中填写签到返回的流水号");
-        var row = await unit.FirstOrDefaultAsync<SignInRow>("SELECT fixmedins_code, sign_out_time FROM sign_ins WHERE sign_no = @signNo", new { signNo });
+        var row = signNo is null ? null
+            : await unit.FirstOrDefaultAsync<SignInRow>("SELECT sign_no, fixmedins_code, sign_out_time FROM sign_ins WHERE sign_no = @signNo", new { signNo });
+        if (Problem(hospital, signNo, row) is { } problem) throw new Refusal(problem);
+    }
+
+    /// <summary>Why <paramref name="signNo"/> (found as <paramref name="row"/>) does not let the hospital act, or null when it does.</summary>
+    public static string? Problem(HospitalRow hospital, string? signNo, SignInRow? row)
+    {
+        if (signNo is null) return $"报文头缺少签到流水号 sign_no：{SignInAgain}，并在报文头 sign_no 中填写签到返回的流水号";
         if (row is null || row.FixmedinsCode != hospital.FixmedinsCode)
-            throw new Refusal($"签到流水号 {signNo} 不是本机构（{hospital.FixmedinsCode}）的签到：{SignInAgain}，使用本机构签到返回的流水号");
-        if (row.SignOutTime is not null)
-            throw new Refusal($"签到流水号 {signNo} 已于 {row.SignOutTime} 签退：{SignInAgain}后再办理");
+            return $"签到流水号 {signNo} 不是本机构（{hospital.FixmedinsCode}）的签到：{SignInAgain}，使用本机构签到返回的流水号";
+        if (row.SignOutTime is not null) return $"签到流水号 {signNo} 已于 {row.SignOutTime} 签退：{SignInAgain}后再办理";
+        return null;
     }
 
     public static async Task<object?> SignInAsync(TransactionContext ctx)
