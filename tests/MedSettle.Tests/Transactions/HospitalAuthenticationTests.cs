@@ -157,6 +157,22 @@ public abstract class HospitalAuthenticationTests(DatabaseTarget target) : Platf
     }
 
     [Fact]
+    public async Task A_settlement_with_a_signed_out_sign_no_is_refused_and_settles_once_signed_in()
+    {
+        var visit = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var signNo = (await Platform.CallAsync("9001", JilinCentral, new { signIn = new { opter_no = "002" } })).ShouldSucceed().Text("signinoutb", "sign_no");
+        (await Platform.CallAsync("9002", JilinCentral, new { signOut = new { sign_no = signNo, opter_no = "002" } })).ShouldSucceed();
+        string Settle(string sign) => JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["infno"] = "2207", ["msgid"] = "H22020000001202603151000009999", ["fixmedins_code"] = JilinCentral, ["sign_no"] = sign,
+            ["input"] = new { data = new { psn_no = ZhangWei, mdtrt_id = visit, medfee_sumamt = 605.35m, insutype = "310", med_type = "13", acct_used_flag = "1" } },
+        });
+
+        await RefusedAndUnchangedAsync(() => Platform.PostAsync(Settle(signNo)), 200, "签退");
+        (await Platform.PostAsync(Settle(Platform.SignNos[JilinCentral]))).ShouldSucceed();
+    }
+
+    [Fact]
     public async Task A_retry_of_an_acknowledged_message_is_answered_even_after_sign_out()
     {
         var signNo = (await Platform.CallAsync("9001", JilinCentral, new { signIn = new { opter_no = "002" } })).ShouldSucceed().Text("signinoutb", "sign_no");
