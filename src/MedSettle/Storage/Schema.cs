@@ -235,6 +235,12 @@ public static class Schema
         new("""
         ALTER TABLE catalogue ADD COLUMN name_initials TEXT NULL;
         """),
+        new("""
+        CREATE TABLE data_protection_keys (
+            friendly_name TEXT PRIMARY KEY,
+            xml TEXT NOT NULL,
+            created_at TEXT NOT NULL);
+        """),
     ];
 
     public static async Task MigrateAsync(Database database, CancellationToken cancel = default)
