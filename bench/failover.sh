@@ -108,10 +108,9 @@ $LOAD durable --url "$URL" --visits "$WORK/visits.tsv" --log "$WORK/acks.tsv" --
 DRIVER_PID=$!
 sleep "$STOP_AFTER"
 
-STOP_MS=$(now_ms)
-ACKED_AT_STOP=$(wc -l < "$WORK/acks.tsv")
-say "stopping the primary hard (pg_ctl -m immediate) with $ACKED_AT_STOP settlements acknowledged"
+say "stopping the primary hard (pg_ctl -m immediate) with $(wc -l < "$WORK/acks.tsv") settlements acknowledged"
 pg_as "$PG_BIN/pg_ctl" -D "$PRIMARY_DIR/data" -m immediate -w stop > /dev/null
+STOP_MS=$(now_ms)  # the primary is gone from here on
 say "promoting the standby"
 pg_as "$PG_BIN/pg_ctl" -D "$STANDBY_DIR/data" -w promote > /dev/null
 PROMOTED_MS=$(now_ms)
