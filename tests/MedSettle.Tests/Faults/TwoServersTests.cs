@@ -118,15 +118,16 @@ public sealed class TwoServersTests(ITestOutputHelper log) : IAsyncLifetime
             WHERE a.hifp_paid_fen > (SELECT MIN(p.annual_cap_fen) FROM policies p WHERE p.insuplc_admdvs = a.insuplc_admdvs AND p.insutype = a.insutype)
             """);
         Assert.Empty(overCap);
-        foreach (var row in await connection.QueryAsync<(string PsnNo, long Paid, long Settlements)>(
+        var paid = (await connection.QueryAsync<(string PsnNo, long Paid, long Settlements)>(
             "SELECT a.psn_no, a.hifp_paid_fen, (SELECT COUNT(*) FROM settlements s WHERE s.psn_no = a.psn_no AND s.kind = 'settle' AND s.reversed_by IS NULL) FROM year_accumulators a"))
-            log.WriteLine($"{row.PsnNo}: fund paid {row.Paid / 100m:N2} yuan over {row.Settlements} standing settlements");
+            .Select(row => $"{row.PsnNo}: fund paid {row.Paid / 100m:N2} yuan over {row.Settlements} standing settlements").ToList();
+        foreach (var line in paid) log.WriteLine(line);
         var atCap = await connection.ExecuteScalarAsync<long>(
             """
             SELECT COUNT(*) FROM year_accumulators a
             WHERE a.hifp_paid_fen = (SELECT MIN(p.annual_cap_fen) FROM policies p WHERE p.insuplc_admdvs = a.insuplc_admdvs AND p.insutype = a.insutype)
             """);
-        Assert.True(atCap == FaultLoad.People.Length, $"every person's fund should have reached the annual cap, {atCap} did");
+        Assert.True(atCap == FaultLoad.People.Length, $"every person's fund should have reached the annual cap, {atCap} did: {string.Join("; ", paid)}");
         Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM persons WHERE acct_balc_fen < 0"));
         Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = @psnNo", new { psnNo = FaultLoad.People[0].PsnNo }));
     }
