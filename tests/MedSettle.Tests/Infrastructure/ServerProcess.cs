@@ -51,10 +51,10 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (process.HasExited)
                 throw new InvalidOperationException($"medsettle serve exited with {process.ExitCode}: {server.Output}");
-            if (timer.Elapsed > TimeSpan.FromSeconds(60))
+            if (timer.Elapsed > TimeSpan.FromSeconds(120))
             {
                 await server.DisposeAsync();
-                throw new TimeoutException($"medsettle serve did not answer /health within 60 s: {server.Output}");
+                throw new TimeoutException($"medsettle serve did not answer /health within 120 s: {server.Output}");
             }
             await Task.Delay(25);
         }
