@@ -45,6 +45,7 @@ public sealed class ServerProcess : IAsyncDisposable
         var timer = Stopwatch.StartNew();
         var process = Process.Start(Start("serve", "--db", db, "--urls", $"http://127.0.0.1:{port}"))!;
         var server = new ServerProcess(process, port);
+        KillWhenTestsEnd(process.Id);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         while (!await server.Client.HealthyAsync())
@@ -92,6 +93,15 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         return start;
+    }
+
+    /// <summary>A detached watchdog kills the server once the test process is gone, however the run ends.</summary>
+    private static void KillWhenTestsEnd(int pid)
+    {
+        var script = $"exec </dev/null >/dev/null 2>&1; while kill -0 {Environment.ProcessId} && kill -0 {pid}; do sleep 1; done; kill -9 {pid}";
+        var watchdog = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var a in new[] { "sh", "-c", script }) watchdog.ArgumentList.Add(a);
+        Process.Start(watchdog)?.Dispose();
     }
 
     public static int FreePort()
