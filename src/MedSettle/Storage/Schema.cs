@@ -242,6 +242,12 @@ public static class Schema
         ALTER TABLE persons SET (fillfactor = 90);
         ALTER TABLE year_accumulators SET (fillfactor = 80);
         """, Only: DbProvider.Postgres),
+        new("""
+        CREATE TABLE data_protection_keys (
+            friendly_name TEXT PRIMARY KEY,
+            xml TEXT NOT NULL,
+            created_at TEXT NOT NULL);
+        """),
     ];
 
     public static async Task MigrateAsync(Database database, CancellationToken cancel = default)

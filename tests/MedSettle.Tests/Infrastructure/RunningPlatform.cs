@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Builder;
 namespace MedSettle.Tests.Infrastructure;
 
 /// <summary>The real server on a loopback port over a fresh database, with the jilin-mini bundle imported.</summary>
-public sealed class RunningPlatform : IAsyncDisposable
+public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
 {
     private int _sequence;
 
