@@ -13,6 +13,8 @@ public static class LoadDriver
         medsettle-load settle  --url URL --db CONNSTR --visits FILE [--clients 8] [--seconds 30]
         medsettle-load flow    --url URL --db CONNSTR [--clients 8] [--seconds 15]
         medsettle-load persons --db CONNSTR --count N
+        medsettle-load durable --url URL --db CONNSTR --visits FILE --log acks.tsv [--clients 8] [--seconds 30] [--retry-ms 200]
+        medsettle-load failover-check --db CONNSTR --log acks.tsv [--since-ms UNIX_MS]
         medsettle-load report  --out FILE [--set section.key=value …] [--part name=FILE.json …]
         CONNSTR is an Npgsql connection string, with or without medsettle's "postgres:" prefix.
         """;
@@ -33,6 +35,8 @@ public static class LoadDriver
                 "settle" => await SettleRun.RunAsync(options),
                 "flow" => await FlowRun.RunAsync(options),
                 "persons" => await PersonsLoad.RunAsync(options),
+                "durable" => await DurableRun.RunAsync(options),
+                "failover-check" => await FailoverCheck.RunAsync(options),
                 "report" => Report.Run(options),
                 _ => throw new UsageException($"unknown subcommand \"{args[0]}\""),
             };

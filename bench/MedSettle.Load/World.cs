@@ -250,7 +250,8 @@ public sealed class His(Platform platform, World world)
             w.WriteEndArray();
         });
 
-    public Task<Reply> SettleAsync(Hospital hospital, string insuplcAdmdvs, string psnNo, string insutype, string mdtrtId, decimal medfee) =>
+    public Task<Reply> SettleAsync(Hospital hospital, string insuplcAdmdvs, string psnNo, string insutype, string mdtrtId, decimal medfee,
+        string? msgid = null) =>
         platform.CallAsync("2207", hospital, insuplcAdmdvs, w =>
         {
             w.WriteStartObject("data");
@@ -265,7 +266,7 @@ public sealed class His(Platform platform, World world)
             w.WriteString("insutype", insutype);
             w.WriteString("acct_used_flag", "1");
             w.WriteEndObject();
-        });
+        }, msgid);
 
     /// <summary>2551 → 2201 → (2203) → 2204 for one person at one hospital; null when a step was refused (noted in <paramref name="tally"/>).</summary>
     public async Task<PreparedVisit?> OpenVisitAsync(Hospital hospital, Person person, Random random, bool visitInfo, Tally tally, List<double> latencies)

@@ -21,12 +21,15 @@ public static class MedSettleHost
         builder.WebHost.UseUrls(urls);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // the key ring lives in the database, as protected as the data it guards; no separate XML encryptor is configured
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new PlatformClock(time ?? TimeProvider.System));
         builder.Services.AddMedSettleWeb();
         HospitalRateLimit.AddHospitalRateLimit(builder.Services, builder.Configuration);
 
         var app = builder.Build();
+        await DatabaseXmlRepository.EnsureKeyAsync(app.Services);
         app.UseAdminTokens();
         app.UseMedSettleWeb();
         app.MapGet("/health", () => TypedResults.Ok(new

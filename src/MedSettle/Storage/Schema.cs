@@ -243,6 +243,12 @@ public static class Schema
         ALTER TABLE year_accumulators SET (fillfactor = 80);
         """, Only: DbProvider.Postgres),
         new("""
+        CREATE TABLE data_protection_keys (
+            friendly_name TEXT PRIMARY KEY,
+            xml TEXT NOT NULL,
+            created_at TEXT NOT NULL);
+        """),
+        new("""
         CREATE TABLE hospital_credentials (
             paasid TEXT PRIMARY KEY,
             fixmedins_code TEXT NOT NULL,

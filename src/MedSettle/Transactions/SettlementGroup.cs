@@ -27,7 +27,7 @@ public sealed class SettlementGroup
     public const int MaxSize = 64;
 
     /// <summary>Groups in flight: one reading and deciding while others write and commit.</summary>
-    private const int MaxInFlight = 3;
+    private const int MaxInFlight = 2;
 
     private const int MaxAttempts = 4;
 

@@ -81,6 +81,19 @@ public static class Invariants
             SELECT fixmedins_code || '/' || msgid AS subject, 0 AS stored, 1 AS derived FROM messages
             WHERE state NOT IN ('done', 'undone', 'fenced') OR (state IN ('done', 'undone') AND response IS NULL)
             """, "response"),
+        ("a standing settlement has its fee lines", """
+            SELECT s.setl_id AS subject, 0 AS stored, 1 AS derived FROM settlements s
+            WHERE s.kind = 'settle' AND s.reversed_by IS NULL AND NOT EXISTS (SELECT 1 FROM fee_lines l WHERE l.setl_id = s.setl_id)
+            """, "fee lines"),
+        ("a message made at most one settlement", """
+            SELECT fixmedins_code || '/' || msgid AS subject, COUNT(*) AS stored, 1 AS derived FROM settlements
+            GROUP BY fixmedins_code, msgid HAVING COUNT(*) > 1
+            """, "settlements"),
+        ("an acknowledged settlement message has its settlement", """
+            SELECT m.fixmedins_code || '/' || m.msgid AS subject, 0 AS stored, 1 AS derived FROM messages m
+            WHERE m.infno IN ('2207', '2304') AND m.state IN ('done', 'undone')
+              AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.fixmedins_code = m.fixmedins_code AND s.msgid = m.msgid AND s.kind = 'settle')
+            """, "settlement"),
         ("every settlement was acknowledged by its message", """
             SELECT s.setl_id AS subject, 0 AS stored, 1 AS derived FROM settlements s
             LEFT JOIN messages m ON m.fixmedins_code = s.fixmedins_code AND m.msgid = s.msgid

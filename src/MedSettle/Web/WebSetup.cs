@@ -1,7 +1,10 @@
+using MedSettle.Storage;
 using MedSettle.Transactions;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.WebEncoders;
 
 namespace MedSettle.Web;
@@ -32,6 +35,8 @@ public static class WebSetup
             options.Conventions.AuthorizeFolder("/Window", ClerkPolicy);
             options.Conventions.AuthorizeFolder("/Dashboard", StaffPolicy);
         });
+        services.AddDataProtection().SetApplicationName("MedSettle");
+        services.AddOptions<KeyManagementOptions>().Configure<Database>((options, database) => options.XmlRepository = new DatabaseXmlRepository(database));
         services.AddSingleton<WindowClient>();
         services.Configure<WebEncoderOptions>(options => options.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         return services;

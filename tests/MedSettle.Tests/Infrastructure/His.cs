@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MedSettle.Tests.Infrastructure;
 
 /// <summary>A hospital's HIS speaking to the platform: the steps of the flow as one-line calls for tests.</summary>
-public sealed class His(RunningPlatform platform, string hospital)
+public sealed class His(ITransactionCaller platform, string hospital)
 {
     public string Hospital => hospital;
 

@@ -14,7 +14,7 @@ namespace MedSettle.Tests.Infrastructure;
 /// credentials and signs in (9001) at start, as a HIS would; <see cref="CallAsync"/> and <see cref="PostAsync"/> sign each
 /// request with the hospital's credentials and put its sign_no in the envelope.
 /// </summary>
-public sealed class RunningPlatform : IAsyncDisposable
+public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
 {
     public const string Endpoint = "/fsi/api/rsfComIfsService/callService";
     private readonly Dictionary<string, HospitalCredential> _credentials = new(StringComparer.Ordinal);

@@ -42,6 +42,25 @@ public abstract class InvariantsTests(DatabaseTarget target) : PlatformTests(tar
         Assert.Contains(violations, v => v.Invariant.StartsWith("year fund paid", StringComparison.Ordinal) && v.Subject == $"220100/{ZhangWei}/310/2026");
         Assert.Equal(2, violations.Count);
     }
+
+    [Fact]
+    public async Task A_settlement_without_its_fee_lines_and_a_settlement_message_without_its_settlement_are_each_named()
+    {
+        var visit = await His.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
+        var settled = await His.SettleAsync(visit, ZhangWei, "310", 75.00m, useAccount: false, msgid: Platform.NewMsgid(JilinCentral));
+        var setlId = settled.ShouldSucceed().Text("setlinfo", "setl_id");
+        await using (var connection = await Platform.Database.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("UPDATE fee_lines SET setl_id = NULL WHERE setl_id = @setlId", new { setlId });
+            await connection.ExecuteAsync("UPDATE settlements SET msgid = msgid || 'X' WHERE setl_id = @setlId", new { setlId });
+        }
+
+        var violations = await Invariants.CheckAsync(Platform.Database);
+
+        Assert.Contains(violations, v => v.Invariant == "a standing settlement has its fee lines" && v.Subject == setlId);
+        Assert.Contains(violations, v => v.Invariant == "an acknowledged settlement message has its settlement" && v.Subject.StartsWith(JilinCentral + "/", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.Invariant == "every settlement was acknowledged by its message" && v.Subject == setlId);
+    }
 }
 
 public sealed class InvariantsTests_Sqlite() : InvariantsTests(new SqliteTarget());
