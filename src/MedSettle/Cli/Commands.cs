@@ -143,7 +143,7 @@ public static class Commands
                 Console.WriteLine($"paasid={issued.Paasid}");
                 Console.WriteLine($"secret={issued.Secret}");
                 Console.Error.WriteLine($"Credentials for {issued.FixmedinsCode}: give both to the hospital now; the secret is not shown again. "
-                                        + "Any earlier credentials of this hospital are revoked.");
+                                        + $"Any earlier credentials of this hospital are revoked. (Sealed under key {SecretBox.Default.KeyId} from {SecretBox.Default.Source}.)");
                 return 0;
             }
             catch (ArgumentException e)
