@@ -32,6 +32,7 @@ public static class WebSetup
             options.Conventions.AuthorizeFolder("/Window", ClerkPolicy);
             options.Conventions.AuthorizeFolder("/Dashboard", StaffPolicy);
         });
+        services.AddHttpContextAccessor();
         services.AddSingleton<WindowClient>();
         services.Configure<WebEncoderOptions>(options => options.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         return services;
