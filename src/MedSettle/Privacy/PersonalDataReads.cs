@@ -77,7 +77,8 @@ public static class PersonalDataReads
         sql.Append(" ORDER BY read_at DESC, id DESC LIMIT @limit");
         return (await database.ReadAsync(unit => unit.QueryAsync<PersonalDataReadRow>(sql.ToString(), new
         {
-            from = q.From.ToText(), to = q.To.AddDays(1).ToText(), q.PsnNo, q.FixmedinsCode, q.Channel, q.Actor, limit = Math.Clamp(q.Limit, 1, 100_000),
+            from = q.From.ToText(), to = q.To.AddDays(1).ToText(), psnNo = q.PsnNo, fixmedinsCode = q.FixmedinsCode, channel = q.Channel,
+            actor = q.Actor, limit = Math.Clamp(q.Limit, 1, 100_000),
         }), cancel)).ToList();
     }
 
