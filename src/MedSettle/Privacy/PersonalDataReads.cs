@@ -6,7 +6,7 @@ using MedSettle.Web;
 
 namespace MedSettle.Privacy;
 
-/// <summary>One read of a person's data: which person (psn_no, never the identity number) and why.</summary>
+/// <summary>One read of a person's data: which person (psn_no, never the identity number; the home region, or null to look it up) and why.</summary>
 public sealed record PersonalDataRead(string PsnNo, string? InsuplcAdmdvs, string Purpose);
 
 /// <summary>One row of the audit log, as the province reads it.</summary>
@@ -55,7 +55,8 @@ public static class PersonalDataReads
         unit.ExecuteAsync(
             """
             INSERT INTO personal_data_reads (read_at, channel, actor, fixmedins_code, insuplc_admdvs, psn_no, source, purpose, reference)
-            VALUES (@readAt, @channel, @actor, @fixmedinsCode, @home, @psnNo, @source, @purpose, @reference)
+            VALUES (@readAt, @channel, @actor, @fixmedinsCode,
+                    COALESCE(@home, (SELECT MIN(insuplc_admdvs) FROM persons WHERE psn_no = @psnNo)), @psnNo, @source, @purpose, @reference)
             """,
             new
             {

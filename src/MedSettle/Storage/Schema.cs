@@ -293,7 +293,10 @@ public static class Schema
         """, Code: DataKeys.SealPlaintextAsync),
     ];
 
-    public static async Task MigrateAsync(Database database, CancellationToken cancel = default)
+    public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);
+
+    /// <summary>Applies the migrations up to version <paramref name="upTo"/> (tests of a migration start from the schema before it).</summary>
+    internal static async Task MigrateAsync(Database database, int upTo, CancellationToken cancel = default)
     {
         await database.WriteAsync<int>(async unit =>
         {
@@ -301,7 +304,7 @@ public static class Schema
                 await unit.ExecuteAsync("SELECT pg_advisory_xact_lock(7262001)");
             await unit.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
             var applied = (await unit.QueryAsync<long>("SELECT version FROM schema_migrations")).ToHashSet();
-            for (var i = 0; i < Migrations.Length; i++)
+            for (var i = 0; i < Math.Min(upTo, Migrations.Length); i++)
             {
                 var version = i + 1;
                 if (applied.Contains(version)) continue;
@@ -315,7 +318,7 @@ public static class Schema
                 await unit.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
                     new { version, at = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss") });
             }
-            await DataKeys.AttachAsync(unit);
+            if (upTo >= Migrations.Length) await DataKeys.AttachAsync(unit);
             return (Migrations.Length, true);
         }, cancel);
     }

@@ -195,8 +195,7 @@ public static class TransactionApi
         {
             var psnNo = context.Input.Node("data", orSelf: true).OptionalText("psn_no");
             if (psnNo is null) return;
-            read = new PersonalDataRead(psnNo, await context.Db.FirstOrDefaultAsync<string>(
-                "SELECT insuplc_admdvs FROM persons WHERE psn_no = @psnNo", new { psnNo }), purpose);
+            read = new PersonalDataRead(psnNo, null, purpose); // the home region is looked up by the insert itself: no extra round trip
         }
         await PersonalDataReads.WriteAsync(context.Db, context.Now, caller.Channel, caller.Actor, caller.FixmedinsCode,
             $"{context.Infno} {Kinds[context.Infno].Name}", read, caller.Msgid);

@@ -262,6 +262,27 @@ public abstract partial class PersonalDataTests : PlatformTests
         Assert.Contains("lookup key", mismatch.Message);
     }
 
+    [Fact]
+    public async Task Migration_8_seals_the_plaintext_of_an_existing_database_and_drops_it()
+    {
+        await using var database = Database.Open(await _target.NewDatabaseValueAsync(), Path.Combine(TestPaths.TempDirectory(), "upgrade.keys"));
+        await Schema.MigrateAsync(database, upTo: 5);
+        await using (var connection = await database.OpenConnectionAsync())
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO persons (insuplc_admdvs, psn_no, insutype, psn_name, certno, gend, brdy, psn_insu_stas, acct_balc_fen, acct_imported_fen)
+                VALUES ('220100', @p, '310', '张伟', @certno, '1', '1975-03-12', '1', 152050, 152050)
+                """, new { p = ZhangWei, certno = ZhangWeiCertno });
+
+        await Schema.MigrateAsync(database);
+
+        await using var check = await database.OpenConnectionAsync();
+        var person = await check.QueryFirstAsync<PersonRow>("SELECT * FROM persons WHERE certno_hash = @h", new { h = database.Keys.Lookup(ZhangWeiCertno) });
+        Assert.Equal(("张伟", ZhangWeiCertno, 152050L), (person.PsnName, person.Certno, person.AcctBalcFen));
+        Assert.Empty(await Invariants(check));
+        await Assert.ThrowsAnyAsync<Exception>(() => check.ExecuteScalarAsync<string>("SELECT certno FROM persons"));
+    }
+
     private async Task<HttpResponseMessage> AdminGetAsync(string path, string? token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
