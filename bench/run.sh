@@ -62,6 +62,8 @@ MEDSETTLE="dotnet src/MedSettle/bin/Release/net10.0/medsettle.dll"
 LOAD="dotnet bench/MedSettle.Load/bin/Release/net10.0/medsettle-load.dll"
 
 say "starting a throwaway PostgreSQL (fsync on)"
+# STATEMENTS=FILE: where PostgreSQL's time goes while settling (pg_stat_statements, planning included), written to FILE.
+[ -n "${STATEMENTS:-}" ] && PG_OPTIONS="${PG_OPTIONS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
 PG_OPTIONS="-c max_connections=300 ${PG_OPTIONS:-}" pg_start "$(mktemp -d /tmp/medsettle-bench-XXXXXX)"
 PSQL="$PG_BIN/psql -X -q -v ON_ERROR_STOP=1"
 $PSQL -d postgres -c "CREATE DATABASE medsettle" -c "CREATE DATABASE pgbench"
@@ -91,26 +93,20 @@ done
 curl -sf "$URL/health" > /dev/null || { echo "the server did not answer /health"; cat "$WORK/server.log"; exit 1; }
 
 # How many visits T seconds of settling need: prepare two batches and settle them, the first to warm up the server's
-# 2207 path, the second to measure; then prepare rate × T × 2 (a short batch can measure low), at most what
-# PREPARE_BUDGET seconds (default 140) of preparing gives.
+# 2207 path, the second to measure; then prepare rate × T × 2 (a short batch can measure low). The first visits go
+# through the API (2551 + 2201 + 2204); the rest are SQL copies of those (see bench/MedSettle.Load/Prepare.cs).
 say "calibrating: two batches of visits, prepared and settled"
-CAL=$(( CLIENTS * 100 < 500 ? 500 : CLIENTS * 100 ))
-$LOAD prepare --url "$URL" --db "$CONN" --visits $(( 2 * CAL )) --hot-persons 0 --clients 16 --seed 1 --out "$WORK/calibration.tsv" > "$WORK/calibration-prepare.json"
+CAL=$(( CLIENTS * 500 < 2000 ? 2000 : CLIENTS * 500 ))
+$LOAD prepare --url "$URL" --db "$CONN" --visits $(( 2 * CAL )) --api-visits 1000 --hot-persons 0 --clients 16 --seed 1 --out "$WORK/calibration.tsv" > "$WORK/calibration-prepare.json"
 head -n $(( CAL + 1 )) "$WORK/calibration.tsv" > "$WORK/warmup.tsv"
 { head -n 1 "$WORK/calibration.tsv"; tail -n +$(( CAL + 2 )) "$WORK/calibration.tsv"; } > "$WORK/measure.tsv"
 $LOAD settle --url "$URL" --visits "$WORK/warmup.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/warmup.json"
 $PSQL -d postgres -c "CHECKPOINT"
 $LOAD settle --url "$URL" --visits "$WORK/measure.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/calibration.json"
 RATE=$(grep -o '"steady_settlements_per_s":[0-9.]*' "$WORK/calibration.json" | cut -d: -f2)
-PREP_RATE=$(grep -o '"visits_per_s":[0-9.]*' "$WORK/calibration-prepare.json" | cut -d: -f2)
 VISITS=$(awk -v r="$RATE" -v t="$DURATION" 'BEGIN { printf "%d", r * t * 2 + 100 }')
-CAP=$(awk -v r="$PREP_RATE" -v b="${PREPARE_BUDGET:-140}" 'BEGIN { printf "%d", r * b }')
-if [ "$VISITS" -gt "$CAP" ]; then
-  say "note: $VISITS visits would take longer than ${PREPARE_BUDGET:-140} s to prepare; preparing $CAP (settle may run out early)"
-  VISITS=$CAP
-fi
-say "preparing $VISITS visits (~$RATE settlements/s × $DURATION s × 2) through the API: 2551 + 2201 + 2204 × 10 lines, $HOT hot persons"
-$LOAD prepare --url "$URL" --db "$CONN" --visits "$VISITS" --hot-persons "$HOT" --clients 16 --out "$WORK/visits.tsv" > "$WORK/prepare.json"
+say "preparing $VISITS visits (~$RATE settlements/s × $DURATION s × 2): ${API_VISITS:-3000} through the API (2551 + 2201 + 2204 × 10 lines), the rest SQL copies; $HOT hot persons"
+$LOAD prepare --url "$URL" --db "$CONN" --visits "$VISITS" --api-visits "${API_VISITS:-3000}" --hot-persons "$HOT" --clients 16 --out "$WORK/visits.tsv" > "$WORK/prepare.json"
 
 say "pgbench TPC-B: initialising scale 10"
 "$PG_BIN/pgbench" -i -s 10 -q pgbench > "$WORK/pgbench-init.log" 2>&1 || { cat "$WORK/pgbench-init.log"; exit 1; }
@@ -128,9 +124,16 @@ printf '{"tps":%s,"clients":%s,"threads":%s,"seconds":%s,"scale":10,"transaction
   "$(grep -o 'latency average = [0-9.]*' "$WORK/pgbench.log" | awk '{print $NF}')" > "$WORK/pgbench.json"
 
 $PSQL -d postgres -c "CHECKPOINT"
+[ -n "${STATEMENTS:-}" ] && $PSQL -d medsettle -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" > /dev/null
 say "settling (2207) with $CLIENTS clients for $DURATION s"
 PG_T0=$(ticks $(pg_pids)); SV_T0=$(ticks "$SERVER_PID"); CL_T0=$(own_children_ticks); W0=$(now)
 $LOAD settle --url "$URL" --visits "$WORK/visits.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/settle.json"
+curl -sf "$URL/health" > "$WORK/health.json"
+[ -n "${STATEMENTS:-}" ] && $PSQL -d medsettle -P pager=off -c "
+  SELECT calls, round(total_plan_time::numeric, 1) AS plan_ms, round(total_exec_time::numeric, 1) AS exec_ms,
+         round((total_exec_time / NULLIF(calls, 0))::numeric, 3) AS exec_ms_per_call, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+  FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'medsettle')
+  ORDER BY total_plan_time + total_exec_time DESC LIMIT 25" > "$STATEMENTS"
 ST_WALL=$(since "$W0"); ST_PG=$(( $(ticks $(pg_pids)) - PG_T0 )); ST_SV=$(( $(ticks "$SERVER_PID") - SV_T0 )); ST_CL=$(( $(own_children_ticks) - CL_T0 ))
 
 FLOW_SECONDS=$(( DURATION / 2 ))
@@ -179,6 +182,7 @@ $LOAD report --out "$OUT" \
   --part "calibration=$WORK/calibration.json" \
   "${PARTS[@]}" \
   --part "prepare=$WORK/prepare.json" \
+  --part "health=$WORK/health.json" \
   --part "pgbench=$WORK/pgbench.json" \
   --part "settle=$WORK/settle.json" \
   --part "half_rate=$WORK/half.json" \

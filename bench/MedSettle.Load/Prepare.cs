@@ -6,6 +6,12 @@ namespace MedSettle.Load;
 /// prepare: N visits through the real API (2551 file, 2201 register, 2204 ten fee lines), each person at a hospital
 /// outside their home region. H hot persons share <c>--hot-share</c> of the visits (many each); everyone else has one.
 /// The visits are written, shuffled, to a file for <c>settle</c>.
+///
+/// Preparing through the API runs at a few hundred visits a second, and a run at thousands of settlements a second
+/// needs a hundred thousand visits. So only the first <c>--api-visits</c> (default 3,000) go through the API; each
+/// further visit is a copy, made in SQL, of one of those: the same hospital, dates and graded fee lines, for another
+/// planned person from outside that hospital's region, with a copy of the filing. 2207 settles a copy exactly as it
+/// would the original; nothing in the settlement path can tell them apart.
 /// </summary>
 public static class Prepare
 {
@@ -19,6 +25,7 @@ public static class Prepare
         var clients = Math.Max(1, options.Int("clients", 16));
         var output = options.Optional("out") ?? "visits.tsv";
         var seed = options.Int("seed", 2026);
+        var apiVisits = Math.Min(visits, options.Int("api-visits", 3000));
 
         var world = await World.LoadAsync(connectionString);
         var hot = hotPersons > 0 ? await World.SampleAsync(connectionString, hotPersons, fresh: true) : [];
@@ -40,11 +47,11 @@ public static class Prepare
         using var platform = new Platform(url, clients);
         var his = new His(platform, world);
         var tally = new Tally();
-        var prepared = new PreparedVisit?[visits];
+        var prepared = new PreparedVisit?[apiVisits];
         var next = -1;
         var done = 0;
         var watch = Stopwatch.StartNew();
-        using var ticker = new Timer(_ => Output.Progress($"prepare: {Volatile.Read(ref done):N0}/{visits:N0} visits, {tally.Refusals} refused"),
+        using var ticker = new Timer(_ => Output.Progress($"prepare: {Volatile.Read(ref done):N0}/{apiVisits:N0} visits through the API, {tally.Refusals} refused"),
             null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
 
         await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
@@ -52,7 +59,7 @@ public static class Prepare
             var clientRandom = new Random(seed * 31 + c);
             var latencies = new List<double>();
             int i;
-            while ((i = Interlocked.Increment(ref next)) < visits)
+            while ((i = Interlocked.Increment(ref next)) < apiVisits)
             {
                 var (person, hospital) = plan[i];
                 prepared[i] = await his.OpenVisitAsync(hospital, person, clientRandom, visitInfo: false, tally, latencies);
@@ -60,9 +67,16 @@ public static class Prepare
             }
             tally.Add(latencies);
         })));
-        var seconds = watch.Elapsed.TotalSeconds;
+        var apiSeconds = watch.Elapsed.TotalSeconds;
+        ticker.Change(Timeout.Infinite, Timeout.Infinite);
 
         var ready = prepared.Where(v => v is not null).Select(v => v!).ToList();
+        var copies = visits > apiVisits && ready.Count > 0
+            ? await CopyVisits.MakeAsync(connectionString, ready, plan.AsSpan(apiVisits).ToArray().Select(p => p.Person).ToList(), new Random(seed + 7))
+            : [];
+        var seconds = watch.Elapsed.TotalSeconds;
+        ready.AddRange(copies);
+        random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ready));
         await using (var file = new StreamWriter(output))
         {
             await file.WriteLineAsync(PreparedVisit.Header);
@@ -73,6 +87,10 @@ public static class Prepare
         {
             visits = ready.Count,
             requested = visits,
+            through_api = ready.Count - copies.Count,
+            api_seconds = Output.Round(apiSeconds, 2),
+            api_visits_per_s = Output.Round((ready.Count - copies.Count) / apiSeconds),
+            copies = copies.Count,
             hot_persons = hot.Count,
             hot_visits = hotVisits,
             cold_persons = cold.Count,

@@ -61,11 +61,15 @@ public static class Report
         if (root["persons"] is JsonObject)
             Row("bulk load of people (COPY)", $"{N(Number(root, "persons", "rows_per_s"), "N0")} rows/s",
                 $"{Number(root, "persons", "rows"):N0} rows in {N(Number(root, "persons", "seconds"))} s");
-        Row("prepare (2551+2201+2204)", $"{N(Number(root, "prepare", "visits_per_s"))} visits/s",
-            $"{Number(root, "prepare", "visits"):N0} visits, {Number(root, "prepare", "refusals")} refused");
+        Row("prepare (2551+2201+2204)", $"{N(Number(root, "prepare", "api_visits_per_s"))} visits/s",
+            $"{Number(root, "prepare", "through_api"):N0} through the API, {Number(root, "prepare", "refusals")} refused; "
+            + $"{Number(root, "prepare", "copies"):N0} SQL copies");
         Row("pgbench TPC-B (-M prepared)", $"{N(tps)} tps", "without connection time");
         Row("settlements (2207)", $"{N(settlements)} /s",
             $"{Number(root, "settle", "settlements"):N0} in {N(Number(root, "settle", "seconds"))} s, {Number(root, "settle", "errors")} errors");
+        if (root["health"]?["settlement_groups"] is JsonObject groups && groups["committed_groups"]!.GetValue<double>() > 0)
+            Row("settlement groups (one commit each)", $"{N(groups["settled"]!.GetValue<double>() / groups["committed_groups"]!.GetValue<double>())} per commit",
+                $"{groups["committed_groups"]!.GetValue<double>():N0} commits since the server started");
         Row("ratio settlements / pgbench", N(ratio, "0.00"), "target ≥ 1.0");
         Row("2207 latency p50 / p99", $"{N(summary["p50_ms"]!.GetValue<double>())} / {N(summary["p99_ms"]!.GetValue<double>())} ms",
             $"max {N(Number(root, "settle", "max_ms"))} ms");

@@ -25,7 +25,12 @@ public static class MedSettleHost
         var app = builder.Build();
         app.UseAdminTokens();
         app.UseMedSettleWeb();
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok", database = database.Provider.ToString().ToLowerInvariant() }));
+        app.MapGet("/health", () => TypedResults.Ok(new
+        {
+            status = "ok",
+            database = database.Provider.ToString().ToLowerInvariant(),
+            settlement_groups = Transactions.SettlementGroup.Figures(database),
+        }));
         app.MapTransactionApi();
         app.MapAdminApi();
         return app;

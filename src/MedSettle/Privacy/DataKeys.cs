@@ -9,7 +9,7 @@ namespace MedSettle.Privacy;
 /// <summary>
 /// The keys a database has met (table <c>data_keys</c>: id, a fingerprint, when added, when retired), checked against
 /// the key ring on every start so that a wrong or incomplete key file stops the program before it writes anything;
-/// and the two bulk passes over <c>persons</c>: sealing plaintext (migration 8) and re-encrypting under the newest key
+/// and the two bulk passes over <c>persons</c>: sealing plaintext (migration 9) and re-encrypting under the newest key
 /// (key rotation).
 /// </summary>
 public static class DataKeys
@@ -54,7 +54,7 @@ public static class DataKeys
         database.Keys = ring;
     }
 
-    /// <summary>Migration 8: seals the plaintext name and identity number of every person still stored in the clear.</summary>
+    /// <summary>Migration 9: seals the plaintext name and identity number of every person still stored in the clear.</summary>
     public static async Task SealPlaintextAsync(UnitOfWork unit)
     {
         var ring = unit.Database.Keys;
@@ -138,7 +138,7 @@ public static class DataKeys
                 UPDATE persons p SET psn_name_enc = u.n, certno_enc = u.c, certno_hash = u.h, pd_digest = u.d
                 FROM unnest(@a, @b, @t, @n, @c, @h, @d, @o) AS u(a, b, t, n, c, h, d, o)
                 WHERE p.insuplc_admdvs = u.a AND p.psn_no = u.b AND p.insutype = u.t AND (u.o IS NULL OR p.certno_enc = u.o)
-                """, pg, (NpgsqlTransaction)unit.Transaction);
+                """, pg, (NpgsqlTransaction?)unit.Transaction);
             command.Parameters.Add(new NpgsqlParameter("a", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rows.Select(r => r.InsuplcAdmdvs).ToArray() });
             command.Parameters.Add(new NpgsqlParameter("b", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rows.Select(r => r.PsnNo).ToArray() });
             command.Parameters.Add(new NpgsqlParameter("t", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rows.Select(r => r.Insutype).ToArray() });

@@ -74,9 +74,12 @@ public sealed class Database : IAsyncDisposable
             builder.Enlist = false;
             // The transaction API sends the same few statements all day: let Npgsql prepare them on the server, and
             // skip the per-checkout session reset (nothing here keeps session state outside a transaction).
-            if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 128;
-            if (!builder.ContainsKey("Auto Prepare Min Usages")) builder.AutoPrepareMinUsages = 2;
-            if (!builder.ContainsKey("No Reset On Close")) builder.NoResetOnClose = true;
+            // (NpgsqlConnectionStringBuilder.ContainsKey answers whether a keyword exists, not whether it was given.)
+            var given = new DbConnectionStringBuilder { ConnectionString = value["postgres:".Length..] };
+            bool Given(params string[] keywords) => keywords.Any(given.ContainsKey);
+            if (!Given("Max Auto Prepare", "MaxAutoPrepare")) builder.MaxAutoPrepare = 128;
+            if (!Given("Auto Prepare Min Usages", "AutoPrepareMinUsages")) builder.AutoPrepareMinUsages = 2;
+            if (!Given("No Reset On Close", "NoResetOnClose")) builder.NoResetOnClose = true;
             return new Database(DbProvider.Postgres, description, NpgsqlDataSource.Create(builder), null, KeySource.Resolve(keyFile, value));
         }
         throw new ArgumentException($"--db must be sqlite:PATH or postgres:CONNECTION_STRING, not \"{value}\"");
@@ -133,11 +136,12 @@ public sealed class Database : IAsyncDisposable
 }
 
 /// <summary>One open database transaction, with Dapper's explicit SQL.</summary>
-public sealed class UnitOfWork(Database database, DbConnection connection, DbTransaction transaction)
+public sealed class UnitOfWork(Database database, DbConnection connection, DbTransaction? transaction)
 {
     public Database Database { get; } = database;
     public DbConnection Connection { get; } = connection;
-    public DbTransaction Transaction { get; } = transaction;
+    /// <summary>The transaction, or null where its BEGIN and COMMIT are statements of their own (settlement groups).</summary>
+    public DbTransaction? Transaction { get; } = transaction;
     public string ForUpdate => Database.ForUpdate;
 
     /// <summary>"column is one of @param" (pass an array): = ANY on PostgreSQL, a list Dapper expands on SQLite.</summary>

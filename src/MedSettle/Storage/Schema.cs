@@ -236,7 +236,14 @@ public static class Schema
         new("""
         ALTER TABLE catalogue ADD COLUMN name_initials TEXT NULL;
         """),
-        // 6, 7: personal data encrypted at rest (see Privacy/): sealed name and identity number, the keyed lookup hash,
+        // Rows that settlement updates (a visit's lines once, a person's account and year totals each time) keep room in
+        // their page for the new version: no index changes (a HOT update), and old versions are pruned in place.
+        new("""
+        ALTER TABLE fee_lines SET (fillfactor = 80);
+        ALTER TABLE persons SET (fillfactor = 90);
+        ALTER TABLE year_accumulators SET (fillfactor = 80);
+        """, Only: DbProvider.Postgres),
+        // 7, 8: personal data encrypted at rest (see Privacy/): sealed name and identity number, the keyed lookup hash,
         // the keys a database has met, and the audit log of personal-data reads.
         new("""
         ALTER TABLE persons ADD COLUMN psn_name_enc BLOB NULL;
@@ -284,7 +291,7 @@ public static class Schema
         CREATE INDEX personal_data_reads_by_time ON personal_data_reads (read_at);
         CREATE INDEX personal_data_reads_by_person ON personal_data_reads (psn_no, read_at);
         """, Only: DbProvider.Postgres),
-        // 8: any plaintext names and identity numbers are sealed with the current key, then their columns dropped.
+        // 9: any plaintext names and identity numbers are sealed with the current key, then their columns dropped.
         new("""
         DROP INDEX persons_by_certno;
         ALTER TABLE persons DROP COLUMN psn_name;

@@ -1,3 +1,4 @@
+using Dapper;
 using MedSettle.Engine;
 using MedSettle.Storage;
 
@@ -102,19 +103,28 @@ public static class Filings
     }
 
     /// <summary>The valid filing of this person, scheme and hospital whose window holds <paramref name="visitDate"/>; settlement requires one.</summary>
-    public static async Task<FilingRow> CoveringAsync(TransactionContext ctx, PersonRow person, DateOnly visitDate) =>
-        await FindCoveringAsync(ctx, person, visitDate) ?? throw new Refusal(
+    public static FilingRow Covering(IEnumerable<FilingRow> candidates, PersonRow person, DateOnly visitDate) =>
+        FindCovering(candidates, visitDate) ?? throw new Refusal(
             $"人员 {person.PsnNo} 在本院没有覆盖 {visitDate.ToText()} 的有效异地急诊备案，请先办理备案（2551）后再结算");
 
-    public static Task<FilingRow?> FindCoveringAsync(TransactionContext ctx, PersonRow person, DateOnly visitDate) =>
-        ctx.Db.FirstOrDefaultAsync<FilingRow>(
-            """
-            SELECT * FROM filings
-            WHERE psn_no = @psnNo AND insutype = @insutype AND fixmedins_code = @fixmedinsCode AND revoked_at IS NULL
-              AND begndate <= @day AND enddate >= @day
-            ORDER BY created_at
-            """,
-            new { psnNo = person.PsnNo, insutype = person.Insutype, fixmedinsCode = ctx.FixmedinsCode, day = visitDate.ToText() });
+    /// <summary>Of a person's unrevoked filings at one hospital, the first filed whose window holds <paramref name="day"/>.</summary>
+    public static FilingRow? FindCovering(IEnumerable<FilingRow> candidates, DateOnly day)
+    {
+        var text = day.ToText();
+        return candidates
+            .Where(f => f.RevokedAt is null && string.CompareOrdinal(f.Begndate, text) <= 0 && string.CompareOrdinal(f.Enddate, text) >= 0)
+            .OrderBy(f => f.CreatedAt, StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
+
+    public static async Task<FilingRow?> FindCoveringAsync(TransactionContext ctx, PersonRow person, DateOnly visitDate) =>
+        FindCovering(await CandidatesAsync(ctx, person), visitDate);
+
+    /// <summary>The person's unrevoked filings for this scheme at the requesting hospital.</summary>
+    public static async Task<IReadOnlyList<FilingRow>> CandidatesAsync(TransactionContext ctx, PersonRow person) =>
+        (await ctx.Db.QueryAsync<FilingRow>(
+            "SELECT * FROM filings WHERE psn_no = @psnNo AND insutype = @insutype AND fixmedins_code = @fixmedinsCode AND revoked_at IS NULL",
+            new { psnNo = person.PsnNo, insutype = person.Insutype, fixmedinsCode = ctx.FixmedinsCode })).AsList();
 
     private static object Output(string sn, string insuplcAdmdvs, string begndate, string enddate, string valiFlag)
     {

@@ -11,27 +11,36 @@ namespace MedSettle.Transactions;
 public static class Settle
 {
     private sealed record Prepared(VisitRow Visit, PersonRow Person, HospitalRow Hospital, FilingRow Filing, Policy Policy,
-        string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, List<FeeLineRow> Lines, SettlementResult Result);
+        string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, SettlementResult Result);
 
     public static async Task<object?> PreSettleAsync(TransactionContext ctx, VisitKind kind)
     {
-        var prepared = await PrepareAsync(ctx, kind, preview: true);
+        var prepared = await PrepareAsync(ctx, kind, preview: true, SettlementReads.Direct);
         return Output(prepared.Person, ToRow(prepared, setlId: "", ctx), prepared.Result.CapLeft);
     }
 
     public static async Task<object?> SettleAsync(TransactionContext ctx, VisitKind kind)
     {
-        var prepared = await PrepareAsync(ctx, kind, preview: false);
-        var setlId = Ids.Next('S', prepared.Person.InsuplcAdmdvs, ctx.Now);
-        var row = ToRow(prepared, setlId, ctx);
-        await InsertAsync(ctx.Db, row);
+        var decided = await DecideAsync(ctx, kind, SettlementReads.Direct);
+        await InsertAsync(ctx.Db, decided.Row);
         // The lines read under the person's lock are exactly the visit's open lines: nothing can add or withdraw one meanwhile.
         await ctx.Db.ExecuteAsync(
-            "UPDATE fee_lines SET setl_id = @setlId WHERE mdtrt_id = @mdtrtId AND setl_id IS NULL AND withdrawn_at IS NULL",
-            new { setlId, mdtrtId = prepared.Visit.MdtrtId });
-        await ApplyAsync(ctx.Db, prepared.Person, prepared.Year, row.ClrType, prepared.Result.Effect);
+            "UPDATE fee_lines SET setl_id = @SetlId WHERE mdtrt_id = @MdtrtId AND setl_id IS NULL AND withdrawn_at IS NULL", decided.Row);
+        await ApplyAsync(ctx.Db, decided.Person, decided.Year, decided.Row.ClrType, decided.Effect);
+        return decided.Output;
+    }
+
+    /// <summary>A settlement decided and not yet recorded: the row to insert, what it moves, and the answer to the hospital.</summary>
+    public sealed record Decided(SettlementRow Row, PersonRow Person, int Year, AccumulatorEffect Effect, object Output);
+
+    /// <summary>Everything 2207/2304 decides, read through <paramref name="reads"/>; the caller records it.</summary>
+    public static async Task<Decided> DecideAsync(TransactionContext ctx, VisitKind kind, ISettlementReads reads)
+    {
+        var prepared = await PrepareAsync(ctx, kind, preview: false, reads);
+        var setlId = Ids.Next('S', prepared.Person.InsuplcAdmdvs, ctx.Now);
+        var row = ToRow(prepared, setlId, ctx);
         ctx.Subject = setlId;
-        return Output(prepared.Person, row, prepared.Result.CapLeft);
+        return new Decided(row, prepared.Person, prepared.Year, prepared.Result.Effect, Output(prepared.Person, row, prepared.Result.CapLeft));
     }
 
     public static async Task<object?> ReverseAsync(TransactionContext ctx, VisitKind kind)
@@ -73,10 +82,10 @@ public static class Settle
     }
 
     /// <summary>Everything a settlement needs, under the person's lock; a preview (pre-settlement) may come before discharge.</summary>
-    private static async Task<Prepared> PrepareAsync(TransactionContext ctx, VisitKind kind, bool preview)
+    private static async Task<Prepared> PrepareAsync(TransactionContext ctx, VisitKind kind, bool preview, ISettlementReads reads)
     {
         var data = ctx.Input.Node("data", orSelf: true);
-        var (visit, person) = await Visits.OwnVisitLockedAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), kind);
+        var (visit, person) = await reads.OwnVisitLockedAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), kind);
         var insutype = data.OptionalText("insutype") ?? visit.Insutype;
         if (insutype != visit.Insutype) throw new Refusal($"险种 {insutype} 与就诊登记的险种 {visit.Insutype} 不一致");
 
@@ -88,20 +97,16 @@ public static class Settle
 
         People.EnsureActive(person);
         var visitDate = Formats.ParseDate(visit.Begntime);
-        var filing = await Filings.CoveringAsync(ctx, person, visitDate);
+        var filing = Filings.Covering(await reads.FilingsAsync(ctx, person), person, visitDate);
 
         // The visit's standing settlements: a final one closes it; mid-stay ones have met part of a per-visit deductible.
-        var standing = (await ctx.Db.QueryAsync<SettlementRow>(
-            "SELECT setl_id, mid_setl_flag, act_pay_dedc_fen FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL",
-            new { mdtrtId = visit.MdtrtId })).ToList();
+        var standing = await reads.StandingAsync(ctx, visit.MdtrtId);
         if (standing.FirstOrDefault(s => s.MidSetlFlag != "1") is { } final) throw Visits.FinallySettled(visit.MdtrtId, final.SetlId);
         var midSetlFlag = kind == VisitKind.Inpatient && data.OptionalText("mid_setl_flag") == "1" ? "1" : "0";
         if (kind == VisitKind.Inpatient && midSetlFlag == "0" && visit.Endtime is null && !preview)
             throw new Refusal($"就诊 {visit.MdtrtId} 尚未办理出院，出院结算前须先办理出院（2402）；中途结算请传 mid_setl_flag = 1");
 
-        var lines = (await ctx.Db.QueryAsync<FeeLineRow>(
-            "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL AND setl_id IS NULL ORDER BY feedetl_sn",
-            new { mdtrtId = visit.MdtrtId })).ToList();
+        var lines = await reads.OpenLinesAsync(ctx, visit.MdtrtId);
         if (lines.Count == 0)
             throw new Refusal($"就诊 {visit.MdtrtId} 没有待结算的费用明细，请先上传费用明细（{(kind == VisitKind.Outpatient ? "2204" : "2301")}）");
 
@@ -114,14 +119,13 @@ public static class Settle
             throw new Refusal($"医疗费总额 medfee_sumamt {declared:0.00} 与已上传的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对明细后重新结算");
 
         var hospital = ctx.Hospital;
-        var policy = await PolicyAsync(ctx.Db, person.InsuplcAdmdvs, person.Insutype, category, (int)hospital.HospLv, visitDate)
+        var policyRow = SettlementReads.InForce(await reads.PoliciesAsync(ctx, PolicyKeyOf(person, category, hospital)), visitDate)
             ?? throw new Refusal($"参保地 {await People.RegionNameAsync(ctx.Db, person.InsuplcAdmdvs)}（{person.InsuplcAdmdvs}）没有 {visitDate.ToText()} 适用的"
                                  + $"{Formats.InsutypeName(person.Insutype)}{(category == CareCategory.Inpatient ? "住院" : "急诊门诊")}（{hospital.HospLv}级医院）待遇政策，请联系参保地经办机构");
+        var policy = ToPolicy(policyRow);
 
         var year = visitDate.Year;
-        var accumulated = await ctx.Db.FirstOrDefaultAsync<AccumulatorRow>(
-            "SELECT * FROM year_accumulators WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype AND year = @year",
-            new { insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year }) ?? new AccumulatorRow();
+        var accumulated = await reads.AccumulatedAsync(ctx, person, year) ?? new AccumulatorRow();
         var usedThisVisit = standing.Sum(s => s.ActPayDedcFen);
 
         var acctUsedFlag = data.OptionalText("acct_used_flag") == "1" ? "1" : "0";
@@ -133,20 +137,15 @@ public static class Settle
                 Money.FromFen(category == CareCategory.Inpatient ? accumulated.DedcInpatientFen : accumulated.DedcOutpatientFen),
                 Money.FromFen(usedThisVisit)),
             new PersonalAccount(person.Insutype == "310", acctUsedFlag == "1", Money.FromFen(person.AcctBalcFen)));
-        return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, lines, result);
+        return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, result);
     }
 
-    public static async Task<Policy?> PolicyAsync(UnitOfWork db, string region, string insutype, CareCategory category, int hospLv, DateOnly day)
-    {
-        var row = await db.FirstOrDefaultAsync<PolicyRow>(
-            """
-            SELECT * FROM policies
-            WHERE insuplc_admdvs = @region AND insutype = @insutype AND category = @category AND hosp_lv = @hospLv AND effective_from <= @day
-            ORDER BY effective_from DESC LIMIT 1
-            """,
-            new { region, insutype, category = category.Code(), hospLv, day = day.ToText() });
-        return row is null ? null : ToPolicy(row);
-    }
+    public static PolicyKey PolicyKeyOf(PersonRow person, CareCategory category, HospitalRow hospital) =>
+        new(person.InsuplcAdmdvs, person.Insutype, category.Code(), hospital.HospLv);
+
+    public static async Task<Policy?> PolicyAsync(UnitOfWork db, string region, string insutype, CareCategory category, int hospLv, DateOnly day) =>
+        SettlementReads.InForce(await SettlementReads.PolicyVersionsAsync(db, new PolicyKey(region, insutype, category.Code(), hospLv)), day)
+            is { } row ? ToPolicy(row) : null;
 
     public static Policy ToPolicy(PolicyRow row) => new(
         row.InsuplcAdmdvs, row.Insutype, CareCategories.TryParse(row.Category, out var c) ? c : CareCategory.EmergencyOutpatient,

@@ -43,7 +43,7 @@ public static class TransactionApi
         new("2204", "门诊费用明细上传", true, ctx => Fees.UploadAsync(ctx, VisitKind.Outpatient)),
         new("2205", "门诊费用明细撤销", true, ctx => Fees.WithdrawAsync(ctx, VisitKind.Outpatient)),
         new("2206", "门诊预结算", false, ctx => Settle.PreSettleAsync(ctx, VisitKind.Outpatient)),
-        new("2207", "门诊结算", true, ctx => Settle.SettleAsync(ctx, VisitKind.Outpatient)),
+        new("2207", "门诊结算", true, ctx => Settle.SettleAsync(ctx, VisitKind.Outpatient), VisitKind.Outpatient),
         new("2208", "门诊结算撤销", true, ctx => Settle.ReverseAsync(ctx, VisitKind.Outpatient)),
         new("2401", "入院办理", true, Visits.AdmitAsync),
         new("2402", "出院办理", true, Visits.DischargeAsync),
@@ -52,7 +52,7 @@ public static class TransactionApi
         new("2301", "住院费用明细上传", true, ctx => Fees.UploadAsync(ctx, VisitKind.Inpatient)),
         new("2302", "住院费用明细撤销", true, ctx => Fees.WithdrawAsync(ctx, VisitKind.Inpatient)),
         new("2303", "住院预结算", false, ctx => Settle.PreSettleAsync(ctx, VisitKind.Inpatient)),
-        new("2304", "住院结算", true, ctx => Settle.SettleAsync(ctx, VisitKind.Inpatient)),
+        new("2304", "住院结算", true, ctx => Settle.SettleAsync(ctx, VisitKind.Inpatient), VisitKind.Inpatient),
         new("2305", "住院结算撤销", true, ctx => Settle.ReverseAsync(ctx, VisitKind.Inpatient)),
         new("2601", "冲正交易", true, Reversal.UndoAsync),
         new("3201", "医药机构费用结算对总账", false, Reconcile.TotalsAsync),
@@ -126,6 +126,22 @@ public static class TransactionApi
 
                 var caller = new Caller(fixmedinsCode, msgid, Actor(envelope), envelope.OptionalText("recer_sys_code") == WebSystemCode
                     ? PersonalDataReads.Web : PersonalDataReads.Api);
+                if (kind.Settles is { } visitKind && database.Provider == DbProvider.Postgres)
+                {
+                    try
+                    {
+                        return (200, await SettlementGroup.Of(database).SubmitAsync(
+                            new SettlementGroup.Request(kind, visitKind, fixmedinsCode, msgid, input, Hash(kind.Infno, input.Element), received, clock)
+                            {
+                                Actor = caller.Actor,
+                                Channel = caller.Channel,
+                            }));
+                    }
+                    catch (SettlementGroup.RunAlone)
+                    {
+                        // Nothing of it was committed: it is settled (or refused) on its own below.
+                    }
+                }
                 return (200, kind.ChangesState
                     ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, cancel)
                     : await ReadOnlyAsync(database, clock, kind, caller, input, received, cancel));
@@ -238,10 +254,13 @@ public static class TransactionApi
 
     /// <summary>A msgid seen before: the stored response for the same input, a refusal for anything else.</summary>
     private static async Task<string> ReplayAsync(UnitOfWork unit, PlatformClock clock, string fixmedinsCode, string msgid, string infno,
-        string inputHash, DateTime received)
+        string inputHash, DateTime received) =>
+        Replay(await unit.FirstOrDefaultAsync<MessageRow>(
+                "SELECT * FROM messages WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid", new { fixmedinsCode, msgid }),
+            clock, msgid, infno, inputHash, received);
+
+    internal static string Replay(MessageRow? stored, PlatformClock clock, string msgid, string infno, string inputHash, DateTime received)
     {
-        var stored = await unit.FirstOrDefaultAsync<MessageRow>(
-            "SELECT * FROM messages WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid", new { fixmedinsCode, msgid });
         if (stored is null)
             return Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试");
         if (stored.State == "fenced")
@@ -275,11 +294,11 @@ public static class TransactionApi
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 
-    private static string Success(DateTime received, PlatformClock clock, object? output, string? warning) =>
+    internal static string Success(DateTime received, PlatformClock clock, object? output, string? warning) =>
         Serialize(new ResponseEnvelope(0, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff"),
             clock.Now.ToString("yyyyMMddHHmmssfff"), null, warning, output ?? new { }));
 
-    private static string Failure(DateTime received, PlatformClock clock, string message) =>
+    internal static string Failure(DateTime received, PlatformClock clock, string message) =>
         Serialize(new ResponseEnvelope(-1, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff"),
             clock.Now.ToString("yyyyMMddHHmmssfff"), message, null, null));
 

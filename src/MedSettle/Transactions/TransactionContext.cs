@@ -28,5 +28,7 @@ public sealed class TransactionContext
     public string FixmedinsCode => Hospital.FixmedinsCode;
 }
 
-/// <summary>One transaction code: its handler and whether it changes state (and so is exactly-once by msgid).</summary>
-public sealed record TransactionKind(string Infno, string Name, bool ChangesState, Func<TransactionContext, Task<object?>> Handle);
+/// <summary>One transaction code: its handler and whether it changes state (and so is exactly-once by msgid). A settlement
+/// (<paramref name="Settles"/>) may be settled in a group with others on PostgreSQL.</summary>
+public sealed record TransactionKind(string Infno, string Name, bool ChangesState, Func<TransactionContext, Task<object?>> Handle,
+    VisitKind? Settles = null);

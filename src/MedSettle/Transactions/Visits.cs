@@ -151,19 +151,30 @@ public static class Visits
     /// <summary>As <see cref="OwnVisitAsync"/>, with the person's row as locked.</summary>
     public static async Task<(VisitRow Visit, PersonRow Person)> OwnVisitLockedAsync(TransactionContext ctx, string mdtrtId, string psnNo, VisitKind kind)
     {
-        var visit = await ctx.Db.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId })
-            ?? throw new Refusal($"就诊ID {mdtrtId} 不存在");
+        var visit = await ctx.Db.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId });
+        EnsureOwn(ctx, visit, mdtrtId, psnNo, kind);
+        var person = await People.LockAsync(ctx, visit!.PsnNo, visit.Insutype);
+        visit = await ctx.Db.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId }) ?? visit;
+        EnsureNotCancelled(visit, kind);
+        return (visit, person);
+    }
+
+    /// <summary>The visit exists, belongs to the requesting hospital and to <paramref name="psnNo"/>, and is of the expected kind.</summary>
+    public static void EnsureOwn(TransactionContext ctx, VisitRow? visit, string mdtrtId, string psnNo, VisitKind kind)
+    {
+        if (visit is null) throw new Refusal($"就诊ID {mdtrtId} 不存在");
         if (visit.FixmedinsCode != ctx.FixmedinsCode) throw new Refusal($"就诊 {mdtrtId} 不是本机构的就诊，不能办理");
         if (visit.PsnNo != psnNo) throw new Refusal($"就诊 {mdtrtId} 不属于人员 {psnNo}");
         if (visit.Kind != KindCode(kind))
             throw new Refusal(kind == VisitKind.Outpatient
                 ? $"就诊 {mdtrtId} 是住院就诊，请使用住院交易（23xx/24xx）"
                 : $"就诊 {mdtrtId} 是门诊就诊，请使用门诊交易（22xx）");
-        var person = await People.LockAsync(ctx, visit.PsnNo, visit.Insutype);
-        visit = await ctx.Db.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId }) ?? visit;
+    }
+
+    public static void EnsureNotCancelled(VisitRow visit, VisitKind kind)
+    {
         if (visit.CancelledAt is not null)
-            throw new Refusal($"就诊 {mdtrtId} 已于 {visit.CancelledAt} 撤销{(kind == VisitKind.Inpatient ? "入院" : "挂号")}");
-        return (visit, person);
+            throw new Refusal($"就诊 {visit.MdtrtId} 已于 {visit.CancelledAt} 撤销{(kind == VisitKind.Inpatient ? "入院" : "挂号")}");
     }
 
     public static async Task EnsureNotFinallySettledAsync(TransactionContext ctx, VisitRow visit)

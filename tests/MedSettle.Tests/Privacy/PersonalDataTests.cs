@@ -263,10 +263,10 @@ public abstract partial class PersonalDataTests : PlatformTests
     }
 
     [Fact]
-    public async Task Migration_8_seals_the_plaintext_of_an_existing_database_and_drops_it()
+    public async Task Migration_9_seals_the_plaintext_of_an_existing_database_and_drops_it()
     {
         await using var database = Database.Open(await _target.NewDatabaseValueAsync(), Path.Combine(TestPaths.TempDirectory(), "upgrade.keys"));
-        await Schema.MigrateAsync(database, upTo: 5);
+        await Schema.MigrateAsync(database, upTo: 6);
         await using (var connection = await database.OpenConnectionAsync())
             await connection.ExecuteAsync(
                 """
@@ -329,4 +329,31 @@ public sealed class PersonNameTests
     [InlineData("", "")]
     public void A_name_is_masked_to_its_first_and_last_character(string name, string masked) =>
         Assert.Equal(masked, MedSettle.Engine.PersonName.Mask(name));
+}
+
+/// <summary>The bulk loader (PostgreSQL COPY) seals as the import does, and its people are found by identity number.</summary>
+public sealed class BulkPersonsSealingTests
+{
+    [Fact]
+    public async Task Bulk_loaded_people_are_sealed_and_found_by_identity_number()
+    {
+        var value = await new PostgresTarget().NewDatabaseValueAsync();
+        await using var database = Database.Open(value);
+        await Schema.MigrateAsync(database);
+        await new BundleImporter(database).ImportAsync(TestPaths.JilinMini);
+
+        Assert.Equal(3000, await MedSettle.Demo.BulkPersons.LoadAsync(value["postgres:".Length..], database.Keys, 3000, null));
+
+        await using var connection = await database.OpenConnectionAsync();
+        var people = (await connection.QueryAsync<PersonRow>("SELECT * FROM persons WHERE psn_no LIKE '______9%' ORDER BY psn_no LIMIT 50")).ToList();
+        Assert.Equal(50, people.Count);
+        foreach (var person in people)
+        {
+            Assert.True(MedSettle.Engine.IdentityNumber.IsValid(person.Certno), person.PsnNo);
+            Assert.False(string.IsNullOrEmpty(person.PsnName));
+            Assert.Equal(person.PsnNo, await connection.ExecuteScalarAsync<string>(
+                "SELECT psn_no FROM persons WHERE certno_hash = @h", new { h = database.Keys.Lookup(person.Certno) }));
+        }
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM persons WHERE certno_enc IS NULL OR pd_digest IS NULL"));
+    }
 }

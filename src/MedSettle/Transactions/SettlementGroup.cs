@@ -1,0 +1,521 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Dapper;
+using MedSettle.Engine;
+using MedSettle.Privacy;
+using MedSettle.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MedSettle.Transactions;
+
+/// <summary>
+/// Group commit for settlements (2207/2304) on PostgreSQL. Requests that arrive together are settled in one database
+/// transaction: one round trip locks every person concerned (in key order) and reads all that their settlements need,
+/// <see cref="Settle.DecideAsync"/> decides each one exactly as it would alone, and one round trip writes all of them
+/// with their stored responses before the commit. Nobody is answered before that commit.
+///
+/// Each request keeps its own guarantees. A group holds at most one request per person and per msgid (later ones wait
+/// for the next group), so its settlements are independent; a msgid seen before is answered from the store; a refusal
+/// records nothing; and a request the group cannot place (an unknown visit, a malformed field) runs alone through
+/// the ordinary path. While one group commits, the next may already lock and read: it waits on any person the first
+/// still holds, and sees that person's settlement once committed.
+/// </summary>
+public sealed class SettlementGroup
+{
+    /// <summary>The most requests settled in one transaction.</summary>
+    public const int MaxSize = 64;
+
+    /// <summary>Groups in flight: one reading and deciding while others write and commit.</summary>
+    private const int MaxInFlight = 3;
+
+    private const int MaxAttempts = 4;
+
+    private static readonly ConditionalWeakTable<Database, SettlementGroup> Groups = new();
+
+    private readonly Database _database;
+    private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
+
+    private SettlementGroup(Database database)
+    {
+        _database = database;
+        _ = Task.Run(RunAsync);
+    }
+
+    public static SettlementGroup Of(Database database) => Groups.GetValue(database, d => new SettlementGroup(d));
+
+    /// <summary>Groups committed and the settlements and answers they carried, for /health and the benchmark.</summary>
+    public static object? Figures(Database database) =>
+        Groups.TryGetValue(database, out var group)
+            ? new { committed_groups = group._committedGroups, settled = group._settled, answered = group._answered }
+            : null;
+
+    private long _committedGroups;
+    private long _settled;
+    private long _answered;
+
+    /// <summary>One settlement request waiting for its group.</summary>
+    public sealed class Request(TransactionKind kind, VisitKind visitKind, string fixmedinsCode, string msgid, Input input, string inputHash,
+        DateTime received, PlatformClock clock)
+    {
+        public TransactionKind Kind { get; } = kind;
+        public VisitKind VisitKind { get; } = visitKind;
+        public string FixmedinsCode { get; } = fixmedinsCode;
+        public string Msgid { get; } = msgid;
+        public Input Input { get; } = input;
+        public string InputHash { get; } = inputHash;
+        public DateTime Received { get; } = received;
+        public PlatformClock Clock { get; } = clock;
+
+        /// <summary>Who asked and how, for the audit log of personal-data reads (see Privacy/PersonalDataReads).</summary>
+        public string Actor { get; init; } = "";
+        public string Channel { get; init; } = PersonalDataReads.Api;
+        internal int Attempts { get; set; }
+        internal TaskCompletionSource<string> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>The group could not place the request; it must run alone, in its own transaction.</summary>
+    public sealed class RunAlone(Exception? cause = null) : Exception("This settlement runs alone", cause);
+
+    /// <summary>The response body once the request's group has committed (or it was answered without a change).</summary>
+    public Task<string> SubmitAsync(Request request)
+    {
+        if (!_queue.Writer.TryWrite(request)) request.Done.TrySetException(new RunAlone());
+        return request.Done.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var carried = new Queue<Request>();
+        while (carried.Count > 0 || await _queue.Reader.WaitToReadAsync())
+        {
+            var group = new List<Request>(MaxSize);
+            while (group.Count < MaxSize && carried.TryDequeue(out var waiting)) group.Add(waiting);
+            while (group.Count < MaxSize && _queue.Reader.TryRead(out var request)) group.Add(request);
+
+            await _inFlight.WaitAsync();
+            Prepared? prepared = null;
+            try
+            {
+                prepared = await ReadAndDecideAsync(group, carried);
+            }
+            finally
+            {
+                if (prepared is null) _inFlight.Release();
+            }
+            _ = FinishAsync(prepared);
+        }
+    }
+
+    private sealed record Placed(Request Request, TransactionContext Context, VisitRow Visit);
+
+    private sealed record Answer(Request Request, string Response, Settle.Decided? Decided);
+
+    /// <summary>A group read and decided, its transaction open, waiting for its writes and commit.</summary>
+    private sealed class Prepared(NpgsqlConnection connection, List<Answer> answers) : IAsyncDisposable
+    {
+        public NpgsqlConnection Connection { get; } = connection;
+        public List<Answer> Answers { get; } = answers;
+        public bool Committed { get; set; }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!Committed) await RollBackAsync(Connection);
+            await Connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>The group's transaction is begun and committed by statements in its batches (no round trip of their own).</summary>
+    private static async Task RollBackAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync();
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // A broken connection has no transaction left: the server rolled it back when the connection went.
+        }
+    }
+
+    /// <summary>Locks, reads and decides a group; requests that must wait for the next group go to <paramref name="carried"/>.</summary>
+    private async Task<Prepared?> ReadAndDecideAsync(List<Request> group, Queue<Request> carried)
+    {
+        // One request per msgid in a group: a repeat waits and is then answered from the store.
+        var placeable = new List<(Request Request, string MdtrtId)>(group.Count);
+        var msgids = new HashSet<(string, string)>();
+        foreach (var request in group)
+        {
+            if (!msgids.Add((request.FixmedinsCode, request.Msgid))) { carried.Enqueue(request); continue; }
+            string? mdtrtId;
+            try
+            {
+                mdtrtId = request.Input.Node("data", orSelf: true).OptionalText("mdtrt_id");
+            }
+            catch (Refusal)
+            {
+                mdtrtId = null;
+            }
+            if (mdtrtId is null) request.Done.TrySetException(new RunAlone());
+            else placeable.Add((request, mdtrtId));
+        }
+        if (placeable.Count == 0) return null;
+
+        NpgsqlConnection? connection = null;
+        try
+        {
+            connection = (NpgsqlConnection)await _database.OpenConnectionAsync();
+            var reads = await GroupReads.LoadAsync(connection, placeable);
+            var unit = new UnitOfWork(_database, connection, transaction: null);
+
+            var answers = new List<Answer>(placeable.Count);
+            var persons = new HashSet<(string, string)>();
+            foreach (var (request, mdtrtId) in placeable)
+            {
+                if (!reads.Hospitals.TryGetValue(request.FixmedinsCode, out var hospital) || !reads.Visits.TryGetValue(mdtrtId, out var visit))
+                {
+                    request.Done.TrySetException(new RunAlone());
+                    continue;
+                }
+                // One request per person in a group, so that the group's settlements never depend on one another.
+                if (!persons.Add((visit.PsnNo, visit.Insutype))) { carried.Enqueue(request); continue; }
+
+                if (reads.Messages.TryGetValue((request.FixmedinsCode, request.Msgid), out var stored))
+                {
+                    answers.Add(new Answer(request, TransactionApi.Replay(stored, request.Clock, request.Msgid, request.Kind.Infno, request.InputHash, request.Received), null));
+                    continue;
+                }
+                var context = new TransactionContext
+                {
+                    Infno = request.Kind.Infno,
+                    Msgid = request.Msgid,
+                    Hospital = hospital,
+                    Input = request.Input,
+                    Db = unit,
+                    Now = request.Received,
+                };
+                try
+                {
+                    var decided = await Settle.DecideAsync(context, request.VisitKind, reads);
+                    answers.Add(new Answer(request, TransactionApi.Success(request.Received, request.Clock, decided.Output, context.Warning), decided));
+                }
+                catch (Refusal refusal)
+                {
+                    answers.Add(new Answer(request, TransactionApi.Failure(request.Received, request.Clock, refusal.Message), null));
+                }
+            }
+            return new Prepared(connection, answers);
+        }
+        catch (Exception e)
+        {
+            if (connection is not null)
+            {
+                await RollBackAsync(connection);
+                await connection.DisposeAsync();
+            }
+            foreach (var (request, _) in placeable)
+                if (!request.Done.Task.IsCompleted && !carried.Contains(request)) Retry(request, e);
+            return null;
+        }
+    }
+
+    /// <summary>Writes the group's settlements and stored responses, commits, and only then answers.</summary>
+    private async Task FinishAsync(Prepared? prepared)
+    {
+        if (prepared is null) return;
+        try
+        {
+            await using (prepared)
+            {
+                var settled = prepared.Answers.Where(a => a.Decided is not null).ToList();
+                if (settled.Count > 0)
+                {
+                    await GroupWrites.WriteAndCommitAsync(prepared.Connection, settled.Select(a => (a.Request, a.Response, a.Decided!)).ToList());
+                    prepared.Committed = true;
+                    Interlocked.Increment(ref _committedGroups);
+                    Interlocked.Add(ref _settled, settled.Count);
+                }
+            }
+            Interlocked.Add(ref _answered, prepared.Answers.Count);
+            foreach (var answer in prepared.Answers) answer.Request.Done.TrySetResult(answer.Response);
+        }
+        catch (Exception e)
+        {
+            foreach (var answer in prepared.Answers) Retry(answer.Request, e);
+        }
+        finally
+        {
+            _inFlight.Release();
+        }
+    }
+
+    /// <summary>After a failed group: a conflict is tried again in a later group; anything else runs alone.</summary>
+    private void Retry(Request request, Exception cause)
+    {
+        request.Attempts++;
+        // A deadlock with another server's group, or a msgid stored meanwhile by another request (then the store answers it).
+        var conflict = cause is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure }
+            or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "messages_pkey" };
+        if (conflict && request.Attempts < MaxAttempts && _queue.Writer.TryWrite(request)) return;
+        request.Done.TrySetException(new RunAlone(cause));
+    }
+
+    /// <summary>The group's reads, made in one round trip after the persons' locks; a key it did not read falls back to <see cref="SettlementReads.Direct"/>.</summary>
+    private sealed class GroupReads : ISettlementReads
+    {
+        public Dictionary<string, HospitalRow> Hospitals { get; } = new();
+        public Dictionary<string, VisitRow> Visits { get; } = new();
+        public Dictionary<(string, string), MessageRow> Messages { get; } = new();
+        private readonly Dictionary<(string, string), PersonRow> _persons = new();
+        private readonly Dictionary<(string, string, string), List<FilingRow>> _filings = new();
+        private readonly Dictionary<string, List<SettlementRow>> _standing = new();
+        private readonly Dictionary<string, List<FeeLineRow>> _lines = new();
+        private readonly Dictionary<PolicyKey, List<PolicyRow>> _policies = new();
+        private readonly Dictionary<(string, string, string), List<KeyedAccumulator>> _accumulators = new();
+
+        public static async Task<GroupReads> LoadAsync(NpgsqlConnection connection, List<(Request Request, string MdtrtId)> placeable)
+        {
+            var mdtrtIds = placeable.Select(p => p.MdtrtId).Distinct().ToArray();
+            var hospitals = placeable.Select(p => p.Request.FixmedinsCode).Distinct().ToArray();
+            var codes = placeable.Select(p => p.Request.FixmedinsCode).ToArray();
+            var msgids = placeable.Select(p => p.Request.Msgid).ToArray();
+
+            await using var batch = new NpgsqlBatch(connection);
+            Add(batch, "BEGIN");
+            // The group's statements are the same all day, and each finds a handful of rows by key: plan them once, by
+            // index (a plan made while a table was small must not scan it once it is large).
+            Add(batch, "SET LOCAL plan_cache_mode = force_generic_plan");
+            Add(batch, "SET LOCAL enable_seqscan = off");
+            // The lock comes first: every read after it sees whatever the persons' previous holders committed.
+            Add(batch, $"""
+                SELECT p.* FROM persons p JOIN visits v ON v.psn_no = p.psn_no AND v.insutype = p.insutype
+                WHERE v.mdtrt_id = ANY($1) ORDER BY p.insuplc_admdvs, p.psn_no, p.insutype FOR UPDATE OF p
+                """, Text(mdtrtIds));
+            Add(batch, "SELECT * FROM hospitals WHERE fixmedins_code = ANY($1)", Text(hospitals));
+            Add(batch, "SELECT v.* FROM visits v JOIN unnest($1::text[]) AS k(mdtrt_id) USING (mdtrt_id)", Text(mdtrtIds));
+            Add(batch, """
+                SELECT m.* FROM messages m JOIN unnest($1::text[], $2::text[]) AS k(fixmedins_code, msgid)
+                  ON m.fixmedins_code = k.fixmedins_code AND m.msgid = k.msgid
+                """, Text(codes), Text(msgids));
+            Add(batch, """
+                SELECT f.* FROM filings f JOIN visits v ON f.psn_no = v.psn_no AND f.insutype = v.insutype AND f.fixmedins_code = v.fixmedins_code
+                WHERE v.mdtrt_id = ANY($1) AND f.revoked_at IS NULL
+                """, Text(mdtrtIds));
+            // Joined to the ids rather than "= ANY": a generic plan cannot tell how many ids an array holds.
+            Add(batch, $"""
+                SELECT {SettlementReads.StandingColumns} FROM settlements s JOIN unnest($1::text[]) AS k(mdtrt_id) USING (mdtrt_id)
+                WHERE s.kind = 'settle' AND s.reversed_by IS NULL
+                """, Text(mdtrtIds));
+            Add(batch, """
+                SELECT f.* FROM fee_lines f JOIN unnest($1::text[]) AS k(mdtrt_id) USING (mdtrt_id)
+                WHERE f.withdrawn_at IS NULL AND f.setl_id IS NULL ORDER BY f.mdtrt_id, f.feedetl_sn
+                """, Text(mdtrtIds));
+            Add(batch, """
+                SELECT DISTINCT p.* FROM policies p
+                JOIN visits v ON p.insuplc_admdvs = v.insuplc_admdvs AND p.insutype = v.insutype
+                JOIN hospitals h ON h.fixmedins_code = v.fixmedins_code AND p.hosp_lv = h.hosp_lv
+                WHERE v.mdtrt_id = ANY($1)
+                """, Text(mdtrtIds));
+            Add(batch, """
+                SELECT a.* FROM year_accumulators a
+                JOIN visits v ON a.insuplc_admdvs = v.insuplc_admdvs AND a.psn_no = v.psn_no AND a.insutype = v.insutype
+                WHERE v.mdtrt_id = ANY($1)
+                """, Text(mdtrtIds));
+
+            var reads = new GroupReads();
+            await using var reader = await batch.ExecuteReaderAsync();
+            foreach (var p in await RowsAsync<PersonRow>(reader)) reads._persons[(p.PsnNo, p.Insutype)] = p;
+            foreach (var h in await NextRowsAsync<HospitalRow>(reader)) reads.Hospitals[h.FixmedinsCode] = h;
+            foreach (var v in await NextRowsAsync<VisitRow>(reader)) reads.Visits[v.MdtrtId] = v;
+            foreach (var m in await NextRowsAsync<MessageRow>(reader)) reads.Messages[(m.FixmedinsCode, m.Msgid)] = m;
+            var filings = await NextRowsAsync<FilingRow>(reader);
+            var standing = await NextRowsAsync<SettlementRow>(reader);
+            var lines = await NextRowsAsync<FeeLineRow>(reader);
+            var policies = await NextRowsAsync<PolicyRow>(reader);
+            var accumulators = await NextRowsAsync<KeyedAccumulator>(reader);
+
+            // Every key the group read is answered from here, found or not; other keys go to the database.
+            foreach (var visit in reads.Visits.Values)
+            {
+                reads._filings[(visit.PsnNo, visit.Insutype, visit.FixmedinsCode)] = [];
+                reads._standing[visit.MdtrtId] = [];
+                reads._lines[visit.MdtrtId] = [];
+                reads._accumulators[(visit.InsuplcAdmdvs, visit.PsnNo, visit.Insutype)] = [];
+                if (reads.Hospitals.TryGetValue(visit.FixmedinsCode, out var hospital))
+                    foreach (var category in new[] { CareCategory.EmergencyOutpatient, CareCategory.Inpatient })
+                        reads._policies[new PolicyKey(visit.InsuplcAdmdvs, visit.Insutype, category.Code(), hospital.HospLv)] = [];
+            }
+            foreach (var f in filings) reads._filings[(f.PsnNo, f.Insutype, f.FixmedinsCode)].Add(f);
+            foreach (var s in standing) reads._standing[s.MdtrtId].Add(s);
+            foreach (var l in lines) reads._lines[l.MdtrtId].Add(l);
+            foreach (var p in policies)
+                if (reads._policies.TryGetValue(new PolicyKey(p.InsuplcAdmdvs, p.Insutype, p.Category, p.HospLv), out var versions)) versions.Add(p);
+            foreach (var a in accumulators) reads._accumulators[(a.InsuplcAdmdvs, a.PsnNo, a.Insutype)].Add(a);
+            return reads;
+        }
+
+        public Task<(VisitRow Visit, PersonRow Person)> OwnVisitLockedAsync(TransactionContext ctx, string mdtrtId, string psnNo, VisitKind kind)
+        {
+            if (!Visits.TryGetValue(mdtrtId, out var visit) || !_persons.TryGetValue((visit.PsnNo, visit.Insutype), out var person))
+                return SettlementReads.Direct.OwnVisitLockedAsync(ctx, mdtrtId, psnNo, kind);
+            MedSettle.Transactions.Visits.EnsureOwn(ctx, visit, mdtrtId, psnNo, kind);
+            MedSettle.Transactions.Visits.EnsureNotCancelled(visit, kind);
+            return Task.FromResult((visit, person));
+        }
+
+        public Task<IReadOnlyList<FilingRow>> FilingsAsync(TransactionContext ctx, PersonRow person) =>
+            _filings.TryGetValue((person.PsnNo, person.Insutype, ctx.FixmedinsCode), out var found)
+                ? Task.FromResult<IReadOnlyList<FilingRow>>(found)
+                : SettlementReads.Direct.FilingsAsync(ctx, person);
+
+        public Task<IReadOnlyList<SettlementRow>> StandingAsync(TransactionContext ctx, string mdtrtId) =>
+            _standing.TryGetValue(mdtrtId, out var found)
+                ? Task.FromResult<IReadOnlyList<SettlementRow>>(found)
+                : SettlementReads.Direct.StandingAsync(ctx, mdtrtId);
+
+        public Task<IReadOnlyList<FeeLineRow>> OpenLinesAsync(TransactionContext ctx, string mdtrtId) =>
+            _lines.TryGetValue(mdtrtId, out var found)
+                ? Task.FromResult<IReadOnlyList<FeeLineRow>>(found)
+                : SettlementReads.Direct.OpenLinesAsync(ctx, mdtrtId);
+
+        public Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key) =>
+            _policies.TryGetValue(key, out var found)
+                ? Task.FromResult<IReadOnlyList<PolicyRow>>(found)
+                : SettlementReads.Direct.PoliciesAsync(ctx, key);
+
+        public Task<AccumulatorRow?> AccumulatedAsync(TransactionContext ctx, PersonRow person, int year) =>
+            _accumulators.TryGetValue((person.InsuplcAdmdvs, person.PsnNo, person.Insutype), out var found)
+                ? Task.FromResult<AccumulatorRow?>(found.FirstOrDefault(a => a.Year == year)?.Amounts)
+                : SettlementReads.Direct.AccumulatedAsync(ctx, person, year);
+    }
+
+    private sealed class KeyedAccumulator
+    {
+        public string InsuplcAdmdvs { get; set; } = "";
+        public string PsnNo { get; set; } = "";
+        public string Insutype { get; set; } = "";
+        public long Year { get; set; }
+        public long HifpPaidFen { get; set; }
+        public long DedcOutpatientFen { get; set; }
+        public long DedcInpatientFen { get; set; }
+
+        public AccumulatorRow Amounts => new() { HifpPaidFen = HifpPaidFen, DedcOutpatientFen = DedcOutpatientFen, DedcInpatientFen = DedcInpatientFen };
+    }
+
+    /// <summary>
+    /// The group's writes and its commit in one round trip: the same rows and moves <see cref="Settle.SettleAsync"/>
+    /// makes one at a time. A msgid stored meanwhile by another request breaks the messages key, and the whole group
+    /// is rolled back and tried again.
+    /// </summary>
+    private static class GroupWrites
+    {
+        public static async Task WriteAndCommitAsync(NpgsqlConnection connection, List<(Request Request, string Response, Settle.Decided Decided)> settled)
+        {
+            var rows = settled.Select(s => s.Decided.Row).ToList();
+            await using var batch = new NpgsqlBatch(connection);
+            Add(batch, """
+                INSERT INTO messages (fixmedins_code, msgid, infno, input_hash, state, subject, response, received_at)
+                SELECT c, m, i, h, 'done', s, r, t FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                    AS u(c, m, i, h, s, r, t)
+                """,
+                Text(settled.Select(s => s.Request.FixmedinsCode)), Text(settled.Select(s => s.Request.Msgid)),
+                Text(settled.Select(s => s.Request.Kind.Infno)), Text(settled.Select(s => s.Request.InputHash)),
+                Text(rows.Select(r => r.SetlId)), Text(settled.Select(s => s.Response)), Text(settled.Select(s => s.Request.Received.ToText())));
+            Add(batch, """
+                INSERT INTO settlements (setl_id, kind, orig_setl_id, mdtrt_id, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, psn_no, insutype,
+                    med_type, clr_type, mid_setl_flag, acct_used_flag, year, setl_time, trt_dcla_detl_sn, policy_effective_from, pool_prop_selfpay,
+                    medfee_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, act_pay_dedc_fen, dedc_added_fen, cap_left_fen,
+                    hifp_fen, fund_pay_fen, psn_part_fen, acct_pay_fen, psn_cash_fen, balc_fen, msgid)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                    $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[],
+                    $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[],
+                    $27::bigint[], $28::bigint[], $29::bigint[], $30::bigint[], $31::bigint[], $32::bigint[], $33::text[])
+                """,
+                Text(rows.Select(r => r.SetlId)), Text(rows.Select(r => r.Kind)), Text(rows.Select(r => r.OrigSetlId)), Text(rows.Select(r => r.MdtrtId)),
+                Text(rows.Select(r => r.InsuplcAdmdvs)), Text(rows.Select(r => r.MdtrtareaAdmvs)), Text(rows.Select(r => r.FixmedinsCode)),
+                Text(rows.Select(r => r.PsnNo)), Text(rows.Select(r => r.Insutype)), Text(rows.Select(r => r.MedType)), Text(rows.Select(r => r.ClrType)),
+                Text(rows.Select(r => r.MidSetlFlag)), Text(rows.Select(r => r.AcctUsedFlag)), Int(rows.Select(r => (int)r.Year)),
+                Text(rows.Select(r => r.SetlTime)), Text(rows.Select(r => r.TrtDclaDetlSn)), Text(rows.Select(r => r.PolicyEffectiveFrom)),
+                Text(rows.Select(r => r.PoolPropSelfpay)),
+                Long(rows.Select(r => r.MedfeeFen)), Long(rows.Select(r => r.FulamtOwnpayFen)), Long(rows.Select(r => r.OverlmtFen)),
+                Long(rows.Select(r => r.PreselfpayFen)), Long(rows.Select(r => r.InscpFen)), Long(rows.Select(r => r.ActPayDedcFen)),
+                Long(rows.Select(r => r.DedcAddedFen)), Long(rows.Select(r => r.CapLeftFen)), Long(rows.Select(r => r.HifpFen)),
+                Long(rows.Select(r => r.FundPayFen)), Long(rows.Select(r => r.PsnPartFen)), Long(rows.Select(r => r.AcctPayFen)),
+                Long(rows.Select(r => r.PsnCashFen)), Long(rows.Select(r => r.BalcFen)), Text(rows.Select(r => r.Msgid)));
+            // The lines read under the persons' locks are exactly the visits' open lines: nothing can add or withdraw one meanwhile.
+            Add(batch, """
+                UPDATE fee_lines f SET setl_id = u.setl_id FROM unnest($1::text[], $2::text[]) AS u(mdtrt_id, setl_id)
+                WHERE f.mdtrt_id = u.mdtrt_id AND f.setl_id IS NULL AND f.withdrawn_at IS NULL
+                """, Text(rows.Select(r => r.MdtrtId)), Text(rows.Select(r => r.SetlId)));
+            var moved = settled.Select(s => s.Decided).ToList();
+            long Fen(decimal amount) => Money.ToFen(amount);
+            Add(batch, """
+                INSERT INTO year_accumulators (insuplc_admdvs, psn_no, insutype, year, hifp_paid_fen, dedc_outpatient_fen, dedc_inpatient_fen)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[])
+                ON CONFLICT (insuplc_admdvs, psn_no, insutype, year) DO UPDATE SET
+                    hifp_paid_fen = year_accumulators.hifp_paid_fen + excluded.hifp_paid_fen,
+                    dedc_outpatient_fen = year_accumulators.dedc_outpatient_fen + excluded.dedc_outpatient_fen,
+                    dedc_inpatient_fen = year_accumulators.dedc_inpatient_fen + excluded.dedc_inpatient_fen
+                """,
+                Text(moved.Select(d => d.Person.InsuplcAdmdvs)), Text(moved.Select(d => d.Person.PsnNo)), Text(moved.Select(d => d.Person.Insutype)),
+                Int(moved.Select(d => d.Year)), Long(moved.Select(d => Fen(d.Effect.FundPaid))),
+                Long(moved.Select(d => d.Row.ClrType == "21" ? 0 : Fen(d.Effect.DeductibleUsed))),
+                Long(moved.Select(d => d.Row.ClrType == "21" ? Fen(d.Effect.DeductibleUsed) : 0)));
+            var spent = moved.Where(d => d.Effect.AccountSpent != 0).ToList();
+            if (spent.Count > 0)
+                Add(batch, """
+                    UPDATE persons p SET acct_balc_fen = p.acct_balc_fen - u.spent
+                    FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(insuplc_admdvs, psn_no, insutype, spent)
+                    WHERE p.insuplc_admdvs = u.insuplc_admdvs AND p.psn_no = u.psn_no AND p.insutype = u.insutype
+                    """,
+                    Text(spent.Select(d => d.Person.InsuplcAdmdvs)), Text(spent.Select(d => d.Person.PsnNo)), Text(spent.Select(d => d.Person.Insutype)),
+                    Long(spent.Select(d => Fen(d.Effect.AccountSpent))));
+            // the answers carry name and identity number: one audit row each, in the same batch and transaction
+            Add(batch, """
+                INSERT INTO personal_data_reads (read_at, channel, actor, fixmedins_code, insuplc_admdvs, psn_no, source, purpose, reference)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+                """,
+                Text(settled.Select(s => s.Request.Received.ToText())), Text(settled.Select(s => s.Request.Channel)),
+                Text(settled.Select(s => s.Request.Actor)), Text(settled.Select(s => s.Request.FixmedinsCode)),
+                Text(moved.Select(d => d.Person.InsuplcAdmdvs)), Text(moved.Select(d => d.Person.PsnNo)),
+                Text(settled.Select(s => $"{s.Request.Kind.Infno} {s.Request.Kind.Name}")),
+                Text(settled.Select(s => PersonalDataReads.Transactions[s.Request.Kind.Infno])), Text(settled.Select(s => s.Request.Msgid)));
+            Add(batch, "COMMIT");
+            await batch.ExecuteNonQueryAsync();
+        }
+    }
+
+    private static NpgsqlBatchCommand Add(NpgsqlBatch batch, string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        batch.BatchCommands.Add(command);
+        return command;
+    }
+
+    private static NpgsqlParameter Text(IEnumerable<string?> values) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Int(IEnumerable<int> values) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer };
+
+    private static NpgsqlParameter Long(IEnumerable<long> values) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
+
+    private static async Task<List<T>> RowsAsync<T>(DbDataReader reader)
+    {
+        var parse = reader.GetRowParser<T>();
+        var rows = new List<T>();
+        while (await reader.ReadAsync()) rows.Add(parse(reader));
+        return rows;
+    }
+
+    private static async Task<List<T>> NextRowsAsync<T>(DbDataReader reader)
+    {
+        if (!await reader.NextResultAsync()) throw new InvalidOperationException("The group's reads returned fewer results than asked for");
+        return await RowsAsync<T>(reader);
+    }
+}

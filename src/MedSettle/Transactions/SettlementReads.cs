@@ -1,0 +1,82 @@
+using Dapper;
+using MedSettle.Engine;
+using MedSettle.Storage;
+
+namespace MedSettle.Transactions;
+
+/// <summary>
+/// What a settlement reads under the person's lock. <see cref="SettlementReads.Direct"/> asks the database one statement
+/// at a time; a settlement group on PostgreSQL answers from the reads it made for the whole group in one round trip.
+/// Either way the same code in <see cref="Settle"/> decides.
+/// </summary>
+public interface ISettlementReads
+{
+    /// <summary>The requesting hospital's visit of this person and kind, not cancelled, with the person's row locked.</summary>
+    Task<(VisitRow Visit, PersonRow Person)> OwnVisitLockedAsync(TransactionContext ctx, string mdtrtId, string psnNo, VisitKind kind);
+
+    /// <summary>The person's unrevoked filings for their scheme at the requesting hospital.</summary>
+    Task<IReadOnlyList<FilingRow>> FilingsAsync(TransactionContext ctx, PersonRow person);
+
+    /// <summary>The visit's settlements that stand (kind settle, not reversed): setl_id, mid_setl_flag, act_pay_dedc_fen.</summary>
+    Task<IReadOnlyList<SettlementRow>> StandingAsync(TransactionContext ctx, string mdtrtId);
+
+    /// <summary>The visit's fee lines neither withdrawn nor settled, by feedetl_sn.</summary>
+    Task<IReadOnlyList<FeeLineRow>> OpenLinesAsync(TransactionContext ctx, string mdtrtId);
+
+    /// <summary>Every version of the home region's policy for this scheme, category and hospital level.</summary>
+    Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key);
+
+    /// <summary>The person's accumulators for the year, if any settlement has touched them.</summary>
+    Task<AccumulatorRow?> AccumulatedAsync(TransactionContext ctx, PersonRow person, int year);
+}
+
+/// <summary>Which policy table rows apply: home region, scheme, category and hospital level.</summary>
+public readonly record struct PolicyKey(string Region, string Insutype, string Category, long HospLv);
+
+public static class SettlementReads
+{
+    public static ISettlementReads Direct { get; } = new DirectReads();
+
+    public const string StandingColumns = "setl_id, mdtrt_id, mid_setl_flag, act_pay_dedc_fen";
+
+    /// <summary>The version of a policy in force on <paramref name="day"/>: the latest effective on or before it.</summary>
+    public static PolicyRow? InForce(IEnumerable<PolicyRow> versions, DateOnly day)
+    {
+        var text = day.ToText();
+        PolicyRow? best = null;
+        foreach (var row in versions)
+            if (string.CompareOrdinal(row.EffectiveFrom, text) <= 0 && (best is null || string.CompareOrdinal(row.EffectiveFrom, best.EffectiveFrom) > 0))
+                best = row;
+        return best;
+    }
+
+    private sealed class DirectReads : ISettlementReads
+    {
+        public Task<(VisitRow Visit, PersonRow Person)> OwnVisitLockedAsync(TransactionContext ctx, string mdtrtId, string psnNo, VisitKind kind) =>
+            Visits.OwnVisitLockedAsync(ctx, mdtrtId, psnNo, kind);
+
+        public Task<IReadOnlyList<FilingRow>> FilingsAsync(TransactionContext ctx, PersonRow person) => Filings.CandidatesAsync(ctx, person);
+
+        public async Task<IReadOnlyList<SettlementRow>> StandingAsync(TransactionContext ctx, string mdtrtId) =>
+            (await ctx.Db.QueryAsync<SettlementRow>(
+                $"SELECT {StandingColumns} FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL",
+                new { mdtrtId })).AsList();
+
+        public async Task<IReadOnlyList<FeeLineRow>> OpenLinesAsync(TransactionContext ctx, string mdtrtId) =>
+            (await ctx.Db.QueryAsync<FeeLineRow>(
+                "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL AND setl_id IS NULL ORDER BY feedetl_sn",
+                new { mdtrtId })).AsList();
+
+        public Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key) => PolicyVersionsAsync(ctx.Db, key);
+
+        public Task<AccumulatorRow?> AccumulatedAsync(TransactionContext ctx, PersonRow person, int year) =>
+            ctx.Db.FirstOrDefaultAsync<AccumulatorRow>(
+                "SELECT * FROM year_accumulators WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype AND year = @year",
+                new { insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year });
+    }
+
+    public static async Task<IReadOnlyList<PolicyRow>> PolicyVersionsAsync(UnitOfWork db, PolicyKey key) =>
+        (await db.QueryAsync<PolicyRow>(
+            "SELECT * FROM policies WHERE insuplc_admdvs = @Region AND insutype = @Insutype AND category = @Category AND hosp_lv = @HospLv",
+            key)).AsList();
+}
