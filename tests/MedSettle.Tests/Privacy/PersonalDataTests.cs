@@ -319,6 +319,31 @@ public sealed class PersonalDataTests_Sqlite() : PersonalDataTests(new SqliteTar
 
 public sealed class PersonalDataTests_Postgres() : PersonalDataTests(new PostgresTarget());
 
+/// <summary>A server meets a value sealed with a key another process added to its key file (a rotation while it runs).</summary>
+public sealed class KeyFileReloadTests
+{
+    [Fact]
+    public void A_value_sealed_with_a_key_added_to_the_file_later_is_opened_after_reading_the_file_again()
+    {
+        var path = Path.Combine(TestPaths.TempDirectory(), "running.keys");
+        var ring = KeyRing.Load(new KeySource(path, null), mayCreate: true);
+        Assert.Equal("张伟", PersonalData.Open(ring.Seal("张伟")));
+
+        // another process appends a key and seals with it
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var id = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+        File.AppendAllText(path, $"key {id:x8} {Convert.ToBase64String(key)} 2026-03-15T02:00:00Z\n");
+        var plain = "王芳"u8.ToArray();
+        var sealed_ = new byte[PersonalData.Overhead + plain.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(sealed_, id);
+        System.Security.Cryptography.RandomNumberGenerator.Fill(sealed_.AsSpan(4, 12));
+        using (var aes = new System.Security.Cryptography.AesGcm(key, 16))
+            aes.Encrypt(sealed_.AsSpan(4, 12), plain, sealed_.AsSpan(16, plain.Length), sealed_.AsSpan(16 + plain.Length));
+
+        Assert.Equal("王芳", PersonalData.Open(sealed_));
+    }
+}
+
 public sealed class PersonNameTests
 {
     [Theory]
