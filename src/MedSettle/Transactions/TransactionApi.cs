@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MedSettle.Privacy;
 using MedSettle.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -123,12 +124,18 @@ public static class TransactionApi
                 if (inputElement.GetRawText().Length > MaxInputCharacters)
                     throw new Refusal($"交易输入超过 {MaxInputCharacters} 个字符，请分批上传（如费用明细分多次 2204）");
 
+                var caller = new Caller(fixmedinsCode, msgid, Actor(envelope), envelope.OptionalText("recer_sys_code") == WebSystemCode
+                    ? PersonalDataReads.Web : PersonalDataReads.Api);
                 if (kind.Settles is { } visitKind && database.Provider == DbProvider.Postgres)
                 {
                     try
                     {
                         return (200, await SettlementGroup.Of(database).SubmitAsync(
-                            new SettlementGroup.Request(kind, visitKind, fixmedinsCode, msgid, input, Hash(kind.Infno, input.Element), received, clock)));
+                            new SettlementGroup.Request(kind, visitKind, fixmedinsCode, msgid, input, Hash(kind.Infno, input.Element), received, clock)
+                            {
+                                Actor = caller.Actor,
+                                Channel = caller.Channel,
+                            }));
                     }
                     catch (SettlementGroup.RunAlone)
                     {
@@ -136,8 +143,8 @@ public static class TransactionApi
                     }
                 }
                 return (200, kind.ChangesState
-                    ? await ExactlyOnceAsync(database, clock, kind, fixmedinsCode, msgid, input, received, cancel)
-                    : await ReadOnlyAsync(database, clock, kind, fixmedinsCode, msgid, input, received, cancel));
+                    ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, cancel)
+                    : await ReadOnlyAsync(database, clock, kind, caller, input, received, cancel));
             }
             catch (Refusal refusal)
             {
@@ -146,14 +153,45 @@ public static class TransactionApi
         }
     }
 
-    private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, string fixmedinsCode,
-        string msgid, Input input, DateTime received, CancellationToken cancel)
+    /// <summary>The envelope's sender: hospital, msgid, operator, and whether it is the platform's own window.</summary>
+    private sealed record Caller(string FixmedinsCode, string Msgid, string Actor, string Channel);
+
+    /// <summary>What the platform's own window (Web/WindowClient) puts in recer_sys_code.</summary>
+    public const string WebSystemCode = "MEDSETTLE_WEB";
+
+    private static string Actor(Input envelope)
     {
+        var opter = envelope.OptionalText("opter");
+        var name = envelope.OptionalText("opter_name");
+        return opter is null && name is null ? "" : name is null || name == opter ? opter ?? name! : $"{opter} {name}";
+    }
+
+    private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
+        Input input, DateTime received, CancellationToken cancel)
+    {
+        if (PersonalDataReads.Transactions.ContainsKey(kind.Infno))
+        {
+            // a read of personal data commits its audit row, and only its audit row
+            return await database.WriteAsync(async unit =>
+            {
+                try
+                {
+                    var context = await ContextAsync(unit, kind, caller, input, received);
+                    var output = await kind.Handle(context);
+                    await AuditAsync(context, caller);
+                    return (Success(received, clock, output, context.Warning), true);
+                }
+                catch (Refusal refusal)
+                {
+                    return (Failure(received, clock, refusal.Message), false);
+                }
+            }, cancel);
+        }
         return await database.ReadAsync(async unit =>
         {
             try
             {
-                var context = await ContextAsync(unit, kind, fixmedinsCode, msgid, input, received);
+                var context = await ContextAsync(unit, kind, caller, input, received);
                 var output = await kind.Handle(context);
                 return Success(received, clock, output, context.Warning);
             }
@@ -164,9 +202,25 @@ public static class TransactionApi
         }, cancel);
     }
 
-    private static async Task<string> ExactlyOnceAsync(Database database, PlatformClock clock, TransactionKind kind, string fixmedinsCode,
-        string msgid, Input input, DateTime received, CancellationToken cancel)
+    /// <summary>Writes the audit row of an answer that shows a person's name and identity number, in the answer's own transaction.</summary>
+    private static async Task AuditAsync(TransactionContext context, Caller caller)
     {
+        if (!PersonalDataReads.Transactions.TryGetValue(context.Infno, out var purpose)) return;
+        var read = context.PersonalDataRead;
+        if (read is null)
+        {
+            var psnNo = context.Input.Node("data", orSelf: true).OptionalText("psn_no");
+            if (psnNo is null) return;
+            read = new PersonalDataRead(psnNo, null, purpose); // the home region is looked up by the insert itself: no extra round trip
+        }
+        await PersonalDataReads.WriteAsync(context.Db, context.Now, caller.Channel, caller.Actor, caller.FixmedinsCode,
+            $"{context.Infno} {Kinds[context.Infno].Name}", read, caller.Msgid);
+    }
+
+    private static async Task<string> ExactlyOnceAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
+        Input input, DateTime received, CancellationToken cancel)
+    {
+        var (fixmedinsCode, msgid) = (caller.FixmedinsCode, caller.Msgid);
         var inputHash = Hash(kind.Infno, input.Element);
         return await database.WriteAsync(async unit =>
         {
@@ -182,8 +236,9 @@ public static class TransactionApi
                 if (claimed == 0)
                     return (await ReplayAsync(unit, clock, fixmedinsCode, msgid, kind.Infno, inputHash, received), false);
 
-                var context = await ContextAsync(unit, kind, fixmedinsCode, msgid, input, received);
+                var context = await ContextAsync(unit, kind, caller, input, received);
                 var output = await kind.Handle(context);
+                await AuditAsync(context, caller);
                 var response = Success(received, clock, output, context.Warning);
                 await unit.ExecuteAsync(
                     "UPDATE messages SET state = 'done', subject = @subject, response = @response WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid",
@@ -215,9 +270,9 @@ public static class TransactionApi
         return stored.Response ?? Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试");
     }
 
-    private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, string fixmedinsCode, string msgid,
-        Input input, DateTime received)
+    private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, Caller caller, Input input, DateTime received)
     {
+        var (fixmedinsCode, msgid) = (caller.FixmedinsCode, caller.Msgid);
         var hospital = await unit.FirstOrDefaultAsync<HospitalRow>(
             "SELECT * FROM hospitals WHERE fixmedins_code = @fixmedinsCode", new { fixmedinsCode })
             ?? throw new Refusal($"定点医药机构编号 {fixmedinsCode} 未在平台登记，请核对报文头 fixmedins_code");
@@ -229,6 +284,7 @@ public static class TransactionApi
             Input = input,
             Db = unit,
             Now = received,
+            Actor = caller.Actor,
         };
     }
 

@@ -13,7 +13,7 @@ public sealed record WindowReply(bool Ok, string? Error, string? Warning, JsonEl
 /// The clerk's window speaks to the platform exactly as a hospital's HIS does: every change goes through the same
 /// transaction handlers (and so the same envelope, exactly-once storage and refusals), in process.
 /// </summary>
-public sealed class WindowClient(Database database, PlatformClock clock)
+public sealed class WindowClient(Database database, PlatformClock clock, IHttpContextAccessor? http = null)
 {
     private static int _sequence = Random.Shared.Next(0, 10_000);
 
@@ -27,10 +27,10 @@ public sealed class WindowClient(Database database, PlatformClock clock)
             ["msgid"] = msgid,
             ["mdtrtarea_admvs"] = hospital.Length >= 7 ? hospital.Substring(1, 6) : "",
             ["insuplc_admdvs"] = "",
-            ["recer_sys_code"] = "MEDSETTLE_WEB",
+            ["recer_sys_code"] = TransactionApi.WebSystemCode,
             ["infver"] = "V1.0",
             ["opter_type"] = "1",
-            ["opter"] = opterName,
+            ["opter"] = http?.HttpContext?.User.Identity?.Name ?? opterName, // the signed-in account, for the audit log
             ["opter_name"] = opterName,
             ["inf_time"] = clock.Now.ToText(),
             ["fixmedins_code"] = hospital,
