@@ -25,7 +25,10 @@ public static class PersonsLoad
                 Output.Progress($"persons: {rows:N0} / {count:N0} rows ({rate:N0} rows/s)");
         });
 
-        var rows = await BulkPersons.LoadAsync(connectionString, count, progress);
+        // the database's personal-data keys (--key-file, MEDSETTLE_DATA_KEY or the default file), as the server uses them
+        await using var database = MedSettle.Storage.Database.Open("postgres:" + connectionString, options.Optional("key-file"));
+        await MedSettle.Storage.Schema.MigrateAsync(database);
+        var rows = await BulkPersons.LoadAsync(connectionString, database.Keys, count, progress);
         var seconds = watch.Elapsed.TotalSeconds;
         Output.Progress($"persons: {rows:N0} people loaded in {seconds:0.0} s ({rows / seconds:N0} rows/s overall)");
         Output.Result(new

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MedSettle.Privacy;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,6 +25,7 @@ public static class AdminApi
             Answer(http, () => MonthlyClearing.GetAsync(db, month, clock.Now)));
         admin.MapPost("/clearing/{month}/confirm", (string month, HttpContext http, Database db, PlatformClock clock) =>
             Answer(http, () => ProvinceOnly(http, () => MonthlyClearing.ConfirmAsync(db, month, clock.Now))));
+        admin.MapGet("/personal-data-reads", GetPersonalDataReadsAsync);
         return app;
     }
 
@@ -39,6 +41,24 @@ public static class AdminApi
             return TypedResults.Json(new Problem($"to（{to}）不能早于 from（{from}）"), TransactionApi.Json, statusCode: 400);
         var report = await Stats.ComputeAsync(db, new StatsQuery(start, end, region ?? Blank(insuplc_admdvs), Blank(mdtrtarea_admvs), Blank(fixmedins_code)));
         return TypedResults.Json(report, TransactionApi.Json);
+    }
+
+    /// <summary>The audit log of personal-data reads: ?from&amp;to (yyyy-MM-dd, required), psn_no, fixmedins_code, channel (api|web),
+    /// actor, limit (≤ 100000); format=csv for a file. The province's tokens only: a region's token is answered 403.</summary>
+    private static async Task<IResult> GetPersonalDataReadsAsync(string? from, string? to, string? psn_no, string? fixmedins_code, string? channel,
+        string? actor, int? limit, string? format, HttpContext http, Database db)
+    {
+        if (!http.Scope().IsProvince)
+            return TypedResults.Json(new Problem($"本令牌限于统筹区 {http.Scope().Region}：个人信息查询日志只能用全省令牌导出"), TransactionApi.Json, statusCode: 403);
+        if (!TryDate(from, out var start) || !TryDate(to, out var end))
+            return TypedResults.Json(new Problem("from 与 to 必填，格式 yyyy-MM-dd，如 ?from=2026-03-01&to=2026-03-31"), TransactionApi.Json, statusCode: 400);
+        if (end < start)
+            return TypedResults.Json(new Problem($"to（{to}）不能早于 from（{from}）"), TransactionApi.Json, statusCode: 400);
+        var rows = await PersonalDataReads.QueryAsync(db, new PersonalDataReadQuery(start, end, Blank(psn_no), Blank(fixmedins_code), Blank(channel),
+            Blank(actor), limit ?? 10_000));
+        return format == "csv"
+            ? TypedResults.File(PersonalDataReads.Csv(rows), "text/csv; charset=utf-8", $"personal-data-reads-{start:yyyyMMdd}-{end:yyyyMMdd}.csv")
+            : TypedResults.Json(new { count = rows.Count, reads = rows }, TransactionApi.Json);
     }
 
     private static async Task<Results<JsonHttpResult<ClearingStatement>, JsonHttpResult<Problem>>> Answer(HttpContext http, Func<Task<ClearingStatement>> work)

@@ -3,6 +3,7 @@ using MedSettle.Admin;
 using MedSettle.Demo;
 using MedSettle.Hosting;
 using MedSettle.Import;
+using MedSettle.Privacy;
 using MedSettle.Simulation;
 using MedSettle.Storage;
 using MedSettle.Transactions;
@@ -21,6 +22,14 @@ public static class Commands
         DefaultValueFactory = _ => "sqlite:medsettle.db",
     };
 
+    private static readonly Option<string?> KeyFile = new("--key-file")
+    {
+        Description = "Personal-data key file. Without it: the environment variable MEDSETTLE_DATA_KEY (the key file's text), else DB.keys beside a "
+                      + "SQLite database or MEDSETTLE_DATA_DIR/NAME.keys for a PostgreSQL database NAME (created on first start)",
+    };
+
+    private static Database OpenDatabase(ParseResult parse) => Database.Open(parse.GetValue(Db)!, parse.GetValue(KeyFile));
+
     public static RootCommand Root()
     {
         var root = new RootCommand("MedSettle — 省内医保异地急诊直接结算平台 (intra-province cross-region emergency direct settlement)");
@@ -35,19 +44,20 @@ public static class Commands
         root.Subcommands.Add(SimulateCommand());
         root.Subcommands.Add(UserCommand());
         root.Subcommands.Add(VerifyCommand());
+        root.Subcommands.Add(KeysCommand());
         return root;
     }
 
     private static Command Serve()
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
-        var command = new Command("serve", "Serve the transaction API") { Db, urls };
+        var command = new Command("serve", "Serve the transaction API") { Db, KeyFile, urls };
         command.SetAction(async (parse, cancel) =>
         {
-            await using var database = Database.Open(parse.GetValue(Db)!);
+            await using var database = OpenDatabase(parse);
             var app = await MedSettleHost.BuildAsync(database, parse.GetValue(urls)!);
             await app.StartAsync(cancel);
-            Console.WriteLine($"MedSettle is serving {database.Description} at {app.Address()}");
+            Console.WriteLine($"MedSettle is serving {database.Description} at {app.Address()} (personal data keys: {database.Keys.Source.Description})");
             await app.WaitForShutdownAsync(cancel);
             return 0;
         });
@@ -57,10 +67,10 @@ public static class Commands
     private static Command ImportCommand()
     {
         var directory = new Argument<DirectoryInfo>("DIR") { Description = "The bundle: regions.csv, hospitals.csv, catalogue.csv, persons.csv, policies.json" };
-        var command = new Command("import", "Validate and load a reference-data bundle (all or nothing)") { Db, directory };
+        var command = new Command("import", "Validate and load a reference-data bundle (all or nothing)") { Db, KeyFile, directory };
         command.SetAction(async (parse, cancel) =>
         {
-            await using var database = Database.Open(parse.GetValue(Db)!);
+            await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
             return await ImportWithProgressAsync(database, parse.GetValue(directory)!.FullName, cancel);
         });
@@ -109,10 +119,10 @@ public static class Commands
     {
         var name = new Option<string>("--name") { Description = "Who the token is for", DefaultValueFactory = _ => "province" };
         var region = new Option<string?>("--region") { Description = "Limit the token to one pooling region (admdvs): its insured's figures and its part of the clearing" };
-        var command = new Command("admin-token", "Issue a bearer token for /api/admin (printed once; only its hash is stored)") { Db, name, region };
+        var command = new Command("admin-token", "Issue a bearer token for /api/admin (printed once; only its hash is stored)") { Db, KeyFile, name, region };
         command.SetAction(async (parse, cancel) =>
         {
-            await using var database = Database.Open(parse.GetValue(Db)!);
+            await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
             try
             {
@@ -132,10 +142,10 @@ public static class Commands
     {
         var code = new Argument<string>("CODE") { Description = "The hospital's fixmedins_code (must be in the hospitals table)" };
         var credentials = new Command("credentials",
-            "Create or rotate a hospital's credentials for the transaction API; prints paasid and secret once (the previous ones stop working)") { Db, code };
+            "Create or rotate a hospital's credentials for the transaction API; prints paasid and secret once (the previous ones stop working)") { Db, KeyFile, code };
         credentials.SetAction(async (parse, cancel) =>
         {
-            await using var database = Database.Open(parse.GetValue(Db)!);
+            await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
             try
             {
@@ -162,10 +172,10 @@ public static class Commands
         var home = new Option<string?>("--insuplc-admdvs") { Description = "Only this home region" };
         var area = new Option<string?>("--mdtrtarea-admvs") { Description = "Only this treating region" };
         var hospital = new Option<string?>("--fixmedins-code") { Description = "Only this hospital" };
-        var command = new Command("stats", "The four headline figures for a period: 备案人次, 结算人次, 结算金额, 医保支付金额") { Db, from, to, home, area, hospital };
+        var command = new Command("stats", "The four headline figures for a period: 备案人次, 结算人次, 结算金额, 医保支付金额") { Db, KeyFile, from, to, home, area, hospital };
         command.SetAction(async (parse, cancel) =>
         {
-            await using var database = Database.Open(parse.GetValue(Db)!);
+            await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
             var timer = System.Diagnostics.Stopwatch.StartNew();
             var report = await Stats.ComputeAsync(database, new StatsQuery(parse.GetValue(from), parse.GetValue(to),
@@ -194,10 +204,10 @@ public static class Commands
         var month = new Option<string>("--month") { Description = "The month (yyyy-MM)", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "Where to write the CSV and XLSX statement", DefaultValueFactory = _ => new DirectoryInfo(".") };
         var confirm = new Option<bool>("--confirm") { Description = "Freeze the statement (only for a month that has ended)" };
-        var command = new Command("clear", "Compute a month's clearing between regions and export it as CSV and XLSX") { Db, month, output, confirm };
+        var command = new Command("clear", "Compute a month's clearing between regions and export it as CSV and XLSX") { Db, KeyFile, month, output, confirm };
         command.SetAction(async (parse, cancel) =>
         {
-            await using var database = Database.Open(parse.GetValue(Db)!);
+            await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
             var now = new PlatformClock(TimeProvider.System).Now;
             try
@@ -239,10 +249,10 @@ public static class Commands
 
     private static Command VerifyCommand()
     {
-        var command = new Command("verify", "Check every invariant: accumulators and balances equal their settlements, every acknowledged message stored once") { Db };
+        var command = new Command("verify", "Check every invariant: accumulators and balances equal their settlements, every acknowledged message stored once") { Db, KeyFile };
         command.SetAction(async (parse, cancel) =>
         {
-            await using var database = Database.Open(parse.GetValue(Db)!);
+            await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
             var timer = System.Diagnostics.Stopwatch.StartNew();
             var violations = await Invariants.CheckAsync(database, new Progress<string>(check => Console.Error.WriteLine($"checking: {check}")), cancel);
@@ -253,6 +263,49 @@ public static class Commands
         return command;
     }
 
+    private static Command KeysCommand()
+    {
+        var rotate = new Command("rotate", "Add a new personal-data key (new writes use it), re-encrypt every person with it in batches, then retire the older keys") { Db, KeyFile };
+        rotate.SetAction(async (parse, cancel) => await RotateAsync(parse, addKey: true, cancel));
+        var reencrypt = new Command("reencrypt", "Finish an interrupted rotation: re-encrypt every person not yet under the newest key, then retire the older keys") { Db, KeyFile };
+        reencrypt.SetAction(async (parse, cancel) => await RotateAsync(parse, addKey: false, cancel));
+        return new Command("keys", "Personal-data keys (AES-GCM encryption of names and identity numbers)") { rotate, reencrypt };
+    }
+
+    private static async Task<int> RotateAsync(ParseResult parse, bool addKey, CancellationToken cancel)
+    {
+        await using var database = OpenDatabase(parse);
+        try
+        {
+            await Schema.MigrateAsync(database, cancel);
+            if (addKey)
+            {
+                var ring = database.Keys.WithNewKey();
+                database.Keys = ring;
+                Console.WriteLine($"Added key {ring.Newest.IdText} to {ring.Source.Description}; older keys stay there until every backup that needs them is gone.");
+                await Schema.MigrateAsync(database, cancel); // records the new key in the database
+            }
+            var timer = System.Diagnostics.Stopwatch.StartNew();
+            DataKeys.Rotation rotation = null!;
+            await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async context =>
+                {
+                    var task = context.AddTask($"re-encrypting under key {database.Keys.Newest.IdText}", maxValue: 1);
+                    var progress = new Progress<(long Done, long Total)>(p => { task.MaxValue = Math.Max(1, p.Total); task.Value = p.Done; });
+                    rotation = await DataKeys.ReencryptAsync(database, progress, cancel);
+                    task.Value = task.MaxValue;
+                });
+            Console.WriteLine($"{rotation.Persons:N0} persons checked, {rotation.Reencrypted:N0} re-encrypted under key {rotation.NewestKey} in {timer.Elapsed.TotalSeconds:0.0} s; "
+                              + (rotation.Retired.Count == 0 ? "no key retired." : $"retired key(s) {string.Join(", ", rotation.Retired)}."));
+            return 0;
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+    }
+
     private static Command UserCommand()
     {
         var username = new Argument<string>("USERNAME") { Description = "The sign-in name" };
@@ -261,7 +314,7 @@ public static class Commands
         var region = new Option<string?>("--region") { Description = "The agency's pooling region (admdvs)" };
         var name = new Option<string?>("--name") { Description = "The name shown on pages" };
         var password = new Option<string?>("--password") { Description = "At least 8 characters; read from MEDSETTLE_PASSWORD when omitted" };
-        var add = new Command("add", "Create or update a web account") { Db, username, role, hospital, region, name, password };
+        var add = new Command("add", "Create or update a web account") { Db, KeyFile, username, role, hospital, region, name, password };
         add.SetAction(async (parse, cancel) =>
         {
             var secret = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("MEDSETTLE_PASSWORD");
@@ -270,7 +323,7 @@ public static class Commands
                 Console.Error.WriteLine("give --password or set MEDSETTLE_PASSWORD");
                 return 2;
             }
-            await using var database = Database.Open(parse.GetValue(Db)!);
+            await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
             try
             {
@@ -295,10 +348,10 @@ public static class Commands
         var to = new Option<DateOnly>("--to") { Description = "Last simulated day (yyyy-MM-dd), not after today", Required = true };
         var rate = new Option<int>("--rate") { Description = "Emergency filings per day across the province", DefaultValueFactory = _ => 8 };
         var seed = new Option<int>("--seed") { Description = "Random seed (the same seed and data give the same history)", DefaultValueFactory = _ => 2026 };
-        var command = new Command("simulate", "Drive realistic traffic through the transaction API over a period, on a simulated clock") { Db, from, to, rate, seed };
+        var command = new Command("simulate", "Drive realistic traffic through the transaction API over a period, on a simulated clock") { Db, KeyFile, from, to, rate, seed };
         command.SetAction(async (parse, cancel) =>
         {
-            await using var database = Database.Open(parse.GetValue(Db)!);
+            await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
             var options = new SimulationOptions(parse.GetValue(from), parse.GetValue(to), parse.GetValue(rate), parse.GetValue(seed));
             if (options.To < options.From || options.To > new PlatformClock(TimeProvider.System).Today)
@@ -382,7 +435,7 @@ public static class Commands
             await app.StartAsync(cancel);
             var url = app.Address();
             Console.WriteLine();
-            Console.WriteLine($"MedSettle demo province is running at {url}  (database {database.Description})");
+            Console.WriteLine($"MedSettle demo province is running at {url}  (database {database.Description}; names and identity numbers encrypted with {database.Keys.Source.Description})");
             Console.WriteLine($"Web: {url}/login — clerk / clerk123 (吉林市示例中心医院 收费窗口), province / province123 (全省看板), changchun / agency123 (长春市经办)");
             Console.WriteLine($"Transaction API credentials of 吉林市示例中心医院 (H22020000001), for every request's x-tif-* headers (see README.md):");
             Console.WriteLine($"  PAASID={walkthrough.Paasid} SECRET={walkthrough.Secret}");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MedSettle.Engine;
+using MedSettle.Privacy;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -9,7 +10,8 @@ namespace MedSettle.Demo;
 /// Generates insured people at province scale (Jilin: about 25 million) straight into <c>persons</c> with binary COPY,
 /// streaming, for benchmarks. Regions get Jilin's shares (长春 35 %, 吉林 ~15 %, …); every person has a unique psn_no
 /// (region + a 14-digit sequence above 90000000000000, so bulk people never meet the demo's or an import's), a valid
-/// GB 11643 identity number unique across the table, a cheap deterministic name, and one scheme. Loads of a million
+/// GB 11643 identity number unique across the table, a cheap deterministic name, and one scheme; name and identity number
+/// sealed (AES-GCM) with the lookup hash, as everywhere. Loads of a million
 /// rows or more drop the two secondary indexes of <c>persons</c> and build them again afterwards, in the same database
 /// transaction as the COPY: all of it or nothing; the table is vacuumed and analysed afterwards. Deterministic for a given
 /// table content.
@@ -61,14 +63,19 @@ public static class BulkPersons
     /// Adds <paramref name="count"/> people to <c>persons</c> of the PostgreSQL database at <paramref name="npgsqlConnectionString"/>
     /// (its regions table already imported); <paramref name="progress"/> hears the rows written so far. Returns the rows written.
     /// </summary>
-    public static Task<long> LoadAsync(string npgsqlConnectionString, long count, IProgress<long>? progress, CancellationToken cancel = default)
+    /// <remarks>Names and identity numbers are sealed with <paramref name="keys"/> (the database's keys: <c>Database.Keys</c> after
+    /// <c>Schema.MigrateAsync</c>), a batch at a time on every core, then copied in order.</remarks>
+    public static Task<long> LoadAsync(string npgsqlConnectionString, KeyRing keys, long count, IProgress<long>? progress, CancellationToken cancel = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(npgsqlConnectionString);
+        ArgumentNullException.ThrowIfNull(keys);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        return Task.Run(() => Load(npgsqlConnectionString, count, progress, cancel), cancel);
+        return Task.Run(() => Load(npgsqlConnectionString, keys, count, progress, cancel), cancel);
     }
 
-    private static long Load(string connectionString, long count, IProgress<long>? progress, CancellationToken cancel)
+    private const int SealBatch = 8192;
+
+    private static long Load(string connectionString, KeyRing keys, long count, IProgress<long>? progress, CancellationToken cancel)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0, Enlist = false };
         using var connection = new NpgsqlConnection(builder.ConnectionString);
@@ -81,30 +88,44 @@ public static class BulkPersons
         var rebuild = count >= RebuildIndexesFrom;
         using var transaction = connection.BeginTransaction();
         if (rebuild)
-            Execute(connection, "DROP INDEX IF EXISTS persons_by_psn_no; DROP INDEX IF EXISTS persons_by_certno;");
+            Execute(connection, "DROP INDEX IF EXISTS persons_by_psn_no; DROP INDEX IF EXISTS persons_by_certno_hash;");
 
         using (var writer = connection.BeginBinaryImport(
-                   "COPY persons (insuplc_admdvs, psn_no, insutype, psn_name, certno, gend, brdy, psn_insu_stas, acct_balc_fen, acct_imported_fen) FROM STDIN (FORMAT BINARY)"))
+                   """
+                   COPY persons (insuplc_admdvs, psn_no, insutype, psn_name_enc, certno_enc, certno_hash, pd_digest, gend, brdy, psn_insu_stas,
+                       acct_balc_fen, acct_imported_fen) FROM STDIN (FORMAT BINARY)
+                   """))
         {
             writer.Timeout = TimeSpan.FromHours(1);
-            for (long i = 0; i < count; i++)
+            var batch = new Person[SealBatch];
+            var sealed_ = new SealedPerson[SealBatch];
+            for (long i = 0; i < count;)
             {
-                var p = generator.Next();
-                writer.StartRow();
-                writer.Write(p.Admdvs, NpgsqlDbType.Text);
-                writer.Write(p.PsnNo, NpgsqlDbType.Text);
-                writer.Write(p.Insutype, NpgsqlDbType.Text);
-                writer.Write(p.Name, NpgsqlDbType.Text);
-                writer.Write(p.Certno, NpgsqlDbType.Text);
-                writer.Write(p.Gend, NpgsqlDbType.Text);
-                writer.Write(p.Brdy, NpgsqlDbType.Text);
-                writer.Write(p.Status, NpgsqlDbType.Text);
-                writer.Write(p.BalanceFen, NpgsqlDbType.Bigint);
-                writer.Write(p.BalanceFen, NpgsqlDbType.Bigint);
-                if ((i + 1) % 100_000 == 0 && i + 1 < count)
+                var size = (int)Math.Min(SealBatch, count - i);
+                for (var j = 0; j < size; j++) batch[j] = generator.Next();
+                Parallel.For(0, size, j => sealed_[j] = keys.SealPerson(batch[j].Name, batch[j].Certno));
+                for (var j = 0; j < size; j++, i++)
                 {
-                    cancel.ThrowIfCancellationRequested();
-                    progress?.Report(i + 1);
+                    var p = batch[j];
+                    var s = sealed_[j];
+                    writer.StartRow();
+                    writer.Write(p.Admdvs, NpgsqlDbType.Text);
+                    writer.Write(p.PsnNo, NpgsqlDbType.Text);
+                    writer.Write(p.Insutype, NpgsqlDbType.Text);
+                    writer.Write(s.PsnNameEnc, NpgsqlDbType.Bytea);
+                    writer.Write(s.CertnoEnc, NpgsqlDbType.Bytea);
+                    writer.Write(s.CertnoHash, NpgsqlDbType.Bytea);
+                    writer.Write(s.PdDigest, NpgsqlDbType.Bytea);
+                    writer.Write(p.Gend, NpgsqlDbType.Text);
+                    writer.Write(p.Brdy, NpgsqlDbType.Text);
+                    writer.Write(p.Status, NpgsqlDbType.Text);
+                    writer.Write(p.BalanceFen, NpgsqlDbType.Bigint);
+                    writer.Write(p.BalanceFen, NpgsqlDbType.Bigint);
+                    if ((i + 1) % 100_000 == 0 && i + 1 < count)
+                    {
+                        cancel.ThrowIfCancellationRequested();
+                        progress?.Report(i + 1);
+                    }
                 }
             }
             writer.Complete();
@@ -115,7 +136,7 @@ public static class BulkPersons
             Execute(connection, """
                 SET LOCAL maintenance_work_mem = '1GB';
                 CREATE INDEX persons_by_psn_no ON persons (psn_no);
-                CREATE INDEX persons_by_certno ON persons (certno);
+                CREATE INDEX persons_by_certno_hash ON persons (certno_hash);
                 """);
         transaction.Commit();
         // Done here rather than by autovacuum minutes later, in the middle of whatever runs next: hint bits, visibility map, statistics.
@@ -170,9 +191,9 @@ public static class BulkPersons
     private static HashSet<string> ExistingCertnos(NpgsqlConnection connection)
     {
         var taken = new HashSet<string>(StringComparer.Ordinal);
-        using var command = new NpgsqlCommand("SELECT certno FROM persons WHERE SUBSTR(psn_no, 7, 1) <> '9'", connection);
+        using var command = new NpgsqlCommand("SELECT certno_enc FROM persons WHERE SUBSTR(psn_no, 7, 1) <> '9'", connection);
         using var reader = command.ExecuteReader();
-        while (reader.Read()) taken.Add(reader.GetString(0));
+        while (reader.Read()) taken.Add(PersonalData.Open(reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0)));
         return taken;
     }
 

@@ -95,8 +95,13 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                 h => [h.FixmedinsCode, h.FixmedinsName, h.Admdvs, h.HospLv, h.CrossRegionEnabled]));
             files["catalogue.csv"] = (catalogue.Count, await UpsertAsync(unit, "catalogue", catalogue.Select(r => r.Value).ToList(), Sql.Catalogue, Sql.CatalogueColumns,
                 c => [c.MedListCodg, c.MedListName, c.ListType, c.MedChrgitmType, c.ChrgitmLv, c.SelfpayProp, c.PricUplmtAmt, PinyinInitials.Of(c.MedListName)]));
-            files["persons.csv"] = (persons.Count, await UpsertAsync(unit, "persons", persons.Select(r => r.Value).ToList(), Sql.Persons, Sql.PersonColumns,
-                p => [p.InsuplcAdmdvs, p.PsnNo, p.Insutype, p.PsnName, p.Certno, p.Gend, p.Brdy, p.PsnInsuStas, p.AcctImportedFen, p.AcctImportedFen]));
+            var keys = database.Keys; // names and identity numbers are stored sealed, found by a keyed hash
+            files["persons.csv"] = (persons.Count, await UpsertAsync(unit, "persons", persons.Select(r => r.Value).ToList(), Sql.Persons, Sql.PersonColumns, p =>
+            {
+                var sealed_ = keys.SealPerson(p.PsnName, p.Certno);
+                return [p.InsuplcAdmdvs, p.PsnNo, p.Insutype, sealed_.PsnNameEnc, sealed_.CertnoEnc, sealed_.CertnoHash, sealed_.PdDigest,
+                    p.Gend, p.Brdy, p.PsnInsuStas, p.AcctImportedFen, p.AcctImportedFen];
+            }));
             files["policies.json"] = (policies.Count, await UpsertAsync(unit, "policies", policies, Sql.Policies, Sql.PolicyColumns,
                 p => [p.InsuplcAdmdvs, p.Insutype, p.Category, p.HospLv, p.EffectiveFrom, p.DeductibleFen, p.DeductibleBasis, p.Ratio, p.AnnualCapFen]));
 
@@ -422,14 +427,18 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                OR COALESCE(catalogue.name_initials, '') <> COALESCE(excluded.name_initials, '')
             """;
 
-        public static readonly string[] PersonColumns = ["insuplc_admdvs", "psn_no", "insutype", "psn_name", "certno", "gend", "brdy", "psn_insu_stas", "acct_balc_fen", "acct_imported_fen"];
+        public static readonly string[] PersonColumns = ["insuplc_admdvs", "psn_no", "insutype", "psn_name_enc", "certno_enc", "certno_hash", "pd_digest",
+            "gend", "brdy", "psn_insu_stas", "acct_balc_fen", "acct_imported_fen"];
+
+        // pd_digest (a keyed digest of name and identity number) tells a changed person without decrypting: the sealed values differ every time
         public const string Persons = """
-            INSERT INTO persons (insuplc_admdvs, psn_no, insutype, psn_name, certno, gend, brdy, psn_insu_stas, acct_balc_fen, acct_imported_fen) VALUES (@p)
-            ON CONFLICT (insuplc_admdvs, psn_no, insutype) DO UPDATE SET psn_name = excluded.psn_name, certno = excluded.certno,
+            INSERT INTO persons (insuplc_admdvs, psn_no, insutype, psn_name_enc, certno_enc, certno_hash, pd_digest, gend, brdy, psn_insu_stas, acct_balc_fen, acct_imported_fen) VALUES (@p)
+            ON CONFLICT (insuplc_admdvs, psn_no, insutype) DO UPDATE SET psn_name_enc = excluded.psn_name_enc, certno_enc = excluded.certno_enc,
+                certno_hash = excluded.certno_hash, pd_digest = excluded.pd_digest,
                 gend = excluded.gend, brdy = excluded.brdy, psn_insu_stas = excluded.psn_insu_stas,
                 acct_balc_fen = persons.acct_balc_fen + (excluded.acct_imported_fen - persons.acct_imported_fen),
                 acct_imported_fen = excluded.acct_imported_fen
-            WHERE persons.psn_name <> excluded.psn_name OR persons.certno <> excluded.certno OR persons.gend <> excluded.gend
+            WHERE persons.pd_digest <> excluded.pd_digest OR persons.gend <> excluded.gend
                OR persons.brdy <> excluded.brdy OR persons.psn_insu_stas <> excluded.psn_insu_stas
                OR persons.acct_imported_fen <> excluded.acct_imported_fen
             """;

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using MedSettle.Privacy;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -23,8 +24,11 @@ public sealed class Database : IAsyncDisposable
         DefaultTypeMap.MatchNamesWithUnderscores = true;
     }
 
-    private Database(DbProvider provider, string description, NpgsqlDataSource? postgres, string? sqlite)
+    private KeyRing? _keys;
+
+    private Database(DbProvider provider, string description, NpgsqlDataSource? postgres, string? sqlite, KeySource keySource)
     {
+        KeySource = keySource;
         Provider = provider;
         Description = description;
         _postgres = postgres;
@@ -33,13 +37,26 @@ public sealed class Database : IAsyncDisposable
 
     public DbProvider Provider { get; }
 
+    /// <summary>Where the personal-data keys come from (see <see cref="Privacy.KeySource"/>).</summary>
+    public KeySource KeySource { get; }
+
+    /// <summary>The personal-data keys, checked against the database by <see cref="Schema.MigrateAsync"/>.</summary>
+    public KeyRing Keys
+    {
+        get => _keys ?? throw new InvalidOperationException("The personal-data keys are not loaded yet: run Schema.MigrateAsync first");
+        internal set => _keys = value;
+    }
+
+    public bool HasKeys => _keys is not null;
+
     /// <summary>Where the data lives, without any password: safe to print.</summary>
     public string Description { get; }
 
     /// <summary>Row lock for the rest of the transaction on PostgreSQL; SQLite's writer lock already serialises writers.</summary>
     public string ForUpdate => Provider == DbProvider.Postgres ? " FOR UPDATE" : "";
 
-    public static Database Open(string value)
+    /// <param name="keyFile">The personal-data key file (--key-file); null for MEDSETTLE_DATA_KEY or the default file.</param>
+    public static Database Open(string value, string? keyFile = null)
     {
         if (value.StartsWith("sqlite:", StringComparison.Ordinal))
         {
@@ -48,7 +65,7 @@ public sealed class Database : IAsyncDisposable
             var directory = Path.GetDirectoryName(Path.GetFullPath(path));
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
             var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 60 };
-            return new Database(DbProvider.Sqlite, $"sqlite:{path}", null, builder.ToString());
+            return new Database(DbProvider.Sqlite, $"sqlite:{path}", null, builder.ToString(), KeySource.Resolve(keyFile, value));
         }
         if (value.StartsWith("postgres:", StringComparison.Ordinal))
         {
@@ -63,7 +80,7 @@ public sealed class Database : IAsyncDisposable
             if (!Given("Max Auto Prepare", "MaxAutoPrepare")) builder.MaxAutoPrepare = 128;
             if (!Given("Auto Prepare Min Usages", "AutoPrepareMinUsages")) builder.AutoPrepareMinUsages = 2;
             if (!Given("No Reset On Close", "NoResetOnClose")) builder.NoResetOnClose = true;
-            return new Database(DbProvider.Postgres, description, NpgsqlDataSource.Create(builder), null);
+            return new Database(DbProvider.Postgres, description, NpgsqlDataSource.Create(builder), null, KeySource.Resolve(keyFile, value));
         }
         throw new ArgumentException($"--db must be sqlite:PATH or postgres:CONNECTION_STRING, not \"{value}\"");
     }

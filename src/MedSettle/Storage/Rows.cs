@@ -11,13 +11,24 @@ public sealed class HospitalRow
     public long CrossRegionEnabled { get; set; }
 }
 
+/// <summary>A person as stored: name and identity number sealed (AES-GCM), opened on first use of <see cref="PsnName"/> or <see cref="Certno"/>.</summary>
 public sealed class PersonRow
 {
+    private string? _psnName;
+    private string? _certno;
+
     public string InsuplcAdmdvs { get; set; } = "";
     public string PsnNo { get; set; } = "";
     public string Insutype { get; set; } = "";
-    public string PsnName { get; set; } = "";
-    public string Certno { get; set; } = "";
+    public byte[]? PsnNameEnc { get; set; }
+    public byte[]? CertnoEnc { get; set; }
+
+    /// <summary>The name in the clear (decrypted once, on first use).</summary>
+    public string PsnName => _psnName ??= MedSettle.Privacy.PersonalData.Open(PsnNameEnc);
+
+    /// <summary>The identity number in the clear (decrypted once, on first use).</summary>
+    public string Certno => _certno ??= MedSettle.Privacy.PersonalData.Open(CertnoEnc);
+
     public string Gend { get; set; } = "";
     public string Brdy { get; set; } = "";
     public string PsnInsuStas { get; set; } = "";

@@ -1,4 +1,5 @@
 using Dapper;
+using MedSettle.Privacy;
 
 namespace MedSettle.Storage;
 
@@ -11,7 +12,7 @@ namespace MedSettle.Storage;
 /// </summary>
 public static class Schema
 {
-    private sealed record Migration(string Sql, DbProvider? Only = null);
+    private sealed record Migration(string Sql, DbProvider? Only = null, Func<UnitOfWork, Task>? Code = null);
 
     private static readonly Migration[] Migrations =
     [
@@ -248,6 +249,62 @@ public static class Schema
             xml TEXT NOT NULL,
             created_at TEXT NOT NULL);
         """),
+        // 8, 9: personal data encrypted at rest (see Privacy/): sealed name and identity number, the keyed lookup hash,
+        // the keys a database has met, and the audit log of personal-data reads.
+        new("""
+        ALTER TABLE persons ADD COLUMN psn_name_enc BLOB NULL;
+        ALTER TABLE persons ADD COLUMN certno_enc BLOB NULL;
+        ALTER TABLE persons ADD COLUMN certno_hash BLOB NULL;
+        ALTER TABLE persons ADD COLUMN pd_digest BLOB NULL;
+        CREATE TABLE data_keys (
+            key_id TEXT PRIMARY KEY,
+            key_check TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            retired_at TEXT NULL);
+        CREATE TABLE personal_data_reads (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            read_at TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            fixmedins_code TEXT NULL,
+            insuplc_admdvs TEXT NULL,
+            psn_no TEXT NOT NULL,
+            source TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            reference TEXT NULL);
+        CREATE INDEX personal_data_reads_by_time ON personal_data_reads (read_at);
+        CREATE INDEX personal_data_reads_by_person ON personal_data_reads (psn_no, read_at);
+        """, Only: DbProvider.Sqlite),
+        new("""
+        ALTER TABLE persons ADD COLUMN psn_name_enc BYTEA NULL, ADD COLUMN certno_enc BYTEA NULL,
+            ADD COLUMN certno_hash BYTEA NULL, ADD COLUMN pd_digest BYTEA NULL;
+        CREATE TABLE data_keys (
+            key_id TEXT PRIMARY KEY,
+            key_check TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            retired_at TEXT NULL);
+        CREATE TABLE personal_data_reads (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            read_at TEXT COLLATE "C" NOT NULL,
+            channel TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            fixmedins_code TEXT NULL,
+            insuplc_admdvs TEXT NULL,
+            psn_no TEXT NOT NULL,
+            source TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            reference TEXT NULL);
+        CREATE INDEX personal_data_reads_by_time ON personal_data_reads (read_at);
+        CREATE INDEX personal_data_reads_by_person ON personal_data_reads (psn_no, read_at);
+        """, Only: DbProvider.Postgres),
+        // 10: any plaintext names and identity numbers are sealed with the current key, then their columns dropped.
+        new("""
+        DROP INDEX persons_by_certno;
+        ALTER TABLE persons DROP COLUMN psn_name;
+        ALTER TABLE persons DROP COLUMN certno;
+        CREATE INDEX persons_by_certno_hash ON persons (certno_hash);
+        """, Code: DataKeys.SealPlaintextAsync),
+        // hospitals' credentials, request nonces, sign-ins by hospital, region-scoped admin tokens
         new("""
         CREATE TABLE hospital_credentials (
             paasid TEXT PRIMARY KEY,
@@ -268,7 +325,10 @@ public static class Schema
         """),
     ];
 
-    public static async Task MigrateAsync(Database database, CancellationToken cancel = default)
+    public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);
+
+    /// <summary>Applies the migrations up to version <paramref name="upTo"/> (tests of a migration start from the schema before it).</summary>
+    internal static async Task MigrateAsync(Database database, int upTo, CancellationToken cancel = default)
     {
         await database.WriteAsync<int>(async unit =>
         {
@@ -276,15 +336,21 @@ public static class Schema
                 await unit.ExecuteAsync("SELECT pg_advisory_xact_lock(7262001)");
             await unit.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
             var applied = (await unit.QueryAsync<long>("SELECT version FROM schema_migrations")).ToHashSet();
-            for (var i = 0; i < Migrations.Length; i++)
+            for (var i = 0; i < Math.Min(upTo, Migrations.Length); i++)
             {
                 var version = i + 1;
                 if (applied.Contains(version)) continue;
+                if (Migrations[i].Code is { } code)
+                {
+                    await DataKeys.AttachAsync(unit);
+                    await code(unit);
+                }
                 if (Migrations[i].Only is null || Migrations[i].Only == database.Provider)
                     await unit.Connection.ExecuteAsync(new CommandDefinition(Migrations[i].Sql, transaction: unit.Transaction, cancellationToken: cancel));
                 await unit.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
                     new { version, at = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss") });
             }
+            if (upTo >= Migrations.Length) await DataKeys.AttachAsync(unit);
             return (Migrations.Length, true);
         }, cancel);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MedSettle.Engine;
+using MedSettle.Privacy;
 using MedSettle.Storage;
 
 namespace MedSettle.Transactions;
@@ -17,7 +18,7 @@ public static class ClearingDetail
         public string SetlId { get; set; } = "";
         public string MdtrtareaAdmvs { get; set; } = "";
         public string FixmedinsCode { get; set; } = "";
-        public string? Certno { get; set; }
+        public byte[]? CertnoEnc { get; set; }
         public string MdtrtId { get; set; } = "";
         public string SetlTime { get; set; } = "";
         public string Kind { get; set; } = "";
@@ -40,7 +41,7 @@ public static class ClearingDetail
             "SELECT COUNT(*) FROM settlements WHERE fixmedins_code = @fixmedinsCode AND setl_time >= @from AND setl_time < @to", range);
         var rows = (await ctx.Db.QueryAsync<DetailRow>(
             """
-            SELECT s.setl_id, s.mdtrtarea_admvs, s.fixmedins_code, p.certno, s.mdtrt_id, s.setl_time, s.kind, s.medfee_fen, s.fund_pay_fen,
+            SELECT s.setl_id, s.mdtrtarea_admvs, s.fixmedins_code, p.certno_enc, s.mdtrt_id, s.setl_time, s.kind, s.medfee_fen, s.fund_pay_fen,
                    s.acct_pay_fen, c.cnfm_flag
             FROM settlements s
             LEFT JOIN persons p ON p.insuplc_admdvs = s.insuplc_admdvs AND p.psn_no = s.psn_no AND p.insutype = s.insutype
@@ -60,7 +61,7 @@ public static class ClearingDetail
                 seqno = offset + i + 1,
                 mdtrtarea = r.MdtrtareaAdmvs,
                 medins_no = r.FixmedinsCode,
-                certno = IdentityNumber.Mask(r.Certno),
+                certno = IdentityNumber.Mask(PersonalData.Open(r.CertnoEnc)),
                 mdtrt_id = r.MdtrtId,
                 mdtrt_setl_time = r.SetlTime,
                 setl_sn = r.SetlId,

@@ -1,9 +1,11 @@
 using MedSettle.Engine;
+using MedSettle.Privacy;
 using MedSettle.Storage;
 
 namespace MedSettle.Transactions;
 
-/// <summary>1101 人员信息获取: by identity number (mdtrt_cert_type 02) or psn_no.</summary>
+/// <summary>1101 人员信息获取: by identity number (mdtrt_cert_type 02, found by its keyed hash) or psn_no. Answers the
+/// full name and identity number, as the national interface does (the hospital's HIS records them), and is audited.</summary>
 public static class PersonInfo
 {
     public static async Task<object?> QueryAsync(TransactionContext ctx)
@@ -16,7 +18,8 @@ public static class PersonInfo
             throw new Refusal("请提供身份证号码（mdtrt_cert_type 02 与 mdtrt_cert_no，或 certno）或人员编号 psn_no");
 
         var rows = (certno is not null
-            ? await ctx.Db.QueryAsync<PersonRow>("SELECT * FROM persons WHERE certno = @certno ORDER BY insutype", new { certno })
+            ? (await ctx.Db.QueryAsync<PersonRow>("SELECT * FROM persons WHERE certno_hash = @hash ORDER BY insutype",
+                new { hash = ctx.Db.Database.Keys.Lookup(certno) })).Where(p => string.Equals(p.Certno.Trim(), certno.Trim(), StringComparison.OrdinalIgnoreCase))
             : await ctx.Db.QueryAsync<PersonRow>("SELECT * FROM persons WHERE psn_no = @psnNo ORDER BY insutype", new { psnNo })).ToList();
         if (rows.Count == 0)
             throw new Refusal(certno is not null
@@ -24,6 +27,7 @@ public static class PersonInfo
                 : $"未查询到人员编号 {psnNo} 的参保人员");
 
         var first = rows[0];
+        ctx.PersonalDataRead = new PersonalDataRead(first.PsnNo, first.InsuplcAdmdvs, "人员信息获取（身份核验）");
         return new
         {
             baseinfo = new

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Dapper;
 using MedSettle.Engine;
+using MedSettle.Privacy;
 using MedSettle.Storage;
 using Npgsql;
 using NpgsqlTypes;
@@ -68,6 +69,10 @@ public sealed class SettlementGroup
         public string InputHash { get; } = inputHash;
         public DateTime Received { get; } = received;
         public PlatformClock Clock { get; } = clock;
+
+        /// <summary>Who asked and how, for the audit log of personal-data reads (see Privacy/PersonalDataReads).</summary>
+        public string Actor { get; init; } = "";
+        public string Channel { get; init; } = PersonalDataReads.Api;
         internal int Attempts { get; set; }
         internal TaskCompletionSource<string> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -478,6 +483,16 @@ public sealed class SettlementGroup
                     """,
                     Text(spent.Select(d => d.Person.InsuplcAdmdvs)), Text(spent.Select(d => d.Person.PsnNo)), Text(spent.Select(d => d.Person.Insutype)),
                     Long(spent.Select(d => Fen(d.Effect.AccountSpent))));
+            // the answers carry name and identity number: one audit row each, in the same batch and transaction
+            Add(batch, """
+                INSERT INTO personal_data_reads (read_at, channel, actor, fixmedins_code, insuplc_admdvs, psn_no, source, purpose, reference)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+                """,
+                Text(settled.Select(s => s.Request.Received.ToText())), Text(settled.Select(s => s.Request.Channel)),
+                Text(settled.Select(s => s.Request.Actor)), Text(settled.Select(s => s.Request.FixmedinsCode)),
+                Text(moved.Select(d => d.Person.InsuplcAdmdvs)), Text(moved.Select(d => d.Person.PsnNo)),
+                Text(settled.Select(s => $"{s.Request.Kind.Infno} {s.Request.Kind.Name}")),
+                Text(settled.Select(s => PersonalDataReads.Transactions[s.Request.Kind.Infno])), Text(settled.Select(s => s.Request.Msgid)));
             Add(batch, "COMMIT");
             await batch.ExecuteNonQueryAsync();
         }

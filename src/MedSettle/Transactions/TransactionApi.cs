@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MedSettle.Privacy;
 using MedSettle.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -76,10 +77,10 @@ public static class TransactionApi
         try
         {
             var bytes = buffer.ToArray();
-            var caller = await HospitalSignature.VerifyAsync(request.HttpContext, bytes, cancel);
-            (status, body) = caller.Refused
-                ? (caller.Status, Failure(clock.Now, clock, caller.Message))
-                : await CallAsync(database, clock, bytes, cancel, caller.Hospital);
+            var signature = await HospitalSignature.VerifyAsync(request.HttpContext, bytes, cancel);
+            (status, body) = signature.Refused
+                ? (signature.Status, Failure(clock.Now, clock, signature.Message))
+                : await CallAsync(database, clock, bytes, cancel, signature.Hospital);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -91,11 +92,11 @@ public static class TransactionApi
 
     /// <summary>
     /// One call of the transaction API: the raw request body in, the HTTP status and response body out. Over HTTP,
-    /// <paramref name="caller"/> is the hospital the signature proved, and the envelope must speak for it; in-process
+    /// <paramref name="signedBy"/> is the hospital the signature proved, and the envelope must speak for it; in-process
     /// callers (the window, the simulator) are trusted and pass null.
     /// </summary>
     public static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default,
-        string? caller = null)
+        string? signedBy = null)
     {
         var received = clock.Now;
         if (body.Length > MaxBodyBytes)
@@ -122,9 +123,8 @@ public static class TransactionApi
                 var infno = envelope.Text("infno");
                 var msgid = envelope.Text("msgid");
                 var fixmedinsCode = envelope.Text("fixmedins_code");
-                if (caller is not null && caller != fixmedinsCode)
-                    return (401, Failure(received, clock, $"报文头 fixmedins_code {fixmedinsCode} 与凭证 x-tif-paasid 所属机构 {caller} 不一致：只能以本机构身份办理交易"));
-                var signNo = envelope.OptionalText("sign_no");
+                if (signedBy is not null && signedBy != fixmedinsCode)
+                    return (401, Failure(received, clock, $"报文头 fixmedins_code {fixmedinsCode} 与凭证 x-tif-paasid 所属机构 {signedBy} 不一致：只能以本机构身份办理交易"));
                 if (msgid.Length > 30) throw new Refusal($"msgid \"{msgid}\" 超过30位（定点医药机构编号12位+时间14位+顺序号4位）");
                 if (!Kinds.TryGetValue(infno, out var kind))
                     throw new Refusal($"不支持的交易编号 {infno}：本平台办理省内异地急诊直接结算相关交易");
@@ -135,12 +135,18 @@ public static class TransactionApi
                 if (inputElement.GetRawText().Length > MaxInputCharacters)
                     throw new Refusal($"交易输入超过 {MaxInputCharacters} 个字符，请分批上传（如费用明细分多次 2204）");
 
+                var caller = new Caller(fixmedinsCode, msgid, Actor(envelope), envelope.OptionalText("recer_sys_code") == WebSystemCode
+                    ? PersonalDataReads.Web : PersonalDataReads.Api, envelope.OptionalText("sign_no"));
                 if (kind.Settles is { } visitKind && database.Provider == DbProvider.Postgres)
                 {
                     try
                     {
                         return (200, await SettlementGroup.Of(database).SubmitAsync(
-                            new SettlementGroup.Request(kind, visitKind, fixmedinsCode, msgid, input, Hash(kind.Infno, input.Element), received, clock, signNo)));
+                            new SettlementGroup.Request(kind, visitKind, fixmedinsCode, msgid, input, Hash(kind.Infno, input.Element), received, clock, caller.SignNo)
+                            {
+                                Actor = caller.Actor,
+                                Channel = caller.Channel,
+                            }));
                     }
                     catch (SettlementGroup.RunAlone)
                     {
@@ -148,8 +154,8 @@ public static class TransactionApi
                     }
                 }
                 return (200, kind.ChangesState
-                    ? await ExactlyOnceAsync(database, clock, kind, fixmedinsCode, signNo, msgid, input, received, cancel)
-                    : await ReadOnlyAsync(database, clock, kind, fixmedinsCode, signNo, msgid, input, received, cancel));
+                    ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, cancel)
+                    : await ReadOnlyAsync(database, clock, kind, caller, input, received, cancel));
             }
             catch (Refusal refusal)
             {
@@ -158,14 +164,45 @@ public static class TransactionApi
         }
     }
 
-    private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, string fixmedinsCode,
-        string? signNo, string msgid, Input input, DateTime received, CancellationToken cancel)
+    /// <summary>The envelope's sender: hospital, msgid, operator, and whether it is the platform's own window.</summary>
+    private sealed record Caller(string FixmedinsCode, string Msgid, string Actor, string Channel, string? SignNo);
+
+    /// <summary>What the platform's own window (Web/WindowClient) puts in recer_sys_code.</summary>
+    public const string WebSystemCode = "MEDSETTLE_WEB";
+
+    private static string Actor(Input envelope)
     {
+        var opter = envelope.OptionalText("opter");
+        var name = envelope.OptionalText("opter_name");
+        return opter is null && name is null ? "" : name is null || name == opter ? opter ?? name! : $"{opter} {name}";
+    }
+
+    private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
+        Input input, DateTime received, CancellationToken cancel)
+    {
+        if (PersonalDataReads.Transactions.ContainsKey(kind.Infno))
+        {
+            // a read of personal data commits its audit row, and only its audit row
+            return await database.WriteAsync(async unit =>
+            {
+                try
+                {
+                    var context = await ContextAsync(unit, kind, caller, input, received);
+                    var output = await kind.Handle(context);
+                    await AuditAsync(context, caller);
+                    return (Success(received, clock, output, context.Warning), true);
+                }
+                catch (Refusal refusal)
+                {
+                    return (Failure(received, clock, refusal.Message), false);
+                }
+            }, cancel);
+        }
         return await database.ReadAsync(async unit =>
         {
             try
             {
-                var context = await ContextAsync(unit, kind, fixmedinsCode, signNo, msgid, input, received);
+                var context = await ContextAsync(unit, kind, caller, input, received);
                 var output = await kind.Handle(context);
                 return Success(received, clock, output, context.Warning);
             }
@@ -176,9 +213,25 @@ public static class TransactionApi
         }, cancel);
     }
 
-    private static async Task<string> ExactlyOnceAsync(Database database, PlatformClock clock, TransactionKind kind, string fixmedinsCode,
-        string? signNo, string msgid, Input input, DateTime received, CancellationToken cancel)
+    /// <summary>Writes the audit row of an answer that shows a person's name and identity number, in the answer's own transaction.</summary>
+    private static async Task AuditAsync(TransactionContext context, Caller caller)
     {
+        if (!PersonalDataReads.Transactions.TryGetValue(context.Infno, out var purpose)) return;
+        var read = context.PersonalDataRead;
+        if (read is null)
+        {
+            var psnNo = context.Input.Node("data", orSelf: true).OptionalText("psn_no");
+            if (psnNo is null) return;
+            read = new PersonalDataRead(psnNo, null, purpose); // the home region is looked up by the insert itself: no extra round trip
+        }
+        await PersonalDataReads.WriteAsync(context.Db, context.Now, caller.Channel, caller.Actor, caller.FixmedinsCode,
+            $"{context.Infno} {Kinds[context.Infno].Name}", read, caller.Msgid);
+    }
+
+    private static async Task<string> ExactlyOnceAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
+        Input input, DateTime received, CancellationToken cancel)
+    {
+        var (fixmedinsCode, msgid) = (caller.FixmedinsCode, caller.Msgid);
         var inputHash = Hash(kind.Infno, input.Element);
         return await database.WriteAsync(async unit =>
         {
@@ -194,8 +247,9 @@ public static class TransactionApi
                 if (claimed == 0)
                     return (await ReplayAsync(unit, clock, fixmedinsCode, msgid, kind.Infno, inputHash, received), false);
 
-                var context = await ContextAsync(unit, kind, fixmedinsCode, signNo, msgid, input, received);
+                var context = await ContextAsync(unit, kind, caller, input, received);
                 var output = await kind.Handle(context);
+                await AuditAsync(context, caller);
                 var response = Success(received, clock, output, context.Warning);
                 await unit.ExecuteAsync(
                     "UPDATE messages SET state = 'done', subject = @subject, response = @response WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid",
@@ -227,13 +281,13 @@ public static class TransactionApi
         return stored.Response ?? Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试");
     }
 
-    private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, string fixmedinsCode, string? signNo,
-        string msgid, Input input, DateTime received)
+    private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, Caller caller, Input input, DateTime received)
     {
+        var (fixmedinsCode, msgid) = (caller.FixmedinsCode, caller.Msgid);
         var hospital = await unit.FirstOrDefaultAsync<HospitalRow>(
             "SELECT * FROM hospitals WHERE fixmedins_code = @fixmedinsCode", new { fixmedinsCode })
             ?? throw new Refusal($"定点医药机构编号 {fixmedinsCode} 未在平台登记，请核对报文头 fixmedins_code");
-        await SignIn.EnsureSignedInAsync(unit, kind, hospital, signNo);
+        await SignIn.EnsureSignedInAsync(unit, kind, hospital, caller.SignNo);
         return new TransactionContext
         {
             Infno = kind.Infno,
@@ -242,6 +296,7 @@ public static class TransactionApi
             Input = input,
             Db = unit,
             Now = received,
+            Actor = caller.Actor,
         };
     }
 

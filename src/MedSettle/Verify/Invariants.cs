@@ -99,6 +99,10 @@ public static class Invariants
             LEFT JOIN messages m ON m.fixmedins_code = s.fixmedins_code AND m.msgid = s.msgid
             WHERE m.msgid IS NULL
             """, "message"),
+        ("every person's name and identity number are stored sealed, with the lookup hash", """
+            SELECT insuplc_admdvs || '/' || psn_no || '/' || insutype AS subject, 0 AS stored, 1 AS derived FROM persons
+            WHERE psn_name_enc IS NULL OR certno_enc IS NULL OR certno_hash IS NULL OR pd_digest IS NULL
+            """, "sealed values"),
     ];
 
     /// <summary>Every violation found (none in a healthy database), with what was stored and what the settlements say.</summary>

@@ -37,6 +37,7 @@ public static class WebSetup
         });
         services.AddDataProtection().SetApplicationName("MedSettle");
         services.AddOptions<KeyManagementOptions>().Configure<Database>((options, database) => options.XmlRepository = new DatabaseXmlRepository(database));
+        services.AddHttpContextAccessor();
         services.AddSingleton<WindowClient>();
         services.Configure<WebEncoderOptions>(options => options.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         return services;

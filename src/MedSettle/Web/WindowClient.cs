@@ -16,7 +16,7 @@ public sealed record WindowReply(bool Ok, string? Error, string? Warning, JsonEl
 /// authenticated by the session cookie, so there is no HMAC here; but like any HIS the window signs in (9001) for its
 /// hospital once, keeps the sign_no, and signs in again should it be signed out.
 /// </summary>
-public sealed class WindowClient(Database database, PlatformClock clock)
+public sealed class WindowClient(Database database, PlatformClock clock, IHttpContextAccessor? http = null)
 {
     private static int _sequence = Random.Shared.Next(0, 10_000);
     private readonly ConcurrentDictionary<string, string> _signNos = new(StringComparer.Ordinal);
@@ -54,10 +54,10 @@ public sealed class WindowClient(Database database, PlatformClock clock)
             ["msgid"] = msgid,
             ["mdtrtarea_admvs"] = hospital.Length >= 7 ? hospital.Substring(1, 6) : "",
             ["insuplc_admdvs"] = "",
-            ["recer_sys_code"] = "MEDSETTLE_WEB",
+            ["recer_sys_code"] = TransactionApi.WebSystemCode,
             ["infver"] = "V1.0",
             ["opter_type"] = "1",
-            ["opter"] = opterName,
+            ["opter"] = http?.HttpContext?.User.Identity?.Name ?? opterName, // the signed-in account, for the audit log
             ["opter_name"] = opterName,
             ["inf_time"] = clock.Now.ToText(),
             ["fixmedins_code"] = hospital,

@@ -49,6 +49,7 @@ public abstract class AdminScopeTests(DatabaseTarget target) : PlatformTests(tar
         { "POST", "/api/admin/clearing/2026-03" },
         { "POST", "/api/admin/clearing/2026-02" },
         { "POST", "/api/admin/clearing/2026-02/confirm" },
+        { "GET", "/api/admin/personal-data-reads?from=2026-03-01&to=2026-03-31" },
     };
 
     [Theory]
@@ -65,7 +66,7 @@ public abstract class AdminScopeTests(DatabaseTarget target) : PlatformTests(tar
         Assert.Equal(before, (await Fingerprint.OfAsync(Platform.Database), await ClearingsAsync()));
         foreach (var foreign in new[] { Changchun, Jilin, JilinCentral, setlId, "605.35" }.Where(f => !path.Contains(f, StringComparison.Ordinal)))
             Assert.DoesNotContain(foreign, body);
-        if (method == "POST" || path.Contains("insuplc_admdvs=220100")) Assert.Equal(403, status);
+        if (method == "POST" || path.Contains("insuplc_admdvs=220100") || path.Contains("personal-data-reads")) Assert.Equal(403, status);
     }
 
     [Fact]

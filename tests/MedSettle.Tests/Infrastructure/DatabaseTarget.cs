@@ -29,5 +29,17 @@ public sealed class PostgresTarget : DatabaseTarget
 {
     public override string Name => "postgres";
 
-    public override async Task<string> NewDatabaseValueAsync() => "postgres:" + await PostgresServer.Instance.CreateDatabaseAsync();
+    /// <summary>The default personal-data key files of the test databases (DATA_DIR/NAME.keys) live in this run's scratch folder.</summary>
+    private static readonly Lazy<string> KeyDirectory = new(() =>
+    {
+        var directory = TestPaths.TempDirectory();
+        Environment.SetEnvironmentVariable(MedSettle.Privacy.KeySource.DataDirVariable, directory);
+        return directory;
+    });
+
+    public override async Task<string> NewDatabaseValueAsync()
+    {
+        _ = KeyDirectory.Value;
+        return "postgres:" + await PostgresServer.Instance.CreateDatabaseAsync();
+    }
 }

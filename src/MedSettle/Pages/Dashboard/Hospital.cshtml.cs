@@ -1,4 +1,5 @@
 using MedSettle.Engine;
+using MedSettle.Privacy;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 using Microsoft.AspNetCore.Mvc;
@@ -16,8 +17,10 @@ public sealed class HospitalModel(Database database, PlatformClock clock) : Page
         public string SetlId { get; set; } = "";
         public string SetlTime { get; set; } = "";
         public string? ReversedBy { get; set; }
-        public string PsnName { get; set; } = "";
-        public string Certno { get; set; } = "";
+        public byte[]? PsnNameEnc { get; set; }
+        public byte[]? CertnoEnc { get; set; }
+        public string MaskedName => PersonName.Mask(PersonalData.Open(PsnNameEnc));
+        public string MaskedCertno => IdentityNumber.Mask(PersonalData.Open(CertnoEnc));
         public string Insutype { get; set; } = "";
         public string InsuplcAdmdvs { get; set; } = "";
         public string HomeName { get; set; } = "";
@@ -93,7 +96,7 @@ public sealed class HospitalModel(Database database, PlatformClock clock) : Page
         if (PageNumber > Pages) PageNumber = Pages;
         Rows = (await database.ReadAsync(unit => unit.QueryAsync<Row>(
             $"""
-            SELECT s.setl_id, s.setl_time, s.reversed_by, p.psn_name, p.certno, s.insutype, s.insuplc_admdvs, COALESCE(r.name, s.insuplc_admdvs) AS home_name,
+            SELECT s.setl_id, s.setl_time, s.reversed_by, p.psn_name_enc, p.certno_enc, s.insutype, s.insuplc_admdvs, COALESCE(r.name, s.insuplc_admdvs) AS home_name,
                    s.med_type, s.medfee_fen, s.fund_pay_fen, s.acct_pay_fen, s.psn_cash_fen
             FROM settlements s
             LEFT JOIN persons p ON p.insuplc_admdvs = s.insuplc_admdvs AND p.psn_no = s.psn_no AND p.insutype = s.insutype

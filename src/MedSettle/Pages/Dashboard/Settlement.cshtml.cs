@@ -1,12 +1,14 @@
 using MedSettle.Engine;
+using MedSettle.Privacy;
 using MedSettle.Storage;
+using MedSettle.Transactions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace MedSettle.Pages.Dashboard;
 
 /// <summary>One settlement as the agency sees it: who, where, the figures and the fee lines. Another region's insured answer 404 to an agency.</summary>
-public sealed class SettlementModel(Database database) : PageModel
+public sealed class SettlementModel(Database database, PlatformClock clock) : PageModel
 {
 
     public SettlementRow Settlement { get; private set; } = null!;
@@ -28,11 +30,11 @@ public sealed class SettlementModel(Database database) : PageModel
     {
         if (DashboardScope.IsMisconfigured(User)) return Forbid();
         var home = DashboardScope.ForcedHome(User);
-        var found = await database.ReadAsync(async unit =>
+        var found = await database.WriteAsync(async unit =>
         {
             var settlement = await unit.FirstOrDefaultAsync<SettlementRow>(
                 "SELECT * FROM settlements WHERE setl_id = @setlId" + (home is null ? "" : " AND insuplc_admdvs = @home"), new { setlId, home });
-            if (settlement is null) return false;
+            if (settlement is null) return (false, false);
             Settlement = settlement;
             var relatedId = settlement.Kind == "settle" ? settlement.ReversedBy : settlement.OrigSetlId;
             Related = relatedId is null ? null : await unit.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @relatedId", new { relatedId });
@@ -66,7 +68,9 @@ public sealed class SettlementModel(Database database) : PageModel
             Resettled = (await unit.QueryAsync<string>(
                 "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND setl_id <> @setlId AND setl_time > @setlTime ORDER BY setl_time",
                 new { mdtrtId = settlement.MdtrtId, setlId = settlement.SetlId, setlTime = settlement.SetlTime })).ToList();
-            return true;
+            if (Person is not null)
+                await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Dashboard/Settlement", Person, "查看结算明细（姓名、证件号码已脱敏）", setlId);
+            return (true, true);
         });
         return found ? Page() : NotFound();
     }

@@ -1,4 +1,6 @@
+using MedSettle.Privacy;
 using MedSettle.Storage;
+using MedSettle.Transactions;
 using MedSettle.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -6,7 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace MedSettle.Pages.Window;
 
 /// <summary>The settlement slip (结算单): printable, and the place to reverse a settlement after confirming.</summary>
-public sealed class SlipModel(WindowClient client, Database database) : PageModel
+public sealed class SlipModel(WindowClient client, Database database, PlatformClock clock) : PageModel
 {
 
     public SettlementRow Settlement { get; private set; } = null!;
@@ -37,11 +39,11 @@ public sealed class SlipModel(WindowClient client, Database database) : PageMode
     private async Task<bool> LoadAsync(string setlId)
     {
         var hospital = User.Hospital();
-        return await database.ReadAsync(async unit =>
+        return await database.WriteAsync(async unit =>
         {
             var settlement = await unit.FirstOrDefaultAsync<SettlementRow>(
                 "SELECT * FROM settlements WHERE setl_id = @setlId AND fixmedins_code = @hospital AND kind = 'settle'", new { setlId, hospital });
-            if (settlement is null) return false;
+            if (settlement is null) return (false, false);
             Settlement = settlement;
             Reversal = settlement.ReversedBy is null ? null
                 : await unit.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @id", new { id = settlement.ReversedBy });
@@ -54,7 +56,8 @@ public sealed class SlipModel(WindowClient client, Database database) : PageMode
                     ? "SELECT * FROM fee_lines WHERE setl_id = @setlId ORDER BY feedetl_sn"
                     : "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL AND setl_id IS NULL ORDER BY feedetl_sn",
                 new { setlId, mdtrtId = settlement.MdtrtId })).ToList();
-            return true;
+            await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Window/Slip", Person, "结算单（含姓名）", setlId);
+            return (true, true);
         });
     }
 }

@@ -1,4 +1,5 @@
 using MedSettle.Engine;
+using MedSettle.Privacy;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 using MedSettle.Web;
@@ -16,7 +17,8 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
         public string Kind { get; set; } = "";
         public string? OrigSetlId { get; set; }
         public string SetlTime { get; set; } = "";
-        public string PsnName { get; set; } = "";
+        public byte[]? PsnNameEnc { get; set; }
+        public string MaskedName => PersonName.Mask(PersonalData.Open(PsnNameEnc));
         public string Insutype { get; set; } = "";
         public string ClrType { get; set; } = "";
         public string InsuplcAdmdvs { get; set; } = "";
@@ -59,7 +61,7 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
         var hospital = User.Hospital();
         Rows = (await database.ReadAsync(unit => unit.QueryAsync<Row>(
             """
-            SELECT s.setl_id, s.kind, s.orig_setl_id, s.setl_time, p.psn_name, s.insutype, s.clr_type, s.insuplc_admdvs,
+            SELECT s.setl_id, s.kind, s.orig_setl_id, s.setl_time, p.psn_name_enc, s.insutype, s.clr_type, s.insuplc_admdvs,
                    s.medfee_fen, s.fund_pay_fen, s.acct_pay_fen, s.psn_cash_fen
             FROM settlements s JOIN persons p ON p.insuplc_admdvs = s.insuplc_admdvs AND p.psn_no = s.psn_no AND p.insutype = s.insutype
             WHERE s.fixmedins_code = @hospital AND s.setl_time >= @from AND s.setl_time < @to

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using MedSettle.Engine;
+using MedSettle.Privacy;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 using MedSettle.Web;
@@ -128,10 +129,10 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     private async Task<bool> LoadAsync(string mdtrtId)
     {
         var hospital = Hospital;
-        var loaded = await database.ReadAsync(async unit =>
+        var loaded = await database.WriteAsync(async unit =>
         {
             var visit = await unit.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId AND fixmedins_code = @hospital", new { mdtrtId, hospital });
-            if (visit is null) return false;
+            if (visit is null) return (false, false);
             Visit = visit;
             Person = (await unit.FirstOrDefaultAsync<PersonRow>("SELECT * FROM persons WHERE psn_no = @psnNo AND insutype = @insutype",
                 new { psnNo = visit.PsnNo, insutype = visit.Insutype }))!;
@@ -142,7 +143,8 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
                 "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL ORDER BY upload_msgid, feedetl_sn", new { mdtrtId })).ToList();
             Settlements = (await unit.QueryAsync<SettlementRow>(
                 "SELECT * FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL ORDER BY setl_time", new { mdtrtId })).ToList();
-            return true;
+            await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Window/Visit", Person, "窗口办理就诊、费用与结算", mdtrtId);
+            return (true, true);
         });
         if (loaded)
             EditorJson = JsonSerializer.Serialize(Lines.Where(l => l.SetlId is null).Select(l => new BillLine(l.MedListCodg, l.MedListName, (int)l.ChrgitmLv,
