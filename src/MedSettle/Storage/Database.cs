@@ -16,6 +16,7 @@ public enum DbProvider { Sqlite, Postgres }
 public sealed class Database : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _postgres;
+    private readonly NpgsqlDataSource? _postgresRelaxed;
     private readonly string? _sqliteConnectionString;
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
 
@@ -26,12 +27,14 @@ public sealed class Database : IAsyncDisposable
 
     private KeyRing? _keys;
 
-    private Database(DbProvider provider, string description, NpgsqlDataSource? postgres, string? sqlite, KeySource keySource)
+    private Database(DbProvider provider, string description, NpgsqlDataSource? postgres, string? sqlite, KeySource keySource,
+        NpgsqlDataSource? postgresRelaxed = null)
     {
         KeySource = keySource;
         Provider = provider;
         Description = description;
         _postgres = postgres;
+        _postgresRelaxed = postgresRelaxed;
         _sqliteConnectionString = sqlite;
     }
 
@@ -80,7 +83,10 @@ public sealed class Database : IAsyncDisposable
             if (!Given("Max Auto Prepare", "MaxAutoPrepare")) builder.MaxAutoPrepare = 128;
             if (!Given("Auto Prepare Min Usages", "AutoPrepareMinUsages")) builder.AutoPrepareMinUsages = 2;
             if (!Given("No Reset On Close", "NoResetOnClose")) builder.NoResetOnClose = true;
-            return new Database(DbProvider.Postgres, description, NpgsqlDataSource.Create(builder), null, KeySource.Resolve(keyFile, value));
+            var relaxed = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
+            relaxed.Options = $"{relaxed.Options} -c synchronous_commit=off".Trim();
+            return new Database(DbProvider.Postgres, description, NpgsqlDataSource.Create(builder), null, KeySource.Resolve(keyFile, value),
+                NpgsqlDataSource.Create(relaxed));
         }
         throw new ArgumentException($"--db must be sqlite:PATH or postgres:CONNECTION_STRING, not \"{value}\"");
     }
@@ -127,8 +133,32 @@ public sealed class Database : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// A read outside any explicit transaction: on PostgreSQL each statement is its own (one round trip, no BEGIN or
+    /// ROLLBACK); on SQLite a deferred transaction as in <see cref="ReadAsync{T}"/>.
+    /// </summary>
+    public async Task<T> ReadOnceAsync<T>(Func<UnitOfWork, Task<T>> work, CancellationToken cancel = default)
+    {
+        if (_postgres is null) return await ReadAsync(work, cancel);
+        await using var connection = await _postgres.OpenConnectionAsync(cancel);
+        return await work(new UnitOfWork(this, connection, transaction: null));
+    }
+
+    /// <summary>
+    /// Bookkeeping that a crash may lose without harm (a request's nonce): on PostgreSQL each statement commits on its
+    /// own without waiting for the disk (synchronous_commit off, on connections kept for this); on SQLite one ordinary
+    /// write transaction.
+    /// </summary>
+    public async Task<T> WriteRelaxedAsync<T>(Func<UnitOfWork, Task<T>> work, CancellationToken cancel = default)
+    {
+        if (_postgresRelaxed is null) return await WriteAsync(async unit => (await work(unit), true), cancel);
+        await using var connection = await _postgresRelaxed.OpenConnectionAsync(cancel);
+        return await work(new UnitOfWork(this, connection, transaction: null));
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_postgresRelaxed is not null) await _postgresRelaxed.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
         if (_sqliteConnectionString is not null) SqliteConnection.ClearAllPools();
         _sqliteWriter.Dispose();

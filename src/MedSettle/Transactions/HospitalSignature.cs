@@ -82,37 +82,38 @@ public static class HospitalSignature
         var database = services.GetRequiredService<Database>();
         var limits = services.GetService<HospitalRateLimit>();
         var box = services.GetService<SecretBox>() ?? SecretBox.Default;
-        var verdict = await database.WriteAsync(async unit =>
+        // Two round trips outside any explicit transaction: the credential, then (the signature being right) the nonce.
+        var found = await database.ReadOnceAsync(unit => HospitalCredentials.FindAsync(unit, paasid, box), cancel);
+        if (found.KeyMissing)
         {
-            var found = await HospitalCredentials.FindAsync(unit, paasid, box);
-            if (found.KeyMissing)
-            {
-                services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HospitalSignature)).LogError("Cannot check a signature: {Problem}", found.Problem);
-                return (Verdict.Refuse("平台密钥配置错误，暂时无法验证签名，请联系平台运维；本次请求未改变任何数据", StatusCodes.Status500InternalServerError), false);
-            }
-            if (found.Secret is null) return (Verdict.Refuse(found.Problem!), false);
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HospitalSignature)).LogError("Cannot check a signature: {Problem}", found.Problem);
+            return Verdict.Refuse("平台密钥配置错误，暂时无法验证签名，请联系平台运维；本次请求未改变任何数据", StatusCodes.Status500InternalServerError);
+        }
+        if (found.Secret is null) return Verdict.Refuse(found.Problem!);
 
-            var expected = Sign(found.Secret, timestamp, nonce, body);
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)))
-                return (Verdict.Refuse("签名 x-tif-signature 不正确：应为 HMAC-SHA256(密钥, 时间戳 + \"\\n\" + 随机数 + \"\\n\" + 请求体的 SHA-256 十六进制)，请核对密钥与签名方法"), false);
+        var expected = Sign(found.Secret, timestamp, nonce, body);
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)))
+            return Verdict.Refuse("签名 x-tif-signature 不正确：应为 HMAC-SHA256(密钥, 时间戳 + \"\\n\" + 随机数 + \"\\n\" + 请求体的 SHA-256 十六进制)，请核对密钥与签名方法");
 
-            if (limits is not null && !limits.TryAcquire(paasid, out var retryAfter))
-            {
-                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                return (Verdict.Refuse($"本机构请求过于频繁（超过每秒 {limits.PermitsPerSecond} 笔），请放慢速度，稍后用同一 msgid 重试", StatusCodes.Status429TooManyRequests), false);
-            }
+        if (limits is not null && !limits.TryAcquire(paasid, out var retryAfter))
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return Verdict.Refuse($"本机构请求过于频繁（超过每秒 {limits.PermitsPerSecond} 笔），请放慢速度，稍后用同一 msgid 重试", StatusCodes.Status429TooManyRequests);
+        }
 
-            if (database.Provider == DbProvider.Postgres)
-                await unit.ExecuteAsync("SET LOCAL synchronous_commit = off"); // see README: a nonce lost in a crash only lets an identical request replay into exactly-once
-            var fresh = await unit.ExecuteAsync(
+        // Without waiting for the disk: a nonce lost in a crash only lets an identical request replay into exactly-once (see README).
+        var fresh = await database.WriteRelaxedAsync(async unit =>
+        {
+            var inserted = await unit.ExecuteAsync(
                 "INSERT INTO request_nonces (paasid, nonce, expires_at) VALUES (@paasid, @nonce, @expires) ON CONFLICT (paasid, nonce) DO NOTHING",
                 new { paasid, nonce, expires = timestamp + (long)Window.TotalSeconds });
-            if (fresh == 0)
-                return (Verdict.Refuse($"x-tif-nonce {nonce} 已使用过：每个请求须使用新的随机数（重发报文时 msgid 不变，随机数和签名重新生成）"), false);
-            if (Interlocked.Increment(ref _requests) % PruneEvery == 0)
+            if (inserted > 0 && Interlocked.Increment(ref _requests) % PruneEvery == 0)
                 await unit.ExecuteAsync("DELETE FROM request_nonces WHERE expires_at < @now", new { now });
-            return (new Verdict(found.FixmedinsCode, StatusCodes.Status200OK, ""), true);
+            return inserted > 0;
         }, cancel);
+        var verdict = fresh
+            ? new Verdict(found.FixmedinsCode, StatusCodes.Status200OK, "")
+            : Verdict.Refuse($"x-tif-nonce {nonce} 已使用过：每个请求须使用新的随机数（重发报文时 msgid 不变，随机数和签名重新生成）");
         return verdict;
     }
 
