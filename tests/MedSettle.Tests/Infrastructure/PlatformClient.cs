@@ -42,7 +42,7 @@ public sealed class PlatformClient : ITransactionCaller, IDisposable
     }
 
     /// <summary>The envelope the national interface specifies around <paramref name="input"/>, as JSON.</summary>
-    public static string Envelope(string infno, string hospital, object input, string msgid) =>
+    public static string Envelope(string infno, string hospital, object input, string msgid, DateTime? infTime = null, string signNo = "") =>
         JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["infno"] = infno,
@@ -54,10 +54,10 @@ public sealed class PlatformClient : ITransactionCaller, IDisposable
             ["opter_type"] = "1",
             ["opter"] = "001",
             ["opter_name"] = "测试收费员",
-            ["inf_time"] = Now.ToString("yyyy-MM-dd HH:mm:ss"),
+            ["inf_time"] = (infTime ?? Now).ToString("yyyy-MM-dd HH:mm:ss"),
             ["fixmedins_code"] = hospital,
             ["fixmedins_name"] = "",
-            ["sign_no"] = "",
+            ["sign_no"] = signNo,
             ["input"] = input,
         });
 

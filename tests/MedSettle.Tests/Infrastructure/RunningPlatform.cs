@@ -67,27 +67,9 @@ public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
         return $"{hospital}{20260315100000L + n / 10000:D14}{n % 10000:D4}";
     }
 
-    public async Task<Reply> CallAsync(string infno, string hospital, object input, string? msgid = null)
-    {
-        var envelope = new Dictionary<string, object?>
-        {
-            ["infno"] = infno,
-            ["msgid"] = msgid ?? NewMsgid(hospital),
-            ["mdtrtarea_admvs"] = hospital.Substring(1, 6),
-            ["insuplc_admdvs"] = "",
-            ["recer_sys_code"] = "MBS_LOCAL",
-            ["infver"] = "V1.0",
-            ["opter_type"] = "1",
-            ["opter"] = "001",
-            ["opter_name"] = "测试收费员",
-            ["inf_time"] = Clock.GetLocalNow().ToString("yyyy-MM-dd HH:mm:ss"),
-            ["fixmedins_code"] = hospital,
-            ["fixmedins_name"] = "",
-            ["sign_no"] = _signNos.GetValueOrDefault(hospital, ""),
-            ["input"] = input,
-        };
-        return await PostAsync(JsonSerializer.Serialize(envelope), hospital);
-    }
+    public Task<Reply> CallAsync(string infno, string hospital, object input, string? msgid = null) =>
+        PostAsync(PlatformClient.Envelope(infno, hospital, input, msgid ?? NewMsgid(hospital), Clock.GetLocalNow().DateTime,
+            _signNos.GetValueOrDefault(hospital, "")), hospital);
 
     /// <summary>
     /// POSTs a raw body, signed with the credentials of <paramref name="signAs"/> (by default the envelope's
