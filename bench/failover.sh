@@ -6,14 +6,14 @@
 # every unanswered request again with its own msgid. Then: every acknowledged settlement is on the standby, none twice,
 # and `medsettle verify` finds no violation.
 # Usage: bench/failover.sh [--clients C] [--seconds T] [--visits N] [--stop-after S]
-#   C clients (default 8) settle for T seconds (default 30) from N prepared visits (default 2000); the primary is
+#   C clients (default 8) settle for T seconds (default 30) from N prepared visits (default 20000: 2,000 through the API, the rest SQL copies); the primary is
 #   stopped S seconds (default 8) into the load. Exit status 0 when every check holds.
 # The last line is: acknowledged_before_stop=<n> in_flight_at_stop=<n> found=<n> … missing=<n> duplicates=<n> downtime_s=<n> violations=<n>
 # (downtime: from the stop to the first acknowledgement of a request sent after it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CLIENTS=8 DURATION=30 VISITS=2000 STOP_AFTER=8
+CLIENTS=8 DURATION=30 VISITS=20000 STOP_AFTER=8
 while [ $# -gt 0 ]; do
   case $1 in
     --clients) CLIENTS=$2; shift 2 ;;
@@ -100,7 +100,7 @@ say "starting medsettle serve at $URL on the primary"
 serve "$PRIMARY_CONN"
 
 say "preparing $VISITS visits through the API (2551 + 2201 + 2204)"
-$LOAD prepare --url "$URL" --db "$PRIMARY_CONN" --visits "$VISITS" --hot-persons 10 --clients 8 --out "$WORK/visits.tsv" > "$WORK/prepare.json"
+$LOAD prepare --url "$URL" --db "$PRIMARY_CONN" --visits "$VISITS" --api-visits 2000 --hot-persons 10 --clients 8 --out "$WORK/visits.tsv" > "$WORK/prepare.json"
 
 say "settling with $CLIENTS clients for $DURATION s; every acknowledgement logged; unanswered requests retried with their msgid"
 $LOAD durable --url "$URL" --db "$PRIMARY_CONN" --visits "$WORK/visits.tsv" --log "$WORK/acks.tsv" --clients "$CLIENTS" --seconds "$DURATION" \
@@ -130,8 +130,8 @@ CHECK_STATUS=0
 $LOAD failover-check --db "$STANDBY_CONN" --log "$WORK/acks.tsv" --since-ms "$STOP_MS" > "$WORK/check.json" || CHECK_STATUS=$?
 say "medsettle verify on the standby"
 VERIFY_STATUS=0
-$MEDSETTLE verify --db "postgres:$STANDBY_CONN" > "$WORK/verify.log" 2> /dev/null || VERIFY_STATUS=$?
-tail -n 5 "$WORK/verify.log"
+$MEDSETTLE verify --db "postgres:$STANDBY_CONN" > "$WORK/verify.log" 2>&1 || VERIFY_STATUS=$?
+head -n 12 "$WORK/verify.log"
 VIOLATIONS=$(grep -o '^[0-9]* violation' "$WORK/verify.log" | awk '{print $1}')
 
 echo

@@ -111,6 +111,10 @@ public static class Invariants
         var violations = new List<Violation>();
         await database.ReadAsync(async unit =>
         {
+            // Every check reads whole tables: hash joins, never a nested loop that a stale row estimate can pick (right
+            // after a bulk load or a failover, one check re-aggregated all fee lines for each settlement).
+            if (database.Provider == DbProvider.Postgres)
+                await unit.ExecuteAsync("SET LOCAL enable_nestloop = off; SET LOCAL jit = off");
             foreach (var (name, sql, unitName) in Checks)
             {
                 cancel.ThrowIfCancellationRequested();
