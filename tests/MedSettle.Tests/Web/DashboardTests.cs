@@ -123,6 +123,9 @@ public sealed class DashboardTests : IAsyncLifetime
         Assert.DoesNotContain(elsewhere, await page.ContentAsync()); // the agency's region is forced whatever ?home= says
         await page.GotoAsync("/dashboard/clearing?month=2026-02");
         await Expect(page.Locator("#compute")).ToHaveCountAsync(0);
+        // Its own position only, as its admin token sees it: one row, Changchun's.
+        await Expect(page.Locator("#clearing-positions tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#clearing-positions tbody")).ToContainTextAsync("长春");
         var window = await page.GotoAsync("/window");
         await Expect(page).ToHaveURLAsync(new Regex("/login"));
         Assert.NotNull(window);

@@ -28,6 +28,8 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
     public string? ForcedRegion { get; private set; }
     public bool MonthEnded { get; private set; }
     public IReadOnlyList<RegionOption> Regions { get; private set; } = [];
+    public IReadOnlyList<PositionOut> Positions { get; private set; } = [];
+    public IReadOnlyList<TransferOut> Transfers { get; private set; } = [];
     public ClearingStatement? Statement { get; private set; }
     public IReadOnlyList<ClearingLineOut> Lines { get; private set; } = [];
     public IReadOnlyList<DisputeOut> Disputes { get; private set; } = [];
@@ -135,6 +137,9 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
             MonthError = refused.Message;
             return;
         }
+        // An agency sees its own region's position and transfers, as its admin token does; the province sees them all.
+        Positions = ForcedRegion is null ? Statement.Positions : Statement.Positions.Where(p => p.Admdvs == ForcedRegion).ToList();
+        Transfers = ForcedRegion is null ? Statement.Transfers : Statement.Transfers.Where(t => t.Admdvs == ForcedRegion).ToList();
         Lines = Region is null ? Statement.Lines : Statement.Lines.Where(l => l.PayerAdmdvs == Region || l.PayeeAdmdvs == Region).ToList();
         Disputes = Region is null ? Statement.Disputes : Statement.Disputes.Where(d => d.PayerAdmdvs == Region || d.PayeeAdmdvs == Region).ToList();
         LinePage = Math.Clamp(int.TryParse(Request.Query["page"], out var page) ? page : 1, 1, LinePages);
