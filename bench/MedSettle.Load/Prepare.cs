@@ -30,7 +30,11 @@ public static class Prepare
         var world = await World.LoadAsync(connectionString);
         var hot = hotPersons > 0 ? await World.SampleAsync(connectionString, hotPersons, fresh: true) : [];
         var hotVisits = hot.Count > 0 ? (int)Math.Round(visits * hotShare) : 0;
-        var cold = await World.SampleAsync(connectionString, visits - hotVisits, fresh: true, hot.Select(p => p.PsnNo).ToHashSet());
+        // At most half the people get a visit here (the rest get several each), so that the full-flow phase that follows
+        // still finds people without one.
+        var people = await World.PersonsEstimateAsync(connectionString);
+        var coldPersons = people > 0 ? Math.Min(visits - hotVisits, Math.Max(1_000, (int)(people / 2))) : visits - hotVisits;
+        var cold = await World.SampleAsync(connectionString, coldPersons, fresh: true, hot.Select(p => p.PsnNo).ToHashSet());
         if (cold.Count == 0 && visits - hotVisits > 0) throw new InvalidOperationException("No active insured person without a visit is left.");
         Output.Progress($"prepare: {visits:N0} visits ({hotVisits:N0} for {hot.Count} hot persons, {visits - hotVisits:N0} for {cold.Count:N0} cold), "
                         + $"{world.Hospitals.Length} hospitals, {world.CatalogueSize} catalogue items, {clients} clients");

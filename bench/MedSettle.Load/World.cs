@@ -87,6 +87,15 @@ public sealed class World
     /// Up to <paramref name="count"/> active insured people in random order, drawn from a block sample of the table (so a
     /// 25-million-row table is not sorted whole); <paramref name="fresh"/> keeps to people with no visit yet.
     /// </summary>
+    /// <summary>The planner's estimate of the number of insured people (pg_class.reltuples): instant at any size.</summary>
+    public static async Task<double> PersonsEstimateAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var estimate = new NpgsqlCommand("SELECT reltuples::float8 FROM pg_class WHERE relname = 'persons'", connection);
+        return await estimate.ExecuteScalarAsync() is double rows && rows > 0 ? rows : 0;
+    }
+
     public static async Task<List<Person>> SampleAsync(string connectionString, int count, bool fresh, IReadOnlySet<string>? exclude = null)
     {
         await using var connection = new NpgsqlConnection(connectionString);
