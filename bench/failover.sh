@@ -44,8 +44,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 STARTED=$(date +%s)
-say() { echo "[$(date +%T) +$(( $(date +%s) - STARTED ))s] $*"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now_ms() { date +%s%3N; }
 json() { grep -o "\"$2\":[^,}]*" "$1" | head -1 | cut -d: -f2; }
 

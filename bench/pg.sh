@@ -6,12 +6,16 @@ pg_bin() {
   dirname "$(command -v initdb)"
 }
 
+# A line of progress with the time and the seconds since $STARTED; a free loopback port.
+say() { echo "[$(date +%T) +$(( $(date +%s) - ${STARTED:-$(date +%s)} ))s] $*"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
 pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 pg_start() {
   PG_DIR=$1; PG_BIN=$(pg_bin)
   mkdir -p "$PG_DIR"; [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PG_DIR"
-  PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  PGPORT=$(free_port)
   PGHOST=127.0.0.1
   export PGPORT PGHOST PGUSER=postgres
   pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null

@@ -45,8 +45,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 STARTED=$(date +%s)
-say() { echo "[$(date +%T) +$(( $(date +%s) - STARTED ))s] $*"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # CPU ticks used so far by the given processes, their reaped children included
 ticks() { local p t=0 n; for p in "$@"; do n=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$p/stat" 2>/dev/null) && t=$((t + n)); done; echo "$t"; }
 pg_pids() { local pm; pm=$(head -1 "$PG_DIR/data/postmaster.pid"); echo "$pm" $(ps -o pid= --ppid "$pm"); }
