@@ -110,8 +110,6 @@ public sealed class SettlementGroup
         }
     }
 
-    private sealed record Placed(Request Request, TransactionContext Context, VisitRow Visit);
-
     private sealed record Answer(Request Request, string Response, Settle.Decided? Decided);
 
     /// <summary>A group read and decided, its transaction open, waiting for its writes and commit.</summary>

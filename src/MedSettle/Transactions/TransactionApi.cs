@@ -180,37 +180,25 @@ public static class TransactionApi
     private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
         Input input, DateTime received, CancellationToken cancel)
     {
+        // A read of personal data commits its audit row, and only its audit row; any other read changes nothing.
         if (PersonalDataReads.Transactions.ContainsKey(kind.Infno))
-        {
-            // a read of personal data commits its audit row, and only its audit row
-            return await database.WriteAsync(async unit =>
-            {
-                try
-                {
-                    var context = await ContextAsync(unit, kind, caller, input, received);
-                    var output = await kind.Handle(context);
-                    await AuditAsync(context, caller);
-                    return (Success(received, clock, output, context.Warning), true);
-                }
-                catch (Refusal refusal)
-                {
-                    return (Failure(received, clock, refusal.Message), false);
-                }
-            }, cancel);
-        }
-        return await database.ReadAsync(async unit =>
+            return await database.WriteAsync(AnswerAsync, cancel);
+        return (await database.ReadAsync(AnswerAsync, cancel)).Response;
+
+        async Task<(string Response, bool Answered)> AnswerAsync(UnitOfWork unit)
         {
             try
             {
                 var context = await ContextAsync(unit, kind, caller, input, received);
                 var output = await kind.Handle(context);
-                return Success(received, clock, output, context.Warning);
+                await AuditAsync(context, caller);
+                return (Success(received, clock, output, context.Warning), true);
             }
             catch (Refusal refusal)
             {
-                return Failure(received, clock, refusal.Message);
+                return (Failure(received, clock, refusal.Message), false);
             }
-        }, cancel);
+        }
     }
 
     /// <summary>Writes the audit row of an answer that shows a person's name and identity number, in the answer's own transaction.</summary>
