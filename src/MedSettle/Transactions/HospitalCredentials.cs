@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using MedSettle.Storage;
 
@@ -29,7 +31,7 @@ public static class HospitalCredentials
     public static async Task<HospitalCredential> IssueAsync(Database database, string fixmedinsCode, DateTime now, SecretBox? box = null)
     {
         box ??= SecretBox.Default;
-        return await database.WriteAsync(async unit =>
+        var issued = await database.WriteAsync(async unit =>
         {
             var known = await unit.FirstOrDefaultAsync<string>(
                 "SELECT fixmedins_code FROM hospitals WHERE fixmedins_code = @fixmedinsCode" + unit.ForUpdate, new { fixmedinsCode });
@@ -38,6 +40,9 @@ public static class HospitalCredentials
             await RevokeAndInsertAsync(unit, credential, box, now);
             return (credential, true);
         });
+        // This process stops honouring the old credentials at once; other servers within CacheFor.
+        if (Recent.TryGetValue(database, out var recent)) recent.Clear();
+        return issued;
     }
 
     /// <summary>
@@ -53,6 +58,29 @@ public static class HospitalCredentials
             if (box.Open(row.SecretEnc, row.KeyId, Binding(row.Paasid, row.FixmedinsCode)) is { } secret)
                 return new HospitalCredential(row.Paasid, row.FixmedinsCode, secret);
         return await IssueAsync(database, fixmedinsCode, now, box);
+    }
+
+    /// <summary>
+    /// How long a server goes on trusting credentials it has looked up without asking the database again. Every request
+    /// is signed, so without this each one would read its credential. Issuing through this process forgets them at once;
+    /// a rotation or revocation made elsewhere (the CLI, another server) takes effect here within this time.
+    /// </summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+
+    private sealed record Remembered(Lookup Found, SecretBox Box, DateTimeOffset Until);
+
+    private static readonly ConditionalWeakTable<Database, ConcurrentDictionary<string, Remembered>> Recent = new();
+
+    /// <summary>The credential behind <paramref name="paasid"/>, from the last <see cref="CacheFor"/> or the database. Only usable ones are remembered.</summary>
+    public static async Task<Lookup> FindRecentAsync(Database database, string paasid, SecretBox box, DateTimeOffset now, CancellationToken cancel)
+    {
+        var recent = Recent.GetValue(database, _ => new ConcurrentDictionary<string, Remembered>(StringComparer.Ordinal));
+        if (recent.TryGetValue(paasid, out var remembered) && remembered.Box == box && now < remembered.Until && now >= remembered.Until - CacheFor)
+            return remembered.Found;
+        var found = await database.ReadOnceAsync(unit => FindAsync(unit, paasid, box), cancel);
+        if (found.Secret is not null) recent[paasid] = new Remembered(found, box, now + CacheFor);
+        else recent.TryRemove(paasid, out _);
+        return found;
     }
 
     public static async Task<Lookup> FindAsync(UnitOfWork unit, string paasid, SecretBox box)

@@ -10,8 +10,9 @@ namespace MedSettle.Transactions;
 /// seconds), <c>x-tif-nonce</c> and <c>x-tif-signature</c> = lowercase hex HMAC-SHA256(secret, timestamp + "\n" + nonce +
 /// "\n" + lowercase hex SHA-256 of the raw body). A request outside ±5 minutes of the platform's clock, with a nonce seen
 /// before, a wrong signature, or an unknown or revoked paasid is refused with HTTP 401 before anything else happens.
-/// Nonces are kept in the database (so servers sharing it all see them) until their request's window has passed.
-/// The envelope's fixmedins_code is then held to the credential's hospital by <see cref="TransactionApi.CallAsync"/>.
+/// Nonces are kept in the database (so servers sharing it all see them) until their request's window has passed;
+/// <see cref="TransactionApi.CallAsync"/> records each before its request acts, and holds the envelope's fixmedins_code
+/// to the credential's hospital. Credentials are looked up through <see cref="HospitalCredentials.FindRecentAsync"/>.
 /// </summary>
 public static class HospitalSignature
 {
@@ -22,8 +23,20 @@ public static class HospitalSignature
     private const int PruneEvery = 512;
     private static int _requests;
 
-    /// <summary>The outcome: the caller's hospital, or the HTTP status and err_msg of the refusal.</summary>
-    public readonly record struct Verdict(string? Hospital, int Status, string Message)
+    /// <summary>
+    /// A request's nonce, not yet recorded: <see cref="TransactionApi.CallAsync"/> records it before acting, in the
+    /// settlement group's own transaction for 2207/2304 (see SettlementGroup) and with <see cref="RecordAsync"/> otherwise.
+    /// </summary>
+    public sealed record Nonce(string Paasid, string Value, long ExpiresAt)
+    {
+        public string Reused => $"x-tif-nonce {Value} 已使用过：每个请求须使用新的随机数（重发报文时 msgid 不变，随机数和签名重新生成）";
+    }
+
+    /// <summary>The nonce was recorded before, by this request's earlier copy: refused with HTTP 401, nothing done.</summary>
+    public sealed class NonceReused() : Exception("The request's nonce was used before");
+
+    /// <summary>The outcome: the caller's hospital and the nonce to record, or the HTTP status and err_msg of the refusal.</summary>
+    public readonly record struct Verdict(string? Hospital, int Status, string Message, Nonce? Nonce = null)
     {
         public bool Refused => Hospital is null;
 
@@ -82,8 +95,7 @@ public static class HospitalSignature
         var database = services.GetRequiredService<Database>();
         var limits = services.GetService<HospitalRateLimit>();
         var box = services.GetService<SecretBox>() ?? SecretBox.Default;
-        // Two round trips outside any explicit transaction: the credential, then (the signature being right) the nonce.
-        var found = await database.ReadOnceAsync(unit => HospitalCredentials.FindAsync(unit, paasid, box), cancel);
+        var found = await HospitalCredentials.FindRecentAsync(database, paasid, box, clock.UtcNow, cancel);
         if (found.KeyMissing)
         {
             services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HospitalSignature)).LogError("Cannot check a signature: {Problem}", found.Problem);
@@ -101,21 +113,24 @@ public static class HospitalSignature
             return Verdict.Refuse($"本机构请求过于频繁（超过每秒 {limits.PermitsPerSecond} 笔），请放慢速度，稍后用同一 msgid 重试", StatusCodes.Status429TooManyRequests);
         }
 
+        return new Verdict(found.FixmedinsCode, StatusCodes.Status200OK, "", new Nonce(paasid, nonce, timestamp + (long)Window.TotalSeconds));
+    }
+
+    /// <summary>Records a nonce on its own; false when it was recorded before. Expired nonces are pruned now and then.</summary>
+    public static async Task<bool> RecordAsync(Database database, Nonce nonce, long now, CancellationToken cancel)
+    {
         // Without waiting for the disk: a nonce lost in a crash only lets an identical request replay into exactly-once (see README).
-        var fresh = await database.WriteRelaxedAsync(async unit =>
+        return await database.WriteRelaxedAsync(async unit =>
         {
             var inserted = await unit.ExecuteAsync(
-                "INSERT INTO request_nonces (paasid, nonce, expires_at) VALUES (@paasid, @nonce, @expires) ON CONFLICT (paasid, nonce) DO NOTHING",
-                new { paasid, nonce, expires = timestamp + (long)Window.TotalSeconds });
-            if (inserted > 0 && Interlocked.Increment(ref _requests) % PruneEvery == 0)
-                await unit.ExecuteAsync("DELETE FROM request_nonces WHERE expires_at < @now", new { now });
+                "INSERT INTO request_nonces (paasid, nonce, expires_at) VALUES (@Paasid, @Value, @ExpiresAt) ON CONFLICT (paasid, nonce) DO NOTHING", nonce);
+            if (inserted > 0 && ShouldPrune()) await unit.ExecuteAsync("DELETE FROM request_nonces WHERE expires_at < @now", new { now });
             return inserted > 0;
         }, cancel);
-        var verdict = fresh
-            ? new Verdict(found.FixmedinsCode, StatusCodes.Status200OK, "")
-            : Verdict.Refuse($"x-tif-nonce {nonce} 已使用过：每个请求须使用新的随机数（重发报文时 msgid 不变，随机数和签名重新生成）");
-        return verdict;
     }
+
+    /// <summary>True every <see cref="PruneEvery"/>th recorded nonce, wherever it was recorded: time to delete the expired ones.</summary>
+    public static bool ShouldPrune() => Interlocked.Increment(ref _requests) % PruneEvery == 0;
 
     private static bool IsToken(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.';
 

@@ -16,11 +16,13 @@ namespace MedSettle.Transactions;
 /// <see cref="Settle.DecideAsync"/> decides each one exactly as it would alone, and one round trip writes all of them
 /// with their stored responses before the commit. Nobody is answered before that commit.
 ///
-/// Each request keeps its own guarantees. A group holds at most one request per person and per msgid (later ones wait
-/// for the next group), so its settlements are independent; a msgid seen before is answered from the store; a refusal
-/// records nothing; and a request the group cannot place (an unknown visit, a malformed field) runs alone through
-/// the ordinary path. While one group commits, the next may already lock and read: it waits on any person the first
-/// still holds, and sees that person's settlement once committed.
+/// Each request keeps its own guarantees. A group holds at most one request per person, per msgid and per signature
+/// nonce (later ones wait for the next group), so its settlements are independent; a msgid seen before is answered from
+/// the store; a nonce seen before is refused (HTTP 401); a refusal records nothing but its nonce; and a request the group
+/// cannot place (an unknown visit, a malformed field) runs alone through the ordinary path. The nonces are checked in
+/// the group's reads and recorded with its writes, so a signed settlement costs no round trip of its own. While one
+/// group commits, the next may already lock and read: it waits on any person the first still holds, and sees that
+/// person's settlement once committed.
 /// </summary>
 public sealed class SettlementGroup
 {
@@ -73,6 +75,9 @@ public sealed class SettlementGroup
         /// <summary>Who asked and how, for the audit log of personal-data reads (see Privacy/PersonalDataReads).</summary>
         public string Actor { get; init; } = "";
         public string Channel { get; init; } = PersonalDataReads.Api;
+
+        /// <summary>The signature's nonce, recorded in the group's transaction with whatever the request does (none in-process).</summary>
+        public HospitalSignature.Nonce? Nonce { get; init; }
         internal int Attempts { get; set; }
         internal TaskCompletionSource<string> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -143,12 +148,17 @@ public sealed class SettlementGroup
     /// <summary>Locks, reads and decides a group; requests that must wait for the next group go to <paramref name="carried"/>.</summary>
     private async Task<Prepared?> ReadAndDecideAsync(List<Request> group, Queue<Request> carried)
     {
-        // One request per msgid in a group: a repeat waits and is then answered from the store.
+        // One request per msgid and per nonce in a group: a repeat waits and is then answered from the store (or refused).
         var placeable = new List<(Request Request, string MdtrtId)>(group.Count);
         var msgids = new HashSet<(string, string)>();
+        var nonces = new HashSet<(string, string)>();
         foreach (var request in group)
         {
-            if (!msgids.Add((request.FixmedinsCode, request.Msgid))) { carried.Enqueue(request); continue; }
+            if (!msgids.Add((request.FixmedinsCode, request.Msgid)) || request.Nonce is { } nonce && !nonces.Add((nonce.Paasid, nonce.Value)))
+            {
+                carried.Enqueue(request);
+                continue;
+            }
             string? mdtrtId;
             try
             {
@@ -174,6 +184,11 @@ public sealed class SettlementGroup
             var persons = new HashSet<(string, string)>();
             foreach (var (request, mdtrtId) in placeable)
             {
+                if (request.Nonce is { } nonce && reads.UsedNonces.Contains((nonce.Paasid, nonce.Value)))
+                {
+                    request.Done.TrySetException(new HospitalSignature.NonceReused());
+                    continue;
+                }
                 if (!reads.Hospitals.TryGetValue(request.FixmedinsCode, out var hospital) || !reads.Visits.TryGetValue(mdtrtId, out var visit))
                 {
                     request.Done.TrySetException(new RunAlone());
@@ -235,9 +250,11 @@ public sealed class SettlementGroup
             await using (prepared)
             {
                 var settled = prepared.Answers.Where(a => a.Decided is not null).ToList();
-                if (settled.Count > 0)
+                var nonces = prepared.Answers.Select(a => a.Request.Nonce).OfType<HospitalSignature.Nonce>().ToList();
+                if (settled.Count > 0 || nonces.Count > 0)
                 {
-                    await GroupWrites.WriteAndCommitAsync(prepared.Connection, settled.Select(a => (a.Request, a.Response, a.Decided!)).ToList());
+                    var now = prepared.Answers[0].Request.Clock.UtcNow.ToUnixTimeSeconds();
+                    await GroupWrites.WriteAndCommitAsync(prepared.Connection, settled.Select(a => (a.Request, a.Response, a.Decided!)).ToList(), nonces, now);
                     prepared.Committed = true;
                     Interlocked.Increment(ref _committedGroups);
                     Interlocked.Add(ref _settled, settled.Count);
@@ -262,7 +279,7 @@ public sealed class SettlementGroup
         request.Attempts++;
         // A deadlock with another server's group, or a msgid stored meanwhile by another request (then the store answers it).
         var conflict = cause is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure }
-            or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "messages_pkey" };
+            or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "messages_pkey" or "request_nonces_pkey" };
         if (conflict && request.Attempts < MaxAttempts && _queue.Writer.TryWrite(request)) return;
         request.Done.TrySetException(new RunAlone(cause));
     }
@@ -274,6 +291,7 @@ public sealed class SettlementGroup
         public Dictionary<string, VisitRow> Visits { get; } = new();
         public Dictionary<(string, string), MessageRow> Messages { get; } = new();
         public Dictionary<string, SignIn.SignInRow> SignIns { get; } = new(StringComparer.Ordinal);
+        public HashSet<(string Paasid, string Nonce)> UsedNonces { get; } = new();
         private readonly Dictionary<(string, string), PersonRow> _persons = new();
         private readonly Dictionary<(string, string, string), List<FilingRow>> _filings = new();
         private readonly Dictionary<string, List<SettlementRow>> _standing = new();
@@ -288,6 +306,7 @@ public sealed class SettlementGroup
             var codes = placeable.Select(p => p.Request.FixmedinsCode).ToArray();
             var msgids = placeable.Select(p => p.Request.Msgid).ToArray();
             var signNos = placeable.Select(p => p.Request.SignNo ?? "").Distinct().ToArray();
+            var nonces = placeable.Select(p => p.Request.Nonce).OfType<HospitalSignature.Nonce>().ToList();
 
             await using var batch = new NpgsqlBatch(connection);
             Add(batch, "BEGIN");
@@ -307,6 +326,9 @@ public sealed class SettlementGroup
                   ON m.fixmedins_code = k.fixmedins_code AND m.msgid = k.msgid
                 """, Text(codes), Text(msgids));
             Add(batch, "SELECT s.sign_no, s.fixmedins_code, s.sign_out_time FROM sign_ins s JOIN unnest($1::text[]) AS k(sign_no) USING (sign_no)", Text(signNos));
+            // A nonce recorded before refuses its request; the group records the others with its writes.
+            Add(batch, "SELECT n.paasid, n.nonce FROM request_nonces n JOIN unnest($1::text[], $2::text[]) AS k(paasid, nonce) USING (paasid, nonce)",
+                Text(nonces.Select(n => n.Paasid)), Text(nonces.Select(n => n.Value)));
             Add(batch, """
                 SELECT f.* FROM filings f JOIN visits v ON f.psn_no = v.psn_no AND f.insutype = v.insutype AND f.fixmedins_code = v.fixmedins_code
                 WHERE v.mdtrt_id = ANY($1) AND f.revoked_at IS NULL
@@ -339,6 +361,7 @@ public sealed class SettlementGroup
             foreach (var v in await NextRowsAsync<VisitRow>(reader)) reads.Visits[v.MdtrtId] = v;
             foreach (var m in await NextRowsAsync<MessageRow>(reader)) reads.Messages[(m.FixmedinsCode, m.Msgid)] = m;
             foreach (var s in await NextRowsAsync<SignIn.SignInRow>(reader)) reads.SignIns[s.SignNo] = s;
+            foreach (var n in await NextRowsAsync<NonceRow>(reader)) reads.UsedNonces.Add((n.Paasid, n.Nonce));
             var filings = await NextRowsAsync<FilingRow>(reader);
             var standing = await NextRowsAsync<SettlementRow>(reader);
             var lines = await NextRowsAsync<FeeLineRow>(reader);
@@ -400,6 +423,12 @@ public sealed class SettlementGroup
                 : SettlementReads.Direct.AccumulatedAsync(ctx, person, year);
     }
 
+    private sealed class NonceRow
+    {
+        public string Paasid { get; set; } = "";
+        public string Nonce { get; set; } = "";
+    }
+
     private sealed class KeyedAccumulator
     {
         public string InsuplcAdmdvs { get; set; } = "";
@@ -420,10 +449,27 @@ public sealed class SettlementGroup
     /// </summary>
     private static class GroupWrites
     {
-        public static async Task WriteAndCommitAsync(NpgsqlConnection connection, List<(Request Request, string Response, Settle.Decided Decided)> settled)
+        public static async Task WriteAndCommitAsync(NpgsqlConnection connection, List<(Request Request, string Response, Settle.Decided Decided)> settled,
+            List<HospitalSignature.Nonce> nonces, long now)
+        {
+            await using var batch = new NpgsqlBatch(connection);
+            if (nonces.Count > 0)
+            {
+                // Every answered request's nonce: a copy racing it in another group breaks the key, and that group tries again.
+                Add(batch, "INSERT INTO request_nonces (paasid, nonce, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])",
+                    Text(nonces.Select(n => n.Paasid)), Text(nonces.Select(n => n.Value)), Long(nonces.Select(n => n.ExpiresAt)));
+                var prune = false;
+                foreach (var _ in nonces) prune |= HospitalSignature.ShouldPrune();
+                if (prune) Add(batch, "DELETE FROM request_nonces WHERE expires_at < $1", new NpgsqlParameter { Value = now });
+            }
+            if (settled.Count > 0) AddSettlements(batch, settled);
+            Add(batch, "COMMIT");
+            await batch.ExecuteNonQueryAsync();
+        }
+
+        private static void AddSettlements(NpgsqlBatch batch, List<(Request Request, string Response, Settle.Decided Decided)> settled)
         {
             var rows = settled.Select(s => s.Decided.Row).ToList();
-            await using var batch = new NpgsqlBatch(connection);
             Add(batch, """
                 INSERT INTO messages (fixmedins_code, msgid, infno, input_hash, state, subject, response, received_at)
                 SELECT c, m, i, h, 'done', s, r, t FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
@@ -491,8 +537,6 @@ public sealed class SettlementGroup
                 Text(moved.Select(d => d.Person.InsuplcAdmdvs)), Text(moved.Select(d => d.Person.PsnNo)),
                 Text(settled.Select(s => $"{s.Request.Kind.Infno} {s.Request.Kind.Name}")),
                 Text(settled.Select(s => PersonalDataReads.Transactions[s.Request.Kind.Infno])), Text(settled.Select(s => s.Request.Msgid)));
-            Add(batch, "COMMIT");
-            await batch.ExecuteNonQueryAsync();
         }
     }
 

@@ -80,7 +80,7 @@ public static class TransactionApi
             var signature = await HospitalSignature.VerifyAsync(request.HttpContext, bytes, cancel);
             (status, body) = signature.Refused
                 ? (signature.Status, Failure(clock.Now, clock, signature.Message))
-                : await CallAsync(database, clock, bytes, cancel, signature.Hospital);
+                : await CallAsync(database, clock, bytes, cancel, signature.Hospital, signature.Nonce);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -93,10 +93,12 @@ public static class TransactionApi
     /// <summary>
     /// One call of the transaction API: the raw request body in, the HTTP status and response body out. Over HTTP,
     /// <paramref name="signedBy"/> is the hospital the signature proved, and the envelope must speak for it; in-process
-    /// callers (the window, the simulator) are trusted and pass null.
+    /// callers (the window, the simulator) are trusted and pass null. The signature's <paramref name="nonce"/> is recorded
+    /// before the request acts (a nonce recorded before: HTTP 401, nothing done); a refusal of the envelope itself does
+    /// nothing and records nothing.
     /// </summary>
     public static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default,
-        string? signedBy = null)
+        string? signedBy = null, HospitalSignature.Nonce? nonce = null)
     {
         var received = clock.Now;
         if (body.Length > MaxBodyBytes)
@@ -146,13 +148,20 @@ public static class TransactionApi
                             {
                                 Actor = caller.Actor,
                                 Channel = caller.Channel,
+                                Nonce = nonce,
                             }));
                     }
                     catch (SettlementGroup.RunAlone)
                     {
-                        // Nothing of it was committed: it is settled (or refused) on its own below.
+                        // Nothing of it was committed, its nonce neither: it is settled (or refused) on its own below.
+                    }
+                    catch (HospitalSignature.NonceReused)
+                    {
+                        return (401, Failure(received, clock, nonce!.Reused));
                     }
                 }
+                if (nonce is not null && !await HospitalSignature.RecordAsync(database, nonce, clock.UtcNow.ToUnixTimeSeconds(), cancel))
+                    return (401, Failure(received, clock, nonce.Reused));
                 return (200, kind.ChangesState
                     ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, cancel)
                     : await ReadOnlyAsync(database, clock, kind, caller, input, received, cancel));

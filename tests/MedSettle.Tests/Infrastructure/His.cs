@@ -65,7 +65,7 @@ public sealed class His(ITransactionCaller platform, string hospital)
     public Task<Reply> UndoAsync(string psnNo, string omsgid, string oinfno, string? msgid = null) =>
         platform.CallAsync("2601", hospital, new { data = new { psn_no = psnNo, omsgid, oinfno } }, msgid);
 
-    private static object SettleInput(string mdtrtId, string psnNo, string insutype, decimal medfee, bool useAccount, bool inpatient, string? midSetlFlag = null) =>
+    internal static object SettleInput(string mdtrtId, string psnNo, string insutype, decimal medfee, bool useAccount, bool inpatient, string? midSetlFlag = null) =>
         new
         {
             data = new

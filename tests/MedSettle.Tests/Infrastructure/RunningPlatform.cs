@@ -30,6 +30,9 @@ public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
     }
 
     public Database Database { get; }
+
+    /// <summary>The --db value of <see cref="Database"/>: another process's view of the same data.</summary>
+    public string DatabaseValue { get; private init; } = "";
     public WebApplication App { get; }
     public TestClock Clock { get; }
     public HttpClient Http { get; }
@@ -43,12 +46,14 @@ public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
     public static async Task<RunningPlatform> StartAsync(DatabaseTarget target, string? bundle = null, DateTime? now = null,
         IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var database = await target.NewDatabaseAsync();
+        var value = await target.NewDatabaseValueAsync();
+        var database = Database.Open(value);
+        await Schema.MigrateAsync(database);
         await new BundleImporter(database).ImportAsync(bundle ?? TestPaths.JilinMini);
         var clock = new TestClock(now ?? new DateTime(2026, 3, 15, 10, 0, 0));
         var app = await MedSettleHost.BuildAsync(database, "http://127.0.0.1:0", clock, settings);
         await app.StartAsync();
-        var platform = new RunningPlatform(database, app, clock);
+        var platform = new RunningPlatform(database, app, clock) { DatabaseValue = value };
         var hospitals = await database.ReadAsync(unit => unit.QueryAsync<string>("SELECT fixmedins_code FROM hospitals ORDER BY fixmedins_code"));
         foreach (var hospital in hospitals)
             platform._credentials[hospital] = await HospitalCredentials.IssueAsync(database, hospital, clock.GetLocalNow().DateTime);

@@ -107,6 +107,48 @@ public abstract class HospitalAuthenticationTests(DatabaseTarget target) : Platf
     }
 
     [Fact]
+    public async Task A_replayed_settlement_is_refused_and_settles_once_even_when_the_copies_race()
+    {
+        // On PostgreSQL a 2207 is settled in a group, which checks and records the nonce in its own transaction.
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var credential = Platform.Credentials[JilinCentral];
+        var body = PlatformClient.Envelope("2207", JilinCentral, His.SettleInput(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, inpatient: false),
+            Platform.NewMsgid(JilinCentral), Platform.Clock.GetLocalNow().DateTime, Platform.SignNos[JilinCentral]);
+        var headers = HospitalSignature.Headers(credential.Paasid, credential.Secret, Platform.Clock.GetUtcNow(), System.Text.Encoding.UTF8.GetBytes(body))
+            .Select(h => Header(h.Key, h.Value)).ToList();
+
+        var copies = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Platform.PostAsync(body, headers: headers)));
+        Assert.Single(copies, c => c.Status == 200);
+        Assert.All(copies.Where(c => c.Status != 200), c => { Assert.Equal(401, c.Status); c.ShouldFail("已使用过"); });
+        Assert.Equal(159.45m, copies.Single(c => c.Status == 200).ShouldSucceed().Money("setlinfo", "hifp_pay"));
+
+        await RefusedAndUnchangedAsync(() => Platform.PostAsync(body, headers: headers), 401, "已使用过");
+        await using var connection = await Platform.Database.OpenConnectionAsync();
+        Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM settlements WHERE mdtrt_id = @mdtrtId", new { mdtrtId }));
+        Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM request_nonces WHERE nonce = @nonce",
+            new { nonce = headers.Single(h => h.Key == HospitalSignature.NonceHeader).Value }));
+    }
+
+    [Fact]
+    public async Task A_rotation_made_elsewhere_is_honoured_within_the_credential_cache_time()
+    {
+        var old = Platform.Credentials[JilinCentral];
+        (await Platform.PostAsync(LookUpBody(JilinCentral))).ShouldSucceed();
+
+        // Another process (the CLI, another server) rotates: this server trusted the old secret a moment ago.
+        await using var elsewhere = Database.Open(Platform.DatabaseValue);
+        var rotated = await HospitalCredentials.IssueAsync(elsewhere, JilinCentral, Platform.Clock.GetLocalNow().DateTime);
+        (await Platform.PostAsync(LookUpBody(JilinCentral))).ShouldSucceed();
+
+        Platform.Clock.Advance(HospitalCredentials.CacheFor + TimeSpan.FromSeconds(1));
+        await RefusedAndUnchangedAsync(() => Platform.PostAsync(LookUpBody(JilinCentral)), 401, "已于");
+        var body = LookUpBody(JilinCentral);
+        var headers = HospitalSignature.Headers(rotated.Paasid, rotated.Secret, Platform.Clock.GetUtcNow(), System.Text.Encoding.UTF8.GetBytes(body));
+        (await Platform.PostAsync(body, headers: headers.Select(h => Header(h.Key, h.Value)))).ShouldSucceed();
+        Assert.NotEqual(old.Paasid, rotated.Paasid);
+    }
+
+    [Fact]
     public async Task An_unknown_paasid_and_a_rotated_one_are_refused_and_the_new_one_works()
     {
         await RefusedAndUnchangedAsync(() => Platform.PostAsync(LookUpBody(JilinCentral), headers: [Header(HospitalSignature.PaasidHeader, "H22020000001-0000000000")]),
