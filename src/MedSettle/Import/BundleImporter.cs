@@ -110,6 +110,8 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             if (moved.Count > 0)
                 throw new ImportFailed(moved.Select(m => new ImportProblem("persons.csv", 0, "insuplc_admdvs",
                     $"person {m} is already insured in another pooling region; a person's home region cannot change by import")).ToList());
+            // servers holding hospitals and policies in memory read them again (Transactions/ReferenceData)
+            await unit.ExecuteAsync("UPDATE reference_data SET version = version + 1 WHERE id = 1");
             return (0, true);
         }, cancel);
         return new ImportSummary(files);

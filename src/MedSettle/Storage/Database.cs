@@ -17,6 +17,7 @@ public sealed class Database : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _postgres;
     private readonly NpgsqlDataSource? _postgresRelaxed;
+    private readonly NpgsqlDataSource? _postgresByKey;
     private readonly string? _sqliteConnectionString;
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
 
@@ -28,13 +29,14 @@ public sealed class Database : IAsyncDisposable
     private KeyRing? _keys;
 
     private Database(DbProvider provider, string description, NpgsqlDataSource? postgres, string? sqlite, KeySource keySource,
-        NpgsqlDataSource? postgresRelaxed = null)
+        NpgsqlDataSource? postgresRelaxed = null, NpgsqlDataSource? postgresByKey = null)
     {
         KeySource = keySource;
         Provider = provider;
         Description = description;
         _postgres = postgres;
         _postgresRelaxed = postgresRelaxed;
+        _postgresByKey = postgresByKey;
         _sqliteConnectionString = sqlite;
     }
 
@@ -85,8 +87,10 @@ public sealed class Database : IAsyncDisposable
             if (!Given("No Reset On Close", "NoResetOnClose")) builder.NoResetOnClose = true;
             var relaxed = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
             relaxed.Options = $"{relaxed.Options} -c synchronous_commit=off".Trim();
+            var byKey = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
+            byKey.Options = $"{byKey.Options} -c plan_cache_mode=force_generic_plan -c enable_seqscan=off".Trim();
             return new Database(DbProvider.Postgres, description, NpgsqlDataSource.Create(builder), null, KeySource.Resolve(keyFile, value),
-                NpgsqlDataSource.Create(relaxed));
+                NpgsqlDataSource.Create(relaxed), NpgsqlDataSource.Create(byKey));
         }
         throw new ArgumentException($"--db must be sqlite:PATH or postgres:CONNECTION_STRING, not \"{value}\"");
     }
@@ -156,8 +160,18 @@ public sealed class Database : IAsyncDisposable
         return await work(new UnitOfWork(this, connection, transaction: null));
     }
 
+    /// <summary>
+    /// On PostgreSQL, a connection for statements that are the same all day and each find a handful of rows by key (the
+    /// settlement group's): each is planned once, generically, and by index (plan_cache_mode = force_generic_plan,
+    /// enable_seqscan = off for the session), since a custom plan costs as much to make as to run, and a plan made while
+    /// a table was small must not scan it once it is large. Elsewhere, <see cref="OpenConnectionAsync"/>.
+    /// </summary>
+    public async Task<DbConnection> OpenByKeyConnectionAsync(CancellationToken cancel = default) =>
+        _postgresByKey is null ? await OpenConnectionAsync(cancel) : await _postgresByKey.OpenConnectionAsync(cancel);
+
     public async ValueTask DisposeAsync()
     {
+        if (_postgresByKey is not null) await _postgresByKey.DisposeAsync();
         if (_postgresRelaxed is not null) await _postgresRelaxed.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
         if (_sqliteConnectionString is not null) SqliteConnection.ClearAllPools();

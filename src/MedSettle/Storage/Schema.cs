@@ -323,6 +323,13 @@ public static class Schema
         CREATE INDEX sign_ins_by_hospital ON sign_ins (fixmedins_code);
         ALTER TABLE admin_tokens ADD COLUMN admdvs TEXT NULL;
         """),
+        // 12: which import the hospitals and policies are at, so that servers may hold them in memory (Transactions/ReferenceData)
+        new("""
+        CREATE TABLE reference_data (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version BIGINT NOT NULL);
+        INSERT INTO reference_data (id, version) VALUES (1, 0);
+        """),
     ];
 
     public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);

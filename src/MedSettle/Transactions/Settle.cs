@@ -106,14 +106,13 @@ public static class Settle
         if (kind == VisitKind.Inpatient && midSetlFlag == "0" && visit.Endtime is null && !preview)
             throw new Refusal($"就诊 {visit.MdtrtId} 尚未办理出院，出院结算前须先办理出院（2402）；中途结算请传 mid_setl_flag = 1");
 
-        var lines = await reads.OpenLinesAsync(ctx, visit.MdtrtId);
-        if (lines.Count == 0)
+        var open = await reads.OpenBillAsync(ctx, visit.MdtrtId);
+        if (open.Lines == 0)
             throw new Refusal($"就诊 {visit.MdtrtId} 没有待结算的费用明细，请先上传费用明细（{(kind == VisitKind.Outpatient ? "2204" : "2301")}）");
 
-        var bill = BillTotals.Zero;
-        foreach (var line in lines)
-            bill = bill.Add(new GradedLine(Money.FromFen(line.AmountFen), Money.FromFen(line.FulamtOwnpayFen), Money.FromFen(line.OverlmtFen),
-                Money.FromFen(line.PreselfpayFen), Money.FromFen(line.InscpFen)));
+        // The lines were graded at upload (Fees): the bill is their amounts summed, to the fen.
+        var bill = new BillTotals(Money.FromFen(open.AmountFen), Money.FromFen(open.FulamtOwnpayFen), Money.FromFen(open.OverlmtFen),
+            Money.FromFen(open.PreselfpayFen), Money.FromFen(open.InscpFen));
         var declared = data.Decimal("medfee_sumamt");
         if (declared != bill.MedfeeSumamt)
             throw new Refusal($"医疗费总额 medfee_sumamt {declared:0.00} 与已上传的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对明细后重新结算");

@@ -176,8 +176,8 @@ public sealed class SettlementGroup
         NpgsqlConnection? connection = null;
         try
         {
-            connection = (NpgsqlConnection)await _database.OpenConnectionAsync();
-            var reads = await GroupReads.LoadAsync(connection, placeable);
+            connection = (NpgsqlConnection)await _database.OpenByKeyConnectionAsync();
+            var reads = await GroupReads.LoadAsync(_database, connection, placeable);
             var unit = new UnitOfWork(_database, connection, transaction: null);
 
             var answers = new List<Answer>(placeable.Count);
@@ -295,14 +295,13 @@ public sealed class SettlementGroup
         private readonly Dictionary<(string, string), PersonRow> _persons = new();
         private readonly Dictionary<(string, string, string), List<FilingRow>> _filings = new();
         private readonly Dictionary<string, List<SettlementRow>> _standing = new();
-        private readonly Dictionary<string, List<FeeLineRow>> _lines = new();
-        private readonly Dictionary<PolicyKey, List<PolicyRow>> _policies = new();
+        private readonly Dictionary<string, OpenBill> _bills = new();
+        private ReferenceData _reference = null!;
         private readonly Dictionary<(string, string, string), List<KeyedAccumulator>> _accumulators = new();
 
-        public static async Task<GroupReads> LoadAsync(NpgsqlConnection connection, List<(Request Request, string MdtrtId)> placeable)
+        public static async Task<GroupReads> LoadAsync(Database database, NpgsqlConnection connection, List<(Request Request, string MdtrtId)> placeable)
         {
             var mdtrtIds = placeable.Select(p => p.MdtrtId).Distinct().ToArray();
-            var hospitals = placeable.Select(p => p.Request.FixmedinsCode).Distinct().ToArray();
             var codes = placeable.Select(p => p.Request.FixmedinsCode).ToArray();
             var msgids = placeable.Select(p => p.Request.Msgid).ToArray();
             var signNos = placeable.Select(p => p.Request.SignNo ?? "").Distinct().ToArray();
@@ -310,16 +309,13 @@ public sealed class SettlementGroup
 
             await using var batch = new NpgsqlBatch(connection);
             Add(batch, "BEGIN");
-            // The group's statements are the same all day, and each finds a handful of rows by key: plan them once, by
-            // index (a plan made while a table was small must not scan it once it is large).
-            Add(batch, "SET LOCAL plan_cache_mode = force_generic_plan");
-            Add(batch, "SET LOCAL enable_seqscan = off");
             // The lock comes first: every read after it sees whatever the persons' previous holders committed.
             Add(batch, $"""
                 SELECT p.* FROM persons p JOIN visits v ON v.psn_no = p.psn_no AND v.insutype = p.insutype
                 WHERE v.mdtrt_id = ANY($1) ORDER BY p.insuplc_admdvs, p.psn_no, p.insutype FOR UPDATE OF p
                 """, Text(mdtrtIds));
-            Add(batch, "SELECT * FROM hospitals WHERE fixmedins_code = ANY($1)", Text(hospitals));
+            // Hospitals and policies come from memory while no import has moved this on (see ReferenceData).
+            Add(batch, ReferenceData.VersionSql);
             Add(batch, "SELECT v.* FROM visits v JOIN unnest($1::text[]) AS k(mdtrt_id) USING (mdtrt_id)", Text(mdtrtIds));
             Add(batch, """
                 SELECT m.* FROM messages m JOIN unnest($1::text[], $2::text[]) AS k(fixmedins_code, msgid)
@@ -338,15 +334,9 @@ public sealed class SettlementGroup
                 SELECT {SettlementReads.StandingColumns} FROM settlements s JOIN unnest($1::text[]) AS k(mdtrt_id) USING (mdtrt_id)
                 WHERE s.kind = 'settle' AND s.reversed_by IS NULL
                 """, Text(mdtrtIds));
-            Add(batch, """
-                SELECT f.* FROM fee_lines f JOIN unnest($1::text[]) AS k(mdtrt_id) USING (mdtrt_id)
-                WHERE f.withdrawn_at IS NULL AND f.setl_id IS NULL ORDER BY f.mdtrt_id, f.feedetl_sn
-                """, Text(mdtrtIds));
-            Add(batch, """
-                SELECT DISTINCT p.* FROM policies p
-                JOIN visits v ON p.insuplc_admdvs = v.insuplc_admdvs AND p.insutype = v.insutype
-                JOIN hospitals h ON h.fixmedins_code = v.fixmedins_code AND p.hosp_lv = h.hosp_lv
-                WHERE v.mdtrt_id = ANY($1)
+            Add(batch, $"""
+                SELECT f.mdtrt_id, {OpenBill.Columns} FROM fee_lines f JOIN unnest($1::text[]) AS k(mdtrt_id) USING (mdtrt_id)
+                WHERE f.withdrawn_at IS NULL AND f.setl_id IS NULL GROUP BY f.mdtrt_id
                 """, Text(mdtrtIds));
             Add(batch, """
                 SELECT a.* FROM year_accumulators a
@@ -357,33 +347,32 @@ public sealed class SettlementGroup
             var reads = new GroupReads();
             await using var reader = await batch.ExecuteReaderAsync();
             foreach (var p in await RowsAsync<PersonRow>(reader)) reads._persons[(p.PsnNo, p.Insutype)] = p;
-            foreach (var h in await NextRowsAsync<HospitalRow>(reader)) reads.Hospitals[h.FixmedinsCode] = h;
+            var version = (await NextRowsAsync<long>(reader)).Single();
             foreach (var v in await NextRowsAsync<VisitRow>(reader)) reads.Visits[v.MdtrtId] = v;
             foreach (var m in await NextRowsAsync<MessageRow>(reader)) reads.Messages[(m.FixmedinsCode, m.Msgid)] = m;
             foreach (var s in await NextRowsAsync<SignIn.SignInRow>(reader)) reads.SignIns[s.SignNo] = s;
             foreach (var n in await NextRowsAsync<NonceRow>(reader)) reads.UsedNonces.Add((n.Paasid, n.Nonce));
             var filings = await NextRowsAsync<FilingRow>(reader);
             var standing = await NextRowsAsync<SettlementRow>(reader);
-            var lines = await NextRowsAsync<FeeLineRow>(reader);
-            var policies = await NextRowsAsync<PolicyRow>(reader);
+            var bills = await NextRowsAsync<OpenBill>(reader);
             var accumulators = await NextRowsAsync<KeyedAccumulator>(reader);
+            await reader.DisposeAsync();
+
+            reads._reference = await ReferenceData.AtAsync(database, new UnitOfWork(database, connection, transaction: null), version);
+            foreach (var (request, _) in placeable)
+                if (reads._reference.Hospitals.TryGetValue(request.FixmedinsCode, out var hospital)) reads.Hospitals[request.FixmedinsCode] = hospital;
 
             // Every key the group read is answered from here, found or not; other keys go to the database.
             foreach (var visit in reads.Visits.Values)
             {
                 reads._filings[(visit.PsnNo, visit.Insutype, visit.FixmedinsCode)] = [];
                 reads._standing[visit.MdtrtId] = [];
-                reads._lines[visit.MdtrtId] = [];
+                reads._bills[visit.MdtrtId] = new OpenBill { MdtrtId = visit.MdtrtId };
                 reads._accumulators[(visit.InsuplcAdmdvs, visit.PsnNo, visit.Insutype)] = [];
-                if (reads.Hospitals.TryGetValue(visit.FixmedinsCode, out var hospital))
-                    foreach (var category in new[] { CareCategory.EmergencyOutpatient, CareCategory.Inpatient })
-                        reads._policies[new PolicyKey(visit.InsuplcAdmdvs, visit.Insutype, category.Code(), hospital.HospLv)] = [];
             }
             foreach (var f in filings) reads._filings[(f.PsnNo, f.Insutype, f.FixmedinsCode)].Add(f);
             foreach (var s in standing) reads._standing[s.MdtrtId].Add(s);
-            foreach (var l in lines) reads._lines[l.MdtrtId].Add(l);
-            foreach (var p in policies)
-                if (reads._policies.TryGetValue(new PolicyKey(p.InsuplcAdmdvs, p.Insutype, p.Category, p.HospLv), out var versions)) versions.Add(p);
+            foreach (var b in bills) reads._bills[b.MdtrtId] = b;
             foreach (var a in accumulators) reads._accumulators[(a.InsuplcAdmdvs, a.PsnNo, a.Insutype)].Add(a);
             return reads;
         }
@@ -407,15 +396,12 @@ public sealed class SettlementGroup
                 ? Task.FromResult<IReadOnlyList<SettlementRow>>(found)
                 : SettlementReads.Direct.StandingAsync(ctx, mdtrtId);
 
-        public Task<IReadOnlyList<FeeLineRow>> OpenLinesAsync(TransactionContext ctx, string mdtrtId) =>
-            _lines.TryGetValue(mdtrtId, out var found)
-                ? Task.FromResult<IReadOnlyList<FeeLineRow>>(found)
-                : SettlementReads.Direct.OpenLinesAsync(ctx, mdtrtId);
+        public Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId) =>
+            _bills.TryGetValue(mdtrtId, out var found) ? Task.FromResult(found) : SettlementReads.Direct.OpenBillAsync(ctx, mdtrtId);
 
+        /// <summary>From the whole policy table as of the group's reads: a key absent there has no policy.</summary>
         public Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key) =>
-            _policies.TryGetValue(key, out var found)
-                ? Task.FromResult<IReadOnlyList<PolicyRow>>(found)
-                : SettlementReads.Direct.PoliciesAsync(ctx, key);
+            Task.FromResult(_reference.Policies.TryGetValue(key, out var found) ? found : (IReadOnlyList<PolicyRow>)[]);
 
         public Task<AccumulatorRow?> AccumulatedAsync(TransactionContext ctx, PersonRow person, int year) =>
             _accumulators.TryGetValue((person.InsuplcAdmdvs, person.PsnNo, person.Insutype), out var found)

@@ -20,14 +20,33 @@ public interface ISettlementReads
     /// <summary>The visit's settlements that stand (kind settle, not reversed): setl_id, mid_setl_flag, act_pay_dedc_fen.</summary>
     Task<IReadOnlyList<SettlementRow>> StandingAsync(TransactionContext ctx, string mdtrtId);
 
-    /// <summary>The visit's fee lines neither withdrawn nor settled, by feedetl_sn.</summary>
-    Task<IReadOnlyList<FeeLineRow>> OpenLinesAsync(TransactionContext ctx, string mdtrtId);
+    /// <summary>The visit's fee lines neither withdrawn nor settled: how many, and their graded amounts summed.</summary>
+    Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId);
 
     /// <summary>Every version of the home region's policy for this scheme, category and hospital level.</summary>
     Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key);
 
     /// <summary>The person's accumulators for the year, if any settlement has touched them.</summary>
     Task<AccumulatorRow?> AccumulatedAsync(TransactionContext ctx, PersonRow person, int year);
+}
+
+/// <summary>A visit's open fee lines (neither withdrawn nor settled): their number and graded amounts summed, in fen.</summary>
+public sealed class OpenBill
+{
+    public string MdtrtId { get; set; } = "";
+    public long Lines { get; set; }
+    public long AmountFen { get; set; }
+    public long FulamtOwnpayFen { get; set; }
+    public long OverlmtFen { get; set; }
+    public long PreselfpayFen { get; set; }
+    public long InscpFen { get; set; }
+
+    /// <summary>The sums' columns, for a query over open fee lines aliased f.</summary>
+    public const string Columns = """
+        COUNT(*) AS lines, CAST(COALESCE(SUM(f.amount_fen), 0) AS BIGINT) AS amount_fen,
+        CAST(COALESCE(SUM(f.fulamt_ownpay_fen), 0) AS BIGINT) AS fulamt_ownpay_fen, CAST(COALESCE(SUM(f.overlmt_fen), 0) AS BIGINT) AS overlmt_fen,
+        CAST(COALESCE(SUM(f.preselfpay_fen), 0) AS BIGINT) AS preselfpay_fen, CAST(COALESCE(SUM(f.inscp_fen), 0) AS BIGINT) AS inscp_fen
+        """;
 }
 
 /// <summary>Which policy table rows apply: home region, scheme, category and hospital level.</summary>
@@ -62,10 +81,10 @@ public static class SettlementReads
                 $"SELECT {StandingColumns} FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL",
                 new { mdtrtId })).AsList();
 
-        public async Task<IReadOnlyList<FeeLineRow>> OpenLinesAsync(TransactionContext ctx, string mdtrtId) =>
-            (await ctx.Db.QueryAsync<FeeLineRow>(
-                "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL AND setl_id IS NULL ORDER BY feedetl_sn",
-                new { mdtrtId })).AsList();
+        public async Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId) =>
+            (await ctx.Db.FirstOrDefaultAsync<OpenBill>(
+                $"SELECT {OpenBill.Columns} FROM fee_lines f WHERE f.mdtrt_id = @mdtrtId AND f.withdrawn_at IS NULL AND f.setl_id IS NULL",
+                new { mdtrtId }))!;
 
         public Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key) => PolicyVersionsAsync(ctx.Db, key);
 
