@@ -4,6 +4,7 @@
 # Usage: bench/run.sh [--clients C] [--seconds T] [--persons P] [--hot-persons H] [--out FILE]
 #   C concurrent clients (default 8) for T seconds (default 30) each for pgbench and for 2207; full flows for T/2 s;
 #   P generated insured people on top of the demo's 3,005 (default 100000, bulk COPY when P > 3000).
+# pgbench runs twice (before settling and after the full flows); the ratio uses the better of the two.
 # Prints a table, writes bench/results/<yyyy-MM-dd>.json (with -c/-t/-p in the name when not the defaults), and its
 # last line is: settlements_per_s=<n> pgbench_tps=<n> ratio=<n> p50_ms=<n> p99_ms=<n> full_flows_per_s=<n> rss_mb=<n>
 set -euo pipefail
@@ -17,7 +18,7 @@ while [ $# -gt 0 ]; do
     --persons) PERSONS=$2; shift 2 ;;
     --hot-persons) HOT=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -146,6 +147,14 @@ PG_T0=$(ticks $(pg_pids)); SV_T0=$(ticks "$SERVER_PID"); W0=$(now)
 $LOAD flow --url "$URL" --db "$CONN" --clients "$CLIENTS" --seconds "$FLOW_SECONDS" > "$WORK/flow.json"
 FL_WALL=$(since "$W0"); FL_PG=$(( $(ticks $(pg_pids)) - PG_T0 )); FL_SV=$(( $(ticks "$SERVER_PID") - SV_T0 ))
 
+say "pgbench again, as before settling: the ratio uses the better of the two runs"
+$PSQL -d postgres -c "CHECKPOINT"
+"$PG_BIN/pgbench" -M prepared -c "$CLIENTS" -j $(( CLIENTS < 2 ? CLIENTS : 2 )) -T "$DURATION" pgbench > "$WORK/pgbench-after.log" 2>&1 \
+  || { cat "$WORK/pgbench-after.log"; exit 1; }
+TPS_AFTER=$(grep -o 'tps = [0-9.]* (without initial connection time)' "$WORK/pgbench-after.log" | awk '{print $3}')
+[ -n "$TPS_AFTER" ] || { echo "no tps in pgbench's output:"; cat "$WORK/pgbench-after.log"; exit 1; }
+printf '{"tps":%s}\n' "$TPS_AFTER" > "$WORK/pgbench-after.json"
+
 RSS_MB=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
 RSS_NOW_MB=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
 PERSONS_TOTAL=$($PSQL -d medsettle -tA -c "SELECT COUNT(*) FROM persons")
@@ -182,6 +191,7 @@ $LOAD report --out "$OUT" \
   --part "prepare=$WORK/prepare.json" \
   --part "health=$WORK/health.json" \
   --part "pgbench=$WORK/pgbench.json" \
+  --part "pgbench_after=$WORK/pgbench-after.json" \
   --part "settle=$WORK/settle.json" \
   --part "half_rate=$WORK/half.json" \
   --part "flow=$WORK/flow.json"

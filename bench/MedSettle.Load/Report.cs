@@ -35,7 +35,11 @@ public static class Report
         }
 
         var settlements = Number(root, "settle", "settlements_per_s");
-        var tps = Math.Round(Number(root, "pgbench", "tps"), 1, MidpointRounding.AwayFromZero);
+        // pgbench runs before settling and again after: the better of the two, so that a slow moment of the machine
+        // during one of them never flatters the ratio
+        var before = Number(root, "pgbench", "tps");
+        var after = root["pgbench_after"] is JsonObject ? Number(root, "pgbench_after", "tps") : 0;
+        var tps = Math.Round(Math.Max(before, after), 1, MidpointRounding.AwayFromZero);
         var ratio = tps > 0 ? Math.Round(settlements / tps, 2, MidpointRounding.AwayFromZero) : 0;
         var summary = new JsonObject
         {
@@ -64,7 +68,9 @@ public static class Report
         Row("prepare (2551+2201+2204)", $"{N(Number(root, "prepare", "api_visits_per_s"))} visits/s",
             $"{Number(root, "prepare", "through_api"):N0} through the API, {Number(root, "prepare", "refusals")} refused; "
             + $"{Number(root, "prepare", "copies"):N0} SQL copies");
-        Row("pgbench TPC-B (-M prepared)", $"{N(tps)} tps", "without connection time");
+        Row("pgbench TPC-B (-M prepared)", $"{N(tps)} tps", after > 0
+            ? $"best of 2 runs: {N(before)} before, {N(after)} after"
+            : "without connection time");
         Row("settlements (2207)", $"{N(settlements)} /s",
             $"{Number(root, "settle", "settlements"):N0} in {N(Number(root, "settle", "seconds"))} s, {Number(root, "settle", "errors")} errors");
         if (root["health"]?["settlement_groups"] is JsonObject groups && groups["committed_groups"]!.GetValue<double>() > 0)
