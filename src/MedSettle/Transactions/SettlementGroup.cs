@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Dapper;
 using MedSettle.Engine;
@@ -442,25 +444,27 @@ public sealed class SettlementGroup
         public static async Task WriteAndCommitAsync(NpgsqlConnection connection, List<(Request Request, string Response, Settle.Decided Decided)> settled,
             List<HospitalSignature.Nonce> nonces, long now)
         {
-            await using var batch = new NpgsqlBatch(connection);
+            var writes = new Writes();
             if (nonces.Count > 0)
             {
                 // Every answered request's nonce: a copy racing it in another group breaks the key, and that group tries again.
-                Add(batch, "INSERT INTO request_nonces (paasid, nonce, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])",
+                writes.Add("INSERT INTO request_nonces (paasid, nonce, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])",
                     Text(nonces.Select(n => n.Paasid)), Text(nonces.Select(n => n.Value)), Long(nonces.Select(n => n.ExpiresAt)));
                 var prune = false;
                 foreach (var _ in nonces) prune |= HospitalSignature.ShouldPrune();
-                if (prune) Add(batch, "DELETE FROM request_nonces WHERE expires_at < $1", new NpgsqlParameter { Value = now });
+                if (prune) writes.Add("DELETE FROM request_nonces WHERE expires_at < $1", new NpgsqlParameter { Value = now });
             }
-            if (settled.Count > 0) AddSettlements(batch, settled);
+            if (settled.Count > 0) AddSettlements(writes, settled);
+            await using var batch = new NpgsqlBatch(connection);
+            Add(batch, writes.Sql, [.. writes.Parameters]);
             Add(batch, "COMMIT");
             await batch.ExecuteNonQueryAsync();
         }
 
-        private static void AddSettlements(NpgsqlBatch batch, List<(Request Request, string Response, Settle.Decided Decided)> settled)
+        private static void AddSettlements(Writes writes, List<(Request Request, string Response, Settle.Decided Decided)> settled)
         {
             var rows = settled.Select(s => s.Decided.Row).ToList();
-            Add(batch, """
+            writes.Add("""
                 INSERT INTO messages (fixmedins_code, msgid, infno, input_hash, state, subject, response, received_at)
                 SELECT c, m, i, h, 'done', s, r, t FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
                     AS u(c, m, i, h, s, r, t)
@@ -468,7 +472,7 @@ public sealed class SettlementGroup
                 Text(settled.Select(s => s.Request.FixmedinsCode)), Text(settled.Select(s => s.Request.Msgid)),
                 Text(settled.Select(s => s.Request.Kind.Infno)), Text(settled.Select(s => s.Request.InputHash)),
                 Text(rows.Select(r => r.SetlId)), Text(settled.Select(s => s.Response)), Text(settled.Select(s => s.Request.Received.ToText())));
-            Add(batch, """
+            writes.Add("""
                 INSERT INTO settlements (setl_id, kind, orig_setl_id, mdtrt_id, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, psn_no, insutype,
                     med_type, clr_type, mid_setl_flag, acct_used_flag, year, setl_time, trt_dcla_detl_sn, policy_effective_from, pool_prop_selfpay,
                     medfee_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, act_pay_dedc_fen, dedc_added_fen, cap_left_fen,
@@ -490,13 +494,13 @@ public sealed class SettlementGroup
                 Long(rows.Select(r => r.FundPayFen)), Long(rows.Select(r => r.PsnPartFen)), Long(rows.Select(r => r.AcctPayFen)),
                 Long(rows.Select(r => r.PsnCashFen)), Long(rows.Select(r => r.BalcFen)), Text(rows.Select(r => r.Msgid)));
             // The lines read under the persons' locks are exactly the visits' open lines: nothing can add or withdraw one meanwhile.
-            Add(batch, """
+            writes.Add("""
                 UPDATE fee_lines f SET setl_id = u.setl_id FROM unnest($1::text[], $2::text[]) AS u(mdtrt_id, setl_id)
                 WHERE f.mdtrt_id = u.mdtrt_id AND f.setl_id IS NULL AND f.withdrawn_at IS NULL
                 """, Text(rows.Select(r => r.MdtrtId)), Text(rows.Select(r => r.SetlId)));
             var moved = settled.Select(s => s.Decided).ToList();
             long Fen(decimal amount) => Money.ToFen(amount);
-            Add(batch, """
+            writes.Add("""
                 INSERT INTO year_accumulators (insuplc_admdvs, psn_no, insutype, year, hifp_paid_fen, dedc_outpatient_fen, dedc_inpatient_fen)
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[])
                 ON CONFLICT (insuplc_admdvs, psn_no, insutype, year) DO UPDATE SET
@@ -510,7 +514,7 @@ public sealed class SettlementGroup
                 Long(moved.Select(d => d.Row.ClrType == "21" ? Fen(d.Effect.DeductibleUsed) : 0)));
             var spent = moved.Where(d => d.Effect.AccountSpent != 0).ToList();
             if (spent.Count > 0)
-                Add(batch, """
+                writes.Add("""
                     UPDATE persons p SET acct_balc_fen = p.acct_balc_fen - u.spent
                     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(insuplc_admdvs, psn_no, insutype, spent)
                     WHERE p.insuplc_admdvs = u.insuplc_admdvs AND p.psn_no = u.psn_no AND p.insutype = u.insutype
@@ -518,7 +522,7 @@ public sealed class SettlementGroup
                     Text(spent.Select(d => d.Person.InsuplcAdmdvs)), Text(spent.Select(d => d.Person.PsnNo)), Text(spent.Select(d => d.Person.Insutype)),
                     Long(spent.Select(d => Fen(d.Effect.AccountSpent))));
             // the answers carry name and identity number: one audit row each, in the same batch and transaction
-            Add(batch, """
+            writes.Add("""
                 INSERT INTO personal_data_reads (read_at, channel, actor, fixmedins_code, insuplc_admdvs, psn_no, source, purpose, reference)
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
                 """,
@@ -527,6 +531,30 @@ public sealed class SettlementGroup
                 Text(moved.Select(d => d.Person.InsuplcAdmdvs)), Text(moved.Select(d => d.Person.PsnNo)),
                 Text(settled.Select(s => $"{s.Request.Kind.Infno} {s.Request.Kind.Name}")),
                 Text(settled.Select(s => PersonalDataReads.Transactions[s.Request.Kind.Infno])), Text(settled.Select(s => s.Request.Msgid)));
+        }
+    
+        /// <summary>
+        /// The group's writes as one statement, <c>WITH w0 AS (…), w1 AS (…) SELECT 1</c>: one round of the protocol and
+        /// one executor instead of one per table. They all see the same snapshot, so none may depend on another's rows,
+        /// and a group's never do (one request per person, visit, msgid and nonce: each row is written once).
+        /// </summary>
+        private sealed class Writes
+        {
+            private readonly List<string> _parts = [];
+
+            public List<NpgsqlParameter> Parameters { get; } = [];
+
+            /// <summary>Adds a statement written with its own $1…$n.</summary>
+            public void Add(string sql, params NpgsqlParameter[] parameters)
+            {
+                var offset = Parameters.Count;
+                _parts.Add(Placeholder.Replace(sql, m => "$" + (int.Parse(m.Groups[1].ValueSpan, CultureInfo.InvariantCulture) + offset).ToString(CultureInfo.InvariantCulture)));
+                Parameters.AddRange(parameters);
+            }
+
+            public string Sql => "WITH " + string.Join(",\n", _parts.Select((part, i) => $"w{i} AS (\n{part}\n)")) + "\nSELECT 1";
+
+            private static readonly Regex Placeholder = new(@"\$(\d+)", RegexOptions.Compiled);
         }
     }
 
