@@ -32,7 +32,7 @@ public static class HospitalSignature
         public string Reused => $"x-tif-nonce {Value} 已使用过：每个请求须使用新的随机数（重发报文时 msgid 不变，随机数和签名重新生成）";
     }
 
-    /// <summary>The nonce was recorded before, by this request's earlier copy: refused with HTTP 401, nothing done.</summary>
+    /// <summary>The nonce was recorded before (a replay, or a copy of the same signed request): HTTP 401, nothing done.</summary>
     public sealed class NonceReused() : Exception("The request's nonce was used before");
 
     /// <summary>The outcome: the caller's hospital and the nonce to record, or the HTTP status and err_msg of the refusal.</summary>
