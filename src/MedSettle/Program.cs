@@ -1,3 +1,3 @@
 using MedSettle.Cli;
 
-return await Commands.Root().Parse(args).InvokeAsync();
+return await Commands.RunAsync(args);

@@ -30,6 +30,32 @@ public static class Commands
 
     private static Database OpenDatabase(ParseResult parse) => Database.Open(parse.GetValue(Db)!, parse.GetValue(KeyFile));
 
+    /// <summary>
+    /// Runs the command line. A problem the operator can fix (the wrong personal-data key file) prints its message alone
+    /// and answers 2; anything else unexpected prints the exception and answers 1, as System.CommandLine would.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            return await Root().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (KeyFileProblem problem)
+        {
+            Console.Error.WriteLine(problem.Message);
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"Unhandled exception: {e}");
+            return 1;
+        }
+    }
+
     public static RootCommand Root()
     {
         var root = new RootCommand("MedSettle — 省内医保异地急诊直接结算平台 (intra-province cross-region emergency direct settlement)");

@@ -35,15 +35,15 @@ public static class DataKeys
 
         var lookup = stored.FirstOrDefault(k => k.KeyId == LookupId);
         if (lookup is not null && lookup.KeyCheck != ring.LookupCheck)
-            throw new InvalidOperationException($"The lookup key in {ring.Source.Description} is not the one this database was written with; "
+            throw new KeyFileProblem($"The lookup key in {ring.Source.Description} is not the one this database was written with; "
                                                 + "give the key file this database's personal data was encrypted with.");
         foreach (var key in stored.Where(k => k.KeyId != LookupId))
         {
             var held = ring.Keys.FirstOrDefault(k => k.IdText == key.KeyId);
             if (held is not null && held.Check != key.KeyCheck)
-                throw new InvalidOperationException($"Key {key.KeyId} in {ring.Source.Description} is not the key {key.KeyId} this database was written with.");
+                throw new KeyFileProblem($"Key {key.KeyId} in {ring.Source.Description} is not the key {key.KeyId} this database was written with.");
             if (held is null && key.RetiredAt is null)
-                throw new InvalidOperationException($"{ring.Source.Description} lacks key {key.KeyId}, which this database's personal data is still sealed with.");
+                throw new KeyFileProblem($"{ring.Source.Description} lacks key {key.KeyId}, which this database's personal data is still sealed with.");
         }
 
         var now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss");

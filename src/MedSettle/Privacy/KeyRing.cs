@@ -92,6 +92,12 @@ public sealed class DataKey : IDisposable
 }
 
 /// <summary>
+/// The personal-data keys given (--key-file, MEDSETTLE_DATA_KEY or the default file) do not fit the database: an
+/// operator's mistake, not a fault, so the command line prints the message alone and answers 2.
+/// </summary>
+public sealed class KeyFileProblem(string message) : InvalidOperationException(message);
+
+/// <summary>
 /// The keys of one database: every encryption key it may meet (the newest seals new values; older ones only open) and
 /// the lookup key for the keyed hash of identity numbers. The lookup key never rotates: the indexed hashes stay valid
 /// across key rotations, which re-encrypt values but never recompute hashes.
@@ -179,7 +185,7 @@ public sealed class KeyRing
         if (!File.Exists(path))
         {
             if (!mayCreate)
-                throw new InvalidOperationException($"The personal-data key file {path} does not exist, but the database already holds encrypted personal data. "
+                throw new KeyFileProblem($"The personal-data key file {path} does not exist, but the database already holds encrypted personal data. "
                                                     + $"Give the key file the data was encrypted with (--key-file PATH or {KeySource.Variable}).");
             Write(path, RandomNumberGenerator.GetBytes(32), [NewKey()]);
             say?.Invoke($"Created a new personal-data key file at {path}. Back it up with the database: without it the stored names and identity numbers cannot be read.");

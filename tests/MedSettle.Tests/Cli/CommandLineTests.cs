@@ -25,6 +25,35 @@ public abstract class CommandLineTests(DatabaseTarget target)
     }
 
     [Fact]
+    public async Task A_key_file_that_does_not_fit_the_database_answers_2_with_what_to_do_and_no_stack_trace()
+    {
+        var db = await target.NewDatabaseValueAsync();
+        var keys = TestPaths.TempDirectory();
+        Assert.Equal(0, await Commands.RunAsync(["import", "--db", db, "--key-file", Path.Combine(keys, "right.keys"), TestPaths.JilinMini]));
+
+        var errors = new StringWriter();
+        var original = Console.Error;
+        int code;
+        try
+        {
+            Console.SetError(errors);
+            code = await Commands.RunAsync(["hospital", "credentials", "--db", db, "--key-file", Path.Combine(keys, "other.keys"), WorkedExampleTests.JilinCentral]);
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist, but the database already holds encrypted personal data", errors.ToString());
+        Assert.Contains("--key-file PATH", errors.ToString());
+        Assert.DoesNotContain(" at MedSettle.", errors.ToString());
+        await using var database = Database.Open(db);
+        await using var connection = await database.OpenConnectionAsync();
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hospital_credentials"));
+    }
+
+    [Fact]
     public async Task Import_of_a_broken_bundle_answers_2_and_lists_the_problems()
     {
         var directory = TestPaths.TempDirectory();
@@ -86,6 +115,9 @@ public abstract class CommandLineTests(DatabaseTarget target)
     }
 }
 
+// Console.Error is one for the process: the two classes capture it in turn, not at once.
+[Collection(nameof(Console))]
 public sealed class CommandLineTests_Sqlite() : CommandLineTests(new SqliteTarget());
 
+[Collection(nameof(Console))]
 public sealed class CommandLineTests_Postgres() : CommandLineTests(new PostgresTarget());

@@ -251,14 +251,14 @@ public abstract partial class PersonalDataTests : PlatformTests
         }
 
         await using var wrong = Database.Open(db, Path.Combine(TestPaths.TempDirectory(), "wrong.keys"));
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => Schema.MigrateAsync(wrong));
+        var refused = await Assert.ThrowsAsync<KeyFileProblem>(() => Schema.MigrateAsync(wrong));
         Assert.Contains("does not exist", refused.Message); // a missing file is not created for a database that holds encrypted data
 
         var other = Path.Combine(TestPaths.TempDirectory(), "other.keys");
         await using (var elsewhere = Database.Open("sqlite:" + Path.Combine(TestPaths.TempDirectory(), "x.db"), other))
             await Schema.MigrateAsync(elsewhere); // creates other.keys for an empty database
         await using var mismatched = Database.Open(db, other);
-        var mismatch = await Assert.ThrowsAsync<InvalidOperationException>(() => Schema.MigrateAsync(mismatched));
+        var mismatch = await Assert.ThrowsAsync<KeyFileProblem>(() => Schema.MigrateAsync(mismatched));
         Assert.Contains("lookup key", mismatch.Message);
     }
 
