@@ -31,23 +31,12 @@ public abstract class CommandLineTests(DatabaseTarget target)
         var keys = TestPaths.TempDirectory();
         Assert.Equal(0, await Commands.RunAsync(["import", "--db", db, "--key-file", Path.Combine(keys, "right.keys"), TestPaths.JilinMini]));
 
-        var errors = new StringWriter();
-        var original = Console.Error;
-        int code;
-        try
-        {
-            Console.SetError(errors);
-            code = await Commands.RunAsync(["hospital", "credentials", "--db", db, "--key-file", Path.Combine(keys, "other.keys"), WorkedExampleTests.JilinCentral]);
-        }
-        finally
-        {
-            Console.SetError(original);
-        }
+        var (code, errors) = await RunAsync(["hospital", "credentials", "--db", db, "--key-file", Path.Combine(keys, "other.keys"), WorkedExampleTests.JilinCentral]);
 
         Assert.Equal(2, code);
-        Assert.Contains("does not exist, but the database already holds encrypted personal data", errors.ToString());
-        Assert.Contains("--key-file PATH", errors.ToString());
-        Assert.DoesNotContain(" at MedSettle.", errors.ToString());
+        Assert.Contains("does not exist, but the database already holds encrypted personal data", errors);
+        Assert.Contains("--key-file PATH", errors);
+        Assert.DoesNotContain(" at MedSettle.", errors);
         await using var database = Database.Open(db);
         await using var connection = await database.OpenConnectionAsync();
         Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hospital_credentials"));
@@ -58,23 +47,28 @@ public abstract class CommandLineTests(DatabaseTarget target)
     {
         var directory = TestPaths.TempDirectory();
         File.WriteAllText(Path.Combine(directory, "hospitals.csv"), "fixmedins_code,fixmedins_name,admdvs,hosp_lv,cross_region_enabled\nH1,某医院,220100,4,1\nH2,另一医院,220100,2,1\n");
+        var (code, errors) = await RunAsync(["import", "--db", await target.NewDatabaseValueAsync(), directory]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("hospitals.csv line 2, column hosp_lv: \"4\" is not a hospital level 1, 2 or 3", errors);
+        Assert.Contains("hospitals.csv line 3, column admdvs: \"220100\" is not a pooling region", errors);
+        Assert.Contains("nothing was changed", errors);
+    }
+
+    /// <summary>The command line as a user runs it: its exit code and what it wrote to stderr.</summary>
+    private static async Task<(int Code, string Errors)> RunAsync(string[] args)
+    {
         var errors = new StringWriter();
         var original = Console.Error;
-        int code;
         try
         {
             Console.SetError(errors);
-            code = await Commands.Root().Parse(["import", "--db", await target.NewDatabaseValueAsync(), directory]).InvokeAsync();
+            return (await Commands.RunAsync(args), errors.ToString());
         }
         finally
         {
             Console.SetError(original);
         }
-
-        Assert.Equal(2, code);
-        Assert.Contains("hospitals.csv line 2, column hosp_lv: \"4\" is not a hospital level 1, 2 or 3", errors.ToString());
-        Assert.Contains("hospitals.csv line 3, column admdvs: \"220100\" is not a pooling region", errors.ToString());
-        Assert.Contains("nothing was changed", errors.ToString());
     }
 
     [Fact]
