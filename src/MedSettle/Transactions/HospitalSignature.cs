@@ -21,7 +21,7 @@ public static class HospitalSignature
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 
     private const int PruneEvery = 512;
-    private static int _requests;
+    private static long _requests;
 
     /// <summary>
     /// A request's nonce, not yet recorded: <see cref="TransactionApi.CallAsync"/> records it before acting, in the
@@ -124,13 +124,17 @@ public static class HospitalSignature
         {
             var inserted = await unit.ExecuteAsync(
                 "INSERT INTO request_nonces (paasid, nonce, expires_at) VALUES (@Paasid, @Value, @ExpiresAt) ON CONFLICT (paasid, nonce) DO NOTHING", nonce);
-            if (inserted > 0 && ShouldPrune()) await unit.ExecuteAsync("DELETE FROM request_nonces WHERE expires_at < @now", new { now });
+            if (inserted > 0 && ShouldPrune(1)) await unit.ExecuteAsync("DELETE FROM request_nonces WHERE expires_at < @now", new { now });
             return inserted > 0;
         }, cancel);
     }
 
-    /// <summary>True every <see cref="PruneEvery"/>th recorded nonce, wherever it was recorded: time to delete the expired ones.</summary>
-    public static bool ShouldPrune() => Interlocked.Increment(ref _requests) % PruneEvery == 0;
+    /// <summary>Counts <paramref name="recorded"/> more nonces, wherever recorded; true when that passes a <see cref="PruneEvery"/>th: time to delete the expired ones.</summary>
+    public static bool ShouldPrune(int recorded)
+    {
+        var total = Interlocked.Add(ref _requests, recorded);
+        return total / PruneEvery != (total - recorded) / PruneEvery;
+    }
 
     private static bool IsToken(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.';
 

@@ -65,25 +65,21 @@ public sealed class SettlementGroup
     private long _answered;
 
     /// <summary>One settlement request waiting for its group.</summary>
-    public sealed class Request(TransactionKind kind, VisitKind visitKind, string fixmedinsCode, string msgid, Input input, string inputHash,
-        DateTime received, PlatformClock clock, string? signNo)
+    public sealed class Request(TransactionKind kind, VisitKind visitKind, TransactionApi.Caller caller, HospitalSignature.Nonce? nonce,
+        Input input, string inputHash, DateTime received, PlatformClock clock)
     {
-        public string? SignNo { get; } = signNo;
         public TransactionKind Kind { get; } = kind;
         public VisitKind VisitKind { get; } = visitKind;
-        public string FixmedinsCode { get; } = fixmedinsCode;
-        public string Msgid { get; } = msgid;
+
+        /// <summary>The envelope's hospital, msgid, sign_no, and who asked how (for the audit log of personal-data reads).</summary>
+        public TransactionApi.Caller Caller { get; } = caller;
+
+        /// <summary>The signature's nonce, recorded in the group's transaction with whatever the request does (none in-process).</summary>
+        public HospitalSignature.Nonce? Nonce { get; } = nonce;
         public Input Input { get; } = input;
         public string InputHash { get; } = inputHash;
         public DateTime Received { get; } = received;
         public PlatformClock Clock { get; } = clock;
-
-        /// <summary>Who asked and how, for the audit log of personal-data reads (see Privacy/PersonalDataReads).</summary>
-        public string Actor { get; init; } = "";
-        public string Channel { get; init; } = PersonalDataReads.Api;
-
-        /// <summary>The signature's nonce, recorded in the group's transaction with whatever the request does (none in-process).</summary>
-        public HospitalSignature.Nonce? Nonce { get; init; }
         internal int Attempts { get; set; }
         internal TaskCompletionSource<string> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -160,7 +156,7 @@ public sealed class SettlementGroup
         var nonces = new HashSet<(string, string)>();
         foreach (var request in group)
         {
-            if (!msgids.Add((request.FixmedinsCode, request.Msgid)) || request.Nonce is { } nonce && !nonces.Add((nonce.Paasid, nonce.Value)))
+            if (!msgids.Add((request.Caller.FixmedinsCode, request.Caller.Msgid)) || request.Nonce is { } nonce && !nonces.Add((nonce.Paasid, nonce.Value)))
             {
                 carried.Enqueue(request);
                 continue;
@@ -195,7 +191,7 @@ public sealed class SettlementGroup
                     request.Done.TrySetException(new HospitalSignature.NonceReused());
                     continue;
                 }
-                if (!reads.Hospitals.TryGetValue(request.FixmedinsCode, out var hospital) || !reads.Visits.TryGetValue(mdtrtId, out var visit))
+                if (!reads.Hospitals.TryGetValue(request.Caller.FixmedinsCode, out var hospital) || !reads.Visits.TryGetValue(mdtrtId, out var visit))
                 {
                     request.Done.TrySetException(new RunAlone());
                     continue;
@@ -203,12 +199,12 @@ public sealed class SettlementGroup
                 // One request per person in a group, so that the group's settlements never depend on one another.
                 if (!persons.Add((visit.PsnNo, visit.Insutype))) { carried.Enqueue(request); continue; }
 
-                if (reads.Messages.TryGetValue((request.FixmedinsCode, request.Msgid), out var stored))
+                if (reads.Messages.TryGetValue((request.Caller.FixmedinsCode, request.Caller.Msgid), out var stored))
                 {
-                    answers.Add(new Answer(request, TransactionApi.Replay(stored, request.Clock, request.Msgid, request.Kind.Infno, request.InputHash, request.Received), null));
+                    answers.Add(new Answer(request, TransactionApi.Replay(stored, request.Clock, request.Caller.Msgid, request.Kind.Infno, request.InputHash, request.Received), null));
                     continue;
                 }
-                if (SignIn.Problem(hospital, request.SignNo, request.SignNo is null ? null : reads.SignIns.GetValueOrDefault(request.SignNo)) is { } notSignedIn)
+                if (SignIn.Problem(hospital, request.Caller.SignNo, request.Caller.SignNo is null ? null : reads.SignIns.GetValueOrDefault(request.Caller.SignNo)) is { } notSignedIn)
                 {
                     answers.Add(new Answer(request, TransactionApi.Failure(request.Received, request.Clock, notSignedIn), null));
                     continue;
@@ -216,7 +212,7 @@ public sealed class SettlementGroup
                 var context = new TransactionContext
                 {
                     Infno = request.Kind.Infno,
-                    Msgid = request.Msgid,
+                    Msgid = request.Caller.Msgid,
                     Hospital = hospital,
                     Input = request.Input,
                     Db = unit,
@@ -293,7 +289,7 @@ public sealed class SettlementGroup
     /// <summary>The group's reads, made in one round trip after the persons' locks; a key it did not read falls back to <see cref="SettlementReads.Direct"/>.</summary>
     private sealed class GroupReads : ISettlementReads
     {
-        public Dictionary<string, HospitalRow> Hospitals { get; } = new();
+        public IReadOnlyDictionary<string, HospitalRow> Hospitals => _reference.Hospitals;
         public Dictionary<string, VisitRow> Visits { get; } = new();
         public Dictionary<(string, string), MessageRow> Messages { get; } = new();
         public Dictionary<string, SignIn.SignInRow> SignIns { get; } = new(StringComparer.Ordinal);
@@ -308,9 +304,9 @@ public sealed class SettlementGroup
         public static async Task<GroupReads> LoadAsync(Database database, NpgsqlConnection connection, List<(Request Request, string MdtrtId)> placeable)
         {
             var mdtrtIds = placeable.Select(p => p.MdtrtId).Distinct().ToArray();
-            var codes = placeable.Select(p => p.Request.FixmedinsCode).ToArray();
-            var msgids = placeable.Select(p => p.Request.Msgid).ToArray();
-            var signNos = placeable.Select(p => p.Request.SignNo ?? "").Distinct().ToArray();
+            var codes = placeable.Select(p => p.Request.Caller.FixmedinsCode).ToArray();
+            var msgids = placeable.Select(p => p.Request.Caller.Msgid).ToArray();
+            var signNos = placeable.Select(p => p.Request.Caller.SignNo ?? "").Distinct().ToArray();
             var nonces = placeable.Select(p => p.Request.Nonce).OfType<HospitalSignature.Nonce>().ToList();
 
             await using var batch = new NpgsqlBatch(connection);
@@ -365,8 +361,6 @@ public sealed class SettlementGroup
             await reader.DisposeAsync();
 
             reads._reference = await ReferenceData.AtAsync(database, new UnitOfWork(database, connection, transaction: null), version);
-            foreach (var (request, _) in placeable)
-                if (reads._reference.Hospitals.TryGetValue(request.FixmedinsCode, out var hospital)) reads.Hospitals[request.FixmedinsCode] = hospital;
 
             // Every key the group read is answered from here, found or not; other keys go to the database.
             foreach (var visit in reads.Visits.Values)
@@ -450,9 +444,7 @@ public sealed class SettlementGroup
                 // Every answered request's nonce: a copy racing it in another group breaks the key, and that group tries again.
                 writes.Add("INSERT INTO request_nonces (paasid, nonce, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])",
                     Text(nonces.Select(n => n.Paasid)), Text(nonces.Select(n => n.Value)), Long(nonces.Select(n => n.ExpiresAt)));
-                var prune = false;
-                foreach (var _ in nonces) prune |= HospitalSignature.ShouldPrune();
-                if (prune) writes.Add("DELETE FROM request_nonces WHERE expires_at < $1", new NpgsqlParameter { Value = now });
+                if (HospitalSignature.ShouldPrune(nonces.Count)) writes.Add("DELETE FROM request_nonces WHERE expires_at < $1", new NpgsqlParameter { Value = now });
             }
             if (settled.Count > 0) AddSettlements(writes, settled);
             await using var batch = new NpgsqlBatch(connection);
@@ -469,7 +461,7 @@ public sealed class SettlementGroup
                 SELECT c, m, i, h, 'done', s, r, t FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
                     AS u(c, m, i, h, s, r, t)
                 """,
-                Text(settled.Select(s => s.Request.FixmedinsCode)), Text(settled.Select(s => s.Request.Msgid)),
+                Text(settled.Select(s => s.Request.Caller.FixmedinsCode)), Text(settled.Select(s => s.Request.Caller.Msgid)),
                 Text(settled.Select(s => s.Request.Kind.Infno)), Text(settled.Select(s => s.Request.InputHash)),
                 Text(rows.Select(r => r.SetlId)), Text(settled.Select(s => s.Response)), Text(settled.Select(s => s.Request.Received.ToText())));
             writes.Add("""
@@ -526,11 +518,11 @@ public sealed class SettlementGroup
                 INSERT INTO personal_data_reads (read_at, channel, actor, fixmedins_code, insuplc_admdvs, psn_no, source, purpose, reference)
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
                 """,
-                Text(settled.Select(s => s.Request.Received.ToText())), Text(settled.Select(s => s.Request.Channel)),
-                Text(settled.Select(s => s.Request.Actor)), Text(settled.Select(s => s.Request.FixmedinsCode)),
+                Text(settled.Select(s => s.Request.Received.ToText())), Text(settled.Select(s => s.Request.Caller.Channel)),
+                Text(settled.Select(s => s.Request.Caller.Actor)), Text(settled.Select(s => s.Request.Caller.FixmedinsCode)),
                 Text(moved.Select(d => d.Person.InsuplcAdmdvs)), Text(moved.Select(d => d.Person.PsnNo)),
                 Text(settled.Select(s => $"{s.Request.Kind.Infno} {s.Request.Kind.Name}")),
-                Text(settled.Select(s => PersonalDataReads.Transactions[s.Request.Kind.Infno])), Text(settled.Select(s => s.Request.Msgid)));
+                Text(settled.Select(s => PersonalDataReads.Transactions[s.Request.Kind.Infno])), Text(settled.Select(s => s.Request.Caller.Msgid)));
         }
     
         /// <summary>

@@ -144,12 +144,7 @@ public static class TransactionApi
                     try
                     {
                         return (200, await SettlementGroup.Of(database).SubmitAsync(
-                            new SettlementGroup.Request(kind, visitKind, fixmedinsCode, msgid, input, Hash(kind.Infno, input.Element), received, clock, caller.SignNo)
-                            {
-                                Actor = caller.Actor,
-                                Channel = caller.Channel,
-                                Nonce = nonce,
-                            }));
+                            new SettlementGroup.Request(kind, visitKind, caller, nonce, input, Hash(kind.Infno, input.Element), received, clock)));
                     }
                     catch (SettlementGroup.RunAlone)
                     {
@@ -173,8 +168,8 @@ public static class TransactionApi
         }
     }
 
-    /// <summary>The envelope's sender: hospital, msgid, operator, and whether it is the platform's own window.</summary>
-    private sealed record Caller(string FixmedinsCode, string Msgid, string Actor, string Channel, string? SignNo);
+    /// <summary>The envelope's sender: hospital, msgid, operator (for the audit log), whether it is the platform's own window, sign_no.</summary>
+    public sealed record Caller(string FixmedinsCode, string Msgid, string Actor, string Channel, string? SignNo);
 
     /// <summary>What the platform's own window (Web/WindowClient) puts in recer_sys_code.</summary>
     public const string WebSystemCode = "MEDSETTLE_WEB";
@@ -293,7 +288,6 @@ public static class TransactionApi
             Input = input,
             Db = unit,
             Now = received,
-            Actor = caller.Actor,
         };
     }
 

@@ -19,9 +19,6 @@ public sealed class TransactionContext
     /// <summary>What this message created or changed (a setl_id, a filing, a visit, an upload), so 2601 can undo it.</summary>
     public string? Subject { get; set; }
 
-    /// <summary>Who asked, for the audit log: the envelope's operator (opter / opter_name) at the hospital.</summary>
-    public string Actor { get; init; } = "";
-
     /// <summary>The person whose full name or identity number this answer shows; written to the audit log with the answer.</summary>
     public PersonalDataRead? PersonalDataRead { get; set; }
 
