@@ -298,38 +298,31 @@ public static class Commands
         return new Command("keys", "Personal-data keys (AES-GCM encryption of names and identity numbers)") { rotate, reencrypt };
     }
 
+    /// <summary>A key file that does not fit (or keys given by MEDSETTLE_DATA_KEY, which cannot take a new key) ends in <see cref="RunAsync"/>'s message and 2.</summary>
     private static async Task<int> RotateAsync(ParseResult parse, bool addKey, CancellationToken cancel)
     {
         await using var database = OpenDatabase(parse);
-        try
+        await Schema.MigrateAsync(database, cancel);
+        if (addKey)
         {
-            await Schema.MigrateAsync(database, cancel);
-            if (addKey)
+            var ring = database.Keys.WithNewKey();
+            database.Keys = ring;
+            Console.WriteLine($"Added key {ring.Newest.IdText} to {ring.Source.Description}; older keys stay there until every backup that needs them is gone.");
+            await Schema.MigrateAsync(database, cancel); // records the new key in the database
+        }
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+        DataKeys.Rotation rotation = null!;
+        await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
             {
-                var ring = database.Keys.WithNewKey();
-                database.Keys = ring;
-                Console.WriteLine($"Added key {ring.Newest.IdText} to {ring.Source.Description}; older keys stay there until every backup that needs them is gone.");
-                await Schema.MigrateAsync(database, cancel); // records the new key in the database
-            }
-            var timer = System.Diagnostics.Stopwatch.StartNew();
-            DataKeys.Rotation rotation = null!;
-            await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .StartAsync(async context =>
-                {
-                    var task = context.AddTask($"re-encrypting under key {database.Keys.Newest.IdText}", maxValue: 1);
-                    var progress = new Progress<(long Done, long Total)>(p => { task.MaxValue = Math.Max(1, p.Total); task.Value = p.Done; });
-                    rotation = await DataKeys.ReencryptAsync(database, progress, cancel);
-                    task.Value = task.MaxValue;
-                });
-            Console.WriteLine($"{rotation.Persons:N0} persons checked, {rotation.Reencrypted:N0} re-encrypted under key {rotation.NewestKey} in {timer.Elapsed.TotalSeconds:0.0} s; "
-                              + (rotation.Retired.Count == 0 ? "no key retired." : $"retired key(s) {string.Join(", ", rotation.Retired)}."));
-            return 0;
-        }
-        catch (InvalidOperationException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 2;
-        }
+                var task = context.AddTask($"re-encrypting under key {database.Keys.Newest.IdText}", maxValue: 1);
+                var progress = new Progress<(long Done, long Total)>(p => { task.MaxValue = Math.Max(1, p.Total); task.Value = p.Done; });
+                rotation = await DataKeys.ReencryptAsync(database, progress, cancel);
+                task.Value = task.MaxValue;
+            });
+        Console.WriteLine($"{rotation.Persons:N0} persons checked, {rotation.Reencrypted:N0} re-encrypted under key {rotation.NewestKey} in {timer.Elapsed.TotalSeconds:0.0} s; "
+                          + (rotation.Retired.Count == 0 ? "no key retired." : $"retired key(s) {string.Join(", ", rotation.Retired)}."));
+        return 0;
     }
 
     private static Command UserCommand()
