@@ -50,7 +50,7 @@ public sealed class DataKey : IDisposable
 
     public DataKey(uint id, byte[] key, string addedAt)
     {
-        if (key.Length != 32) throw new InvalidDataException($"personal-data key {id:x8} must be 32 bytes (base64 of 32 random bytes)");
+        if (key.Length != 32) throw new KeyFileProblem($"personal-data key {id:x8} must be 32 bytes (base64 of 32 random bytes)");
         Id = id;
         _key = key;
         AddedAt = addedAt;
@@ -109,8 +109,8 @@ public sealed class KeyRing
 
     private KeyRing(KeySource source, byte[] lookupKey, IReadOnlyList<DataKey> keys)
     {
-        if (keys.Count == 0) throw new InvalidDataException($"{source.Description} holds no \"key\" line");
-        if (lookupKey.Length != 32) throw new InvalidDataException($"{source.Description}: the lookup key must be 32 bytes (base64 of 32 random bytes)");
+        if (keys.Count == 0) throw new KeyFileProblem($"{source.Description} holds no \"key\" line");
+        if (lookupKey.Length != 32) throw new KeyFileProblem($"{source.Description}: the lookup key must be 32 bytes (base64 of 32 random bytes)");
         Source = source;
         _lookupKey = lookupKey;
         Keys = keys;
@@ -180,7 +180,8 @@ public sealed class KeyRing
     /// <summary>Reads the keys from their source; a missing key file is created when <paramref name="mayCreate"/>.</summary>
     public static KeyRing Load(KeySource source, bool mayCreate, Action<string>? say = null)
     {
-        if (source.Text is not null) return Parse(source, source.Text.Replace(';', '\n'));
+        // The variable holds the key file's text, or its lines joined by ';' (the file's own comments hold ';', so only a single line is split)
+        if (source.Text is not null) return Parse(source, source.Text.Contains('\n') ? source.Text : source.Text.Replace(';', '\n'));
         var path = source.FilePath!;
         if (!File.Exists(path))
         {
@@ -197,7 +198,7 @@ public sealed class KeyRing
     public KeyRing WithNewKey()
     {
         if (Source.FilePath is null)
-            throw new InvalidOperationException($"The keys come from {KeySource.Variable}; rotate with --key-file PATH, then put that file's text into {KeySource.Variable}.");
+            throw new KeyFileProblem($"The keys come from {KeySource.Variable}; rotate with --key-file PATH, then put that file's text into {KeySource.Variable}.");
         Write(Source.FilePath, _lookupKey, [.. Keys, NewKey()]);
         return Load(Source, mayCreate: false);
     }
@@ -226,10 +227,10 @@ public sealed class KeyRing
             }
             catch (FormatException)
             {
-                throw new InvalidDataException($"{source.Description}, line {number}: expected \"lookup BASE64\" or \"key HEXID BASE64 [ADDED]\"");
+                throw new KeyFileProblem($"{source.Description}, line {number}: expected \"lookup BASE64\" or \"key HEXID BASE64 [ADDED]\"");
             }
         }
-        return new KeyRing(source, lookup ?? throw new InvalidDataException($"{source.Description} holds no \"lookup\" line"), keys);
+        return new KeyRing(source, lookup ?? throw new KeyFileProblem($"{source.Description} holds no \"lookup\" line"), keys);
     }
 
     private static void Write(string path, byte[] lookupKey, IReadOnlyList<DataKey> keys)
@@ -276,7 +277,7 @@ public static class PersonalData
         {
             var known = Known.GetOrAdd(key.Id, key);
             if (!ReferenceEquals(known, key) && !known.SameMaterial(key))
-                throw new InvalidDataException($"two different personal-data keys share the id {key.IdText}; give one of them a new id");
+                throw new KeyFileProblem($"two different personal-data keys share the id {key.IdText}; give one of them a new id");
         }
         if (ring.Source.FilePath is not null) Sources.TryAdd(ring.Source.FilePath, ring.Source);
     }

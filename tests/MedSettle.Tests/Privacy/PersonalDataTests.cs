@@ -342,6 +342,22 @@ public sealed class KeyFileReloadTests
 
         Assert.Equal("王芳", PersonalData.Open(sealed_));
     }
+
+    [Fact]
+    public void The_variable_takes_the_key_file_as_written_or_its_lines_joined_by_semicolons()
+    {
+        var path = Path.Combine(TestPaths.TempDirectory(), "given.keys");
+        var file = KeyRing.Load(new KeySource(path, null), mayCreate: true);
+        var text = File.ReadAllText(path);
+        Assert.Contains(';', text); // the file's own header comment
+
+        var oneLine = string.Join(';', text.Split('\n').Where(line => line.Length > 0 && !line.StartsWith('#')));
+        foreach (var given in new[] { text, oneLine })
+        {
+            var ring = KeyRing.Load(new KeySource(null, given), mayCreate: false);
+            Assert.Equal((file.LookupCheck, file.Newest.IdText, file.Newest.Check), (ring.LookupCheck, ring.Newest.IdText, ring.Newest.Check));
+        }
+    }
 }
 
 public sealed class PersonNameTests
