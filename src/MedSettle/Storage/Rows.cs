@@ -114,6 +114,9 @@ public sealed class FeeLineRow
     public long OverlmtFen { get; set; }
     public long PreselfpayFen { get; set; }
     public long InscpFen { get; set; }
+    public long BillNo { get; set; }
+
+    /// <summary>The settlement that took the line (see <see cref="Transactions.Bills.LinesWithSettlement"/>); null while open.</summary>
     public string? SetlId { get; set; }
     public string? WithdrawnAt { get; set; }
 }
@@ -154,6 +157,9 @@ public sealed record SettlementRow
     public long PsnCashFen { get; set; }
     public long BalcFen { get; set; }
     public string Msgid { get; set; } = "";
+
+    /// <summary>The visit's bill the settlement took (Transactions/Bills); null on a reversal's row.</summary>
+    public long? BillNo { get; set; }
 }
 
 public sealed class AccumulatorRow

@@ -330,6 +330,23 @@ public static class Schema
             version BIGINT NOT NULL);
         INSERT INTO reference_data (id, version) VALUES (1, 0);
         """),
+        // 13: fee lines belong to numbered bills of their visit, and a settlement takes its open bill whole
+        // (Transactions/Bills) instead of marking each line with its setl_id: bills are numbered in each visit's order of
+        // settlement, the lines a reversal had released go to the open bill, and one settlement per bill is a key.
+        new("""
+        ALTER TABLE fee_lines ADD COLUMN bill_no INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE settlements ADD COLUMN bill_no INTEGER NULL;
+        UPDATE settlements SET bill_no = (
+            SELECT COUNT(*) FROM settlements e WHERE e.mdtrt_id = settlements.mdtrt_id AND e.kind = 'settle'
+              AND (e.setl_time < settlements.setl_time OR (e.setl_time = settlements.setl_time AND e.setl_id <= settlements.setl_id)))
+        WHERE kind = 'settle';
+        UPDATE fee_lines SET bill_no = (SELECT s.bill_no FROM settlements s WHERE s.setl_id = fee_lines.setl_id) WHERE setl_id IS NOT NULL;
+        UPDATE fee_lines SET bill_no = (SELECT COALESCE(MAX(s.bill_no), 0) + 1 FROM settlements s WHERE s.mdtrt_id = fee_lines.mdtrt_id AND s.kind = 'settle')
+        WHERE setl_id IS NULL;
+        ALTER TABLE fee_lines DROP COLUMN setl_id;
+        DROP INDEX settlements_by_visit;
+        CREATE UNIQUE INDEX settlements_by_visit_bill ON settlements (mdtrt_id, bill_no);
+        """),
     ];
 
     public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);

@@ -46,6 +46,7 @@ public static class Fees
                 throw new Refusal($"明细 {line.FeedetlSn}：金额 {line.Amount:0.00} 不等于 单价 {line.Price} × 数量 {line.Count} = {expected:0.00}");
         }
 
+        var billNo = await ctx.Db.ScalarAsync<long>($"SELECT {Bills.OpenNumber("@mdtrtId")}", new { mdtrtId });
         var results = new List<object>(lines.Count);
         foreach (var line in lines)
         {
@@ -56,10 +57,10 @@ public static class Fees
                 """
                 INSERT INTO fee_lines (mdtrt_id, upload_msgid, feedetl_sn, chrg_bchno, fee_ocur_time, med_list_codg, medins_list_codg, med_list_name,
                                        pric, cnt, amount_fen, chrgitm_lv, med_chrgitm_type, selfpay_prop, pric_uplmt_amt,
-                                       fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen)
+                                       fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, bill_no)
                 VALUES (@mdtrtId, @msgid, @feedetlSn, @chrgBchno, @feeOcurTime, @code, @medinsCode, @name,
                         @pric, @cnt, @amountFen, @level, @chargeType, @selfpayProp, @ceiling,
-                        @fulamtFen, @overlmtFen, @preselfFen, @inscpFen)
+                        @fulamtFen, @overlmtFen, @preselfFen, @inscpFen, @billNo)
                 """,
                 new
                 {
@@ -69,7 +70,7 @@ public static class Fees
                     amountFen = Money.ToFen(line.Amount), level = row.ChrgitmLv, chargeType = row.MedChrgitmType, selfpayProp = row.SelfpayProp,
                     ceiling = row.PricUplmtAmt,
                     fulamtFen = Money.ToFen(graded.FullOwnPay), overlmtFen = Money.ToFen(graded.OverLimit),
-                    preselfFen = Money.ToFen(graded.PreSelfPay), inscpFen = Money.ToFen(graded.InScope),
+                    preselfFen = Money.ToFen(graded.PreSelfPay), inscpFen = Money.ToFen(graded.InScope), billNo,
                 });
             results.Add(new
             {
@@ -105,9 +106,9 @@ public static class Fees
         var batch = data.OptionalText("chrg_bchno");
         var sn = data.OptionalText("feedetl_sn");
         var all = (batch is null && sn is null) || batch == "0000" || sn == "0000";
-        var filter = all ? "" : batch is not null ? " AND chrg_bchno = @batch" : " AND feedetl_sn = @sn";
+        var filter = all ? "" : batch is not null ? " AND f.chrg_bchno = @batch" : " AND f.feedetl_sn = @sn";
         var lines = (await ctx.Db.QueryAsync<FeeLineRow>(
-            "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL" + filter,
+            $"{Bills.LinesWithSettlement} WHERE f.mdtrt_id = @mdtrtId AND f.withdrawn_at IS NULL" + filter,
             new { mdtrtId = visit.MdtrtId, batch, sn })).ToList();
         if (all) lines = lines.Where(l => l.SetlId is null).ToList();
         if (lines.Count == 0)

@@ -11,7 +11,7 @@ namespace MedSettle.Transactions;
 public static class Settle
 {
     private sealed record Prepared(VisitRow Visit, PersonRow Person, HospitalRow Hospital, FilingRow Filing, Policy Policy,
-        string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, SettlementResult Result);
+        string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, long BillNo, SettlementResult Result);
 
     public static async Task<object?> PreSettleAsync(TransactionContext ctx, VisitKind kind)
     {
@@ -22,10 +22,8 @@ public static class Settle
     public static async Task<object?> SettleAsync(TransactionContext ctx, VisitKind kind)
     {
         var decided = await DecideAsync(ctx, kind, SettlementReads.Direct);
+        // The row takes the visit's open bill, read under the person's lock: no fee line is written (see Bills).
         await InsertAsync(ctx.Db, decided.Row);
-        // The lines read under the person's lock are exactly the visit's open lines: nothing can add or withdraw one meanwhile.
-        await ctx.Db.ExecuteAsync(
-            "UPDATE fee_lines SET setl_id = @SetlId WHERE mdtrt_id = @MdtrtId AND setl_id IS NULL AND withdrawn_at IS NULL", decided.Row);
         await ApplyAsync(ctx.Db, decided.Person, decided.Year, decided.Row.ClrType, decided.Effect);
         return decided.Output;
     }
@@ -75,7 +73,9 @@ public static class Settle
         reversal.BalcFen = person.AcctBalcFen + current.AcctPayFen;
         await InsertAsync(ctx.Db, reversal);
         await ctx.Db.ExecuteAsync("UPDATE settlements SET reversed_by = @reversalId WHERE setl_id = @setlId", new { reversalId, setlId = current.SetlId });
-        await ctx.Db.ExecuteAsync("UPDATE fee_lines SET setl_id = NULL WHERE setl_id = @setlId", new { setlId = current.SetlId });
+        // its lines go back into the visit's open bill (after every bill taken so far, this one included)
+        await ctx.Db.ExecuteAsync($"UPDATE fee_lines SET bill_no = {Bills.OpenNumber("@mdtrtId")} WHERE mdtrt_id = @mdtrtId AND bill_no = @billNo",
+            new { mdtrtId = current.MdtrtId, billNo = current.BillNo });
         await ApplyAsync(ctx.Db, person, (int)current.Year, current.ClrType, effect.Reversed);
         ctx.Subject = reversalId;
         return (reversal, person);
@@ -136,7 +136,7 @@ public static class Settle
                 Money.FromFen(category == CareCategory.Inpatient ? accumulated.DedcInpatientFen : accumulated.DedcOutpatientFen),
                 Money.FromFen(usedThisVisit)),
             new PersonalAccount(person.Insutype == "310", acctUsedFlag == "1", Money.FromFen(person.AcctBalcFen)));
-        return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, result);
+        return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, open.BillNo, result);
     }
 
     public static PolicyKey PolicyKeyOf(PersonRow person, CareCategory category, HospitalRow hospital) =>
@@ -213,6 +213,7 @@ public static class Settle
             PsnCashFen = Money.ToFen(r.PsnCashPay),
             BalcFen = Money.ToFen(r.Balc),
             Msgid = ctx.Msgid,
+            BillNo = p.BillNo,
         };
     }
 
@@ -223,6 +224,7 @@ public static class Settle
         Kind = "reversal",
         OrigSetlId = s.SetlId,
         ReversedBy = null,
+        BillNo = null,
         SetlTime = ctx.Now.ToText(),
         MedfeeFen = -s.MedfeeFen,
         FulamtOwnpayFen = -s.FulamtOwnpayFen,
@@ -244,11 +246,11 @@ public static class Settle
         INSERT INTO settlements (setl_id, kind, orig_setl_id, mdtrt_id, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, psn_no, insutype,
             med_type, clr_type, mid_setl_flag, acct_used_flag, year, setl_time, trt_dcla_detl_sn, policy_effective_from, pool_prop_selfpay,
             medfee_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, act_pay_dedc_fen, dedc_added_fen, cap_left_fen,
-            hifp_fen, fund_pay_fen, psn_part_fen, acct_pay_fen, psn_cash_fen, balc_fen, msgid)
+            hifp_fen, fund_pay_fen, psn_part_fen, acct_pay_fen, psn_cash_fen, balc_fen, msgid, bill_no)
         VALUES (@SetlId, @Kind, @OrigSetlId, @MdtrtId, @InsuplcAdmdvs, @MdtrtareaAdmvs, @FixmedinsCode, @PsnNo, @Insutype,
             @MedType, @ClrType, @MidSetlFlag, @AcctUsedFlag, @Year, @SetlTime, @TrtDclaDetlSn, @PolicyEffectiveFrom, @PoolPropSelfpay,
             @MedfeeFen, @FulamtOwnpayFen, @OverlmtFen, @PreselfpayFen, @InscpFen, @ActPayDedcFen, @DedcAddedFen, @CapLeftFen,
-            @HifpFen, @FundPayFen, @PsnPartFen, @AcctPayFen, @PsnCashFen, @BalcFen, @Msgid)
+            @HifpFen, @FundPayFen, @PsnPartFen, @AcctPayFen, @PsnCashFen, @BalcFen, @Msgid, @BillNo)
         """, row);
 
     private static object Output(PersonRow person, SettlementRow s, decimal capLeft)

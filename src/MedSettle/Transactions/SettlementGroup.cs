@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
@@ -57,12 +58,27 @@ public sealed class SettlementGroup
     /// <summary>Groups committed and the settlements and answers they carried, for /health and the benchmark.</summary>
     public static object? Figures(Database database) =>
         Groups.TryGetValue(database, out var group)
-            ? new { committed_groups = group._committedGroups, settled = group._settled, answered = group._answered }
+            ? new
+            {
+                committed_groups = group._committedGroups, settled = group._settled, answered = group._answered,
+                // where a group's time goes, in ms per committed group: waiting for a slot, lock and read, decide, write and commit
+                ms_per_group = group._committedGroups == 0 ? null : new
+                {
+                    slot = group.PerGroup(group._slotTicks), read = group.PerGroup(group._readTicks),
+                    decide = group.PerGroup(group._decideTicks), write = group.PerGroup(group._writeTicks),
+                },
+            }
             : null;
 
     private long _committedGroups;
     private long _settled;
     private long _answered;
+    private long _slotTicks;
+    private long _readTicks;
+    private long _decideTicks;
+    private long _writeTicks;
+
+    private double PerGroup(long ticks) => Math.Round(Stopwatch.GetElapsedTime(0, ticks).TotalMilliseconds / Math.Max(1, _committedGroups), 3);
 
     /// <summary>One settlement request waiting for its group.</summary>
     public sealed class Request(TransactionKind kind, VisitKind visitKind, TransactionApi.Caller caller, HospitalSignature.Nonce? nonce,
@@ -103,7 +119,9 @@ public sealed class SettlementGroup
             while (group.Count < MaxSize && carried.TryDequeue(out var waiting)) group.Add(waiting);
             while (group.Count < MaxSize && _queue.Reader.TryRead(out var request)) group.Add(request);
 
+            var waited = Stopwatch.GetTimestamp();
             await _inFlight.WaitAsync();
+            Interlocked.Add(ref _slotTicks, Stopwatch.GetTimestamp() - waited);
             Prepared? prepared = null;
             try
             {
@@ -178,8 +196,11 @@ public sealed class SettlementGroup
         NpgsqlConnection? connection = null;
         try
         {
+            var started = Stopwatch.GetTimestamp();
             connection = (NpgsqlConnection)await _database.OpenByKeyConnectionAsync();
             var reads = await GroupReads.LoadAsync(_database, connection, placeable);
+            var read = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _readTicks, read - started);
             var unit = new UnitOfWork(_database, connection, transaction: null);
 
             var answers = new List<Answer>(placeable.Count);
@@ -228,6 +249,7 @@ public sealed class SettlementGroup
                     answers.Add(new Answer(request, TransactionApi.Failure(request.Received, request.Clock, refusal.Message), null));
                 }
             }
+            Interlocked.Add(ref _decideTicks, Stopwatch.GetTimestamp() - read);
             return new Prepared(connection, answers);
         }
         catch (Exception e)
@@ -256,8 +278,10 @@ public sealed class SettlementGroup
                 if (settled.Count > 0 || nonces.Count > 0)
                 {
                     var now = prepared.Answers[0].Request.Clock.UtcNow.ToUnixTimeSeconds();
+                    var started = Stopwatch.GetTimestamp();
                     await GroupWrites.WriteAndCommitAsync(prepared.Connection, settled.Select(a => (a.Request, a.Response, a.Decided!)).ToList(), nonces, now);
                     prepared.Committed = true;
+                    Interlocked.Add(ref _writeTicks, Stopwatch.GetTimestamp() - started);
                     Interlocked.Increment(ref _committedGroups);
                     Interlocked.Add(ref _settled, settled.Count);
                 }
@@ -336,9 +360,12 @@ public sealed class SettlementGroup
                 SELECT {SettlementReads.StandingColumns} FROM settlements s JOIN unnest($1::text[]) AS k(mdtrt_id) USING (mdtrt_id)
                 WHERE s.kind = 'settle' AND s.reversed_by IS NULL
                 """, Text(mdtrtIds));
+            // each visit's open bill: its number found once per visit, then its lines (see Bills)
             Add(batch, $"""
-                SELECT f.mdtrt_id, {OpenBill.Columns} FROM fee_lines f JOIN unnest($1::text[]) AS k(mdtrt_id) USING (mdtrt_id)
-                WHERE f.withdrawn_at IS NULL AND f.setl_id IS NULL GROUP BY f.mdtrt_id
+                SELECT k.mdtrt_id, {OpenBill.Columns} FROM unnest($1::text[]) AS k(mdtrt_id)
+                CROSS JOIN LATERAL (SELECT {Bills.OpenNumber("k.mdtrt_id")} AS bill_no) o
+                JOIN fee_lines f ON f.mdtrt_id = k.mdtrt_id AND f.bill_no = o.bill_no AND f.withdrawn_at IS NULL
+                GROUP BY k.mdtrt_id
                 """, Text(mdtrtIds));
             Add(batch, """
                 SELECT a.* FROM year_accumulators a
@@ -464,15 +491,16 @@ public sealed class SettlementGroup
                 Text(settled.Select(s => s.Request.Caller.FixmedinsCode)), Text(settled.Select(s => s.Request.Caller.Msgid)),
                 Text(settled.Select(s => s.Request.Kind.Infno)), Text(settled.Select(s => s.Request.InputHash)),
                 Text(rows.Select(r => r.SetlId)), Text(settled.Select(s => s.Response)), Text(settled.Select(s => s.Request.Received.ToText())));
+            // Each row takes its visit's open bill, read under the persons' locks: no fee line is written (see Bills).
             writes.Add("""
                 INSERT INTO settlements (setl_id, kind, orig_setl_id, mdtrt_id, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, psn_no, insutype,
                     med_type, clr_type, mid_setl_flag, acct_used_flag, year, setl_time, trt_dcla_detl_sn, policy_effective_from, pool_prop_selfpay,
                     medfee_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, act_pay_dedc_fen, dedc_added_fen, cap_left_fen,
-                    hifp_fen, fund_pay_fen, psn_part_fen, acct_pay_fen, psn_cash_fen, balc_fen, msgid)
+                    hifp_fen, fund_pay_fen, psn_part_fen, acct_pay_fen, psn_cash_fen, balc_fen, msgid, bill_no)
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                     $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[],
                     $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[],
-                    $27::bigint[], $28::bigint[], $29::bigint[], $30::bigint[], $31::bigint[], $32::bigint[], $33::text[])
+                    $27::bigint[], $28::bigint[], $29::bigint[], $30::bigint[], $31::bigint[], $32::bigint[], $33::text[], $34::bigint[])
                 """,
                 Text(rows.Select(r => r.SetlId)), Text(rows.Select(r => r.Kind)), Text(rows.Select(r => r.OrigSetlId)), Text(rows.Select(r => r.MdtrtId)),
                 Text(rows.Select(r => r.InsuplcAdmdvs)), Text(rows.Select(r => r.MdtrtareaAdmvs)), Text(rows.Select(r => r.FixmedinsCode)),
@@ -484,12 +512,8 @@ public sealed class SettlementGroup
                 Long(rows.Select(r => r.PreselfpayFen)), Long(rows.Select(r => r.InscpFen)), Long(rows.Select(r => r.ActPayDedcFen)),
                 Long(rows.Select(r => r.DedcAddedFen)), Long(rows.Select(r => r.CapLeftFen)), Long(rows.Select(r => r.HifpFen)),
                 Long(rows.Select(r => r.FundPayFen)), Long(rows.Select(r => r.PsnPartFen)), Long(rows.Select(r => r.AcctPayFen)),
-                Long(rows.Select(r => r.PsnCashFen)), Long(rows.Select(r => r.BalcFen)), Text(rows.Select(r => r.Msgid)));
-            // The lines read under the persons' locks are exactly the visits' open lines: nothing can add or withdraw one meanwhile.
-            writes.Add("""
-                UPDATE fee_lines f SET setl_id = u.setl_id FROM unnest($1::text[], $2::text[]) AS u(mdtrt_id, setl_id)
-                WHERE f.mdtrt_id = u.mdtrt_id AND f.setl_id IS NULL AND f.withdrawn_at IS NULL
-                """, Text(rows.Select(r => r.MdtrtId)), Text(rows.Select(r => r.SetlId)));
+                Long(rows.Select(r => r.PsnCashFen)), Long(rows.Select(r => r.BalcFen)), Text(rows.Select(r => r.Msgid)),
+                Long(rows.Select(r => r.BillNo!.Value)));
             var moved = settled.Select(s => s.Decided).ToList();
             long Fen(decimal amount) => Money.ToFen(amount);
             writes.Add("""

@@ -41,9 +41,12 @@ public sealed class OpenBill
     public long PreselfpayFen { get; set; }
     public long InscpFen { get; set; }
 
-    /// <summary>The sums' columns, for a query over open fee lines aliased f.</summary>
+    /// <summary>Which of the visit's bills is open (Transactions/Bills); 0 when it has no line.</summary>
+    public long BillNo { get; set; }
+
+    /// <summary>The bill's number and sums, for a query over open fee lines aliased f.</summary>
     public const string Columns = """
-        COUNT(*) AS lines, CAST(COALESCE(SUM(f.amount_fen), 0) AS BIGINT) AS amount_fen,
+        CAST(COALESCE(MAX(f.bill_no), 0) AS BIGINT) AS bill_no, COUNT(*) AS lines, CAST(COALESCE(SUM(f.amount_fen), 0) AS BIGINT) AS amount_fen,
         CAST(COALESCE(SUM(f.fulamt_ownpay_fen), 0) AS BIGINT) AS fulamt_ownpay_fen, CAST(COALESCE(SUM(f.overlmt_fen), 0) AS BIGINT) AS overlmt_fen,
         CAST(COALESCE(SUM(f.preselfpay_fen), 0) AS BIGINT) AS preselfpay_fen, CAST(COALESCE(SUM(f.inscp_fen), 0) AS BIGINT) AS inscp_fen
         """;
@@ -83,7 +86,7 @@ public static class SettlementReads
 
         public async Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId) =>
             (await ctx.Db.FirstOrDefaultAsync<OpenBill>(
-                $"SELECT {OpenBill.Columns} FROM fee_lines f WHERE f.mdtrt_id = @mdtrtId AND f.withdrawn_at IS NULL AND f.setl_id IS NULL",
+                $"SELECT {OpenBill.Columns} FROM fee_lines f WHERE f.mdtrt_id = @mdtrtId AND {Bills.IsOpen}",
                 new { mdtrtId }))!;
 
         public Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key) => PolicyVersionsAsync(ctx.Db, key);

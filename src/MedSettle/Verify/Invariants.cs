@@ -62,8 +62,9 @@ public static class Invariants
             """, "fen"),
         ("a standing settlement's medical fee equals its fee lines", """
             SELECT s.setl_id AS subject, s.medfee_fen AS stored, COALESCE(l.fen, 0) AS derived
-            FROM settlements s LEFT JOIN (SELECT setl_id, CAST(SUM(amount_fen) AS BIGINT) AS fen FROM fee_lines WHERE setl_id IS NOT NULL GROUP BY setl_id) l
-              ON l.setl_id = s.setl_id
+            FROM settlements s LEFT JOIN (
+                SELECT mdtrt_id, bill_no, CAST(SUM(amount_fen) AS BIGINT) AS fen FROM fee_lines WHERE withdrawn_at IS NULL GROUP BY mdtrt_id, bill_no) l
+              ON l.mdtrt_id = s.mdtrt_id AND l.bill_no = s.bill_no
             WHERE s.kind = 'settle' AND s.reversed_by IS NULL AND s.medfee_fen <> COALESCE(l.fen, 0)
             """, "fen"),
         ("a reversal negates its settlement", """
@@ -83,7 +84,8 @@ public static class Invariants
             """, "response"),
         ("a standing settlement has its fee lines", """
             SELECT s.setl_id AS subject, 0 AS stored, 1 AS derived FROM settlements s
-            WHERE s.kind = 'settle' AND s.reversed_by IS NULL AND NOT EXISTS (SELECT 1 FROM fee_lines l WHERE l.setl_id = s.setl_id)
+            WHERE s.kind = 'settle' AND s.reversed_by IS NULL AND NOT EXISTS (
+                SELECT 1 FROM fee_lines l WHERE l.mdtrt_id = s.mdtrt_id AND l.bill_no = s.bill_no AND l.withdrawn_at IS NULL)
             """, "fee lines"),
         ("a message made at most one settlement", """
             SELECT fixmedins_code || '/' || msgid AS subject, COUNT(*) AS stored, 1 AS derived FROM settlements

@@ -227,7 +227,9 @@ public static class FaultChecks
             var settlements = (await connection.QueryAsync<string>(
                 "SELECT setl_id FROM settlements WHERE fixmedins_code = @Hospital AND msgid = @Msgid", r)).ToList();
             Assert.Equal([r.SetlId!], settlements);
-            Assert.Equal(r.FeeLines, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM fee_lines WHERE setl_id = @setlId", new { setlId = r.SetlId }));
+            Assert.Equal(r.FeeLines, await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM fee_lines f JOIN settlements s ON s.mdtrt_id = f.mdtrt_id AND s.bill_no = f.bill_no WHERE s.setl_id = @setlId AND f.withdrawn_at IS NULL",
+                new { setlId = r.SetlId }));
         }
         var visits = requests.Select(r => r.MdtrtId).ToHashSet();
         var standing = (await connection.QueryAsync<(string MdtrtId, long Count)>(

@@ -17,6 +17,7 @@ public static class Fingerprint
     {
         var only = hospital.Length == 0 ? "" : " WHERE fixmedins_code = @hospital";
         var visits = hospital.Length == 0 ? "" : " WHERE mdtrt_id IN (SELECT mdtrt_id FROM visits WHERE fixmedins_code = @hospital)";
+        var linesOfVisits = hospital.Length == 0 ? " WHERE" : " WHERE f.mdtrt_id IN (SELECT mdtrt_id FROM visits WHERE fixmedins_code = @hospital) AND";
         await using var connection = await database.OpenConnectionAsync();
         var row = await connection.QuerySingleAsync(
             $"""
@@ -28,7 +29,9 @@ public static class Fingerprint
                    (SELECT COUNT(*) FROM visits{(only.Length == 0 ? " WHERE" : only + " AND")} cancelled_at IS NULL) AS visits,
                    (SELECT COUNT(*) FROM visits{(only.Length == 0 ? " WHERE" : only + " AND")} endtime IS NOT NULL) AS discharged,
                    (SELECT COUNT(*) FROM fee_lines{(visits.Length == 0 ? " WHERE" : visits + " AND")} withdrawn_at IS NULL) AS fee_lines,
-                   (SELECT COUNT(*) FROM fee_lines{(visits.Length == 0 ? " WHERE" : visits + " AND")} setl_id IS NOT NULL) AS settled_lines,
+                   (SELECT COUNT(*) FROM fee_lines f JOIN settlements t ON t.mdtrt_id = f.mdtrt_id AND t.bill_no = f.bill_no AND t.kind = 'settle'
+                    {linesOfVisits} f.withdrawn_at IS NULL) AS settled_lines,
+                   (SELECT COALESCE(SUM(f.bill_no), 0) FROM fee_lines f{linesOfVisits} 1 = 1) AS bill_numbers,
                    (SELECT COUNT(*) FROM settlements{only}) AS settlements,
                    (SELECT COUNT(*) FROM settlements{(only.Length == 0 ? " WHERE" : only + " AND")} reversed_by IS NOT NULL) AS reversed,
                    (SELECT COUNT(*) FROM clearing_confirmations{only}) AS confirmations,

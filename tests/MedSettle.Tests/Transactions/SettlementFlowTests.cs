@@ -91,6 +91,32 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests
     }
 
     [Fact]
+    public async Task After_a_reversal_its_lines_and_those_uploaded_since_are_settled_together_and_each_settlement_keeps_its_own()
+    {
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var first = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: false)).ShouldSucceed().Text("setlinfo", "setl_id");
+        (await His.ReverseAsync(first, mdtrtId, ZhangWei)).ShouldSucceed();
+        (await His.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, batch: "B2", firstSn: 10)).ShouldSucceed();
+
+        // the released lines alone no longer make the bill: the lines uploaded since belong to it too
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: false)).ShouldFail("不一致");
+        var second = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 680.35m, useAccount: false)).ShouldSucceed().Text("setlinfo", "setl_id");
+        (await Platform.CallAsync("2205", JilinCentral, new { data = new { mdtrt_id = mdtrtId, chrg_bchno = "B2", psn_no = ZhangWei } }))
+            .ShouldFail("已结算");
+
+        await using var connection = await Platform.Database.OpenConnectionAsync();
+        var lines = (await connection.QueryAsync<(string SetlId, long Count, long Fen)>(
+            $"""
+            SELECT COALESCE(f.setl_id, ''), COUNT(*), CAST(SUM(f.amount_fen) AS BIGINT) FROM ({MedSettle.Transactions.Bills.LinesWithSettlement} WHERE f.mdtrt_id = @mdtrtId) f
+            GROUP BY f.setl_id
+            """, new { mdtrtId })).ToList();
+        Assert.Equal([(second, FirstVisitBill.Length + SecondVisitBill.Length, 68035L)], lines);
+        Assert.Equal([1L, 2L], await connection.QueryAsync<long>(
+            "SELECT bill_no FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' ORDER BY setl_time, setl_id", new { mdtrtId }));
+        Assert.Empty(await MedSettle.Verify.Invariants.CheckAsync(Platform.Database));
+    }
+
+    [Fact]
     public async Task Reversing_twice_is_refused()
     {
         var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);

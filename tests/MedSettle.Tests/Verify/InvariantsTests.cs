@@ -51,7 +51,9 @@ public abstract class InvariantsTests(DatabaseTarget target) : PlatformTests(tar
         var setlId = settled.ShouldSucceed().Text("setlinfo", "setl_id");
         await using (var connection = await Platform.Database.OpenConnectionAsync())
         {
-            await connection.ExecuteAsync("UPDATE fee_lines SET setl_id = NULL WHERE setl_id = @setlId", new { setlId });
+            // the settlement's bill loses its lines to the next bill
+            await connection.ExecuteAsync(
+                "UPDATE fee_lines SET bill_no = bill_no + 1 WHERE mdtrt_id = (SELECT mdtrt_id FROM settlements WHERE setl_id = @setlId)", new { setlId });
             await connection.ExecuteAsync("UPDATE settlements SET msgid = msgid || 'X' WHERE setl_id = @setlId", new { setlId });
         }
 

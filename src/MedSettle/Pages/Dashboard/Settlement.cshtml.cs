@@ -49,15 +49,15 @@ public sealed class SettlementModel(Database database, PlatformClock clock) : Pa
             HomeName = names.GetValueOrDefault(settlement.InsuplcAdmdvs, settlement.InsuplcAdmdvs);
             AreaName = names.GetValueOrDefault(settlement.MdtrtareaAdmvs, settlement.MdtrtareaAdmvs);
 
-            var linesOf = settlement.Kind == "settle" ? settlement.SetlId : settlement.OrigSetlId;
-            Lines = (await unit.QueryAsync<FeeLineRow>(
+            // the lines of the bill the settlement took (a reversal's row shows its original's)
+            Lines = settlement.Kind == "settle" && settlement.ReversedBy is null ? (await unit.QueryAsync<FeeLineRow>(
                 """
                 SELECT feedetl_sn, med_list_codg, med_list_name, chrgitm_lv, pric, cnt, amount_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen
-                FROM fee_lines WHERE setl_id = @linesOf ORDER BY fee_ocur_time, feedetl_sn
-                """, new { linesOf })).ToList();
+                FROM fee_lines WHERE mdtrt_id = @mdtrtId AND bill_no = @billNo AND withdrawn_at IS NULL ORDER BY fee_ocur_time, feedetl_sn
+                """, new { mdtrtId = settlement.MdtrtId, billNo = settlement.BillNo })).ToList() : [];
             if (Lines.Count == 0 && (settlement.ReversedBy is not null || settlement.Kind != "settle"))
             {
-                // a reversal releases the visit's lines (setl_id back to NULL, perhaps settled again later); show the visit's current lines, marked as such
+                // a reversal puts its lines back into the visit's open bill (perhaps settled again later); show the visit's current lines, marked as such
                 Lines = (await unit.QueryAsync<FeeLineRow>(
                     """
                     SELECT feedetl_sn, med_list_codg, med_list_name, chrgitm_lv, pric, cnt, amount_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen

@@ -53,9 +53,9 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
             HomeRegionName = await unit.FirstOrDefaultAsync<string>("SELECT name FROM regions WHERE admdvs = @admdvs", new { admdvs = settlement.InsuplcAdmdvs }) ?? "";
             Lines = (await unit.QueryAsync<FeeLineRow>(
                 settlement.ReversedBy is null
-                    ? "SELECT * FROM fee_lines WHERE setl_id = @setlId ORDER BY feedetl_sn"
-                    : "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL AND setl_id IS NULL ORDER BY feedetl_sn",
-                new { setlId, mdtrtId = settlement.MdtrtId })).ToList();
+                    ? "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND bill_no = @billNo AND withdrawn_at IS NULL ORDER BY feedetl_sn"
+                    : $"SELECT * FROM fee_lines f WHERE f.mdtrt_id = @mdtrtId AND {Bills.IsOpen} ORDER BY f.feedetl_sn",
+                new { mdtrtId = settlement.MdtrtId, billNo = settlement.BillNo })).ToList();
             await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Window/Slip", Person, "结算单（含姓名）", setlId);
             return (true, true);
         });

@@ -1,0 +1,27 @@
+namespace MedSettle.Transactions;
+
+/// <summary>
+/// A visit's fee lines belong to numbered bills. A line is uploaded into the visit's open bill; a settlement takes the
+/// open bill whole (<c>settlements.bill_no</c>), so settling writes no fee line; the next upload goes into the next
+/// bill. The open bill is the one after the last a settlement of the visit took, whether that settlement stands or was
+/// reversed; a reversal moves its bill's lines into the open one, where they are settled again with anything uploaded
+/// since. Every step runs under the person's lock, so a bill never changes while it is read.
+/// </summary>
+public static class Bills
+{
+    /// <summary>SQL: the number of the open bill of the visit whose id is the expression <paramref name="mdtrtId"/>.</summary>
+    public static string OpenNumber(string mdtrtId) =>
+        $"(SELECT COALESCE(MAX(b.bill_no), 0) + 1 FROM settlements b WHERE b.mdtrt_id = {mdtrtId} AND b.kind = 'settle')";
+
+    /// <summary>
+    /// SQL: fee lines <c>f</c>, each with the settlement that took it as <c>setl_id</c> (NULL while open, and for a
+    /// withdrawn line); filter with WHERE/ORDER BY after it.
+    /// </summary>
+    public const string LinesWithSettlement = """
+        SELECT f.*, t.setl_id FROM fee_lines f
+        LEFT JOIN settlements t ON t.mdtrt_id = f.mdtrt_id AND t.bill_no = f.bill_no AND t.kind = 'settle' AND f.withdrawn_at IS NULL
+        """;
+
+    /// <summary>SQL condition on fee lines <c>f</c>: the line is in its visit's open bill and not withdrawn.</summary>
+    public static readonly string IsOpen = $"f.withdrawn_at IS NULL AND f.bill_no = {OpenNumber("f.mdtrt_id")}";
+}
