@@ -75,7 +75,11 @@ public static class Report
             $"{Number(root, "settle", "settlements"):N0} in {N(Number(root, "settle", "seconds"))} s, {Number(root, "settle", "errors")} errors");
         if (root["health"]?["settlement_groups"] is JsonObject groups && groups["committed_groups"]!.GetValue<double>() > 0)
             Row("settlement groups (one commit each)", $"{N(groups["settled"]!.GetValue<double>() / groups["committed_groups"]!.GetValue<double>())} per commit",
-                $"{groups["committed_groups"]!.GetValue<double>():N0} commits since the server started");
+                $"{groups["committed_groups"]!.GetValue<double>():N0} commits since the server started"
+                + (groups["ms_per_group"] is JsonObject ms
+                    ? $"; ms each: read {N(ms["read"]!.GetValue<double>(), "0.00")}, decide {N(ms["decide"]!.GetValue<double>(), "0.00")}, "
+                      + $"write+commit {N(ms["write"]!.GetValue<double>(), "0.00")}"
+                    : ""));
         Row("ratio settlements / pgbench", N(ratio, "0.00"), "target ≥ 1.0");
         Row("2207 latency p50 / p99", $"{N(summary["p50_ms"]!.GetValue<double>())} / {N(summary["p99_ms"]!.GetValue<double>())} ms",
             $"max {N(Number(root, "settle", "max_ms"))} ms");
