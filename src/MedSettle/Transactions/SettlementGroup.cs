@@ -339,7 +339,8 @@ public sealed class SettlementGroup
             // fold into a join). The statements are planned once and generically (see Database.OpenByKeyConnectionAsync):
             // a join could be planned as a scan of a table that was empty when planned (a new database's settlements) and
             // stay so, a scan per group, while the table grows. That happened: 0.02 ms became 4.5 ms per group.
-            // The lock comes first: every read after it sees whatever the persons' previous holders committed.
+            // The lock comes first: every read after it sees whatever the persons' previous holders committed. (Persons
+            // are joined, as FOR UPDATE needs: they are imported and analysed before anyone can settle.)
             Add(batch, """
                 SELECT p.* FROM unnest($1::text[]) AS k(mdtrt_id)
                 CROSS JOIN LATERAL (SELECT v.insuplc_admdvs, v.psn_no, v.insutype FROM visits v WHERE v.mdtrt_id = k.mdtrt_id OFFSET 0) v
