@@ -97,6 +97,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#slip-fund")).ToHaveTextAsync("159.45");
         await Expect(page.Locator("#slip-cash")).ToHaveTextAsync("0.00");
         await Expect(page.Locator("#slip")).ToContainTextAsync("220102********0110");
+        await Expect(page.Locator("#slip-lines tbody tr")).ToHaveCountAsync(6); // the bill the settlement took
         await Browser.ScreenshotAsync(page, "window-slip");
         var setlId = await page.Locator("#setl-id").TextContentAsync();
         var visit = await _platform.Database.ReadAsync(u => u.ScalarAsync<string>("SELECT mdtrt_id FROM settlements WHERE setl_id = @setlId", new { setlId }));
