@@ -49,7 +49,7 @@ public sealed class SettlementModel(Database database, PlatformClock clock) : Pa
             HomeName = names.GetValueOrDefault(settlement.InsuplcAdmdvs, settlement.InsuplcAdmdvs);
             AreaName = names.GetValueOrDefault(settlement.MdtrtareaAdmvs, settlement.MdtrtareaAdmvs);
 
-            // the lines of the bill the settlement took (a reversal's row shows its original's)
+            // a standing settlement shows the lines of the bill it took; a reversed one, or a reversal, the visit's current lines below
             Lines = settlement.Kind == "settle" && settlement.ReversedBy is null ? (await unit.QueryAsync<FeeLineRow>(
                 """
                 SELECT feedetl_sn, med_list_codg, med_list_name, chrgitm_lv, pric, cnt, amount_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen
