@@ -22,4 +22,4 @@ echo "generated in $(awk "BEGIN{print $(date +%s.%N) - $start}") s"
 $MEDSETTLE clear --db "$DB" --month 2026-03 --out "$WORK" | tail -2
 $MEDSETTLE stats --db "$DB" --from 2026-01-01 --to 2026-12-31 | head -6
 rm -rf "$WORK"
-[ "${KEEP:-}" = 1 ] && echo "kept: PGPORT=$PGPORT PG_DIR=$PG_DIR"
+if [ "${KEEP:-}" = 1 ]; then echo "kept: PGPORT=$PGPORT PG_DIR=$PG_DIR"; fi
