@@ -22,6 +22,9 @@ public static class Bills
         LEFT JOIN settlements t ON t.mdtrt_id = f.mdtrt_id AND t.bill_no = f.bill_no AND t.kind = 'settle' AND f.withdrawn_at IS NULL
         """;
 
-    /// <summary>SQL condition on fee lines <c>f</c>: the line is in its visit's open bill and not withdrawn.</summary>
-    public static readonly string IsOpen = $"f.withdrawn_at IS NULL AND f.bill_no = {OpenNumber("f.mdtrt_id")}";
+    /// <summary>
+    /// SQL condition on fee lines <c>f</c>: the line is one of visit <paramref name="mdtrtId"/>'s (an expression, such as
+    /// a parameter), in its open bill and not withdrawn. The open bill's number is found once, not once per line.
+    /// </summary>
+    public static string OpenLinesOf(string mdtrtId) => $"f.mdtrt_id = {mdtrtId} AND f.withdrawn_at IS NULL AND f.bill_no = {OpenNumber(mdtrtId)}";
 }

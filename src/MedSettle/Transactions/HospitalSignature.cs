@@ -21,7 +21,7 @@ public static class HospitalSignature
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 
     private const int PruneEvery = 512;
-    private static long _requests;
+    private static long _recorded;
 
     /// <summary>
     /// A request's nonce, not yet recorded: <see cref="TransactionApi.CallAsync"/> records it before acting, in the
@@ -132,7 +132,7 @@ public static class HospitalSignature
     /// <summary>Counts <paramref name="recorded"/> more nonces, wherever recorded; true when that passes a <see cref="PruneEvery"/>th: time to delete the expired ones.</summary>
     public static bool ShouldPrune(int recorded)
     {
-        var total = Interlocked.Add(ref _requests, recorded);
+        var total = Interlocked.Add(ref _recorded, recorded);
         return total / PruneEvery != (total - recorded) / PruneEvery;
     }
 

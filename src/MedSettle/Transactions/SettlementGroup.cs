@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
@@ -375,7 +376,7 @@ public sealed class SettlementGroup
                 CROSS JOIN LATERAL (SELECT {SettlementReads.StandingColumns} FROM settlements s
                                     WHERE s.mdtrt_id = k.mdtrt_id AND s.kind = 'settle' AND s.reversed_by IS NULL OFFSET 0) s
                 """, Text(mdtrtIds));
-            // each visit's open bill: its number, then its lines summed (see Bills)
+            // each visit's open bill: its number, then its lines summed (see Bills); a row for every visit, lines or none
             Add(batch, $"""
                 SELECT k.mdtrt_id, b.* FROM unnest($1::text[]) AS k(mdtrt_id)
                 CROSS JOIN LATERAL (SELECT {Bills.OpenNumber("k.mdtrt_id")} AS bill_no) o
@@ -410,7 +411,6 @@ public sealed class SettlementGroup
             {
                 reads._filings[(visit.PsnNo, visit.Insutype, visit.FixmedinsCode)] = [];
                 reads._standing[visit.MdtrtId] = [];
-                reads._bills[visit.MdtrtId] = new OpenBill { MdtrtId = visit.MdtrtId };
                 reads._accumulators[(visit.InsuplcAdmdvs, visit.PsnNo, visit.Insutype)] = [];
             }
             foreach (var f in filings) reads._filings[(f.PsnNo, f.Insutype, f.FixmedinsCode)].Add(f);
@@ -579,14 +579,17 @@ public sealed class SettlementGroup
             /// <summary>Adds a statement written with its own $1…$n.</summary>
             public void Add(string sql, params NpgsqlParameter[] parameters)
             {
-                var offset = Parameters.Count;
-                _parts.Add(Placeholder.Replace(sql, m => "$" + (int.Parse(m.Groups[1].ValueSpan, CultureInfo.InvariantCulture) + offset).ToString(CultureInfo.InvariantCulture)));
+                _parts.Add(Renumbered.GetOrAdd((sql, Parameters.Count), key => Placeholder.Replace(key.Sql,
+                    m => "$" + (int.Parse(m.Groups[1].ValueSpan, CultureInfo.InvariantCulture) + key.Offset).ToString(CultureInfo.InvariantCulture))));
                 Parameters.AddRange(parameters);
             }
 
             public string Sql => "WITH " + string.Join(",\n", _parts.Select((part, i) => $"w{i} AS (\n{part}\n)")) + "\nSELECT 1";
 
             private static readonly Regex Placeholder = new(@"\$(\d+)", RegexOptions.Compiled);
+
+            /// <summary>Each statement renumbered once per offset it is met at (a handful: the group's writes come in few shapes).</summary>
+            private static readonly ConcurrentDictionary<(string Sql, int Offset), string> Renumbered = new();
         }
     }
 

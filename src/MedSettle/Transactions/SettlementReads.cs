@@ -86,7 +86,7 @@ public static class SettlementReads
 
         public async Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId) =>
             (await ctx.Db.FirstOrDefaultAsync<OpenBill>(
-                $"SELECT {OpenBill.Columns} FROM fee_lines f WHERE f.mdtrt_id = @mdtrtId AND {Bills.IsOpen}",
+                $"SELECT {OpenBill.Columns} FROM fee_lines f WHERE {Bills.OpenLinesOf("@mdtrtId")}",
                 new { mdtrtId }))!;
 
         public Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key) => PolicyVersionsAsync(ctx.Db, key);

@@ -40,8 +40,8 @@ public abstract class BillMigrationTests(DatabaseTarget target)
         var lines = (await check.QueryAsync<(string, string, string)>(
             $"SELECT f.mdtrt_id, f.feedetl_sn, COALESCE(f.setl_id, '') FROM ({Bills.LinesWithSettlement}) f ORDER BY f.mdtrt_id, f.feedetl_sn")).ToList();
         Assert.Equal([("V", "1", "S2"), ("V", "2", "S2"), ("V", "3", "S2"), ("V", "4", ""), ("V", "5", ""), ("W", "1", "S3")], lines);
-        Assert.Equal(["4"], await check.QueryAsync<string>($"SELECT f.feedetl_sn FROM fee_lines f WHERE f.mdtrt_id = 'V' AND {Bills.IsOpen}"));
-        Assert.Empty(await check.QueryAsync<string>($"SELECT f.feedetl_sn FROM fee_lines f WHERE f.mdtrt_id = 'W' AND {Bills.IsOpen}"));
+        Assert.Equal(["4"], await check.QueryAsync<string>($"SELECT f.feedetl_sn FROM fee_lines f WHERE {Bills.OpenLinesOf("'V'")}"));
+        Assert.Empty(await check.QueryAsync<string>($"SELECT f.feedetl_sn FROM fee_lines f WHERE {Bills.OpenLinesOf("'W'")}"));
         // one settlement per bill is a key now
         await Assert.ThrowsAnyAsync<Exception>(() => check.ExecuteAsync("UPDATE settlements SET bill_no = 2 WHERE setl_id = 'S1'"));
     }
