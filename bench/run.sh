@@ -107,18 +107,23 @@ VISITS=$(awk -v r="$RATE" -v t="$DURATION" 'BEGIN { printf "%d", r * t * 2 + 100
 say "preparing $VISITS visits (~$RATE settlements/s × $DURATION s × 2): ${API_VISITS:-3000} through the API (2551 + 2201 + 2204 × 10 lines), the rest SQL copies; $HOT hot persons"
 $LOAD prepare --url "$URL" --db "$CONN" --visits "$VISITS" --api-visits "${API_VISITS:-3000}" --hot-persons "$HOT" --clients 16 --out "$WORK/visits.tsv" > "$WORK/prepare.json"
 
+THREADS=$(( CLIENTS < 2 ? CLIENTS : 2 ))
+# pgbench TPC-B with the clients for the seconds, its output into LOG and its tps (without connection time) into PGB_TPS
+pgbench_run() {
+  "$PG_BIN/pgbench" -M prepared -c "$CLIENTS" -j "$THREADS" -T "$DURATION" pgbench > "$1" 2>&1 || { cat "$1"; exit 1; }
+  PGB_TPS=$(grep -o 'tps = [0-9.]* (without initial connection time)' "$1" | awk '{print $3}')
+  [ -n "$PGB_TPS" ] || { echo "no tps in pgbench's output:"; cat "$1"; exit 1; }
+}
+
 say "pgbench TPC-B: initialising scale 10"
 "$PG_BIN/pgbench" -i -s 10 -q pgbench > "$WORK/pgbench-init.log" 2>&1 || { cat "$WORK/pgbench-init.log"; exit 1; }
 $PSQL -d postgres -c "CHECKPOINT"
-say "pgbench -M prepared -c $CLIENTS -j $(( CLIENTS < 2 ? CLIENTS : 2 )) -T $DURATION"
+say "pgbench -M prepared -c $CLIENTS -j $THREADS -T $DURATION"
 PG_T0=$(ticks $(pg_pids)); CL_T0=$(own_children_ticks); W0=$(now)
-"$PG_BIN/pgbench" -M prepared -c "$CLIENTS" -j $(( CLIENTS < 2 ? CLIENTS : 2 )) -T "$DURATION" pgbench > "$WORK/pgbench.log" 2>&1 \
-  || { cat "$WORK/pgbench.log"; exit 1; }
+pgbench_run "$WORK/pgbench.log"
 PGB_WALL=$(since "$W0"); PGB_PG=$(( $(ticks $(pg_pids)) - PG_T0 )); PGB_CL=$(( $(own_children_ticks) - CL_T0 ))
-TPS=$(grep -o 'tps = [0-9.]* (without initial connection time)' "$WORK/pgbench.log" | awk '{print $3}')
-[ -n "$TPS" ] || { echo "no tps in pgbench's output:"; cat "$WORK/pgbench.log"; exit 1; }
 printf '{"tps":%s,"clients":%s,"threads":%s,"seconds":%s,"scale":10,"transactions":%s,"latency_avg_ms":%s}\n' \
-  "$TPS" "$CLIENTS" $(( CLIENTS < 2 ? CLIENTS : 2 )) "$DURATION" \
+  "$PGB_TPS" "$CLIENTS" "$THREADS" "$DURATION" \
   "$(grep -o 'number of transactions actually processed: [0-9]*' "$WORK/pgbench.log" | awk '{print $NF}')" \
   "$(grep -o 'latency average = [0-9.]*' "$WORK/pgbench.log" | awk '{print $NF}')" > "$WORK/pgbench.json"
 
@@ -149,11 +154,8 @@ FL_WALL=$(since "$W0"); FL_PG=$(( $(ticks $(pg_pids)) - PG_T0 )); FL_SV=$(( $(ti
 
 say "pgbench again, as before settling: the ratio uses the better of the two runs"
 $PSQL -d postgres -c "CHECKPOINT"
-"$PG_BIN/pgbench" -M prepared -c "$CLIENTS" -j $(( CLIENTS < 2 ? CLIENTS : 2 )) -T "$DURATION" pgbench > "$WORK/pgbench-after.log" 2>&1 \
-  || { cat "$WORK/pgbench-after.log"; exit 1; }
-TPS_AFTER=$(grep -o 'tps = [0-9.]* (without initial connection time)' "$WORK/pgbench-after.log" | awk '{print $3}')
-[ -n "$TPS_AFTER" ] || { echo "no tps in pgbench's output:"; cat "$WORK/pgbench-after.log"; exit 1; }
-printf '{"tps":%s}\n' "$TPS_AFTER" > "$WORK/pgbench-after.json"
+pgbench_run "$WORK/pgbench-after.log"
+printf '{"tps":%s}\n' "$PGB_TPS" > "$WORK/pgbench-after.json"
 
 RSS_MB=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
 RSS_NOW_MB=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
