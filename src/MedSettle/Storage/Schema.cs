@@ -347,6 +347,16 @@ public static class Schema
         DROP INDEX settlements_by_visit;
         CREATE UNIQUE INDEX settlements_by_visit_bill ON settlements (mdtrt_id, bill_no);
         """),
+        // 14, 15: a person's filings at a hospital in the order they were filed (Filings.FindCovering's order, byte-wise),
+        // so that a group finds the covering filing without reading every earlier one
+        new("""
+        DROP INDEX filings_by_person;
+        CREATE INDEX filings_by_person ON filings (psn_no, insutype, fixmedins_code, created_at, trt_dcla_detl_sn);
+        """, Only: DbProvider.Sqlite),
+        new("""
+        DROP INDEX filings_by_person;
+        CREATE INDEX filings_by_person ON filings (psn_no, insutype, fixmedins_code, created_at COLLATE "C", trt_dcla_detl_sn COLLATE "C");
+        """, Only: DbProvider.Postgres),
     ];
 
     public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);

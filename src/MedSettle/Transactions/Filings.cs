@@ -107,13 +107,17 @@ public static class Filings
         FindCovering(candidates, visitDate) ?? throw new Refusal(
             $"人员 {person.PsnNo} 在本院没有覆盖 {visitDate.ToText()} 的有效异地急诊备案，请先办理备案（2551）后再结算");
 
-    /// <summary>Of a person's unrevoked filings at one hospital, the first filed whose window holds <paramref name="day"/>.</summary>
+    /// <summary>
+    /// Of a person's unrevoked filings at one hospital, the first filed whose window holds <paramref name="day"/> (filed in
+    /// the same second: the lower number). A settlement group finds the same one in SQL, in the order of filings_by_person.
+    /// </summary>
     public static FilingRow? FindCovering(IEnumerable<FilingRow> candidates, DateOnly day)
     {
         var text = day.ToText();
         return candidates
             .Where(f => f.RevokedAt is null && string.CompareOrdinal(f.Begndate, text) <= 0 && string.CompareOrdinal(f.Enddate, text) >= 0)
             .OrderBy(f => f.CreatedAt, StringComparer.Ordinal)
+            .ThenBy(f => f.TrtDclaDetlSn, StringComparer.Ordinal)
             .FirstOrDefault();
     }
 

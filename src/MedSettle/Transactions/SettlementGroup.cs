@@ -365,11 +365,15 @@ public sealed class SettlementGroup
                 SELECT n.* FROM unnest($1::text[], $2::text[]) AS k(paasid, nonce)
                 CROSS JOIN LATERAL (SELECT n.paasid, n.nonce FROM request_nonces n WHERE n.paasid = k.paasid AND n.nonce = k.nonce OFFSET 0) n
                 """, Text(nonces.Select(n => n.Paasid)), Text(nonces.Select(n => n.Value)));
+            // Only the filing that covers the visit's day (Filings.FindCovering, in the index's order): a person may have
+            // filed many times at one hospital, and a settlement needs one.
             Add(batch, """
                 SELECT f.* FROM unnest($1::text[]) AS k(mdtrt_id)
-                CROSS JOIN LATERAL (SELECT v.psn_no, v.insutype, v.fixmedins_code FROM visits v WHERE v.mdtrt_id = k.mdtrt_id OFFSET 0) v
+                CROSS JOIN LATERAL (SELECT v.psn_no, v.insutype, v.fixmedins_code, left(v.begntime, 10) AS day FROM visits v
+                                    WHERE v.mdtrt_id = k.mdtrt_id OFFSET 0) v
                 CROSS JOIN LATERAL (SELECT * FROM filings f WHERE f.psn_no = v.psn_no AND f.insutype = v.insutype AND f.fixmedins_code = v.fixmedins_code
-                                      AND f.revoked_at IS NULL OFFSET 0) f
+                                      AND f.revoked_at IS NULL AND f.begndate COLLATE "C" <= v.day AND f.enddate COLLATE "C" >= v.day
+                                    ORDER BY f.created_at COLLATE "C", f.trt_dcla_detl_sn COLLATE "C" LIMIT 1) f
                 """, Text(mdtrtIds));
             Add(batch, $"""
                 SELECT s.* FROM unnest($1::text[]) AS k(mdtrt_id)

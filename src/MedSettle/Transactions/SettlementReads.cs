@@ -14,7 +14,10 @@ public interface ISettlementReads
     /// <summary>The requesting hospital's visit of this person and kind, not cancelled, with the person's row locked.</summary>
     Task<(VisitRow Visit, PersonRow Person)> OwnVisitLockedAsync(TransactionContext ctx, string mdtrtId, string psnNo, VisitKind kind);
 
-    /// <summary>The person's unrevoked filings for their scheme at the requesting hospital.</summary>
+    /// <summary>
+    /// The person's unrevoked filings for their scheme at the requesting hospital, or at least the one of them that
+    /// <see cref="Filings.FindCovering"/> picks for the visit's day (a settlement group reads only that one).
+    /// </summary>
     Task<IReadOnlyList<FilingRow>> FilingsAsync(TransactionContext ctx, PersonRow person);
 
     /// <summary>The visit's settlements that stand (kind settle, not reversed): setl_id, mid_setl_flag, act_pay_dedc_fen.</summary>

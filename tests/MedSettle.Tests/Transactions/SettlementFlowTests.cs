@@ -245,6 +245,22 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests
     }
 
     [Fact]
+    public async Task A_settlement_takes_the_filing_that_covers_its_day_not_an_earlier_or_a_revoked_one()
+    {
+        var mdtrtId = (await His.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldSucceed().Text("data", "mdtrt_id");
+        (await His.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill)).ShouldSucceed();
+        (await His.FileAsync(ZhangWei, "310", "2026-03-14", enddate: "2026-03-14")).ShouldSucceed();
+        var revoked = (await His.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed().Text("result", "trt_dcla_detl_sn");
+        (await Platform.CallAsync("2552", JilinCentral, new { data = new { trt_dcla_detl_sn = revoked, psn_no = ZhangWei } })).ShouldSucceed();
+        var covering = (await His.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed().Text("result", "trt_dcla_detl_sn");
+
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldSucceed();
+
+        await using var connection = await Platform.Database.OpenConnectionAsync();
+        Assert.Equal(covering, await connection.ExecuteScalarAsync<string>("SELECT trt_dcla_detl_sn FROM settlements WHERE mdtrt_id = @mdtrtId", new { mdtrtId }));
+    }
+
+    [Fact]
     public async Task Care_in_the_persons_own_region_is_not_registered()
     {
         (await new His(Platform, "H22010000001").RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ1")).ShouldFail("属于本地就医");
