@@ -23,8 +23,14 @@ public static class Bills
         """;
 
     /// <summary>
-    /// SQL condition on fee lines <c>f</c>: the line is one of visit <paramref name="mdtrtId"/>'s (an expression, such as
-    /// a parameter), in its open bill and not withdrawn. The open bill's number is found once, not once per line.
+    /// SQL condition on fee lines <c>f</c>: the line is in bill <paramref name="billNo"/> of visit <paramref name="mdtrtId"/>
+    /// (expressions, such as parameters or another table's columns) and not withdrawn.
     /// </summary>
-    public static string OpenLinesOf(string mdtrtId) => $"f.mdtrt_id = {mdtrtId} AND f.withdrawn_at IS NULL AND f.bill_no = {OpenNumber(mdtrtId)}";
+    public static string LinesOfBill(string mdtrtId, string billNo) => $"f.mdtrt_id = {mdtrtId} AND f.bill_no = {billNo} AND f.withdrawn_at IS NULL";
+
+    /// <summary>
+    /// SQL condition on fee lines <c>f</c>: the line is in visit <paramref name="mdtrtId"/>'s open bill and not withdrawn.
+    /// The open bill's number is found once, not once per line.
+    /// </summary>
+    public static string OpenLinesOf(string mdtrtId) => LinesOfBill(mdtrtId, OpenNumber(mdtrtId));
 }

@@ -380,12 +380,10 @@ public sealed class SettlementGroup
                 CROSS JOIN LATERAL (SELECT {SettlementReads.StandingColumns} FROM settlements s
                                     WHERE s.mdtrt_id = k.mdtrt_id AND s.kind = 'settle' AND s.reversed_by IS NULL OFFSET 0) s
                 """, Text(mdtrtIds));
-            // each visit's open bill: its number, then its lines summed (see Bills); a row for every visit, lines or none
+            // each visit's open bill, its lines summed (its number found once per visit); a row for every visit, lines or none
             Add(batch, $"""
                 SELECT k.mdtrt_id, b.* FROM unnest($1::text[]) AS k(mdtrt_id)
-                CROSS JOIN LATERAL (SELECT {Bills.OpenNumber("k.mdtrt_id")} AS bill_no) o
-                CROSS JOIN LATERAL (SELECT {OpenBill.Columns} FROM fee_lines f
-                                    WHERE f.mdtrt_id = k.mdtrt_id AND f.bill_no = o.bill_no AND f.withdrawn_at IS NULL) b
+                CROSS JOIN LATERAL (SELECT {OpenBill.Columns} FROM fee_lines f WHERE {Bills.OpenLinesOf("k.mdtrt_id")}) b
                 """, Text(mdtrtIds));
             Add(batch, """
                 SELECT a.* FROM unnest($1::text[]) AS k(mdtrt_id)

@@ -1,4 +1,5 @@
 using MedSettle.Storage;
+using MedSettle.Transactions;
 
 namespace MedSettle.Verify;
 
@@ -82,10 +83,10 @@ public static class Invariants
             SELECT fixmedins_code || '/' || msgid AS subject, 0 AS stored, 1 AS derived FROM messages
             WHERE state NOT IN ('done', 'undone', 'fenced') OR (state IN ('done', 'undone') AND response IS NULL)
             """, "response"),
-        ("a standing settlement has its fee lines", """
+        ("a standing settlement has its fee lines", $"""
             SELECT s.setl_id AS subject, 0 AS stored, 1 AS derived FROM settlements s
             WHERE s.kind = 'settle' AND s.reversed_by IS NULL AND NOT EXISTS (
-                SELECT 1 FROM fee_lines l WHERE l.mdtrt_id = s.mdtrt_id AND l.bill_no = s.bill_no AND l.withdrawn_at IS NULL)
+                SELECT 1 FROM fee_lines f WHERE {Bills.LinesOfBill("s.mdtrt_id", "s.bill_no")})
             """, "fee lines"),
         ("a message made at most one settlement", """
             SELECT fixmedins_code || '/' || msgid AS subject, COUNT(*) AS stored, 1 AS derived FROM settlements

@@ -49,22 +49,16 @@ public sealed class SettlementModel(Database database, PlatformClock clock) : Pa
             HomeName = names.GetValueOrDefault(settlement.InsuplcAdmdvs, settlement.InsuplcAdmdvs);
             AreaName = names.GetValueOrDefault(settlement.MdtrtareaAdmvs, settlement.MdtrtareaAdmvs);
 
-            // a standing settlement shows the lines of the bill it took; a reversed one, or a reversal, the visit's current lines below
-            Lines = settlement.Kind == "settle" && settlement.ReversedBy is null ? (await unit.QueryAsync<FeeLineRow>(
-                """
+            // A standing settlement shows the lines of the bill it took. A reversal puts its lines back into the visit's open
+            // bill (perhaps settled again later), so a reversed settlement, or a reversal, shows the visit's current lines, marked as such.
+            var standing = settlement.Kind == "settle" && settlement.ReversedBy is null;
+            Lines = (await unit.QueryAsync<FeeLineRow>(
+                $"""
                 SELECT feedetl_sn, med_list_codg, med_list_name, chrgitm_lv, pric, cnt, amount_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen
-                FROM fee_lines WHERE mdtrt_id = @mdtrtId AND bill_no = @billNo AND withdrawn_at IS NULL ORDER BY fee_ocur_time, feedetl_sn
-                """, new { mdtrtId = settlement.MdtrtId, billNo = settlement.BillNo })).ToList() : [];
-            if (Lines.Count == 0 && (settlement.ReversedBy is not null || settlement.Kind != "settle"))
-            {
-                // a reversal puts its lines back into the visit's open bill (perhaps settled again later); show the visit's current lines, marked as such
-                Lines = (await unit.QueryAsync<FeeLineRow>(
-                    """
-                    SELECT feedetl_sn, med_list_codg, med_list_name, chrgitm_lv, pric, cnt, amount_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen
-                    FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL ORDER BY fee_ocur_time, feedetl_sn
-                    """, new { mdtrtId = settlement.MdtrtId })).ToList();
-                LinesFromVisit = Lines.Count > 0;
-            }
+                FROM fee_lines f WHERE {(standing ? Bills.LinesOfBill("@mdtrtId", "@billNo") : "f.mdtrt_id = @mdtrtId AND f.withdrawn_at IS NULL")}
+                ORDER BY fee_ocur_time, feedetl_sn
+                """, new { mdtrtId = settlement.MdtrtId, billNo = settlement.BillNo })).ToList();
+            LinesFromVisit = !standing && Lines.Count > 0;
             Resettled = (await unit.QueryAsync<string>(
                 "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND setl_id <> @setlId AND setl_time > @setlTime ORDER BY setl_time",
                 new { mdtrtId = settlement.MdtrtId, setlId = settlement.SetlId, setlTime = settlement.SetlTime })).ToList();

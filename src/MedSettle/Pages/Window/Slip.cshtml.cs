@@ -53,7 +53,7 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
             HomeRegionName = await unit.FirstOrDefaultAsync<string>("SELECT name FROM regions WHERE admdvs = @admdvs", new { admdvs = settlement.InsuplcAdmdvs }) ?? "";
             Lines = (await unit.QueryAsync<FeeLineRow>(
                 settlement.ReversedBy is null
-                    ? "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND bill_no = @billNo AND withdrawn_at IS NULL ORDER BY feedetl_sn"
+                    ? $"SELECT * FROM fee_lines f WHERE {Bills.LinesOfBill("@mdtrtId", "@billNo")} ORDER BY f.feedetl_sn"
                     : $"SELECT * FROM fee_lines f WHERE {Bills.OpenLinesOf("@mdtrtId")} ORDER BY f.feedetl_sn",
                 new { mdtrtId = settlement.MdtrtId, billNo = settlement.BillNo })).ToList();
             await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Window/Slip", Person, "结算单（含姓名）", setlId);
