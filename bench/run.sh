@@ -2,7 +2,8 @@
 # Benchmark: durable settlements per second through the real HTTP API against pgbench TPC-B, on the same throwaway
 # PostgreSQL (fsync on), the same machine, in the same run (issue 5).
 # Usage: bench/run.sh [--clients C] [--seconds T] [--persons P] [--hot-persons H] [--out FILE]
-#   C concurrent clients (default 8) for T seconds (default 30) each for pgbench and for 2207; full flows for T/2 s;
+#   C concurrent clients (default 8) for T seconds (default 30) each for pgbench and for 2207; full flows for T/2 s,
+#   and the HTTP floor (the same clients against a stub that only parses and answers) for T/2 s;
 #   P generated insured people on top of the demo's 3,005 (default 100000, bulk COPY when P > 3000).
 # pgbench runs twice (before settling and after the full flows); the ratio uses the better of the two.
 # Prints a table, writes bench/results/<yyyy-MM-dd>.json (with -c/-t/-p in the name when not the defaults), and its
@@ -18,7 +19,7 @@ while [ $# -gt 0 ]; do
     --persons) PERSONS=$2; shift 2 ;;
     --hot-persons) HOT=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -33,8 +34,9 @@ fi
 
 . bench/pg.sh
 WORK=$(mktemp -d /tmp/medsettle-run-XXXXXX)
-SERVER_PID=""
+SERVER_PID="" STUB_PID=""
 cleanup() {
+  [ -z "$STUB_PID" ] || kill "$STUB_PID" 2>/dev/null || true
   if [ -n "$SERVER_PID" ]; then
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
@@ -157,6 +159,19 @@ $PSQL -d postgres -c "CHECKPOINT"
 pgbench_run "$WORK/pgbench-after.log"
 printf '{"tps":%s}\n' "$PGB_TPS" > "$WORK/pgbench-after.json"
 
+# The HTTP floor: the same clients against a stub that only reads, parses and answers (medsettle-load stub-server, with
+# a real 2207 answer from this run): what the HTTP exchange alone costs on this machine, under every settlement.
+say "the HTTP floor: the same $CLIENTS clients against a stub answering every 2207 with a stored answer, $FLOW_SECONDS s"
+$PSQL -d medsettle -tA -c "SELECT response FROM messages WHERE infno = '2207' AND response LIKE '{\"infcode\":0,%' ORDER BY received_at DESC LIMIT 1" > "$WORK/answer.json"
+STUB_PORT=$(free_port)
+DOTNET_gcServer=1 $LOAD stub-server --urls "http://127.0.0.1:$STUB_PORT" --answer "$WORK/answer.json" > "$WORK/stub.log" 2>&1 &
+STUB_PID=$!
+for _ in $(seq 1 60); do curl -sf -o /dev/null -X POST -d '{"infno":"9001"}' "http://127.0.0.1:$STUB_PORT/fsi/api/rsfComIfsService/callService" && break; sleep 0.5; done
+SB_T0=$(ticks "$STUB_PID"); CL_T0=$(own_children_ticks); W0=$(now)
+$LOAD settle --url "http://127.0.0.1:$STUB_PORT" --db "$CONN" --visits "$WORK/visits.tsv" --cycle yes --clients "$CLIENTS" --seconds "$FLOW_SECONDS" > "$WORK/floor.json"
+FLR_WALL=$(since "$W0"); FLR_SB=$(( $(ticks "$STUB_PID") - SB_T0 )); FLR_CL=$(( $(own_children_ticks) - CL_T0 ))
+kill "$STUB_PID"; wait "$STUB_PID" 2>/dev/null || true
+
 RSS_MB=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
 RSS_NOW_MB=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
 PERSONS_TOTAL=$($PSQL -d medsettle -tA -c "SELECT COUNT(*) FROM persons")
@@ -187,6 +202,8 @@ $LOAD report --out "$OUT" \
   --set "cpu.flow_postgres_pct=$(pct "$FL_PG" "$FL_WALL")" \
   --set "cpu.pgbench_postgres_pct=$(pct "$PGB_PG" "$PGB_WALL")" \
   --set "cpu.pgbench_client_pct=$(pct "$PGB_CL" "$PGB_WALL")" \
+  --set "cpu.floor_stub_pct=$(pct "$FLR_SB" "$FLR_WALL")" \
+  --set "cpu.floor_driver_pct=$(pct "$FLR_CL" "$FLR_WALL")" \
   --set "cpu.note=percent of one core over the phase's wall time; the machine has $(nproc) cores" \
   --part "calibration=$WORK/calibration.json" \
   "${PARTS[@]}" \
@@ -196,4 +213,5 @@ $LOAD report --out "$OUT" \
   --part "pgbench_after=$WORK/pgbench-after.json" \
   --part "settle=$WORK/settle.json" \
   --part "half_rate=$WORK/half.json" \
-  --part "flow=$WORK/flow.json"
+  --part "flow=$WORK/flow.json" \
+  --part "http_floor=$WORK/floor.json"

@@ -10,12 +10,13 @@ public static class LoadDriver
 {
     private const string Usage = """
         medsettle-load prepare --url URL --db CONNSTR --visits N [--hot-persons H] [--hot-share 0.1] [--clients 16] [--out visits.tsv]
-        medsettle-load settle  --url URL --db CONNSTR --visits FILE [--clients 8] [--seconds 30]
+        medsettle-load settle  --url URL --db CONNSTR --visits FILE [--clients 8] [--seconds 30] [--rate R] [--skip N] [--cycle yes]
         medsettle-load flow    --url URL --db CONNSTR [--clients 8] [--seconds 15]
         medsettle-load persons --db CONNSTR --count N
         medsettle-load durable --url URL --db CONNSTR --visits FILE --log acks.tsv [--clients 8] [--seconds 30] [--retry-ms 200]
         medsettle-load failover-check --db CONNSTR --log acks.tsv [--since-ms UNIX_MS]
         medsettle-load report  --out FILE [--set section.key=value …] [--part name=FILE.json …]
+        medsettle-load stub-server --urls URL --answer FILE   (the HTTP exchange alone: every 2207 gets the answer in FILE)
         CONNSTR is an Npgsql connection string, with or without medsettle's "postgres:" prefix.
         """;
 
@@ -38,6 +39,7 @@ public static class LoadDriver
                 "durable" => await DurableRun.RunAsync(options),
                 "failover-check" => await FailoverCheck.RunAsync(options),
                 "report" => Report.Run(options),
+                "stub-server" => await StubServer.RunAsync(options),
                 _ => throw new UsageException($"unknown subcommand \"{args[0]}\""),
             };
         }

@@ -17,6 +17,8 @@ public static class SettleRun
         var seconds = options.Double("seconds", 30);
         var skip = Math.Max(0, options.Int("skip", 0));
         var rate = options.Double("rate", 0); // settlements a second across all clients; 0 = as fast as they can
+        // --cycle: the visits again from the first when they run out (only for stub-server, which stores nothing)
+        var cycle = options.Optional("cycle") is "yes";
 
         var visits = File.ReadLines(file).Skip(1).Where(l => l.Length > 0).Skip(skip).Select(PreparedVisit.Parse).ToArray();
         Output.Progress($"settle: {visits.Length:N0} prepared visits, {clients} clients, {seconds} s");
@@ -39,7 +41,7 @@ public static class SettleRun
             var completed = new List<double>(100_000);
             var due = interval * client / clients;
             int i;
-            while (watch.Elapsed < limit && (i = Interlocked.Increment(ref next)) < visits.Length)
+            while (watch.Elapsed < limit && ((i = Interlocked.Increment(ref next)) < visits.Length || cycle))
             {
                 if (interval > TimeSpan.Zero)
                 {
@@ -48,7 +50,7 @@ public static class SettleRun
                     if (wait > TimeSpan.Zero) await Task.Delay(wait);
                     due += interval;
                 }
-                var v = visits[i];
+                var v = visits[i % visits.Length];
                 using var reply = await His.Step("2207",
                     his.SettleAsync(v.Hospital, v.InsuplcAdmdvs, v.PsnNo, v.Insutype, v.MdtrtId, v.MedfeeSumamt), tally, latencies);
                 if (reply is null) continue;
