@@ -102,7 +102,36 @@ public sealed class SettlementGroup
     }
 
     /// <summary>The group could not place the request; it must run alone, in its own transaction.</summary>
-    public sealed class RunAlone(Exception? cause = null) : Exception("This settlement runs alone", cause);
+    public sealed class RunAlone(Exception? cause = null, bool mayHaveCommitted = false) : Exception("This settlement runs alone", cause)
+    {
+        /// <summary>
+        /// The group's write and commit went out and no answer came back (the connection broke, not the statement): the
+        /// commit may have gone through, with this request's settlement, stored answer and nonce. Otherwise nothing of
+        /// the request was committed.
+        /// </summary>
+        public bool MayHaveCommitted { get; } = mayHaveCommitted;
+    }
+
+    /// <summary>A fault for the tests, made once by the next group that writes.</summary>
+    internal CommitFault NextCommitFault { get; set; }
+
+    internal enum CommitFault
+    {
+        None,
+
+        /// <summary>The connection breaks before the write reaches PostgreSQL: nothing is committed.</summary>
+        LostBeforeCommit,
+
+        /// <summary>The commit goes through but its answer is lost, as when the connection breaks just after it.</summary>
+        LostAfterCommit,
+    }
+
+    private void Fault(CommitFault at)
+    {
+        if (NextCommitFault != at) return;
+        NextCommitFault = CommitFault.None;
+        throw new NpgsqlException($"The connection broke: {at} (a fault set by a test)");
+    }
 
     /// <summary>The response body once the request's group has committed (or it was answered without a change).</summary>
     public Task<string> SubmitAsync(Request request)
@@ -280,8 +309,10 @@ public sealed class SettlementGroup
                 {
                     var now = prepared.Answers[0].Request.Clock.UtcNow.ToUnixTimeSeconds();
                     var started = Stopwatch.GetTimestamp();
+                    Fault(CommitFault.LostBeforeCommit);
                     await GroupWrites.WriteAndCommitAsync(prepared.Connection, settled.Select(a => (a.Request, a.Response, a.Decided!)).ToList(), nonces, now);
                     prepared.Committed = true;
+                    Fault(CommitFault.LostAfterCommit);
                     Interlocked.Add(ref _writeTicks, Stopwatch.GetTimestamp() - started);
                     Interlocked.Increment(ref _committedGroups);
                     Interlocked.Add(ref _settled, settled.Count);
@@ -292,7 +323,8 @@ public sealed class SettlementGroup
         }
         catch (Exception e)
         {
-            foreach (var answer in prepared.Answers) Retry(answer.Request, e);
+            // PostgreSQL refused a statement, so the transaction was rolled back; any other failure may have come after the commit.
+            foreach (var answer in prepared.Answers) Retry(answer.Request, e, mayHaveCommitted: e is not PostgresException);
         }
         finally
         {
@@ -301,14 +333,14 @@ public sealed class SettlementGroup
     }
 
     /// <summary>After a failed group: a conflict is tried again in a later group; anything else runs alone.</summary>
-    private void Retry(Request request, Exception cause)
+    private void Retry(Request request, Exception cause, bool mayHaveCommitted = false)
     {
         request.Attempts++;
         // A deadlock with another server's group, or a msgid stored meanwhile by another request (then the store answers it).
         var conflict = cause is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure }
             or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "messages_pkey" or "request_nonces_pkey" };
         if (conflict && request.Attempts < MaxAttempts && _queue.Writer.TryWrite(request)) return;
-        request.Done.TrySetException(new RunAlone(cause));
+        request.Done.TrySetException(new RunAlone(cause, mayHaveCommitted));
     }
 
     /// <summary>The group's reads, made in one round trip after the persons' locks; a key it did not read falls back to <see cref="SettlementReads.Direct"/>.</summary>

@@ -139,6 +139,7 @@ public static class TransactionApi
 
                 var caller = new Caller(fixmedinsCode, msgid, Actor(envelope), envelope.OptionalText("recer_sys_code") == WebSystemCode
                     ? PersonalDataReads.Web : PersonalDataReads.Api, envelope.OptionalText("sign_no"));
+                var mayHaveCommitted = false;
                 if (kind.Settles is { } visitKind && database.Provider == DbProvider.Postgres)
                 {
                     try
@@ -146,9 +147,11 @@ public static class TransactionApi
                         return (200, await SettlementGroup.Of(database).SubmitAsync(
                             new SettlementGroup.Request(kind, visitKind, caller, nonce, input, Hash(kind.Infno, input.Element), received, clock)));
                     }
-                    catch (SettlementGroup.RunAlone)
+                    catch (SettlementGroup.RunAlone alone)
                     {
-                        // Nothing of it was committed, its nonce neither: it is settled (or refused) on its own below.
+                        // It is settled (or refused) on its own below. Nothing of it was committed, its nonce neither, unless
+                        // its group's commit went out and the answer was lost: then that commit may have recorded the nonce.
+                        mayHaveCommitted = alone.MayHaveCommitted;
                     }
                     catch (HospitalSignature.NonceReused)
                     {
@@ -156,7 +159,12 @@ public static class TransactionApi
                     }
                 }
                 if (nonce is not null && !await HospitalSignature.RecordAsync(database, nonce, clock.UtcNow.ToUnixTimeSeconds(), cancel))
+                {
+                    // Recorded by this very request's group, whose commit went through unseen: its stored answer is the answer.
+                    if (mayHaveCommitted && await StoredAnswerAsync(database, clock, kind, caller, input, received, cancel) is { } stored)
+                        return (200, stored);
                     return (401, Failure(received, clock, nonce.Reused));
+                }
                 return (200, kind.ChangesState
                     ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, cancel)
                     : await ReadOnlyAsync(database, clock, kind, caller, input, received, cancel));
@@ -261,6 +269,19 @@ public static class TransactionApi
         Replay(await unit.FirstOrDefaultAsync<MessageRow>(
                 "SELECT * FROM messages WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid", new { fixmedinsCode, msgid }),
             clock, msgid, infno, inputHash, received);
+
+    /// <summary>The stored answer to this msgid with this same input, if one was committed; nothing else is read or changed.</summary>
+    private static async Task<string?> StoredAnswerAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
+        Input input, DateTime received, CancellationToken cancel)
+    {
+        var inputHash = Hash(kind.Infno, input.Element);
+        var stored = await database.ReadAsync(unit => unit.FirstOrDefaultAsync<MessageRow>(
+            "SELECT * FROM messages WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid", new { fixmedinsCode = caller.FixmedinsCode, msgid = caller.Msgid }),
+            cancel);
+        return stored is { State: "done", Response: not null } && stored.Infno == kind.Infno && stored.InputHash == inputHash
+            ? Replay(stored, clock, caller.Msgid, kind.Infno, inputHash, received)
+            : null;
+    }
 
     internal static string Replay(MessageRow? stored, PlatformClock clock, string msgid, string infno, string inputHash, DateTime received)
     {

@@ -1,0 +1,54 @@
+using System.Text;
+using Dapper;
+using MedSettle.Tests.Infrastructure;
+using MedSettle.Transactions;
+using static MedSettle.Tests.Transactions.WorkedExampleTests;
+
+namespace MedSettle.Tests.Faults;
+
+/// <summary>
+/// The connection of a settlement group breaks while it writes, and the server cannot tell whether its commit went
+/// through. Its requests then run alone. If the commit went through (the break came just after it), each finds its own
+/// signature nonce recorded by that commit and must get the answer that commit stored, not a 401 for a replayed nonce;
+/// if it did not, each is settled alone. Either way the request is answered once with its settlement, and nothing is
+/// settled twice. PostgreSQL only: settlement groups are PostgreSQL's (on SQLite every settlement runs alone).
+/// </summary>
+public sealed class LostCommitOutcomeTests() : PlatformTests(new PostgresTarget(), JilinCentral)
+{
+    [Theory]
+    [InlineData(SettlementGroup.CommitFault.LostAfterCommit)]
+    [InlineData(SettlementGroup.CommitFault.LostBeforeCommit)]
+    internal async Task A_signed_settlement_whose_group_lost_its_connection_is_answered_with_its_settlement_once(SettlementGroup.CommitFault fault)
+    {
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var msgid = Platform.NewMsgid(JilinCentral);
+        var body = PlatformClient.Envelope("2207", JilinCentral, His.SettleInput(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, inpatient: false),
+            msgid, Platform.Clock.GetLocalNow().DateTime, Platform.SignNos[JilinCentral]);
+        var credential = Platform.Credentials[JilinCentral];
+        var headers = HospitalSignature.Headers(credential.Paasid, credential.Secret, Platform.Clock.GetUtcNow(), Encoding.UTF8.GetBytes(body))
+            .Select(h => new KeyValuePair<string, string?>(h.Key, h.Value)).ToList();
+
+        var group = SettlementGroup.Of(Platform.Database);
+        group.NextCommitFault = fault;
+        var reply = await Platform.PostAsync(body, headers: headers);
+
+        Assert.Equal(SettlementGroup.CommitFault.None, group.NextCommitFault); // the fault did happen: the settlement went through a group
+        Assert.True(reply.Status == 200, $"expected HTTP 200 with the stored answer, got {reply.Status}: {reply.Body}");
+        var settled = reply.ShouldSucceed();
+        Assert.Equal(159.45m, settled.Money("setlinfo", "hifp_pay"));
+        Assert.Equal(445.90m, settled.Money("setlinfo", "acct_pay"));
+
+        await using var connection = await Platform.Database.OpenConnectionAsync();
+        var stored = await connection.ExecuteScalarAsync<string>("SELECT response FROM messages WHERE msgid = @msgid", new { msgid });
+        Assert.Equal(stored, reply.Body);
+        Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM settlements WHERE mdtrt_id = @mdtrtId", new { mdtrtId }));
+        Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM request_nonces WHERE nonce = @nonce",
+            new { nonce = headers.Single(h => h.Key == HospitalSignature.NonceHeader).Value }));
+        Assert.Empty(await MedSettle.Verify.Invariants.CheckAsync(Platform.Database));
+
+        // The nonce stays spent for anyone else: the same signed request again is a replay.
+        var replayed = await Platform.PostAsync(body, headers: headers);
+        Assert.Equal(401, replayed.Status);
+        replayed.ShouldFail("已使用过");
+    }
+}
