@@ -276,10 +276,19 @@ public static class Settle
                 crt_payb_lmt_amt = Money.Fen(capLeft),
                 fund_payamt = Money.FromFen(s.HifpFen),
                 fund_pay_type_name = fundPayType.Item2,
-                setl_proc_info = $"起付线{Money.FromFen(s.ActPayDedcFen):0.00}，支付比例{setlinfo.PoolPropSelfpay:0.####}，政策{s.PolicyEffectiveFrom}版",
+                setl_proc_info = ProcessInfo(s, setlinfo.PoolPropSelfpay),
             },
         };
         return new { setlinfo, setldetail };
+    }
+
+    /// <summary>How the fund's share was reached, for the clerk; a reversal says what it undoes rather than showing a negative deductible.</summary>
+    private static string ProcessInfo(SettlementRow s, decimal poolPropSelfpay)
+    {
+        var rules = $"支付比例{poolPropSelfpay:0.####}，政策{s.PolicyEffectiveFrom}版";
+        return s.Kind == "reversal"
+            ? $"撤销结算{s.OrigSetlId}：退回起付线{-Money.FromFen(s.ActPayDedcFen):0.00}，{rules}"
+            : $"起付线{Money.FromFen(s.ActPayDedcFen):0.00}，{rules}";
     }
 
     private sealed record SetlInfo(

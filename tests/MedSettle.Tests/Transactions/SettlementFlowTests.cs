@@ -77,10 +77,15 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests
     {
         var before = await ZhangWeiStateAsync();
         var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var setlId = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
+        var settled = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+        var setlId = settled.Text("setlinfo", "setl_id");
+        var policy = settled.Output.GetProperty("setldetail")[0].GetProperty("setl_proc_info").GetString()!;
+        Assert.StartsWith("起付线200.00，支付比例", policy);
 
         var reversed = (await His.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldSucceed();
 
+        // the reversal's detail names what it undoes, with the deductible given back as a positive amount
+        Assert.Equal($"撤销结算{setlId}：退回{policy}", reversed.Output.GetProperty("setldetail")[0].GetProperty("setl_proc_info").GetString());
         Assert.Equal(-159.45m, reversed.Money("setlinfo", "hifp_pay"));
         Assert.Equal(-445.90m, reversed.Money("setlinfo", "acct_pay"));
         Assert.Equal(1520.50m, reversed.Money("setlinfo", "balc"));
