@@ -161,6 +161,7 @@ public static class TransactionApi
                 if (nonce is not null && !await HospitalSignature.RecordAsync(database, nonce, clock.UtcNow.ToUnixTimeSeconds(), cancel))
                 {
                     // Recorded by this very request's group, whose commit went through unseen: its stored answer is the answer.
+                    // (A request that group refused stored nothing and gets the 401; resent with a new nonce, it is refused again.)
                     if (mayHaveCommitted && await StoredAnswerAsync(database, clock, kind, caller, input, received, cancel) is { } stored)
                         return (200, stored);
                     return (401, Failure(received, clock, nonce.Reused));
