@@ -162,7 +162,7 @@ public static class TransactionApi
                 {
                     // Recorded by this very request's group, whose commit went through unseen: its stored answer is the answer.
                     // (A request that group refused stored nothing and gets the 401; resent with a new nonce, it is refused again.)
-                    if (mayHaveCommitted && await StoredAnswerAsync(database, clock, kind, caller, input, received, cancel) is { } stored)
+                    if (mayHaveCommitted && await StoredAnswerAsync(database, kind, caller, input, cancel) is { } stored)
                         return (200, stored);
                     return (401, Failure(received, clock, nonce.Reused));
                 }
@@ -267,21 +267,16 @@ public static class TransactionApi
     /// <summary>A msgid seen before: the stored response for the same input, a refusal for anything else.</summary>
     private static async Task<string> ReplayAsync(UnitOfWork unit, PlatformClock clock, string fixmedinsCode, string msgid, string infno,
         string inputHash, DateTime received) =>
-        Replay(await unit.FirstOrDefaultAsync<MessageRow>(
-                "SELECT * FROM messages WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid", new { fixmedinsCode, msgid }),
-            clock, msgid, infno, inputHash, received);
+        Replay(await StoredAsync(unit, fixmedinsCode, msgid), clock, msgid, infno, inputHash, received);
+
+    private static Task<MessageRow?> StoredAsync(UnitOfWork unit, string fixmedinsCode, string msgid) =>
+        unit.FirstOrDefaultAsync<MessageRow>("SELECT * FROM messages WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid", new { fixmedinsCode, msgid });
 
     /// <summary>The stored answer to this msgid with this same input, if one was committed; nothing else is read or changed.</summary>
-    private static async Task<string?> StoredAnswerAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
-        Input input, DateTime received, CancellationToken cancel)
+    private static async Task<string?> StoredAnswerAsync(Database database, TransactionKind kind, Caller caller, Input input, CancellationToken cancel)
     {
-        var inputHash = Hash(kind.Infno, input.Element);
-        var stored = await database.ReadAsync(unit => unit.FirstOrDefaultAsync<MessageRow>(
-            "SELECT * FROM messages WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid", new { fixmedinsCode = caller.FixmedinsCode, msgid = caller.Msgid }),
-            cancel);
-        return stored is { State: "done", Response: not null } && stored.Infno == kind.Infno && stored.InputHash == inputHash
-            ? Replay(stored, clock, caller.Msgid, kind.Infno, inputHash, received)
-            : null;
+        var stored = await database.ReadAsync(unit => StoredAsync(unit, caller.FixmedinsCode, caller.Msgid), cancel);
+        return stored is { State: "done" } && stored.Infno == kind.Infno && stored.InputHash == Hash(kind.Infno, input.Element) ? stored.Response : null;
     }
 
     internal static string Replay(MessageRow? stored, PlatformClock clock, string msgid, string infno, string inputHash, DateTime received)
