@@ -30,9 +30,9 @@ public static class Prepare
         var world = await World.LoadAsync(connectionString);
         var hot = hotPersons > 0 ? await World.SampleAsync(connectionString, hotPersons, fresh: true) : [];
         var hotVisits = hot.Count > 0 ? (int)Math.Round(visits * hotShare) : 0;
-        // At most half the people get a visit here (the rest get several each), so that the full-flow phase that follows
-        // still finds people without one.
-        var people = await World.PersonsEstimateAsync(connectionString);
+        // At most half the people still without a visit get one here (the rest get several each), so that a later prepare
+        // and the full-flow phase still find people without one.
+        var people = await World.FreshPersonsEstimateAsync(connectionString);
         var coldPersons = people > 0 ? Math.Min(visits - hotVisits, Math.Max(1_000, (int)(people / 2))) : visits - hotVisits;
         var cold = await World.SampleAsync(connectionString, coldPersons, fresh: true, hot.Select(p => p.PsnNo).ToHashSet());
         if (cold.Count == 0 && visits - hotVisits > 0) throw new InvalidOperationException("No active insured person without a visit is left.");

@@ -88,11 +88,13 @@ public sealed class World
     /// 25-million-row table is not sorted whole); <paramref name="fresh"/> keeps to people with no visit yet.
     /// </summary>
     /// <summary>The planner's estimate of the number of insured people (pg_class.reltuples): instant at any size.</summary>
-    public static async Task<double> PersonsEstimateAsync(string connectionString)
+    /// <summary>About how many people have no visit yet: the table's estimate less those with one (visits are few, so they are counted).</summary>
+    public static async Task<double> FreshPersonsEstimateAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var estimate = new NpgsqlCommand("SELECT reltuples::float8 FROM pg_class WHERE relname = 'persons'", connection);
+        await using var estimate = new NpgsqlCommand(
+            "SELECT (SELECT reltuples::float8 FROM pg_class WHERE relname = 'persons') - (SELECT COUNT(DISTINCT (psn_no, insutype)) FROM visits)", connection);
         return await estimate.ExecuteScalarAsync() is double rows && rows > 0 ? rows : 0;
     }
 
