@@ -90,10 +90,10 @@ public static class Report
             Row("CPU while settling (% of one core)",
                 $"server {N(Number(root, "cpu", "settle_server_pct"), "N0")} · postgres {N(Number(root, "cpu", "settle_postgres_pct"), "N0")} · driver {N(Number(root, "cpu", "settle_driver_pct"), "N0")}",
                 $"pgbench run: postgres {N(Number(root, "cpu", "pgbench_postgres_pct"), "N0")} · pgbench {N(Number(root, "cpu", "pgbench_client_pct"), "N0")}");
+        // % of one core over a phase / its rate per second = ms of CPU per settlement (per TPC-B transaction, per request)
+        string Ms(string key, double rate) => N(Number(root, "cpu", key) * 10 / Math.Max(rate, 1e-9), "0.00");
         if (root["cpu"] is JsonObject && settlements > 0 && before > 0)
         {
-            // % of one core over the phase / per second of it = ms of CPU per settlement (or per TPC-B transaction)
-            string Ms(string key, double rate) => N(Number(root, "cpu", key) * 10 / rate, "0.00");
             Row("CPU per settlement (ms)",
                 $"server {Ms("settle_server_pct", settlements)} · postgres {Ms("settle_postgres_pct", settlements)} · driver {Ms("settle_driver_pct", settlements)}",
                 $"per TPC-B transaction (first run): postgres {Ms("pgbench_postgres_pct", before)} · pgbench {Ms("pgbench_client_pct", before)}");
@@ -102,9 +102,7 @@ public static class Report
         {
             var floor = Number(root, "http_floor", "settlements_per_s");
             Row("HTTP floor: 2207 to a stub (no database)", $"{N(floor)} /s",
-                $"p50 {N(Number(root, "http_floor", "p50_ms"), "0.00")} ms; CPU per request: stub "
-                + $"{N(Number(root, "cpu", "floor_stub_pct") * 10 / Math.Max(floor, 1e-9), "0.00")} · driver "
-                + $"{N(Number(root, "cpu", "floor_driver_pct") * 10 / Math.Max(floor, 1e-9), "0.00")} ms");
+                $"p50 {N(Number(root, "http_floor", "p50_ms"), "0.00")} ms; CPU per request: stub {Ms("floor_stub_pct", floor)} · driver {Ms("floor_driver_pct", floor)} ms");
         }
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 132;
         AnsiConsole.Write(table);

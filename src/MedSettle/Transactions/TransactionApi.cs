@@ -276,8 +276,11 @@ public static class TransactionApi
     private static async Task<string?> StoredAnswerAsync(Database database, TransactionKind kind, Caller caller, Input input, CancellationToken cancel)
     {
         var stored = await database.ReadAsync(unit => StoredAsync(unit, caller.FixmedinsCode, caller.Msgid), cancel);
-        return stored is { State: "done" } && stored.Infno == kind.Infno && stored.InputHash == Hash(kind.Infno, input.Element) ? stored.Response : null;
+        return stored is { State: "done" } && IsAnswerTo(stored, kind.Infno, Hash(kind.Infno, input.Element)) ? stored.Response : null;
     }
+
+    /// <summary>The stored message is this transaction with this same input (a retry), not another one under the same msgid.</summary>
+    private static bool IsAnswerTo(MessageRow stored, string infno, string inputHash) => stored.Infno == infno && stored.InputHash == inputHash;
 
     internal static string Replay(MessageRow? stored, PlatformClock clock, string msgid, string infno, string inputHash, DateTime received)
     {
@@ -285,7 +288,7 @@ public static class TransactionApi
             return Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试");
         if (stored.State == "fenced")
             return Failure(received, clock, $"报文 {msgid} 已被冲正（2601），不再办理；请以新的 msgid 重新发起");
-        if (stored.Infno != infno || stored.InputHash != inputHash)
+        if (!IsAnswerTo(stored, infno, inputHash))
             return Failure(received, clock, $"msgid {msgid} 已用于另一笔交易（{stored.Infno}），同一 msgid 不能携带不同的内容；请使用新的 msgid");
         return stored.Response ?? Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试");
     }

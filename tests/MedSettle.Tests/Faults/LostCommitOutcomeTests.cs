@@ -1,4 +1,3 @@
-using System.Text;
 using Dapper;
 using MedSettle.Tests.Infrastructure;
 using MedSettle.Transactions;
@@ -22,11 +21,8 @@ public sealed class LostCommitOutcomeTests() : PlatformTests(new PostgresTarget(
     {
         var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
         var msgid = Platform.NewMsgid(JilinCentral);
-        var body = PlatformClient.Envelope("2207", JilinCentral, His.SettleInput(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, inpatient: false),
-            msgid, Platform.Clock.GetLocalNow().DateTime, Platform.SignNos[JilinCentral]);
-        var credential = Platform.Credentials[JilinCentral];
-        var headers = HospitalSignature.Headers(credential.Paasid, credential.Secret, Platform.Clock.GetUtcNow(), Encoding.UTF8.GetBytes(body))
-            .Select(h => new KeyValuePair<string, string?>(h.Key, h.Value)).ToList();
+        var body = Platform.Envelope("2207", JilinCentral, His.SettleInput(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, inpatient: false), msgid);
+        var headers = Platform.SignatureOf(body, JilinCentral);
 
         var group = SettlementGroup.Of(Platform.Database);
         group.NextCommitFault = fault;

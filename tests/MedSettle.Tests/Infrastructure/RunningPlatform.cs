@@ -73,8 +73,22 @@ public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
     }
 
     public Task<Reply> CallAsync(string infno, string hospital, object input, string? msgid = null) =>
-        PostAsync(PlatformClient.Envelope(infno, hospital, input, msgid ?? NewMsgid(hospital), Clock.GetLocalNow().DateTime,
-            _signNos.GetValueOrDefault(hospital, "")), hospital);
+        PostAsync(Envelope(infno, hospital, input, msgid), hospital);
+
+    /// <summary>The body <see cref="CallAsync"/> would send: the envelope with a new msgid (unless given), now, and the hospital's sign_no.</summary>
+    public string Envelope(string infno, string hospital, object input, string? msgid = null) =>
+        PlatformClient.Envelope(infno, hospital, input, msgid ?? NewMsgid(hospital), Clock.GetLocalNow().DateTime, _signNos.GetValueOrDefault(hospital, ""));
+
+    /// <summary>
+    /// The signature headers of <paramref name="body"/> with <paramref name="hospital"/>'s credentials, made once: passed
+    /// to <see cref="PostAsync"/> they send the very same signed request (same nonce) each time.
+    /// </summary>
+    public List<KeyValuePair<string, string?>> SignatureOf(string body, string hospital)
+    {
+        var credential = _credentials[hospital];
+        return HospitalSignature.Headers(credential.Paasid, credential.Secret, Clock.GetUtcNow(), Encoding.UTF8.GetBytes(body))
+            .Select(h => new KeyValuePair<string, string?>(h.Key, h.Value)).ToList();
+    }
 
     /// <summary>
     /// POSTs a raw body, signed with the credentials of <paramref name="signAs"/> (by default the envelope's

@@ -72,10 +72,8 @@ public abstract class HospitalAuthenticationTests(DatabaseTarget target) : Platf
     [Fact]
     public async Task A_replayed_request_is_refused_even_at_another_server_sharing_the_database()
     {
-        var credential = Platform.Credentials[JilinCentral];
         var body = LookUpBody(JilinCentral);
-        var headers = HospitalSignature.Headers(credential.Paasid, credential.Secret, Platform.Clock.GetUtcNow(), System.Text.Encoding.UTF8.GetBytes(body))
-            .Select(h => Header(h.Key, h.Value)).ToList();
+        var headers = Platform.SignatureOf(body, JilinCentral);
         (await Platform.PostAsync(body, headers: headers)).ShouldSucceed();
 
         await RefusedAndUnchangedAsync(() => Platform.PostAsync(body, headers: headers), 401, "已使用过");
@@ -111,11 +109,8 @@ public abstract class HospitalAuthenticationTests(DatabaseTarget target) : Platf
     {
         // On PostgreSQL a 2207 is settled in a group, which checks and records the nonce in its own transaction.
         var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        var credential = Platform.Credentials[JilinCentral];
-        var body = PlatformClient.Envelope("2207", JilinCentral, His.SettleInput(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, inpatient: false),
-            Platform.NewMsgid(JilinCentral), Platform.Clock.GetLocalNow().DateTime, Platform.SignNos[JilinCentral]);
-        var headers = HospitalSignature.Headers(credential.Paasid, credential.Secret, Platform.Clock.GetUtcNow(), System.Text.Encoding.UTF8.GetBytes(body))
-            .Select(h => Header(h.Key, h.Value)).ToList();
+        var body = Platform.Envelope("2207", JilinCentral, His.SettleInput(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, inpatient: false));
+        var headers = Platform.SignatureOf(body, JilinCentral);
 
         var copies = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Platform.PostAsync(body, headers: headers)));
         Assert.Single(copies, c => c.Status == 200);
