@@ -18,9 +18,28 @@ public static class StubServer
 {
     private static readonly byte[] SignedIn = Encoding.UTF8.GetBytes("""{"infcode":0,"err_msg":null,"output":{"signinoutb":{"sign_no":"STUB"}}}""");
 
+    private static readonly byte[] NotJson = Encoding.UTF8.GetBytes("""{"infcode":-1,"err_msg":"stub-server: the body is not a JSON object with a string infno"}""");
+
+    /// <summary>The request's infno, or null when the body is not a JSON object with a string infno.</summary>
+    private static string? Infno(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using var request = JsonDocument.Parse(body);
+            return request.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("infno", out var infno)
+                && infno.ValueKind == JsonValueKind.String ? infno.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     public static async Task<int> RunAsync(Options options)
     {
-        var answer = await File.ReadAllBytesAsync(options.Text("answer"));
+        var answerFile = options.Text("answer");
+        if (!File.Exists(answerFile)) throw new UsageException($"--answer {answerFile}: no such file (a stored 2207 answer, JSON)");
+        var answer = await File.ReadAllBytesAsync(answerFile);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.Text("urls"));
         builder.Logging.ClearProviders();
@@ -29,9 +48,13 @@ public static class StubServer
         {
             using var body = new MemoryStream();
             await http.Request.Body.CopyToAsync(body);
-            using var request = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
-            var infno = request.RootElement.GetProperty("infno").GetString();
             http.Response.ContentType = "application/json; charset=utf-8";
+            if (Infno(body.GetBuffer().AsMemory(0, (int)body.Length)) is not { } infno)
+            {
+                http.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await http.Response.Body.WriteAsync(NotJson);
+                return;
+            }
             await http.Response.Body.WriteAsync(infno == "9001" ? SignedIn : answer);
         });
         await app.RunAsync();
