@@ -81,6 +81,13 @@ public static class Report
                       + $"write+commit {N(ms["write"]!.GetValue<double>(), "0.00")}"
                     : ""));
         Row("ratio settlements / pgbench", N(ratio, "0.00"), "target ≥ 1.0");
+        if (root["pgbench_scaled"] is JsonObject)
+        {
+            // for reference only: TPC-B at scale 10 with more than 10 clients mostly waits on its 10 branch rows
+            var scaled = Number(root, "pgbench_scaled", "tps");
+            Row($"pgbench at scale {Number(root, "pgbench_scaled", "scale"):N0} (reference)", $"{N(scaled)} tps",
+                $"ratio against it {N(scaled > 0 ? settlements / scaled : 0, "0.00")}; not the target's ratio (scale 10)");
+        }
         Row("2207 latency p50 / p99", $"{N(summary["p50_ms"]!.GetValue<double>())} / {N(summary["p99_ms"]!.GetValue<double>())} ms",
             $"max {N(Number(root, "settle", "max_ms"))} ms");
         Row("full flows (2551→2201→2203→2204→2207)", $"{N(Number(root, "flow", "full_flows_per_s"))} /s",
