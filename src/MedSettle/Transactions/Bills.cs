@@ -23,10 +23,13 @@ public static class Bills
         """;
 
     /// <summary>
-    /// SQL condition on fee lines <c>f</c>: the line is in bill <paramref name="billNo"/> of visit <paramref name="mdtrtId"/>
-    /// (expressions, such as parameters or another table's columns) and not withdrawn.
+    /// SQL condition on fee lines <c>f</c>: the line is one of visit <paramref name="mdtrtId"/>'s (an expression, such as a
+    /// parameter or another table's column) and not withdrawn, whichever bill it is in.
     /// </summary>
-    public static string LinesOfBill(string mdtrtId, string billNo) => $"f.mdtrt_id = {mdtrtId} AND f.bill_no = {billNo} AND f.withdrawn_at IS NULL";
+    public static string LinesOf(string mdtrtId) => $"f.mdtrt_id = {mdtrtId} AND f.withdrawn_at IS NULL";
+
+    /// <summary>SQL condition on fee lines <c>f</c>: the line is in bill <paramref name="billNo"/> of visit <paramref name="mdtrtId"/> and not withdrawn.</summary>
+    public static string LinesOfBill(string mdtrtId, string billNo) => $"{LinesOf(mdtrtId)} AND f.bill_no = {billNo}";
 
     /// <summary>
     /// SQL condition on fee lines <c>f</c>: the line is in visit <paramref name="mdtrtId"/>'s open bill and not withdrawn.

@@ -28,7 +28,7 @@ public static class Fees
         var repeated = lines.GroupBy(l => l.FeedetlSn).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (repeated.Count > 0) throw new Refusal($"本次上传中费用明细流水号重复：{string.Join("、", repeated)}");
         var live = (await ctx.Db.QueryAsync<string>(
-            "SELECT feedetl_sn FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NULL", new { mdtrtId })).ToHashSet();
+            $"SELECT f.feedetl_sn FROM fee_lines f WHERE {Bills.LinesOf("@mdtrtId")}", new { mdtrtId })).ToHashSet();
         var already = lines.Where(l => live.Contains(l.FeedetlSn)).Select(l => l.FeedetlSn).ToList();
         if (already.Count > 0) throw new Refusal($"费用明细流水号已上传过：{string.Join("、", already)}；如需修改请先撤销（{(kind == VisitKind.Outpatient ? "2205" : "2302")}）");
 
@@ -108,7 +108,7 @@ public static class Fees
         var all = (batch is null && sn is null) || batch == "0000" || sn == "0000";
         var filter = all ? "" : batch is not null ? " AND f.chrg_bchno = @batch" : " AND f.feedetl_sn = @sn";
         var lines = (await ctx.Db.QueryAsync<FeeLineRow>(
-            $"{Bills.LinesWithSettlement} WHERE f.mdtrt_id = @mdtrtId AND f.withdrawn_at IS NULL" + filter,
+            $"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")}" + filter,
             new { mdtrtId = visit.MdtrtId, batch, sn })).ToList();
         if (all) lines = lines.Where(l => l.SetlId is null).ToList();
         if (lines.Count == 0)

@@ -78,7 +78,7 @@ public static class Reversal
             {
                 var visit = await VisitAsync(ctx, original, psnNo);
                 var lines = (await ctx.Db.QueryAsync<FeeLineRow>(
-                    $"{Bills.LinesWithSettlement} WHERE f.mdtrt_id = @mdtrtId AND f.upload_msgid = @msgid AND f.withdrawn_at IS NULL",
+                    $"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")} AND f.upload_msgid = @msgid",
                     new { mdtrtId = visit.MdtrtId, msgid = original.Msgid })).ToList();
                 var settled = lines.Where(l => l.SetlId is not null).Select(l => l.SetlId).Distinct().ToList();
                 if (settled.Count > 0)

@@ -55,7 +55,7 @@ public sealed class SettlementModel(Database database, PlatformClock clock) : Pa
             Lines = (await unit.QueryAsync<FeeLineRow>(
                 $"""
                 SELECT feedetl_sn, med_list_codg, med_list_name, chrgitm_lv, pric, cnt, amount_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen
-                FROM fee_lines f WHERE {(standing ? Bills.LinesOfBill("@mdtrtId", "@billNo") : "f.mdtrt_id = @mdtrtId AND f.withdrawn_at IS NULL")}
+                FROM fee_lines f WHERE {(standing ? Bills.LinesOfBill("@mdtrtId", "@billNo") : Bills.LinesOf("@mdtrtId"))}
                 ORDER BY fee_ocur_time, feedetl_sn
                 """, new { mdtrtId = settlement.MdtrtId, billNo = settlement.BillNo })).ToList();
             LinesFromVisit = !standing && Lines.Count > 0;

@@ -140,7 +140,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             Policy = await Settle.PolicyAsync(unit, Person.InsuplcAdmdvs, Person.Insutype,
                 visit.Kind == "inpatient" ? CareCategory.Inpatient : CareCategory.EmergencyOutpatient, (int)level, Formats.ParseDate(visit.Begntime));
             Lines = (await unit.QueryAsync<FeeLineRow>(
-                $"{Bills.LinesWithSettlement} WHERE f.mdtrt_id = @mdtrtId AND f.withdrawn_at IS NULL ORDER BY f.upload_msgid, f.feedetl_sn", new { mdtrtId })).ToList();
+                $"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")} ORDER BY f.upload_msgid, f.feedetl_sn", new { mdtrtId })).ToList();
             Settlements = (await unit.QueryAsync<SettlementRow>(
                 "SELECT * FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL ORDER BY setl_time", new { mdtrtId })).ToList();
             await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Window/Visit", Person, "窗口办理就诊、费用与结算", mdtrtId);
