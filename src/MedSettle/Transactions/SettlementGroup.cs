@@ -26,7 +26,8 @@ namespace MedSettle.Transactions;
 /// cannot place (an unknown visit, a malformed field) runs alone through the ordinary path. The nonces are checked in
 /// the group's reads and recorded with its writes, so a signed settlement costs no round trip of its own. While one
 /// group commits, the next may already lock and read: it waits on any person the first still holds, and sees that
-/// person's settlement once committed.
+/// person's settlement once committed. So that one such person does not hold up the whole next group, a request whose
+/// psn_no the committing group holds waits for the group after, unless no other request is ready.
 /// </summary>
 public sealed class SettlementGroup
 {
@@ -47,6 +48,9 @@ public sealed class SettlementGroup
     private readonly Database _database;
     private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
+
+    /// <summary>The psn_no of every person each group in flight has locked, until that group commits or rolls back.</summary>
+    private readonly List<HashSet<string>> _holding = [];
 
     private SettlementGroup(Database database)
     {
@@ -168,7 +172,7 @@ public sealed class SettlementGroup
     private sealed record Answer(Request Request, string Response, Settle.Decided? Decided);
 
     /// <summary>A group read and decided, its transaction open, waiting for its writes and commit.</summary>
-    private sealed class Prepared(NpgsqlConnection connection, List<Answer> answers) : IAsyncDisposable
+    private sealed class Prepared(NpgsqlConnection connection, List<Answer> answers, Action released) : IAsyncDisposable
     {
         public NpgsqlConnection Connection { get; } = connection;
         public List<Answer> Answers { get; } = answers;
@@ -178,7 +182,27 @@ public sealed class SettlementGroup
         {
             if (!Committed) await RollBackAsync(Connection);
             await Connection.DisposeAsync();
+            released();
         }
+    }
+
+    /// <summary>
+    /// Whether a group in flight holds this person locked. A request for such a person would make the whole next group
+    /// wait at its lock for that group's commit; it waits for the group after instead. The psn_no is the request's own
+    /// (a hint: the locks, not this, keep settlements apart).
+    /// </summary>
+    private bool Held(string? psnNo)
+    {
+        if (psnNo is null) return false;
+        lock (_holding) return _holding.Exists(persons => persons.Contains(psnNo));
+    }
+
+    /// <summary>Notes the persons a group has locked until <see cref="Prepared.DisposeAsync"/>; returns what releases them.</summary>
+    private Action Hold(IEnumerable<string> psnNos)
+    {
+        var persons = psnNos.ToHashSet(StringComparer.Ordinal);
+        lock (_holding) _holding.Add(persons);
+        return () => { lock (_holding) _holding.Remove(persons); };
     }
 
     /// <summary>The group's transaction is begun and committed by statements in its batches (no round trip of their own).</summary>
@@ -200,6 +224,7 @@ public sealed class SettlementGroup
     {
         // One request per msgid and per nonce in a group: a repeat waits and is then answered from the store (or refused).
         var placeable = new List<(Request Request, string MdtrtId)>(group.Count);
+        var held = new List<(Request Request, string MdtrtId)>();
         var msgids = new HashSet<(string, string)>();
         var nonces = new HashSet<(string, string)>();
         foreach (var request in group)
@@ -209,26 +234,33 @@ public sealed class SettlementGroup
                 carried.Enqueue(request);
                 continue;
             }
-            string? mdtrtId;
+            string? mdtrtId, psnNo;
             try
             {
-                mdtrtId = request.Input.Node("data", orSelf: true).OptionalText("mdtrt_id");
+                var data = request.Input.Node("data", orSelf: true);
+                (mdtrtId, psnNo) = (data.OptionalText("mdtrt_id"), data.OptionalText("psn_no"));
             }
             catch (Refusal)
             {
-                mdtrtId = null;
+                (mdtrtId, psnNo) = (null, null);
             }
             if (mdtrtId is null) request.Done.TrySetException(new RunAlone());
+            else if (Held(psnNo)) held.Add((request, mdtrtId));
             else placeable.Add((request, mdtrtId));
         }
+        // Requests for persons a writing group holds wait for the next group, unless they are all there is.
+        if (placeable.Count == 0) placeable.AddRange(held);
+        else foreach (var (request, _) in held) carried.Enqueue(request);
         if (placeable.Count == 0) return null;
 
         NpgsqlConnection? connection = null;
+        Action? release = null;
         try
         {
             var started = Stopwatch.GetTimestamp();
             connection = (NpgsqlConnection)await _database.OpenByKeyConnectionAsync();
             var reads = await GroupReads.LoadAsync(_database, connection, placeable);
+            release = Hold(reads.LockedPsnNos);
             var read = Stopwatch.GetTimestamp();
             Interlocked.Add(ref _readTicks, read - started);
             var unit = new UnitOfWork(_database, connection, transaction: null);
@@ -280,7 +312,7 @@ public sealed class SettlementGroup
                 }
             }
             Interlocked.Add(ref _decideTicks, Stopwatch.GetTimestamp() - read);
-            return new Prepared(connection, answers);
+            return new Prepared(connection, answers, release);
         }
         catch (Exception e)
         {
@@ -289,6 +321,7 @@ public sealed class SettlementGroup
                 await RollBackAsync(connection);
                 await connection.DisposeAsync();
             }
+            release?.Invoke();
             foreach (var (request, _) in placeable)
                 if (!request.Done.Task.IsCompleted && !carried.Contains(request)) Retry(request, e);
             return null;
@@ -357,6 +390,9 @@ public sealed class SettlementGroup
         private readonly Dictionary<string, OpenBill> _bills = new();
         private ReferenceData _reference = null!;
         private readonly Dictionary<(string, string, string), List<KeyedAccumulator>> _accumulators = new();
+
+        /// <summary>The persons the group's transaction has locked (FOR UPDATE), by psn_no.</summary>
+        public IEnumerable<string> LockedPsnNos => _persons.Keys.Select(k => k.Item1);
 
         public static async Task<GroupReads> LoadAsync(Database database, NpgsqlConnection connection, List<(Request Request, string MdtrtId)> placeable)
         {
