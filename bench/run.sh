@@ -202,6 +202,7 @@ $LOAD report --out "$OUT" \
   --set "machine.kernel=$(uname -r)" \
   --set "machine.pg_version=$("$PG_BIN/postgres" --version)" \
   --set "machine.dotnet=$(dotnet --version)" \
+  --set "parameters.commit=git:$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src bench ':!bench/results' 2>/dev/null || echo +changes)" \
   --set "parameters.clients=$CLIENTS" \
   --set "parameters.seconds=$DURATION" \
   --set "parameters.flow_seconds=$FLOW_SECONDS" \
