@@ -161,11 +161,11 @@ $PSQL -d postgres -c "CHECKPOINT"
 pgbench_run "$WORK/pgbench-after.log"
 printf '{"tps":%s}\n' "$PGB_TPS" > "$WORK/pgbench-after.json"
 
-# TPC-B has one branch row per unit of scale, and every transaction updates one: with more clients than branches
-# pgbench mostly measures waiting on those rows (its documentation: the scale should be at least the clients). Then
-# pgbench runs once more at scale C, reported beside the ratio, which stays the one at scale 10 as issue 5 defines it.
+# TPC-B has one branch row per unit of scale, and every transaction updates one: with more clients than branches its
+# transactions can wait on those rows (its documentation: the scale should be at least the clients). Then pgbench runs
+# once more at scale C, reported beside the ratio, which stays the one at scale 10 as issue 5 defines it.
 if [ "$CLIENTS" -gt 10 ]; then
-  say "pgbench at scale $CLIENTS, for reference (scale 10 with $CLIENTS clients waits on its 10 branch rows): initialising"
+  say "pgbench at scale $CLIENTS, for reference (at scale 10, $CLIENTS clients share 10 branch rows): initialising"
   $PSQL -d postgres -c "CREATE DATABASE pgbench_scaled"
   "$PG_BIN/pgbench" -i -s "$CLIENTS" -q pgbench_scaled > "$WORK/pgbench-scaled-init.log" 2>&1 || { cat "$WORK/pgbench-scaled-init.log"; exit 1; }
   $PSQL -d postgres -c "CHECKPOINT"

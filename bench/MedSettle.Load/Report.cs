@@ -83,7 +83,7 @@ public static class Report
         Row("ratio settlements / pgbench", N(ratio, "0.00"), "target ≥ 1.0");
         if (root["pgbench_scaled"] is JsonObject)
         {
-            // for reference only: TPC-B at scale 10 with more than 10 clients mostly waits on its 10 branch rows
+            // for reference only: at scale 10, more than 10 clients share TPC-B's 10 branch rows
             var scaled = Number(root, "pgbench_scaled", "tps");
             Row($"pgbench at scale {Number(root, "pgbench_scaled", "scale"):N0} (reference)", $"{N(scaled)} tps",
                 $"ratio against it {N(scaled > 0 ? settlements / scaled : 0, "0.00")}; not the target's ratio (scale 10)");
