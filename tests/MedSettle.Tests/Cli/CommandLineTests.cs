@@ -16,8 +16,8 @@ public abstract class CommandLineTests(DatabaseTarget target)
     {
         var db = await target.NewDatabaseValueAsync();
 
-        Assert.Equal(0, await Commands.Root().Parse(["import", "--db", db, TestPaths.JilinMini]).InvokeAsync());
-        Assert.Equal(0, await Commands.Root().Parse(["import", "--db", db, TestPaths.JilinMini]).InvokeAsync());
+        await InProcessCli.SucceedsAsync("import", "--db", db, TestPaths.JilinMini);
+        await InProcessCli.SucceedsAsync("import", "--db", db, TestPaths.JilinMini);
 
         await using var database = Database.Open(db);
         await using var connection = await database.OpenConnectionAsync();
@@ -29,9 +29,9 @@ public abstract class CommandLineTests(DatabaseTarget target)
     {
         var db = await target.NewDatabaseValueAsync();
         var keys = TestPaths.TempDirectory();
-        Assert.Equal(0, await Commands.RunAsync(["import", "--db", db, "--key-file", Path.Combine(keys, "right.keys"), TestPaths.JilinMini]));
+        await InProcessCli.SucceedsAsync("import", "--db", db, "--key-file", Path.Combine(keys, "right.keys"), TestPaths.JilinMini);
 
-        var (code, errors) = await RunAsync(["hospital", "credentials", "--db", db, "--key-file", Path.Combine(keys, "other.keys"), WorkedExampleTests.JilinCentral]);
+        var (code, _, errors) = await InProcessCli.RunAsync("hospital", "credentials", "--db", db, "--key-file", Path.Combine(keys, "other.keys"), WorkedExampleTests.JilinCentral);
 
         Assert.Equal(2, code);
         Assert.Contains("does not exist, but the database already holds encrypted personal data", errors);
@@ -47,28 +47,12 @@ public abstract class CommandLineTests(DatabaseTarget target)
     {
         var directory = TestPaths.TempDirectory();
         File.WriteAllText(Path.Combine(directory, "hospitals.csv"), "fixmedins_code,fixmedins_name,admdvs,hosp_lv,cross_region_enabled\nH1,某医院,220100,4,1\nH2,另一医院,220100,2,1\n");
-        var (code, errors) = await RunAsync(["import", "--db", await target.NewDatabaseValueAsync(), directory]);
+        var (code, _, errors) = await InProcessCli.RunAsync("import", "--db", await target.NewDatabaseValueAsync(), directory);
 
         Assert.Equal(2, code);
         Assert.Contains("hospitals.csv line 2, column hosp_lv: \"4\" is not a hospital level 1, 2 or 3", errors);
         Assert.Contains("hospitals.csv line 3, column admdvs: \"220100\" is not a pooling region", errors);
         Assert.Contains("nothing was changed", errors);
-    }
-
-    /// <summary>The command line as a user runs it: its exit code and what it wrote to stderr.</summary>
-    private static async Task<(int Code, string Errors)> RunAsync(string[] args)
-    {
-        var errors = new StringWriter();
-        var original = Console.Error;
-        try
-        {
-            Console.SetError(errors);
-            return (await Commands.RunAsync(args), errors.ToString());
-        }
-        finally
-        {
-            Console.SetError(original);
-        }
     }
 
     [Fact]
@@ -109,9 +93,6 @@ public abstract class CommandLineTests(DatabaseTarget target)
     }
 }
 
-// Console.Error is one for the process: the two classes capture it in turn, not at once.
-[Collection(nameof(Console))]
 public sealed class CommandLineTests_Sqlite() : CommandLineTests(new SqliteTarget());
 
-[Collection(nameof(Console))]
 public sealed class CommandLineTests_Postgres() : CommandLineTests(new PostgresTarget());

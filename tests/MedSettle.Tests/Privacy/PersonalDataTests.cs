@@ -208,7 +208,7 @@ public abstract partial class PersonalDataTests : PlatformTests
     {
         var db = await _target.NewDatabaseValueAsync();
         var keyFile = Path.Combine(TestPaths.TempDirectory(), "medsettle.keys");
-        Assert.Equal(0, await Commands.Root().Parse(["import", "--db", db, "--key-file", keyFile, TestPaths.JilinMini]).InvokeAsync());
+        await InProcessCli.SucceedsAsync("import", "--db", db, "--key-file", keyFile, TestPaths.JilinMini);
         Assert.True(File.Exists(keyFile));
         uint first;
         await using (var before = Database.Open(db, keyFile))
@@ -217,7 +217,7 @@ public abstract partial class PersonalDataTests : PlatformTests
             first = before.Keys.Newest.Id;
         }
 
-        Assert.Equal(0, await Commands.Root().Parse(["keys", "rotate", "--db", db, "--key-file", keyFile]).InvokeAsync());
+        await InProcessCli.SucceedsAsync("keys", "rotate", "--db", db, "--key-file", keyFile);
 
         Assert.Equal(2, File.ReadAllLines(keyFile).Count(l => l.StartsWith("key ", StringComparison.Ordinal)));
         await using var database = Database.Open(db, keyFile);

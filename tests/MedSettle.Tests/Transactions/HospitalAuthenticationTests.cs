@@ -225,23 +225,15 @@ public abstract class HospitalAuthenticationTests(DatabaseTarget target) : Platf
     public async Task The_credentials_command_prints_paasid_and_secret_once_and_refuses_an_unknown_hospital()
     {
         var db = await _target.NewDatabaseValueAsync();
-        Assert.Equal(0, await Commands.Root().Parse(["import", "--db", db, TestPaths.JilinMini]).InvokeAsync());
-        var output = new StringWriter();
-        var original = Console.Out;
-        int code, unknown;
-        try
-        {
-            Console.SetOut(output);
-            code = await Commands.Root().Parse(["hospital", "credentials", "--db", db, JilinCentral]).InvokeAsync();
-            unknown = await Commands.Root().Parse(["hospital", "credentials", "--db", db, "H99999999999"]).InvokeAsync();
-        }
-        finally
-        {
-            Console.SetOut(original);
-        }
+        await InProcessCli.SucceedsAsync("import", "--db", db, TestPaths.JilinMini);
+
+        var (code, output, _) = await InProcessCli.RunAsync("hospital", "credentials", "--db", db, JilinCentral);
+        var (unknown, _, unknownErrors) = await InProcessCli.RunAsync("hospital", "credentials", "--db", db, "H99999999999");
+
         Assert.Equal(0, code);
         Assert.Equal(2, unknown);
-        var printed = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1].Trim());
+        Assert.Contains("H99999999999", unknownErrors);
+        var printed = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1].Trim());
         Assert.StartsWith(JilinCentral + "-", printed["paasid"]);
         Assert.Equal(43, printed["secret"].Length);
 
