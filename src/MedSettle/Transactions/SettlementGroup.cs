@@ -27,7 +27,8 @@ namespace MedSettle.Transactions;
 /// the group's reads and recorded with its writes, so a signed settlement costs no round trip of its own. While one
 /// group commits, the next may already lock and read: it waits on any person the first still holds, and sees that
 /// person's settlement once committed. So that one such person does not hold up the whole next group, a request whose
-/// psn_no the committing group holds waits for the group after, unless no other request is ready.
+/// psn_no a committing group holds waits for a later group; when only such requests are ready, the loop waits for a
+/// group to commit or for another request, so a slow commit holds up only its own persons.
 /// </summary>
 public sealed class SettlementGroup
 {
@@ -46,11 +47,19 @@ public sealed class SettlementGroup
     private static readonly ConditionalWeakTable<Database, SettlementGroup> Groups = new();
 
     private readonly Database _database;
-    private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
+    // One loop reads the queue, but it may wait for a request while it also waits for a group to commit (see RunAsync):
+    // a single-reader channel allows one wait at a time.
+    private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>();
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
 
     /// <summary>The psn_no of every person each group in flight has locked, until that group commits or rolls back.</summary>
     private readonly List<HashSet<string>> _holding = [];
+
+    /// <summary>Completed (and replaced) each time a group lets its persons go.</summary>
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Set by the last <see cref="ReadAndDecideAsync"/> that placed nobody because every request was for a held person.</summary>
+    private bool _onlyHeldWereReady;
 
     private SettlementGroup(Database database)
     {
@@ -119,6 +128,15 @@ public sealed class SettlementGroup
     /// <summary>A fault for the tests, made once by the next group that writes.</summary>
     internal CommitFault NextCommitFault { get; set; }
 
+    private Task? _nextCommitWaitsFor;
+
+    /// <summary>For the tests: the next group that writes waits for this first, holding its persons locked meanwhile.</summary>
+    internal Task? NextCommitWaitsFor
+    {
+        get => Volatile.Read(ref _nextCommitWaitsFor);
+        set => Volatile.Write(ref _nextCommitWaitsFor, value);
+    }
+
     internal enum CommitFault
     {
         None,
@@ -149,6 +167,9 @@ public sealed class SettlementGroup
         var carried = new Queue<Request>();
         while (carried.Count > 0 || await _queue.Reader.WaitToReadAsync())
         {
+            // taken before anyone is found held: a group that lets its persons go after this completes it
+            Task released;
+            lock (_holding) released = _released.Task;
             var group = new List<Request>(MaxSize);
             while (group.Count < MaxSize && carried.TryDequeue(out var waiting)) group.Add(waiting);
             while (group.Count < MaxSize && _queue.Reader.TryRead(out var request)) group.Add(request);
@@ -166,6 +187,9 @@ public sealed class SettlementGroup
                 if (prepared is null) _inFlight.Release();
             }
             _ = FinishAsync(prepared);
+            // Everyone ready was for a person a committing group holds: wait for a group to let go, or for someone else.
+            if (prepared is null && _onlyHeldWereReady && _queue.Reader.Count == 0)
+                await Task.WhenAny(released, _queue.Reader.WaitToReadAsync().AsTask());
         }
     }
 
@@ -188,10 +212,10 @@ public sealed class SettlementGroup
 
     /// <summary>
     /// Whether a group in flight holds this person locked. A request for such a person would make the whole next group
-    /// wait at its lock for that group's commit; it waits for the group after instead. The psn_no is the request's own
+    /// wait at its lock for that group's commit; it waits for a later group instead. The psn_no is the request's own
     /// (a hint: the locks, not this, keep settlements apart).
     /// </summary>
-    private bool Held(string? psnNo)
+    internal bool Held(string? psnNo)
     {
         if (psnNo is null) return false;
         lock (_holding) return _holding.Exists(persons => persons.Contains(psnNo));
@@ -202,7 +226,16 @@ public sealed class SettlementGroup
     {
         var persons = psnNos.ToHashSet(StringComparer.Ordinal);
         lock (_holding) _holding.Add(persons);
-        return () => { lock (_holding) _holding.Remove(persons); };
+        return () =>
+        {
+            TaskCompletionSource released;
+            lock (_holding)
+            {
+                _holding.Remove(persons);
+                (released, _released) = (_released, new(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+            released.TrySetResult();
+        };
     }
 
     /// <summary>The group's transaction is begun and committed by statements in its batches (no round trip of their own).</summary>
@@ -248,9 +281,9 @@ public sealed class SettlementGroup
             else if (Held(psnNo)) held.Add((request, mdtrtId));
             else placeable.Add((request, mdtrtId));
         }
-        // Requests for persons a writing group holds wait for the next group, unless they are all there is.
-        if (placeable.Count == 0) placeable.AddRange(held);
-        else foreach (var (request, _) in held) carried.Enqueue(request);
+        // Requests for persons a committing group holds wait for a later group (RunAsync waits when they are all there is).
+        foreach (var (request, _) in held) carried.Enqueue(request);
+        _onlyHeldWereReady = placeable.Count == 0 && held.Count > 0;
         if (placeable.Count == 0) return null;
 
         NpgsqlConnection? connection = null;
@@ -341,6 +374,7 @@ public sealed class SettlementGroup
                 if (settled.Count > 0 || nonces.Count > 0)
                 {
                     var now = prepared.Answers[0].Request.Clock.UtcNow.ToUnixTimeSeconds();
+                    if (Interlocked.Exchange(ref _nextCommitWaitsFor, null) is { } wait) await wait;
                     var started = Stopwatch.GetTimestamp();
                     Fault(CommitFault.LostBeforeCommit);
                     await GroupWrites.WriteAndCommitAsync(prepared.Connection, settled.Select(a => (a.Request, a.Response, a.Decided!)).ToList(), nonces, now);
