@@ -204,9 +204,15 @@ public sealed class SettlementGroup
 
         public async ValueTask DisposeAsync()
         {
-            if (!Committed) await RollBackAsync(Connection);
-            await Connection.DisposeAsync();
-            released();
+            try
+            {
+                if (!Committed) await RollBackAsync(Connection);
+                await Connection.DisposeAsync();
+            }
+            finally
+            {
+                released();
+            }
         }
     }
 
@@ -349,12 +355,18 @@ public sealed class SettlementGroup
         }
         catch (Exception e)
         {
-            if (connection is not null)
+            try
             {
-                await RollBackAsync(connection);
-                await connection.DisposeAsync();
+                if (connection is not null)
+                {
+                    await RollBackAsync(connection);
+                    await connection.DisposeAsync();
+                }
             }
-            release?.Invoke();
+            finally
+            {
+                release?.Invoke();
+            }
             foreach (var (request, _) in placeable)
                 if (!request.Done.Task.IsCompleted && !carried.Contains(request)) Retry(request, e);
             return null;
