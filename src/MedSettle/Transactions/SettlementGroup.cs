@@ -58,9 +58,6 @@ public sealed class SettlementGroup
     /// <summary>Completed (and replaced) each time a group lets its persons go.</summary>
     private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Set by the last <see cref="ReadAndDecideAsync"/> that placed nobody because every request was for a held person.</summary>
-    private bool _onlyHeldWereReady;
-
     private SettlementGroup(Database database)
     {
         _database = database;
@@ -178,9 +175,10 @@ public sealed class SettlementGroup
             await _inFlight.WaitAsync();
             Interlocked.Add(ref _slotTicks, Stopwatch.GetTimestamp() - waited);
             Prepared? prepared = null;
+            var onlyHeld = false;
             try
             {
-                prepared = await ReadAndDecideAsync(group, carried);
+                (prepared, onlyHeld) = await ReadAndDecideAsync(group, carried);
             }
             finally
             {
@@ -188,7 +186,7 @@ public sealed class SettlementGroup
             }
             _ = FinishAsync(prepared);
             // Everyone ready was for a person a committing group holds: wait for a group to let go, or for someone else.
-            if (prepared is null && _onlyHeldWereReady && _queue.Reader.Count == 0)
+            if (onlyHeld && _queue.Reader.Count == 0)
                 await Task.WhenAny(released, _queue.Reader.WaitToReadAsync().AsTask());
         }
     }
@@ -258,8 +256,11 @@ public sealed class SettlementGroup
         }
     }
 
-    /// <summary>Locks, reads and decides a group; requests that must wait for the next group go to <paramref name="carried"/>.</summary>
-    private async Task<Prepared?> ReadAndDecideAsync(List<Request> group, Queue<Request> carried)
+    /// <summary>
+    /// Locks, reads and decides a group; requests that must wait for a later group go to <paramref name="carried"/>. No group
+    /// and <c>OnlyHeld</c>: every request ready was for a person a committing group holds.
+    /// </summary>
+    private async Task<(Prepared? Group, bool OnlyHeld)> ReadAndDecideAsync(List<Request> group, Queue<Request> carried)
     {
         // One request per msgid and per nonce in a group: a repeat waits and is then answered from the store (or refused).
         var placeable = new List<(Request Request, string MdtrtId)>(group.Count);
@@ -289,8 +290,7 @@ public sealed class SettlementGroup
         }
         // Requests for persons a committing group holds wait for a later group (RunAsync waits when they are all there is).
         foreach (var (request, _) in held) carried.Enqueue(request);
-        _onlyHeldWereReady = placeable.Count == 0 && held.Count > 0;
-        if (placeable.Count == 0) return null;
+        if (placeable.Count == 0) return (null, held.Count > 0);
 
         NpgsqlConnection? connection = null;
         Action? release = null;
@@ -351,7 +351,7 @@ public sealed class SettlementGroup
                 }
             }
             Interlocked.Add(ref _decideTicks, Stopwatch.GetTimestamp() - read);
-            return new Prepared(connection, answers, release);
+            return (new Prepared(connection, answers, release), false);
         }
         catch (Exception e)
         {
@@ -369,7 +369,7 @@ public sealed class SettlementGroup
             }
             foreach (var (request, _) in placeable)
                 if (!request.Done.Task.IsCompleted && !carried.Contains(request)) Retry(request, e);
-            return null;
+            return (null, false);
         }
     }
 
