@@ -148,6 +148,8 @@ FLOW_SECONDS=$(( DURATION / 2 ))
 USED=$(grep -o '"requests":[0-9]*' "$WORK/settle.json" | cut -d: -f2)
 HALF=$(grep -o '"settlements_per_s":[0-9.]*' "$WORK/settle.json" | cut -d: -f2 | awk '{printf "%.1f", $1 / 2}')
 say "settling at half that rate ($HALF/s, paced) for $FLOW_SECONDS s: the latency a window sees on an ordinary busy day"
+# from a checkpoint, as every measured phase: otherwise the disk may still be writing back the last phase's pages
+$PSQL -d postgres -c "CHECKPOINT"
 $LOAD settle --url "$URL" --db "$CONN" --visits "$WORK/visits.tsv" --skip "$USED" --rate "$HALF" --clients "$CLIENTS" --seconds "$FLOW_SECONDS" > "$WORK/half.json"
 say "at half rate: $(grep -o '"settlements_per_s":[0-9.]*' "$WORK/half.json" | cut -d: -f2)/s, p50 $(grep -o '"p50_ms":[0-9.]*' "$WORK/half.json" | cut -d: -f2) ms, p99 $(grep -o '"p99_ms":[0-9.]*' "$WORK/half.json" | cut -d: -f2) ms"
 
@@ -210,7 +212,7 @@ $LOAD report --out "$OUT" \
   --set "parameters.persons_in_table=$PERSONS_TOTAL" \
   --set "parameters.hot_persons=$HOT" \
   --set "parameters.visits_prepared=$VISITS" \
-  --set "parameters.postgres=fsync on, synchronous_commit on, shared_buffers 1GB, max_connections 300; CHECKPOINT before pgbench and before settle" \
+  --set "parameters.postgres=fsync on, synchronous_commit on, shared_buffers 1GB, max_connections 300; CHECKPOINT before pgbench, before settle and before the half rate" \
   --set "server.rss_mb=$RSS_MB" \
   --set "server.rss_end_mb=$RSS_NOW_MB" \
   --set "cpu.settle_server_pct=$(pct "$ST_SV" "$ST_WALL")" \
