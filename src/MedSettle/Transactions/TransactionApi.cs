@@ -160,11 +160,12 @@ public static class TransactionApi
                 }
                 if (nonce is not null && !await HospitalSignature.RecordAsync(database, nonce, clock.UtcNow.ToUnixTimeSeconds(), cancel))
                 {
+                    if (!mayHaveCommitted) return (401, Failure(received, clock, nonce.Reused));
                     // Recorded by this very request's group, whose commit went through unseen: its stored answer is the answer.
-                    // (A request that group refused stored nothing and gets the 401; resent with a new nonce, it is refused again.)
-                    if (mayHaveCommitted && await StoredAnswerAsync(database, kind, caller, input, cancel) is { } stored)
-                        return (200, stored);
-                    return (401, Failure(received, clock, nonce.Reused));
+                    if (await StoredAnswerAsync(database, kind, caller, input, cancel) is { } stored) return (200, stored);
+                    // Nothing stored: that group refused it (a refusal stores nothing and changes nothing), or a copy of this
+                    // signed request spent the nonce first and was refused. No answer stands for its msgid: it is decided below.
+                    // (A copy sent afterwards finds the nonce spent and gets the 401.)
                 }
                 return (200, kind.ChangesState
                     ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, cancel)

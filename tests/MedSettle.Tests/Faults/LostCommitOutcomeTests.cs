@@ -10,7 +10,7 @@ namespace MedSettle.Tests.Faults;
 /// through. Its requests then run alone. If the commit went through (the break came just after it), each finds its own
 /// signature nonce recorded by that commit and must get the answer that commit stored, not a 401 for a replayed nonce;
 /// if it did not, each is settled alone. Either way the request is answered once with its settlement, and nothing is
-/// settled twice. PostgreSQL only: settlement groups are PostgreSQL's (on SQLite every settlement runs alone).
+/// settled twice. A request that group refused stored no answer; it is decided again and gets its refusal, not a 401. PostgreSQL only: settlement groups are PostgreSQL's (on SQLite every settlement runs alone).
 /// </summary>
 public sealed class LostCommitOutcomeTests() : PlatformTests(new PostgresTarget(), JilinCentral)
 {
@@ -43,6 +43,37 @@ public sealed class LostCommitOutcomeTests() : PlatformTests(new PostgresTarget(
         Assert.Empty(await MedSettle.Verify.Invariants.CheckAsync(Platform.Database));
 
         // The nonce stays spent for anyone else: the same signed request again is a replay.
+        var replayed = await Platform.PostAsync(body, headers: headers);
+        Assert.Equal(401, replayed.Status);
+        replayed.ShouldFail("已使用过");
+    }
+
+    [Fact]
+    public async Task A_signed_settlement_its_group_refused_and_whose_commit_answer_was_lost_gets_its_refusal_not_a_401()
+    {
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        // The bill comes to 605.35; a declared total of 600.00 is refused (rule: medfee_sumamt must match the lines).
+        var body = Platform.Envelope("2207", JilinCentral, His.SettleInput(mdtrtId, ZhangWei, "310", 600.00m, useAccount: true, inpatient: false),
+            Platform.NewMsgid(JilinCentral));
+        var headers = Platform.SignatureOf(body, JilinCentral);
+
+        var group = SettlementGroup.Of(Platform.Database);
+        group.NextCommitFault = SettlementGroup.CommitFault.LostAfterCommit;
+        var reply = await Platform.PostAsync(body, headers: headers);
+
+        Assert.Equal(SettlementGroup.CommitFault.None, group.NextCommitFault); // it went through a group, whose commit spent its nonce
+        Assert.True(reply.Status == 200, $"expected HTTP 200 with the refusal, got {reply.Status}: {reply.Body}");
+        reply.ShouldFail("与已上传的费用明细合计 605.35 不一致");
+
+        // Nothing was settled; the same visit settles with the right total, once.
+        var settled = (await Platform.CallAsync("2207", JilinCentral, His.SettleInput(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, inpatient: false)))
+            .ShouldSucceed();
+        Assert.Equal(159.45m, settled.Money("setlinfo", "hifp_pay"));
+        await using var connection = await Platform.Database.OpenConnectionAsync();
+        Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM settlements WHERE mdtrt_id = @mdtrtId", new { mdtrtId }));
+        Assert.Empty(await MedSettle.Verify.Invariants.CheckAsync(Platform.Database));
+
+        // A copy of the refused request sent afterwards is a replay.
         var replayed = await Platform.PostAsync(body, headers: headers);
         Assert.Equal(401, replayed.Status);
         replayed.ShouldFail("已使用过");
