@@ -431,10 +431,19 @@ public static class Commands
             var bundle = Path.Combine(home, "demo-bundle");
             var dbPath = Path.Combine(home, "demo.db");
             foreach (var file in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" }) File.Delete(file);
-            DemoProvince.WriteBundle(bundle, parse.GetValue(persons));
             await using var database = Database.Open("sqlite:" + dbPath);
             await Schema.MigrateAsync(database, cancel);
-            var imported = await ImportWithProgressAsync(database, bundle, cancel);
+            DemoProvince.WriteBundle(bundle, parse.GetValue(persons));
+            int imported;
+            try
+            {
+                imported = await ImportWithProgressAsync(database, bundle, cancel);
+            }
+            finally
+            {
+                // The bundle lists the generated people's names and identity numbers in plain text; the database seals them.
+                Directory.Delete(bundle, recursive: true);
+            }
             if (imported != 0) return imported;
             var days = parse.GetValue(history);
             if (days > 0)
