@@ -47,7 +47,7 @@ public sealed class CatalogueRow
     public string? PricUplmtAmt { get; set; }
 }
 
-public sealed class PolicyRow
+public class PolicyRow
 {
     public string InsuplcAdmdvs { get; set; } = "";
     public string Insutype { get; set; } = "";

@@ -12,18 +12,10 @@ public sealed class PoliciesModel(Database database, PlatformClock clock) : Page
 {
     public const int PageSize = 100;
 
-    public sealed class Row
+    /// <summary>A policy row with its region's name and the version in force today for its key.</summary>
+    public sealed class Row : PolicyRow
     {
-        public string InsuplcAdmdvs { get; set; } = "";
         public string RegionName { get; set; } = "";
-        public string Insutype { get; set; } = "";
-        public string Category { get; set; } = "";
-        public long HospLv { get; set; }
-        public string EffectiveFrom { get; set; } = "";
-        public long DeductibleFen { get; set; }
-        public string DeductibleBasis { get; set; } = "";
-        public string Ratio { get; set; } = "";
-        public long AnnualCapFen { get; set; }
         public string? CurrentFrom { get; set; }
     }
 
