@@ -433,16 +433,16 @@ public static class Commands
             foreach (var file in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" }) File.Delete(file);
             await using var database = Database.Open("sqlite:" + dbPath);
             await Schema.MigrateAsync(database, cancel);
-            DemoProvince.WriteBundle(bundle, parse.GetValue(persons));
             int imported;
             try
             {
+                DemoProvince.WriteBundle(bundle, parse.GetValue(persons));
                 imported = await ImportWithProgressAsync(database, bundle, cancel);
             }
             finally
             {
                 // The bundle lists the generated people's names and identity numbers in plain text; the database seals them.
-                Directory.Delete(bundle, recursive: true);
+                if (Directory.Exists(bundle)) Directory.Delete(bundle, recursive: true);
             }
             if (imported != 0) return imported;
             var days = parse.GetValue(history);

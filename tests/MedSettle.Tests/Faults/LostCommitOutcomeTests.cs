@@ -10,7 +10,8 @@ namespace MedSettle.Tests.Faults;
 /// through. Its requests then run alone. If the commit went through (the break came just after it), each finds its own
 /// signature nonce recorded by that commit and must get the answer that commit stored, not a 401 for a replayed nonce;
 /// if it did not, each is settled alone. Either way the request is answered once with its settlement, and nothing is
-/// settled twice. A request that group refused stored no answer; it is decided again and gets its refusal, not a 401. PostgreSQL only: settlement groups are PostgreSQL's (on SQLite every settlement runs alone).
+/// settled twice. A request that group refused stored no answer; it is decided again and gets its refusal, not a 401.
+/// PostgreSQL only: settlement groups are PostgreSQL's (on SQLite every settlement runs alone).
 /// </summary>
 public sealed class LostCommitOutcomeTests() : PlatformTests(new PostgresTarget(), JilinCentral)
 {
