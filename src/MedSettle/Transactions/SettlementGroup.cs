@@ -264,7 +264,7 @@ public sealed class SettlementGroup
     {
         // One request per msgid and per nonce in a group: a repeat waits and is then answered from the store (or refused).
         var placeable = new List<(Request Request, string MdtrtId)>(group.Count);
-        var held = new List<(Request Request, string MdtrtId)>();
+        var held = 0;
         var msgids = new HashSet<(string, string)>();
         var nonces = new HashSet<(string, string)>();
         foreach (var request in group)
@@ -285,12 +285,11 @@ public sealed class SettlementGroup
                 (mdtrtId, psnNo) = (null, null);
             }
             if (mdtrtId is null) request.Done.TrySetException(new RunAlone());
-            else if (Held(psnNo)) held.Add((request, mdtrtId));
+            // for a person a committing group holds: a later group (RunAsync waits when such requests are all there is)
+            else if (Held(psnNo)) { carried.Enqueue(request); held++; }
             else placeable.Add((request, mdtrtId));
         }
-        // Requests for persons a committing group holds wait for a later group (RunAsync waits when they are all there is).
-        foreach (var (request, _) in held) carried.Enqueue(request);
-        if (placeable.Count == 0) return (null, held.Count > 0);
+        if (placeable.Count == 0) return (null, held > 0);
 
         NpgsqlConnection? connection = null;
         Action? release = null;
