@@ -9,6 +9,8 @@
 # also runs at scale C, for reference (pgbench's advice: scale at least the clients; not in the ratio).
 # Prints a table, writes bench/results/<yyyy-MM-dd>.json (with -c/-t/-p in the name when not the defaults), and its
 # last line is: settlements_per_s=<n> pgbench_tps=<n> ratio=<n> p50_ms=<n> p99_ms=<n> full_flows_per_s=<n> rss_mb=<n>
+# Before the report, `medsettle verify` checks every invariant over all that the run wrote; a violation fails the run
+# (exit 1, after the summary line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -191,6 +193,18 @@ $LOAD settle --url "http://127.0.0.1:$STUB_PORT" --db "$CONN" --visits "$WORK/vi
 FLR_WALL=$(since "$W0"); FLR_SB=$(( $(ticks "$STUB_PID") - SB_T0 )); FLR_CL=$(( $(own_children_ticks) - CL_T0 ))
 kill "$STUB_PID"; wait "$STUB_PID" 2>/dev/null || true
 
+# Correctness is not traded for speed: every invariant over all that this run wrote (accumulators and accounts equal
+# their settlements, each settlement its bill, each acknowledged message stored once, …). A violation fails the run.
+say "medsettle verify: every invariant over what this run wrote"
+W0=$(now)
+VERIFY_RC=0
+$MEDSETTLE verify --db "$DB" > "$WORK/verify.txt" 2> "$WORK/verify.log" || VERIFY_RC=$?
+VERIFY_WALL=$(since "$W0")
+VIOLATIONS=$(tail -n 1 "$WORK/verify.txt" | grep -o '^[0-9]*' || true)
+if [ "$VERIFY_RC" -ne 0 ] || [ "${VIOLATIONS:-x}" != 0 ]; then
+  echo "medsettle verify failed (exit $VERIFY_RC):"; cat "$WORK/verify.txt" "$WORK/verify.log"
+fi
+
 RSS_MB=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
 RSS_NOW_MB=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
 PERSONS_TOTAL=$($PSQL -d medsettle -tA -c "SELECT COUNT(*) FROM persons")
@@ -225,6 +239,9 @@ $LOAD report --out "$OUT" \
   --set "cpu.floor_stub_pct=$(pct "$FLR_SB" "$FLR_WALL")" \
   --set "cpu.floor_driver_pct=$(pct "$FLR_CL" "$FLR_WALL")" \
   --set "cpu.note=percent of one core over the phase's wall time; the machine has $(nproc) cores" \
+  --set "verify.violations=${VIOLATIONS:-unknown}" \
+  --set "verify.exit_code=$VERIFY_RC" \
+  --set "verify.seconds=$VERIFY_WALL" \
   --part "calibration=$WORK/calibration.json" \
   "${PARTS[@]}" \
   --part "prepare=$WORK/prepare.json" \
@@ -235,3 +252,5 @@ $LOAD report --out "$OUT" \
   --part "half_rate=$WORK/half.json" \
   --part "flow=$WORK/flow.json" \
   --part "http_floor=$WORK/floor.json"
+# the summary stays the last line; a run whose data breaks an invariant still fails
+[ "$VERIFY_RC" -eq 0 ] && [ "${VIOLATIONS:-x}" = 0 ]

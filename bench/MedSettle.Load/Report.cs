@@ -92,6 +92,14 @@ public static class Report
             $"max {N(Number(root, "settle", "max_ms"))} ms");
         Row("full flows (2551→2201→2203→2204→2207)", $"{N(Number(root, "flow", "full_flows_per_s"))} /s",
             $"flow p50 {N(Number(root, "flow", "flow_p50_ms"))} ms, p99 {N(Number(root, "flow", "flow_p99_ms"))} ms");
+        if (root["verify"] is JsonObject)
+        {
+            var violations = Text(root, "verify", "violations");
+            Row("medsettle verify (every invariant)", $"{violations} violations",
+                violations == "0" && Text(root, "verify", "exit_code") == "0"
+                    ? $"in {N(Number(root, "verify", "seconds"))} s, over all this run wrote"
+                    : "FAILED: the violations are printed above the table");
+        }
         Row("server peak RSS (VmHWM)", $"{N(Number(root, "server", "rss_mb"), "N0")} MB", "target ≤ 500 MB");
         if (root["cpu"] is JsonObject)
             Row("CPU while settling (% of one core)",
