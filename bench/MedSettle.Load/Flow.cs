@@ -20,7 +20,7 @@ public static class FlowRun
 
         var world = await World.LoadAsync(connectionString);
         var pool = await World.SampleAsync(connectionString, poolSize, fresh: true);
-        if (pool.Count == 0) throw new InvalidOperationException("No active insured person without a visit is left.");
+        if (pool.Count == 0) throw new NoFreshPerson();
         Output.Progress($"flow: {pool.Count:N0} fresh persons, {clients} clients, {seconds} s");
 
         await using var platform = new Platform(url, clients, connectionString);

@@ -35,7 +35,7 @@ public static class Prepare
         var people = await World.FreshPersonsEstimateAsync(connectionString);
         var coldPersons = people > 0 ? Math.Min(visits - hotVisits, Math.Max(1_000, (int)(people / 2))) : visits - hotVisits;
         var cold = await World.SampleAsync(connectionString, coldPersons, fresh: true, hot.Select(p => p.PsnNo).ToHashSet());
-        if (cold.Count == 0 && visits - hotVisits > 0) throw new InvalidOperationException("No active insured person without a visit is left.");
+        if (cold.Count == 0 && visits - hotVisits > 0) throw new NoFreshPerson();
         Output.Progress($"prepare: {visits:N0} visits ({hotVisits:N0} for {hot.Count} hot persons, {visits - hotVisits:N0} for {cold.Count:N0} cold), "
                         + $"{world.Hospitals.Length} hospitals, {world.CatalogueSize} catalogue items, {clients} clients");
 

@@ -49,6 +49,11 @@ public static class LoadDriver
             Console.Error.WriteLine(Usage);
             return 2;
         }
+        catch (NoFreshPerson e)
+        {
+            Console.Error.WriteLine($"medsettle-load: {e.Message}");
+            return 1;
+        }
     }
 }
 

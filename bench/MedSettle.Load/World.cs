@@ -87,14 +87,21 @@ public sealed class World
     /// Up to <paramref name="count"/> active insured people in random order, drawn from a block sample of the table (so a
     /// 25-million-row table is not sorted whole); <paramref name="fresh"/> keeps to people with no visit yet.
     /// </summary>
-    /// <summary>The planner's estimate of the number of insured people (pg_class.reltuples): instant at any size.</summary>
-    /// <summary>About how many people have no visit yet: the table's estimate less those with one (visits are few, so they are counted).</summary>
+    /// <summary>
+    /// About how many people have no visit yet: the table's size less those with one (visits are few, so they are
+    /// counted). The size is the planner's estimate (pg_class.reltuples), instant at any size; a table never analysed
+    /// (reltuples -1, as after the demo's import alone) is counted instead.
+    /// </summary>
     public static async Task<double> FreshPersonsEstimateAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var estimate = new NpgsqlCommand(
-            "SELECT (SELECT reltuples::float8 FROM pg_class WHERE relname = 'persons') - (SELECT COUNT(DISTINCT (psn_no, insutype)) FROM visits)", connection);
+            """
+            SELECT (SELECT CASE WHEN reltuples >= 0 THEN reltuples::float8 ELSE (SELECT COUNT(*) FROM persons)::float8 END
+                    FROM pg_class WHERE relname = 'persons')
+                 - (SELECT COUNT(DISTINCT (psn_no, insutype)) FROM visits)
+            """, connection);
         return await estimate.ExecuteScalarAsync() is double rows && rows > 0 ? rows : 0;
     }
 
@@ -325,3 +332,7 @@ public sealed class His(Platform platform, World world)
         return null;
     }
 }
+
+/// <summary>prepare or flow found nobody left to give a first visit: the province is too small for the run.</summary>
+public sealed class NoFreshPerson()
+    : Exception("No active insured person without a visit is left: load more people (bench/run.sh --persons N; 100,000 by default).");
