@@ -84,10 +84,6 @@ public sealed class World
     }
 
     /// <summary>
-    /// Up to <paramref name="count"/> active insured people in random order, drawn from a block sample of the table (so a
-    /// 25-million-row table is not sorted whole); <paramref name="fresh"/> keeps to people with no visit yet.
-    /// </summary>
-    /// <summary>
     /// About how many people have no visit yet: the table's size less those with one (visits are few, so they are
     /// counted). The size is the planner's estimate (pg_class.reltuples), instant at any size; a table never analysed
     /// (reltuples -1, as after the demo's import alone) is counted instead.
@@ -105,6 +101,10 @@ public sealed class World
         return await estimate.ExecuteScalarAsync() is double rows && rows > 0 ? rows : 0;
     }
 
+    /// <summary>
+    /// Up to <paramref name="count"/> active insured people in random order, drawn from a block sample of the table (so a
+    /// 25-million-row table is not sorted whole); <paramref name="fresh"/> keeps to people with no visit yet.
+    /// </summary>
     public static async Task<List<Person>> SampleAsync(string connectionString, int count, bool fresh, IReadOnlySet<string>? exclude = null)
     {
         await using var connection = new NpgsqlConnection(connectionString);
