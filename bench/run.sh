@@ -200,8 +200,9 @@ W0=$(now)
 VERIFY_RC=0
 $MEDSETTLE verify --db "$DB" > "$WORK/verify.txt" 2> "$WORK/verify.log" || VERIFY_RC=$?
 VERIFY_WALL=$(since "$W0")
+# its exit code says whether every invariant holds; the count on its last line is for the table
 VIOLATIONS=$(tail -n 1 "$WORK/verify.txt" | grep -o '^[0-9]*' || true)
-if [ "$VERIFY_RC" -ne 0 ] || [ "${VIOLATIONS:-x}" != 0 ]; then
+if [ "$VERIFY_RC" -ne 0 ]; then
   echo "medsettle verify failed (exit $VERIFY_RC):"; cat "$WORK/verify.txt" "$WORK/verify.log"
 fi
 
@@ -253,4 +254,4 @@ $LOAD report --out "$OUT" \
   --part "flow=$WORK/flow.json" \
   --part "http_floor=$WORK/floor.json"
 # the summary stays the last line; a run whose data breaks an invariant still fails
-[ "$VERIFY_RC" -eq 0 ] && [ "${VIOLATIONS:-x}" = 0 ]
+[ "$VERIFY_RC" -eq 0 ]

@@ -96,7 +96,7 @@ public static class Report
         {
             var violations = Text(root, "verify", "violations");
             Row("medsettle verify (every invariant)", violations == "1" ? "1 violation" : $"{violations} violations",
-                violations == "0" && Text(root, "verify", "exit_code") == "0"
+                Text(root, "verify", "exit_code") == "0"
                     ? $"in {N(Number(root, "verify", "seconds"))} s, over all this run wrote"
                     : "FAILED: the violations are printed above the table");
         }
