@@ -66,6 +66,13 @@ public static class Settle
         var current = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId = original.SetlId });
         if (current!.Kind != "settle") throw new Refusal($"{original.SetlId} 是一笔撤销记录，不能再撤销");
         if (current.ReversedBy is not null) throw new Refusal($"结算 {original.SetlId} 已撤销（撤销结算ID {current.ReversedBy}），不能重复撤销");
+        // Newest first: a later settlement of the visit was decided on what this one had met (a per-visit deductible), so
+        // this one may not be taken back while that one stands.
+        var later = await ctx.Db.FirstOrDefaultAsync<string>(
+            "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL AND bill_no > @billNo ORDER BY bill_no DESC",
+            new { mdtrtId = current.MdtrtId, billNo = current.BillNo });
+        if (later is not null)
+            throw new Refusal($"就诊 {current.MdtrtId} 在结算 {original.SetlId} 之后还有结算 {later} 未撤销：请先撤销 {later}，再撤销本笔（按结算先后倒序撤销）");
 
         var effect = new AccumulatorEffect(Money.FromFen(current.HifpFen), Money.FromFen(current.DedcAddedFen), Money.FromFen(current.AcctPayFen));
         var reversalId = Ids.Next('R', current.InsuplcAdmdvs, ctx.Now);

@@ -200,6 +200,14 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests
         var final = (await his.SettleAsync(mdtrtId, WangFang, "390", 144.00m, useAccount: false, inpatient: true)).ShouldSucceed();
         Assert.Equal(8.00m, final.Money("setlinfo", "act_pay_dedc"));
         Assert.Equal(88.40m, final.Money("setlinfo", "hifp_pay"));
+
+        // The final settlement met only what the mid-stay one left of the deductible: so it is reversed first.
+        var (midId, finalId) = (mid.Text("setlinfo", "setl_id"), final.Text("setlinfo", "setl_id"));
+        (await his.ReverseAsync(midId, mdtrtId, WangFang, inpatient: true)).ShouldFail($"请先撤销 {finalId}");
+        (await his.ReverseAsync(finalId, mdtrtId, WangFang, inpatient: true)).ShouldSucceed();
+        (await his.ReverseAsync(midId, mdtrtId, WangFang, inpatient: true)).ShouldSucceed();
+        var again = (await his.SettleAsync(mdtrtId, WangFang, "390", 844.00m, useAccount: false, inpatient: true)).ShouldSucceed();
+        Assert.Equal(600.00m, again.Money("setlinfo", "act_pay_dedc"));
     }
 
     [Fact]
