@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Unicode;
 using MedSettle.Privacy;
 using MedSettle.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -103,6 +104,8 @@ public static class TransactionApi
         var received = clock.Now;
         if (body.Length > MaxBodyBytes)
             return (400, Failure(received, clock, $"请求体过大（{body.Length} 字节）：交易输入不能超过 {MaxInputCharacters} 个字符"));
+        if (!Utf8.IsValid(body))
+            return (400, Failure(received, clock, "请求体不是有效的 UTF-8 文本：请以 UTF-8 编码发送报文"));
         JsonDocument document;
         try
         {
@@ -111,6 +114,12 @@ public static class TransactionApi
         catch (JsonException)
         {
             return (400, Failure(received, clock, "请求体不是有效的JSON，请按接口规范发送报文"));
+        }
+        // The parser leaves \u escapes unchecked; one that stands for half a character would fail every later read of it.
+        if (body.AsSpan().IndexOf("\\u"u8) >= 0 && !WellFormedText(document.RootElement))
+        {
+            document.Dispose();
+            return (400, Failure(received, clock, "请求体含有无效的 \\u 转义（不成对的代理项），请按接口规范发送报文"));
         }
 
         using (document)
@@ -310,6 +319,34 @@ public static class TransactionApi
             Db = unit,
             Now = received,
         };
+    }
+
+    /// <summary>Whether every name and text in the document reads as a whole character string (no lone surrogate escape).</summary>
+    private static bool WellFormedText(JsonElement element)
+    {
+        try
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    element.GetString();
+                    return true;
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                        if (property.Name is null || !WellFormedText(property.Value)) return false;
+                    return true;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                        if (!WellFormedText(item)) return false;
+                    return true;
+                default:
+                    return true;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static string Hash(string infno, JsonElement input)

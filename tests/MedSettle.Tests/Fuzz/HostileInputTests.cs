@@ -117,6 +117,33 @@ public sealed class HostileInputTests(ITestOutputHelper output) : PlatformTests(
     }
 
     [Fact]
+    public async Task Text_that_is_not_whole_characters_is_a_bad_request_and_changes_nothing()
+    {
+        var filing = (await SeedsAsync())[1].ToJsonString(); // a 2551, valid as it stands
+        var clock = new PlatformClock(Platform.Clock);
+        var (status, answer) = await TransactionApi.CallAsync(Platform.Database, clock, Encoding.UTF8.GetBytes(filing));
+        Assert.Equal((200, true), (status, answer.Contains("\"infcode\":0")));
+        var value = filing.IndexOf("\"dise_name\":\"", StringComparison.Ordinal) + "\"dise_name\":\"".Length;
+        byte[][] bodies =
+        [
+            Encoding.UTF8.GetBytes(filing.Insert(value, "\\ud800")),                                         // half a character, escaped, in a value
+            Encoding.UTF8.GetBytes(filing.Replace("\"dise_name\"", "\"dise_\\udc00name\"")),                 // and in a name
+            [.. Encoding.UTF8.GetBytes(filing[..value]), 0xFF, 0xFE, .. Encoding.UTF8.GetBytes(filing[value..])], // bytes that are not UTF-8, in a value
+        ];
+
+        var before = await FingerprintAsync();
+        foreach (var body in bodies)
+        {
+            (status, answer) = await TransactionApi.CallAsync(Platform.Database, clock, body);
+            Assert.Equal(400, status);
+            using var reply = JsonDocument.Parse(answer);
+            Assert.Equal(-1, reply.RootElement.GetProperty("infcode").GetInt32());
+            Assert.Matches("UTF-8|\\\\u 转义", reply.RootElement.GetProperty("err_msg").GetString());
+        }
+        Assert.Equal(before, await FingerprintAsync());
+    }
+
+    [Fact]
     public async Task Ten_thousand_hostile_requests_never_fail_the_server_and_a_refusal_changes_nothing()
     {
         var seeds = await SeedsAsync();
