@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Dapper;
 using MedSettle.Engine;
 using MedSettle.Storage;
@@ -170,30 +172,60 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         var rows = new List<(long, T)>();
         if (!File.Exists(path)) return rows;
         progress?.Report(new ImportProgress($"reading {file}", 0, 0));
-        using var reader = Sep.New(',').Reader(o => o with { Unescape = true, DisableColCountCheck = true, Trim = SepTrim.Outer }).FromFile(path);
-        var index = new Dictionary<string, int>();
-        foreach (var name in required)
+        // Strict UTF-8: a file saved as GBK or Latin-1 is refused, not imported with its names garbled.
+        using var text = new StreamReader(path, StrictUtf8, detectEncodingFromByteOrderMarks: false);
+        long line = 1;
+        try
         {
-            if (reader.Header.TryIndexOf(name, out var i)) index[name] = i;
-            else Problem(file, 1, name, "this required column is missing from the header");
-        }
-        if (index.Count < required.Length) return rows;
-
-        foreach (var sepRow in reader)
-        {
-            var row = new Row(file, sepRow.LineNumberFrom, this, index, sepRow.ColCount);
-            for (var i = 0; i < required.Length; i++)
+            using var reader = Sep.New(',').Reader(o => o with { Unescape = true, DisableColCountCheck = true, Trim = SepTrim.Outer }).From(text);
+            var columns = reader.Header.ColNames.Count;
+            var index = new Dictionary<string, int>();
+            foreach (var name in required)
             {
-                var col = index[required[i]];
-                row.Values[i] = col < sepRow.ColCount ? sepRow[col].ToString() : "";
+                if (reader.Header.TryIndexOf(name, out var i)) index[name] = i;
+                else Problem(file, 1, name, "this required column is missing from the header");
             }
-            row.Names = required;
-            var value = read(row);
-            if (value is not null) rows.Add((sepRow.LineNumberFrom, value));
-            if (_problems.Count >= MaxProblems) break;
+            if (index.Count < required.Length) return rows;
+
+            foreach (var sepRow in reader)
+            {
+                line = sepRow.LineNumberFrom;
+                if (sepRow.ColCount == 1 && sepRow[0].Span.IsEmpty) continue; // a blank line
+                if (sepRow.ColCount != columns)
+                {
+                    // Never guess which value belongs to which column: an unquoted comma (1,520.50) would shift them all.
+                    Problem(file, line, null, $"{sepRow.ColCount} fields, but the header has {columns}: quote a value that contains a comma (\"1,520.50\")");
+                    if (_problems.Count >= MaxProblems) break;
+                    continue;
+                }
+                var row = new Row(file, line, this, index, sepRow.ColCount);
+                for (var i = 0; i < required.Length; i++) row.Values[i] = sepRow[index[required[i]]].ToString();
+                row.Names = required;
+                var value = read(row);
+                if (value is not null) rows.Add((line, value));
+                if (_problems.Count >= MaxProblems) break;
+            }
+        }
+        catch (DecoderFallbackException)
+        {
+            Problem(file, FirstLineNotUtf8(path), null, "is not UTF-8 text (GBK or Latin-1?): save the file as UTF-8");
+        }
+        catch (ArgumentException e) when (line == 1)
+        {
+            Problem(file, 1, null, $"the header cannot be read: {e.Message}");
         }
         return rows;
     }
+
+    private static long FirstLineNotUtf8(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        Utf8.ToUtf16(bytes, new char[bytes.Length], out var valid, out _, replaceInvalidSequences: false);
+        return 1 + bytes.AsSpan(0, valid).Count((byte)'\n');
+    }
+
+    /// <summary>Throws on bytes that are not UTF-8; its preamble lets the reader skip a byte order mark.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true);
 
     /// <summary>One CSV row being read: each accessor validates one column and records a problem naming it.</summary>
     internal sealed class Row(string file, long line, BundleImporter importer, Dictionary<string, int> index, int colCount)
@@ -307,7 +339,8 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         var result = new List<PolicyVersion>();
         if (!File.Exists(path)) return result;
         var bytes = File.ReadAllBytes(path);
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0; // a byte order mark, as some editors write
+        var reader = new Utf8JsonReader(bytes.AsSpan(start), new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
@@ -319,7 +352,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
                 item++;
-                var line = 1 + bytes.AsSpan(0, (int)reader.TokenStartIndex).Count((byte)'\n');
+                var line = 1 + bytes.AsSpan(start, (int)reader.TokenStartIndex).Count((byte)'\n');
                 using var element = JsonDocument.ParseValue(ref reader);
                 var policy = ReadPolicy(file, line, item, element.RootElement);
                 if (policy is not null) result.Add(policy);

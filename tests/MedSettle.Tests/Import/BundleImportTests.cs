@@ -88,6 +88,35 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_row_that_does_not_fit_the_header_and_a_file_not_in_utf8_are_refused_and_blank_lines_and_byte_order_marks_are_not()
+    {
+        var directory = CopyOfJilinMini();
+        var persons = Path.Combine(directory, "persons.csv");
+        // An unquoted thousands separator: ten fields under a header of nine, which must not shift 张伟's balance to 1.00.
+        File.WriteAllText(persons, File.ReadAllText(persons).Replace(",1520.50", ",1,520.50"));
+        // 吉林市 as GBK bytes, the way a spreadsheet on a Chinese desktop may save it.
+        var regions = Path.Combine(directory, "regions.csv");
+        var gbk = File.ReadAllBytes(regions).ToList();
+        gbk.AddRange([(byte)'2', (byte)'2', (byte)'0', (byte)'2', (byte)'9', (byte)'9', (byte)',', 0xBC, 0xAA, 0xC1, 0xD6, 0xCA, 0xD0, (byte)'\n']);
+        File.WriteAllBytes(regions, [.. gbk]);
+
+        var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
+
+        var messages = failed.Problems.Select(p => p.ToString()).ToList();
+        Assert.Contains("persons.csv line 2: 10 fields, but the header has 9: quote a value that contains a comma (\"1,520.50\")", messages);
+        Assert.Contains("regions.csv line 14: is not UTF-8 text (GBK or Latin-1?): save the file as UTF-8", messages);
+        Assert.Equal(0, await CountAsync("persons"));
+
+        File.Copy(Path.Combine(TestPaths.JilinMini, "regions.csv"), regions, overwrite: true);
+        File.WriteAllText(persons, File.ReadAllText(Path.Combine(TestPaths.JilinMini, "persons.csv")) + "\n\n");
+        var policies = Path.Combine(directory, "policies.json");
+        File.WriteAllText(policies, File.ReadAllText(policies), new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        Assert.Equal(12 + 6 + 11 + 5 + 144, (await new BundleImporter(_database).ImportAsync(directory)).Changed);
+        await using var connection = await _database.OpenConnectionAsync();
+        Assert.Equal(152050L, await connection.ExecuteScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = '22010000000000000001'"));
+    }
+
+    [Fact]
     public async Task A_missing_column_is_named()
     {
         var directory = TestPaths.TempDirectory();
