@@ -9,6 +9,7 @@ using MedSettle.Storage;
 using MedSettle.Transactions;
 using MedSettle.Verify;
 using MedSettle.Web;
+using Npgsql;
 using Spectre.Console;
 
 namespace MedSettle.Cli;
@@ -28,7 +29,8 @@ public static class Commands
                       + "SQLite database or MEDSETTLE_DATA_DIR/NAME.keys for a PostgreSQL database NAME (created on first start)",
     };
 
-    private static Database OpenDatabase(ParseResult parse) => Database.Open(parse.GetValue(Db)!, parse.GetValue(KeyFile));
+    private static Database OpenDatabase(ParseResult parse, bool mustExist = false) =>
+        Database.Open(parse.GetValue(Db)!, parse.GetValue(KeyFile), mustExist);
 
     /// <summary>
     /// Runs the command line. A problem the operator can fix (the wrong personal-data key file) prints its message alone
@@ -40,9 +42,14 @@ public static class Commands
         {
             return await Root().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (KeyFileProblem problem)
+        catch (Exception problem) when (problem is KeyFileProblem or DatabaseProblem)
         {
             Console.Error.WriteLine(problem.Message);
+            return 2;
+        }
+        catch (NpgsqlException e) when (Unreachable(e))
+        {
+            Console.Error.WriteLine($"Cannot use the PostgreSQL database given by --db: {e.Message}");
             return 2;
         }
         catch (OperationCanceledException)
@@ -55,6 +62,12 @@ public static class Commands
             return 1;
         }
     }
+
+    /// <summary>The server could not be reached, or refused the connection (no such database, wrong password, starting up).</summary>
+    private static bool Unreachable(NpgsqlException e) =>
+        e.InnerException is System.Net.Sockets.SocketException or TimeoutException
+        || e is PostgresException { SqlState: var state } && (state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("28", StringComparison.Ordinal)
+            || state is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.CannotConnectNow);
 
     public static RootCommand Root()
     {
@@ -201,8 +214,8 @@ public static class Commands
         var command = new Command("stats", "The four headline figures for a period: 备案人次, 结算人次, 结算金额, 医保支付金额") { Db, KeyFile, from, to, home, area, hospital };
         command.SetAction(async (parse, cancel) =>
         {
-            await using var database = OpenDatabase(parse);
-            await Schema.MigrateAsync(database, cancel);
+            await using var database = OpenDatabase(parse, mustExist: true);
+            await Schema.RequireCurrentAsync(database, cancel);
             var timer = System.Diagnostics.Stopwatch.StartNew();
             var report = await Stats.ComputeAsync(database, new StatsQuery(parse.GetValue(from), parse.GetValue(to),
                 parse.GetValue(home), parse.GetValue(area), parse.GetValue(hospital)), cancel);
@@ -233,7 +246,7 @@ public static class Commands
         var command = new Command("clear", "Compute a month's clearing between regions and export it as CSV and XLSX") { Db, KeyFile, month, output, confirm };
         command.SetAction(async (parse, cancel) =>
         {
-            await using var database = OpenDatabase(parse);
+            await using var database = OpenDatabase(parse, mustExist: true);
             await Schema.MigrateAsync(database, cancel);
             var now = new PlatformClock(TimeProvider.System).Now;
             try
@@ -278,8 +291,8 @@ public static class Commands
         var command = new Command("verify", "Check every invariant: accumulators and balances equal their settlements, every acknowledged message stored once") { Db, KeyFile };
         command.SetAction(async (parse, cancel) =>
         {
-            await using var database = OpenDatabase(parse);
-            await Schema.MigrateAsync(database, cancel);
+            await using var database = OpenDatabase(parse, mustExist: true);
+            await Schema.RequireCurrentAsync(database, cancel);
             var timer = System.Diagnostics.Stopwatch.StartNew();
             var violations = await Invariants.CheckAsync(database, new Progress<string>(check => Console.Error.WriteLine($"checking: {check}")), cancel);
             foreach (var violation in violations) Console.WriteLine(violation);

@@ -61,12 +61,14 @@ public sealed class Database : IAsyncDisposable
     public string ForUpdate => Provider == DbProvider.Postgres ? " FOR UPDATE" : "";
 
     /// <param name="keyFile">The personal-data key file (--key-file); null for MEDSETTLE_DATA_KEY or the default file.</param>
-    public static Database Open(string value, string? keyFile = null)
+    public static Database Open(string value, string? keyFile = null, bool mustExist = false)
     {
         if (value.StartsWith("sqlite:", StringComparison.Ordinal))
         {
             var path = value["sqlite:".Length..];
-            if (path.Length == 0) throw new ArgumentException("--db sqlite: needs a file path, e.g. sqlite:medsettle.db");
+            if (path.Length == 0) throw new DatabaseProblem("--db sqlite: needs a file path, e.g. sqlite:medsettle.db");
+            if (mustExist && !File.Exists(path))
+                throw new DatabaseProblem($"There is no database at {Path.GetFullPath(path)}: check --db (`medsettle import` or `medsettle serve` creates one).");
             var directory = Path.GetDirectoryName(Path.GetFullPath(path));
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
             var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 60 };
@@ -74,7 +76,17 @@ public sealed class Database : IAsyncDisposable
         }
         if (value.StartsWith("postgres:", StringComparison.Ordinal))
         {
-            var builder = new NpgsqlConnectionStringBuilder(value["postgres:".Length..]);
+            NpgsqlConnectionStringBuilder builder;
+            try
+            {
+                builder = new NpgsqlConnectionStringBuilder(value["postgres:".Length..]);
+            }
+            catch (ArgumentException e)
+            {
+                throw new DatabaseProblem($"--db postgres: needs an Npgsql connection string (Host=…;Port=…;Username=…;Database=…): {e.Message}");
+            }
+            if (string.IsNullOrEmpty(builder.Host))
+                throw new DatabaseProblem("--db postgres: needs at least a Host, e.g. postgres:Host=127.0.0.1;Username=medsettle;Database=medsettle");
             var description = $"postgres:Host={builder.Host};Port={builder.Port};Database={builder.Database}";
             builder.Enlist = false;
             // The transaction API sends the same few statements all day: let Npgsql prepare them on the server, and
@@ -92,7 +104,7 @@ public sealed class Database : IAsyncDisposable
             return new Database(DbProvider.Postgres, description, NpgsqlDataSource.Create(builder), null, KeySource.Resolve(keyFile, value),
                 NpgsqlDataSource.Create(relaxed), NpgsqlDataSource.Create(byKey));
         }
-        throw new ArgumentException($"--db must be sqlite:PATH or postgres:CONNECTION_STRING, not \"{value}\"");
+        throw new DatabaseProblem($"--db must be sqlite:PATH or postgres:CONNECTION_STRING, not \"{value}\"");
     }
 
     public async Task<DbConnection> OpenConnectionAsync(CancellationToken cancel = default)
@@ -205,3 +217,6 @@ public sealed class UnitOfWork(Database database, DbConnection connection, DbTra
     public Task<T> ScalarAsync<T>(string sql, object? param = null) =>
         Connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, param, Transaction))!;
 }
+
+/// <summary>A --db value that names no usable database: the operator's to fix, so its message is all that is printed.</summary>
+public sealed class DatabaseProblem(string message) : Exception(message);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using MedSettle.Privacy;
 
@@ -360,6 +361,31 @@ public static class Schema
     ];
 
     public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);
+
+    /// <summary>
+    /// For commands that only read (verify, stats): the schema must already be this program's, and nothing is written,
+    /// so that they run on a hot standby and never turn a mistyped --db into a new database.
+    /// </summary>
+    public static async Task RequireCurrentAsync(Database database, CancellationToken cancel = default)
+    {
+        var applied = await database.ReadAsync(async unit =>
+        {
+            try
+            {
+                return (await unit.QueryAsync<long>("SELECT version FROM schema_migrations")).ToHashSet();
+            }
+            catch (DbException)
+            {
+                return null;
+            }
+        }, cancel);
+        if (applied is null)
+            throw new DatabaseProblem($"{database.Description} is not a MedSettle database (it has no schema_migrations table): check --db.");
+        var missing = Enumerable.Range(1, Migrations.Length).Count(v => !applied.Contains(v));
+        if (missing > 0)
+            throw new DatabaseProblem($"{database.Description} lacks {missing} of this version's {Migrations.Length} schema migrations: "
+                                      + "start `medsettle serve` (or run `medsettle import`) once against the primary to apply them.");
+    }
 
     /// <summary>Applies the migrations up to version <paramref name="upTo"/> (tests of a migration start from the schema before it).</summary>
     internal static async Task MigrateAsync(Database database, int upTo, CancellationToken cancel = default)

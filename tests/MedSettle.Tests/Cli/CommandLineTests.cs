@@ -43,6 +43,32 @@ public abstract class CommandLineTests(DatabaseTarget target)
     }
 
     [Fact]
+    public async Task Verify_and_stats_only_read_a_database_that_exists_and_a_bad_db_value_answers_2_without_a_stack_trace()
+    {
+        var db = await target.NewDatabaseValueAsync(); // a SQLite file not there yet, or an empty PostgreSQL database
+
+        foreach (var command in new[] { "verify", "stats --from 2026-03-01 --to 2026-03-31" })
+        {
+            var (code, _, errors) = await InProcessCli.RunAsync([.. command.Split(' '), "--db", db]);
+            Assert.Equal(2, code);
+            Assert.Matches("There is no database at|is not a MedSettle database", errors);
+            Assert.DoesNotContain(" at MedSettle.", errors);
+        }
+        if (db.StartsWith("sqlite:", StringComparison.Ordinal)) Assert.False(File.Exists(db["sqlite:".Length..]), "a mistyped --db made a new database");
+
+        await InProcessCli.SucceedsAsync("import", "--db", db, TestPaths.JilinMini);
+        var (verified, output, _) = await InProcessCli.RunAsync("verify", "--db", db);
+        Assert.Equal((0, true), (verified, output.Contains("0 violation(s)")));
+
+        foreach (var bad in new[] { "bogus", "sqlite:", "postgres:", "postgres:garbage" })
+        {
+            var (code, _, errors) = await InProcessCli.RunAsync("verify", "--db", bad);
+            Assert.Equal(2, code);
+            Assert.StartsWith("--db ", errors);
+        }
+    }
+
+    [Fact]
     public async Task Import_of_a_broken_bundle_answers_2_and_lists_the_problems()
     {
         var directory = TestPaths.TempDirectory();
