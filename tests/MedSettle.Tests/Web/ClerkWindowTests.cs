@@ -50,6 +50,73 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await page.Locator("#bill tbody tr").Last.Locator("input.count").FillAsync(count);
     }
 
+    /// <summary>Signs the clerk in, finds 张伟, files the emergency and registers an outpatient visit: the page of the visit.</summary>
+    private async Task<IPage> OpenVisitAsync()
+    {
+        var page = await SignInAsync("clerk", "clerk-password");
+        await page.Locator("#certno").FillAsync("220102197503120110");
+        await page.Locator("#certno").PressAsync("Enter");
+        await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
+        await page.Locator("#dise-search").FillAsync("肺炎");
+        await Expect(page.Locator("#dise-list li").First).ToContainTextAsync("J18.9");
+        await page.Locator("#dise-search").PressAsync("Enter");
+        await page.GetByRole(AriaRole.Button, new() { Name = "备案并核定" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("备案成功");
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/M"));
+        return page;
+    }
+
+    private Task<long> SettlementsAsync() =>
+        _platform.Database.ReadAsync(u => u.ScalarAsync<long>("SELECT COUNT(*) FROM settlements WHERE kind = 'settle'"));
+
+    [Fact]
+    public async Task Changing_the_bill_after_a_pre_settlement_withdraws_it_and_settling_waits_for_a_new_one()
+    {
+        var page = await OpenVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await AddLineAsync(page, "210102001", "240.00", "1");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#settle-button")).ToContainTextAsync("确认结算");
+        await Expect(page.Locator("#visit-explained")).ToContainTextAsync("290.00");
+
+        await page.Locator("#bill tbody tr").Last.Locator("input.count").FillAsync("2");
+
+        await Expect(page.Locator("#total")).ToHaveTextAsync("530.00");
+        await Expect(page.Locator("#bill-changed")).ToContainTextAsync("账单已修改，请重新预结算");
+        await Expect(page.Locator("#visit-explained")).ToBeHiddenAsync();
+        await Expect(page.Locator("#lines-explained")).ToBeHiddenAsync();
+        await Expect(page.Locator("#settle-button")).ToBeDisabledAsync();
+        await Browser.ScreenshotAsync(page, "window-bill-changed");
+
+        // Even a form sent past the disabled button settles nothing: the page compares the bill on screen with the uploaded one.
+        await page.EvaluateAsync("() => { document.getElementById('settle-lines').value = document.getElementById('lines').value; document.getElementById('settle-lines').form.submit(); }");
+        await Expect(page.Locator("#problem")).ToContainTextAsync("账单已修改，请重新预结算");
+        Assert.Equal(0L, await SettlementsAsync());
+        await Expect(page.Locator("#total")).ToHaveTextAsync("530.00");
+
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#visit-explained")).ToContainTextAsync("530.00");
+        await page.Locator("#settle-button").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window/slip/S"));
+        await Expect(page.Locator("#slip-totals")).ToContainTextAsync("530.00");
+        Assert.Equal(1L, await SettlementsAsync());
+    }
+
+    [Fact]
+    public async Task Changing_how_the_bill_is_paid_after_a_pre_settlement_withdraws_it()
+    {
+        var page = await OpenVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#settle-button")).ToBeEnabledAsync();
+
+        await page.GetByLabel("使用个人账户").UncheckAsync();
+
+        await Expect(page.Locator("#bill-changed")).ToBeVisibleAsync();
+        await Expect(page.Locator("#settle-button")).ToBeDisabledAsync();
+    }
+
     [Fact]
     public async Task A_clerk_settles_the_worked_example_explains_it_prints_it_and_reverses_it()
     {

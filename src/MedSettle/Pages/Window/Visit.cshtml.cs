@@ -44,19 +44,16 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     public async Task<IActionResult> OnPostPreSettleAsync(string mdtrtId, string lines, bool useAccount, bool midSettle)
     {
         if (!await LoadAsync(mdtrtId)) return NotFound();
-        var bill = JsonSerializer.Deserialize<List<BillLine>>(lines, new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+        var bill = ParseBill(lines);
         EditorJson = lines;
         if (bill.Count == 0)
         {
             Problem = "请先录入费用明细";
             return Page();
         }
-        var unsettled = Lines.Where(l => l.SetlId is null).ToList();
-        var same = unsettled.Count == bill.Count && unsettled.Zip(bill).All(p => p.First.MedListCodg == p.Second.Code
-            && decimal.Parse(p.First.Pric, CultureInfo.InvariantCulture) == p.Second.Price && decimal.Parse(p.First.Cnt, CultureInfo.InvariantCulture) == p.Second.Count);
-        if (!same)
+        if (!IsUploaded(bill))
         {
-            if (unsettled.Count > 0)
+            if (Lines.Any(l => l.SetlId is null))
             {
                 var withdrawn = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2302" : "2205",
                     new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, chrg_bchno = "0000" } });
@@ -82,9 +79,15 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         return Page();
     }
 
-    public async Task<IActionResult> OnPostSettleAsync(string mdtrtId, decimal medfee, bool useAccount, bool midSettle)
+    public async Task<IActionResult> OnPostSettleAsync(string mdtrtId, decimal medfee, bool useAccount, bool midSettle, string? lines)
     {
         if (!await LoadAsync(mdtrtId)) return NotFound();
+        if (!string.IsNullOrEmpty(lines) && !IsUploaded(ParseBill(lines)))
+        {
+            EditorJson = lines;
+            Problem = "账单已修改，请重新预结算：点击“上传明细并预结算”，核对新的预结算说明后再确认结算。本次未结算。";
+            return Page();
+        }
         var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2304" : "2207", SettleInput(medfee, useAccount, midSettle));
         if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error);
         return Redirect($"/window/slip/{reply.Output.GetProperty("setlinfo").GetProperty("setl_id").GetString()}");
@@ -98,6 +101,17 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         var reply = await client.CallAsync(Hospital, User.DisplayName(), "2402",
             new { dscginfo = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, insutype = Visit.Insutype, endtime = time, dise_codg = Visit.DiseCodg, dscg_way = "1" } });
         return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error, reply.Ok ? "已办理出院，可以出院结算" : null);
+    }
+
+    private static List<BillLine> ParseBill(string lines) =>
+        JsonSerializer.Deserialize<List<BillLine>>(lines, new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+
+    /// <summary>Whether the bill the clerk has on screen is the one uploaded and open (the one a settlement would take).</summary>
+    private bool IsUploaded(IReadOnlyList<BillLine> bill)
+    {
+        var unsettled = Lines.Where(l => l.SetlId is null).ToList();
+        return unsettled.Count == bill.Count && unsettled.Zip(bill).All(p => p.First.MedListCodg == p.Second.Code
+            && decimal.Parse(p.First.Pric, CultureInfo.InvariantCulture) == p.Second.Price && decimal.Parse(p.First.Cnt, CultureInfo.InvariantCulture) == p.Second.Count);
     }
 
     private object SettleInput(decimal medfee, bool useAccount, bool midSettle) => new

@@ -51,7 +51,9 @@ window.MedSettle = (() => {
   }
 
   // The bill: lines with price and count, the amount as round(price × count, 2), a live total, posted as JSON.
-  function bill(table, totalCell, hidden, search, list) {
+  // onEdit is called on every change the clerk makes to the lines (price, count, a line added or removed).
+  function bill(table, totalCell, hidden, search, list, onEdit) {
+    const edited = () => { if (onEdit) onEdit(); };
     const body = table.querySelector('tbody');
     const lines = JSON.parse(hidden.value || '[]');
     const levelName = { 1: '甲类', 2: '乙类', 3: '丙类' };
@@ -66,9 +68,9 @@ window.MedSettle = (() => {
           <td class="num"><input class="price" type="number" step="0.01" min="0" value="${l.price}" aria-label="单价" style="width:7rem"></td>
           <td class="num"><input class="count" type="number" step="0.01" min="0.01" value="${l.count}" aria-label="数量" style="width:5rem"></td>
           <td class="num amount">${money(amount)}</td><td><button type="button" class="remove" aria-label="删除">删除</button></td>`;
-        tr.querySelector('.price').addEventListener('input', e => { l.price = Number(e.target.value); update(); });
-        tr.querySelector('.count').addEventListener('input', e => { l.count = Number(e.target.value); update(); });
-        tr.querySelector('.remove').addEventListener('click', () => { lines.splice(i, 1); render(); });
+        tr.querySelector('.price').addEventListener('input', e => { l.price = Number(e.target.value); update(); edited(); });
+        tr.querySelector('.count').addEventListener('input', e => { l.count = Number(e.target.value); update(); edited(); });
+        tr.querySelector('.remove').addEventListener('click', () => { lines.splice(i, 1); render(); edited(); });
         body.appendChild(tr);
       });
       totalCell.textContent = money(total);
@@ -90,6 +92,7 @@ window.MedSettle = (() => {
         lines.push({ code: i.code, name: i.name, level: i.level, price: i.pricUplmtAmt ? Number(i.pricUplmtAmt) : 0, count: 1 });
         search.value = '';
         render();
+        edited();
         const prices = body.querySelectorAll('.price');
         prices[prices.length - 1].focus();
         prices[prices.length - 1].select();
@@ -97,5 +100,23 @@ window.MedSettle = (() => {
     render();
   }
 
-  return { suggest, checkIdentityNumber, identityNumberProblem, bill, money };
+  // A pre-settlement explains one bill: once the clerk changes the bill (or how it is paid), the explanation no longer
+  // holds, so it is withdrawn and settling is blocked until the clerk pre-settles again.
+  function withdrawPreSettlement(explanation) {
+    if (!explanation || explanation.dataset.withdrawn) return;
+    explanation.dataset.withdrawn = 'true';
+    for (const child of explanation.children) if (child.tagName !== 'FORM') child.hidden = true;
+    const note = document.createElement('p');
+    note.className = 'notice';
+    note.id = 'bill-changed';
+    note.setAttribute('role', 'alert');
+    note.textContent = '账单已修改，请重新预结算：点击“上传明细并预结算”，核对新的预结算说明后再确认结算。';
+    explanation.prepend(note);
+    const button = explanation.querySelector('#settle-button');
+    if (button) { button.disabled = true; button.textContent = '确认结算（账单已修改，请先重新预结算）'; }
+    const form = button && button.form;
+    if (form) form.addEventListener('submit', e => e.preventDefault());
+  }
+
+  return { suggest, checkIdentityNumber, identityNumberProblem, bill, withdrawPreSettlement, money };
 })();
