@@ -358,6 +358,8 @@ public static class Schema
         DROP INDEX filings_by_person;
         CREATE INDEX filings_by_person ON filings (psn_no, insutype, fixmedins_code, created_at COLLATE "C", trt_dcla_detl_sn COLLATE "C");
         """, Only: DbProvider.Postgres),
+        // 16: the answers stored for replays keep no name or identity number (Transactions/StoredResponses)
+        new("SELECT 1", Code: Transactions.StoredResponses.RedactStoredAsync),
     ];
 
     public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);

@@ -322,7 +322,8 @@ public sealed class SettlementGroup
 
                 if (reads.Messages.TryGetValue((request.Caller.FixmedinsCode, request.Caller.Msgid), out var stored))
                 {
-                    answers.Add(new Answer(request, TransactionApi.Replay(stored, request.Clock, request.Caller.Msgid, request.Kind.Infno, request.InputHash, request.Received), null));
+                    answers.Add(new Answer(request, await TransactionApi.ReplayAsync(unit, stored, request.Clock, request.Caller.Msgid, request.Kind.Infno,
+                        request.InputHash, request.Received), null));
                     continue;
                 }
                 if (SignIn.Problem(hospital, request.Caller.SignNo, request.Caller.SignNo is null ? null : reads.SignIns.GetValueOrDefault(request.Caller.SignNo)) is { } notSignedIn)
@@ -621,7 +622,7 @@ public sealed class SettlementGroup
                 """,
                 Text(settled.Select(s => s.Request.Caller.FixmedinsCode)), Text(settled.Select(s => s.Request.Caller.Msgid)),
                 Text(settled.Select(s => s.Request.Kind.Infno)), Text(settled.Select(s => s.Request.InputHash)),
-                Text(rows.Select(r => r.SetlId)), Text(settled.Select(s => s.Response)), Text(settled.Select(s => s.Request.Received.ToText())));
+                Text(rows.Select(r => r.SetlId)), Text(settled.Select(s => StoredResponses.Redact(s.Response))), Text(settled.Select(s => s.Request.Received.ToText())));
             // Each row takes its visit's open bill, read under the persons' locks: no fee line is written (see Bills).
             writes.Add("""
                 INSERT INTO settlements (setl_id, kind, orig_setl_id, mdtrt_id, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, psn_no, insutype,

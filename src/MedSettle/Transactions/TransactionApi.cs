@@ -264,7 +264,7 @@ public static class TransactionApi
                 var response = Success(received, clock, output, context.Warning);
                 await unit.ExecuteAsync(
                     "UPDATE messages SET state = 'done', subject = @subject, response = @response WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid",
-                    new { subject = context.Subject, response, fixmedinsCode, msgid });
+                    new { subject = context.Subject, response = StoredResponses.Redact(response), fixmedinsCode, msgid });
                 return (response, true);
             }
             catch (Refusal refusal)
@@ -277,7 +277,7 @@ public static class TransactionApi
     /// <summary>A msgid seen before: the stored response for the same input, a refusal for anything else.</summary>
     private static async Task<string> ReplayAsync(UnitOfWork unit, PlatformClock clock, string fixmedinsCode, string msgid, string infno,
         string inputHash, DateTime received) =>
-        Replay(await StoredAsync(unit, fixmedinsCode, msgid), clock, msgid, infno, inputHash, received);
+        await ReplayAsync(unit, await StoredAsync(unit, fixmedinsCode, msgid), clock, msgid, infno, inputHash, received);
 
     private static Task<MessageRow?> StoredAsync(UnitOfWork unit, string fixmedinsCode, string msgid) =>
         unit.FirstOrDefaultAsync<MessageRow>("SELECT * FROM messages WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid", new { fixmedinsCode, msgid });
@@ -285,14 +285,24 @@ public static class TransactionApi
     /// <summary>The stored answer to this msgid with this same input, if one was committed; nothing else is read or changed.</summary>
     private static async Task<string?> StoredAnswerAsync(Database database, TransactionKind kind, Caller caller, Input input, CancellationToken cancel)
     {
-        var stored = await database.ReadAsync(unit => StoredAsync(unit, caller.FixmedinsCode, caller.Msgid), cancel);
-        return stored is { State: "done" } && IsAnswerTo(stored, kind.Infno, Hash(kind.Infno, input.Element)) ? stored.Response : null;
+        return await database.ReadAsync(async unit =>
+            await StoredAsync(unit, caller.FixmedinsCode, caller.Msgid) is { State: "done", Response: { } response } stored
+            && IsAnswerTo(stored, kind.Infno, Hash(kind.Infno, input.Element))
+                ? await StoredResponses.RestoreAsync(unit, response)
+                : null, cancel);
     }
 
     /// <summary>The stored message is this transaction with this same input (a retry), not another one under the same msgid.</summary>
     private static bool IsAnswerTo(MessageRow stored, string infno, string inputHash) => stored.Infno == infno && stored.InputHash == inputHash;
 
-    internal static string Replay(MessageRow? stored, PlatformClock clock, string msgid, string infno, string inputHash, DateTime received)
+    /// <summary>The answer to a msgid seen before (<paramref name="stored"/>): its stored response, with the person's name and identity number read back.</summary>
+    internal static async Task<string> ReplayAsync(UnitOfWork unit, MessageRow? stored, PlatformClock clock, string msgid, string infno, string inputHash, DateTime received) =>
+        Replay(stored, clock, msgid, infno, inputHash, received) is { } refused
+            ? refused
+            : await StoredResponses.RestoreAsync(unit, stored!.Response!);
+
+    /// <summary>Why a msgid seen before gets no stored answer, or null when its stored response is the answer.</summary>
+    private static string? Replay(MessageRow? stored, PlatformClock clock, string msgid, string infno, string inputHash, DateTime received)
     {
         if (stored is null)
             return Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试");
@@ -300,7 +310,7 @@ public static class TransactionApi
             return Failure(received, clock, $"报文 {msgid} 已被冲正（2601），不再办理；请以新的 msgid 重新发起");
         if (!IsAnswerTo(stored, infno, inputHash))
             return Failure(received, clock, $"msgid {msgid} 已用于另一笔交易（{stored.Infno}），同一 msgid 不能携带不同的内容；请使用新的 msgid");
-        return stored.Response ?? Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试");
+        return stored.Response is null ? Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试") : null;
     }
 
     private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, Caller caller, Input input, DateTime received)

@@ -107,6 +107,35 @@ public abstract partial class PersonalDataTests : PlatformTests
     }
 
     [Fact]
+    public async Task A_stored_answer_keeps_no_name_or_identity_number_and_a_replay_reads_them_back()
+    {
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
+        var (settleMsgid, reverseMsgid) = (Platform.NewMsgid(JilinCentral), Platform.NewMsgid(JilinCentral));
+        var settled = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 75.00m, useAccount: true, msgid: settleMsgid)).ShouldSucceed();
+        var setlId = settled.Text("setlinfo", "setl_id");
+        var reversed = (await His.ReverseAsync(setlId, mdtrtId, ZhangWei, msgid: reverseMsgid)).ShouldSucceed();
+        Assert.Equal(("张伟", ZhangWeiCertno), (reversed.Text("setlinfo", "psn_name"), reversed.Text("setlinfo", "certno")));
+
+        await using var connection = await Platform.Database.OpenConnectionAsync();
+        var stored = (await connection.QueryAsync<string>("SELECT response FROM messages WHERE response IS NOT NULL")).ToList();
+        Assert.Equal(2, stored.Count(r => r.Contains(setlId, StringComparison.Ordinal)));
+        Assert.DoesNotContain(stored, r => r.Contains("张伟", StringComparison.Ordinal) || r.Contains(ZhangWeiCertno, StringComparison.Ordinal));
+
+        // the retries get the very answers the first calls got, name and identity number included
+        Assert.Equal(settled.Body, (await His.SettleAsync(mdtrtId, ZhangWei, "310", 75.00m, useAccount: true, msgid: settleMsgid)).ShouldSucceed().Body);
+        Assert.Equal(reversed.Body, (await His.ReverseAsync(setlId, mdtrtId, ZhangWei, msgid: reverseMsgid)).ShouldSucceed().Body);
+
+        // Migration 16 blanks what an older version stored in the clear, and leaves the rest of the answer as it was.
+        var before = await connection.QuerySingleAsync<string>("SELECT response FROM messages WHERE msgid = @settleMsgid", new { settleMsgid });
+        var clear = before.Replace("\"psn_name\":\"\"", "\"psn_name\":\"张伟\"").Replace("\"certno\":\"\"", $"\"certno\":\"{ZhangWeiCertno}\"");
+        Assert.NotEqual(before, clear);
+        await connection.ExecuteAsync("UPDATE messages SET response = @clear WHERE msgid = @settleMsgid", new { clear, settleMsgid });
+        await connection.ExecuteAsync("DELETE FROM schema_migrations WHERE version = 16");
+        await Schema.MigrateAsync(Platform.Database);
+        Assert.Equal(before, await connection.QuerySingleAsync<string>("SELECT response FROM messages WHERE msgid = @settleMsgid", new { settleMsgid }));
+    }
+
+    [Fact]
     public async Task Reimporting_the_same_bundle_changes_nothing_though_every_seal_differs_and_a_changed_name_is_noticed()
     {
         var again = await new BundleImporter(Platform.Database).ImportAsync(TestPaths.JilinMini);
