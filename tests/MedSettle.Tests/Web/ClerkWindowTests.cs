@@ -117,6 +117,41 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#settle-button")).ToBeDisabledAsync();
     }
 
+    private Task<long> FeeLinesAsync() =>
+        _platform.Database.ReadAsync(u => u.ScalarAsync<long>("SELECT COUNT(*) FROM fee_lines"));
+
+    [Fact]
+    public async Task An_item_without_a_price_ceiling_needs_a_price_above_zero_before_it_is_pre_settled()
+    {
+        var page = await OpenVisitAsync();
+        await page.Locator("#catalogue-search").FillAsync("110200001");
+        await Expect(page.Locator("#catalogue-list li").First).ToContainTextAsync("110200001");
+        await page.Locator("#catalogue-search").PressAsync("Enter");
+
+        var price = page.Locator("#bill tbody tr").Last.Locator("input.price");
+        await Expect(price).ToHaveValueAsync(""); // no ceiling: no price is made up
+        await Expect(price).ToHaveAttributeAsync("min", "0.01");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#bill-error")).ToContainTextAsync("第 1 行 110200001 急诊诊察费：单价须大于 0");
+        await Expect(price).ToHaveClassAsync(new Regex("invalid"));
+        await Expect(page.Locator("#explanation")).ToHaveCountAsync(0);
+
+        await price.FillAsync("0");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#bill-error")).ToContainTextAsync("单价须大于 0");
+        await Expect(page.Locator("#explanation")).ToHaveCountAsync(0);
+        await Browser.ScreenshotAsync(page, "window-price-required");
+
+        // The page refuses a 0.00 line even when the form is sent without the editor's check.
+        await page.EvaluateAsync("() => document.getElementById('bill-form').submit()");
+        await Expect(page.Locator("#problem")).ToContainTextAsync("单价须大于 0");
+        Assert.Equal(0L, await FeeLinesAsync());
+
+        await page.Locator("#bill tbody tr").Last.Locator("input.price").FillAsync("50");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#visit-explained")).ToContainTextAsync("50.00");
+    }
+
     [Fact]
     public async Task A_clerk_settles_the_worked_example_explains_it_prints_it_and_reverses_it()
     {

@@ -14,7 +14,7 @@ namespace MedSettle.Pages.Window;
 public sealed class VisitModel(WindowClient client, Database database, PlatformClock clock) : PageModel
 {
 
-    public sealed record BillLine(string Code, string Name, int Level, decimal Price, decimal Count);
+    public sealed record BillLine(string Code, string Name, int Level, decimal? Price, decimal? Count);
 
     /// <summary>A pre-settlement as the clerk reads it.</summary>
     public sealed record Preview(
@@ -51,6 +51,11 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             Problem = "请先录入费用明细";
             return Page();
         }
+        if (BillProblem(bill) is { } problem)
+        {
+            Problem = problem;
+            return Page();
+        }
         if (!IsUploaded(bill))
         {
             if (Lines.Any(l => l.SetlId is null))
@@ -64,8 +69,8 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             var feedetail = bill.Select((l, i) => new
             {
                 feedetl_sn = $"{clock.Now:HHmmss}{first + i:D4}", mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, chrg_bchno = clock.Now.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture),
-                fee_ocur_time = now, med_list_codg = l.Code, medins_list_codg = l.Code, pric = l.Price, cnt = l.Count,
-                det_item_fee_sumamt = LineGrading.ExpectedAmount(l.Price, l.Count),
+                fee_ocur_time = now, med_list_codg = l.Code, medins_list_codg = l.Code, pric = l.Price!.Value, cnt = l.Count!.Value,
+                det_item_fee_sumamt = LineGrading.ExpectedAmount(l.Price.Value, l.Count.Value),
             }).ToList();
             var uploaded = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2301" : "2204", new { feedetail });
             if (!uploaded.Ok) return await ShowAsync(mdtrtId, uploaded.Error);
@@ -105,6 +110,18 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
 
     private static List<BillLine> ParseBill(string lines) =>
         JsonSerializer.Deserialize<List<BillLine>>(lines, new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+
+    /// <summary>The first line without a price or count above 0, in the clerk's words (a 0.00 line is never uploaded).</summary>
+    private static string? BillProblem(IReadOnlyList<BillLine> bill)
+    {
+        for (var i = 0; i < bill.Count; i++)
+        {
+            var l = bill[i];
+            if (l.Price is not > 0) return $"第 {i + 1} 行 {l.Code} {l.Name}：单价须大于 0，请填写实际收费单价（元）";
+            if (l.Count is not > 0) return $"第 {i + 1} 行 {l.Code} {l.Name}：数量须大于 0";
+        }
+        return null;
+    }
 
     /// <summary>Whether the bill the clerk has on screen is the one uploaded and open (the one a settlement would take).</summary>
     private bool IsUploaded(IReadOnlyList<BillLine> bill)

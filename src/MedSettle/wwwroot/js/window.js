@@ -52,8 +52,10 @@ window.MedSettle = (() => {
 
   // The bill: lines with price and count, the amount as round(price × count, 2), a live total, posted as JSON.
   // onEdit is called on every change the clerk makes to the lines (price, count, a line added or removed).
-  function bill(table, totalCell, hidden, search, list, onEdit) {
+  // An empty field stays empty (null), never a silent 0: the form is not sent until every price and count is above 0.
+  function bill(table, totalCell, hidden, search, list, onEdit, error) {
     const edited = () => { if (onEdit) onEdit(); };
+    const number = value => value.trim() === '' ? null : Number(value);
     const body = table.querySelector('tbody');
     const lines = JSON.parse(hidden.value || '[]');
     const levelName = { 1: '甲类', 2: '乙类', 3: '丙类' };
@@ -61,15 +63,15 @@ window.MedSettle = (() => {
       body.innerHTML = '';
       let total = 0;
       lines.forEach((l, i) => {
-        const amount = round2(l.price * l.count);
+        const amount = round2((l.price || 0) * (l.count || 0));
         total += amount;
         const tr = document.createElement('tr');
         tr.innerHTML = `<td>${l.code}</td><td>${l.name}</td><td><span class="tag ${['', 'a', 'b', 'c'][l.level]}">${levelName[l.level] || ''}</span></td>
-          <td class="num"><input class="price" type="number" step="0.01" min="0" value="${l.price}" aria-label="单价" style="width:7rem"></td>
-          <td class="num"><input class="count" type="number" step="0.01" min="0.01" value="${l.count}" aria-label="数量" style="width:5rem"></td>
+          <td class="num"><input class="price" type="number" step="0.01" min="0.01" value="${l.price ?? ''}" placeholder="请填写" aria-label="单价" style="width:7rem"></td>
+          <td class="num"><input class="count" type="number" step="0.01" min="0.01" value="${l.count ?? ''}" aria-label="数量" style="width:5rem"></td>
           <td class="num amount">${money(amount)}</td><td><button type="button" class="remove" aria-label="删除">删除</button></td>`;
-        tr.querySelector('.price').addEventListener('input', e => { l.price = Number(e.target.value); update(); edited(); });
-        tr.querySelector('.count').addEventListener('input', e => { l.count = Number(e.target.value); update(); edited(); });
+        tr.querySelector('.price').addEventListener('input', e => { l.price = number(e.target.value); clear(e.target); update(); edited(); });
+        tr.querySelector('.count').addEventListener('input', e => { l.count = number(e.target.value); clear(e.target); update(); edited(); });
         tr.querySelector('.remove').addEventListener('click', () => { lines.splice(i, 1); render(); edited(); });
         body.appendChild(tr);
       });
@@ -79,7 +81,7 @@ window.MedSettle = (() => {
     const update = () => {
       let total = 0;
       body.querySelectorAll('tr').forEach((tr, i) => {
-        const amount = round2(lines[i].price * lines[i].count);
+        const amount = round2((lines[i].price || 0) * (lines[i].count || 0));
         total += amount;
         tr.querySelector('.amount').textContent = money(amount);
       });
@@ -89,7 +91,7 @@ window.MedSettle = (() => {
     suggest(search, list, q => q ? fetch('/window/api/catalogue?q=' + encodeURIComponent(q)).then(r => r.json()) : Promise.resolve([]),
       i => `${i.code}  ${i.name}  ${levelName[i.level] || ''}${i.pricUplmtAmt ? '  限价 ' + i.pricUplmtAmt : ''}`,
       i => {
-        lines.push({ code: i.code, name: i.name, level: i.level, price: i.pricUplmtAmt ? Number(i.pricUplmtAmt) : 0, count: 1 });
+        lines.push({ code: i.code, name: i.name, level: i.level, price: i.pricUplmtAmt ? Number(i.pricUplmtAmt) : null, count: 1 });
         search.value = '';
         render();
         edited();
@@ -97,6 +99,23 @@ window.MedSettle = (() => {
         prices[prices.length - 1].focus();
         prices[prices.length - 1].select();
       });
+    const clear = input => { input.classList.remove('invalid'); if (error) { error.textContent = ''; error.hidden = true; } };
+    const form = table.closest('form');
+    if (form) form.addEventListener('submit', e => {
+      const rows = body.querySelectorAll('tr');
+      for (let i = 0; i < lines.length; i++) {
+        const l = lines[i];
+        const [field, problem] = !(l.price > 0) ? ['.price', '单价须大于 0，请填写实际收费单价（元）']
+          : !(l.count > 0) ? ['.count', '数量须大于 0'] : [null, null];
+        if (!field) continue;
+        e.preventDefault();
+        const input = rows[i].querySelector(field);
+        input.classList.add('invalid');
+        input.focus();
+        if (error) { error.textContent = `第 ${i + 1} 行 ${l.code} ${l.name}：${problem}`; error.hidden = false; }
+        return;
+      }
+    });
     render();
   }
 
