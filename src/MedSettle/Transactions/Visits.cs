@@ -24,11 +24,17 @@ public static class Visits
         return new { result = new { mdtrt_id = visit, psn_no = data.Text("psn_no"), ipt_no = iptNo } };
     }
 
+    /// <summary>How far ahead of the platform's clock a visit's begin time may be (the signature's clock tolerance).</summary>
+    private static readonly TimeSpan FutureGrace = TimeSpan.FromMinutes(5);
+
     private static async Task<string> OpenAsync(TransactionContext ctx, Input data, VisitKind kind, string medType, string number, string beginField)
     {
         var psnNo = data.Text("psn_no");
         var insutype = data.Text("insutype");
         var begin = data.Time(beginField);
+        // A visit is registered when the patient is there; a few minutes' grace for a HIS clock ahead of the platform's.
+        if (begin > ctx.Now.Add(FutureGrace))
+            throw new Refusal($"{data.Path}.{beginField} {begin.ToText()} 晚于当前时间 {ctx.Now.ToText()}：{(kind == VisitKind.Outpatient ? "挂号" : "入院")}只能在患者到院后办理，请核对开始时间");
         var person = await People.LockAsync(ctx, psnNo, insutype);
         People.EnsureActive(person);
         Filings.EnsureOpenForCrossRegion(ctx.Hospital);

@@ -39,7 +39,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : PlatformTests(
         [
             Request("1101", JilinCentral, new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "220102197503120110" } }),
             Request("2551", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", begndate = "2026-03-15", dise_codg = "J18.9", dise_name = "肺炎" } }),
-            Request("2201", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", begntime = "2026-03-15 11:00:00", ipt_otp_no = "MZ-FUZZ" } }),
+            Request("2201", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", begntime = "2026-03-15 09:00:00", ipt_otp_no = "MZ-FUZZ" } }),
             Request("2204", JilinCentral, new { feedetail = new[] { line } }),
             Request("2206", JilinCentral, new { data = new { psn_no = ZhangWei, mdtrt_id = open, medfee_sumamt = 75.00m, insutype = "310", med_type = "13", acct_used_flag = "1" } }),
             Request("2207", JilinCentral, new { data = new { psn_no = ZhangWei, mdtrt_id = other, medfee_sumamt = 75.00m, insutype = "310", med_type = "13", acct_used_flag = "1" } }),
@@ -49,7 +49,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : PlatformTests(
             Request("2552", "H22020000002", new { data = new { trt_dcla_detl_sn = "B0", psn_no = ZhangWei } }),
             Request("3201", JilinCentral, new { data = new { insutype = "310", clr_type = "11", setl_optins = "220100", stmt_begndate = "2026-03-01", stmt_enddate = "2026-03-31", medfee_sumamt = 1m, fund_pay_sumamt = 1m, acct_pay = 1m, fixmedins_setl_cnt = 1 } }),
             Request("3261", "H22020000002", new { data = new { trt_year = 2026, trt_month = 3, detail = new[] { new { setl_sn = setlId, cnfm_flag = "0" } } } }),
-            Request("2401", JilinCentral, new { mdtrtinfo = new { psn_no = ZhangWei, insutype = "310", begntime = "2026-03-15 12:00:00", med_type = "24", ipt_no = "ZY-FUZZ" } }),
+            Request("2401", JilinCentral, new { mdtrtinfo = new { psn_no = ZhangWei, insutype = "310", begntime = "2026-03-15 09:30:00", med_type = "24", ipt_no = "ZY-FUZZ" } }),
         ];
     }
 

@@ -211,6 +211,20 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests
     }
 
     [Fact]
+    public async Task A_visit_cannot_begin_after_now_and_a_bill_of_nothing_is_not_settled()
+    {
+        (await His.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed();
+        // the clock reads 2026-03-15 10:00:00; a HIS clock a few minutes ahead is let through
+        (await His.RegisterAsync(ZhangWei, "310", "2026-03-15 10:30:00", "MZ-LATER")).ShouldFail("晚于当前时间 2026-03-15 10:00:00");
+        (await His.AdmitAsync(ZhangWei, "310", "2099-06-01 09:00:00", "ZY-LATER")).ShouldFail("入院只能在患者到院后办理");
+        (await His.RegisterAsync(ZhangWei, "310", "2026-03-15 10:04:00", "MZ-SKEW")).ShouldSucceed();
+
+        var free = await His.OutpatientVisitAsync(ZhangWei, "310", [("110200001", 0.00m, 1)]);
+        (await His.PreSettleAsync(free, ZhangWei, "310", 0.00m, useAccount: false)).ShouldFail("合计为 0.00，无需结算");
+        (await His.SettleAsync(free, ZhangWei, "310", 0.00m, useAccount: false)).ShouldFail("合计为 0.00，无需结算");
+    }
+
+    [Fact]
     public async Task A_settlement_cannot_use_the_wrong_medical_type_or_transaction()
     {
         var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
