@@ -153,6 +153,38 @@ public sealed class ClerkWindowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_slip_of_a_settlement_reversed_and_settled_again_keeps_its_own_amounts_and_says_where_its_lines_went()
+    {
+        var page = await OpenVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await AddLineAsync(page, "210102001", "240.00", "1");
+        await page.Locator("#presettle-button").ClickAsync();
+        await page.Locator("#settle-button").ClickAsync();
+        await Expect(page.Locator("#slip-lines tbody tr")).ToHaveCountAsync(2);
+        var first = page.Url;
+        await page.Locator("#reverse-button").ClickAsync();
+        await page.Locator("#confirm-reverse").ClickAsync();
+        await Expect(page.Locator("#reversed")).ToContainTextAsync("已全部退回");
+
+        var visit = await _platform.Database.ReadAsync(u => u.ScalarAsync<string>("SELECT mdtrt_id FROM visits"));
+        await page.GotoAsync($"/window/visit/{visit}");
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(2); // the reversal gave the lines back to the open bill
+        await page.Locator("#presettle-button").ClickAsync();
+        await page.Locator("#settle-button").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window/slip/S"));
+        Assert.NotEqual(first, page.Url);
+        await Expect(page.Locator("#slip-lines tbody tr")).ToHaveCountAsync(2);
+
+        await page.GotoAsync(first);
+        await Expect(page.Locator("#reversed")).ToBeVisibleAsync();
+        await Expect(page.Locator("#slip-lines tbody")).ToContainTextAsync("本结算已撤销");
+        await Expect(page.Locator("#slip-lines-released")).ToContainTextAsync("290.00");
+        await Expect(page.Locator("#slip-lines-released a")).ToHaveAttributeAsync("href", $"/window/visit/{visit}");
+        await Expect(page.Locator("#slip-totals")).ToContainTextAsync("290.00");
+        await Browser.ScreenshotAsync(page, "window-slip-reversed");
+    }
+
+    [Fact]
     public async Task A_clerk_settles_the_worked_example_explains_it_prints_it_and_reverses_it()
     {
         var page = await SignInAsync("clerk", "clerk-password");

@@ -17,6 +17,12 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
     public HospitalRow Hospital { get; private set; } = null!;
     public string HomeRegionName { get; private set; } = "";
     public IReadOnlyList<FeeLineRow> Lines { get; private set; } = [];
+
+    /// <summary>
+    /// A reversal moves its settlement's lines into the visit's open bill, where they may be changed, withdrawn or
+    /// settled again: the data no longer tells which lines a reversed settlement took, so its slip shows its totals only.
+    /// </summary>
+    public bool LinesReleased => Settlement.ReversedBy is not null;
     public string? Problem { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string setlId) => await LoadAsync(setlId) ? Page() : NotFound();
@@ -51,11 +57,10 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
                 new { psnNo = settlement.PsnNo, insutype = settlement.Insutype }))!;
             Hospital = (await unit.FirstOrDefaultAsync<HospitalRow>("SELECT * FROM hospitals WHERE fixmedins_code = @hospital", new { hospital }))!;
             HomeRegionName = await unit.FirstOrDefaultAsync<string>("SELECT name FROM regions WHERE admdvs = @admdvs", new { admdvs = settlement.InsuplcAdmdvs }) ?? "";
-            Lines = (await unit.QueryAsync<FeeLineRow>(
-                settlement.ReversedBy is null
-                    ? $"SELECT * FROM fee_lines f WHERE {Bills.LinesOfBill("@mdtrtId", "@billNo")} ORDER BY f.feedetl_sn"
-                    : $"SELECT * FROM fee_lines f WHERE {Bills.OpenLinesOf("@mdtrtId")} ORDER BY f.feedetl_sn",
-                new { mdtrtId = settlement.MdtrtId, billNo = settlement.BillNo })).ToList();
+            Lines = settlement.ReversedBy is null
+                ? (await unit.QueryAsync<FeeLineRow>($"SELECT * FROM fee_lines f WHERE {Bills.LinesOfBill("@mdtrtId", "@billNo")} ORDER BY f.feedetl_sn",
+                    new { mdtrtId = settlement.MdtrtId, billNo = settlement.BillNo })).ToList()
+                : [];
             await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Window/Slip", Person, "结算单（含姓名）", setlId);
             return (true, true);
         });
