@@ -49,8 +49,14 @@ public sealed class Input(JsonElement element, string path)
         };
         text = text?.Trim();
         if (text is { Length: > 1000 }) throw new Refusal($"字段 {Path}.{name} 过长（最多 1000 个字符）");
+        if (text is not null && text.AsSpan().IndexOfAny(ControlCharacters) >= 0)
+            throw new Refusal($"字段 {Path}.{name} 含有不可见的控制字符（如 \\u0000），请删除后重新发送");
         return string.IsNullOrEmpty(text) ? null : text;
     }
+
+    /// <summary>C0 controls other than tab and line breaks (which a free-text description may hold), and DEL.</summary>
+    private static readonly System.Buffers.SearchValues<char> ControlCharacters = System.Buffers.SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000b\u000c\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f");
 
     public string Text(string name) => OptionalText(name) ?? throw new Refusal($"缺少必填字段 {Path}.{name}");
 
@@ -60,10 +66,19 @@ public sealed class Input(JsonElement element, string path)
     {
         var text = OptionalText(name);
         if (text is null) return null;
-        if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
+        if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value)
             || Math.Abs(value) > 999_999_999m)
             throw new Refusal($"字段 {Path}.{name} 的值 \"{text}\" 不是有效的数值");
         return value;
+    }
+
+    /// <summary>A whole number of things (a count): no fraction, not negative.</summary>
+    public long Count(string name)
+    {
+        var value = Decimal(name);
+        if (value < 0 || value != decimal.Truncate(value))
+            throw new Refusal($"字段 {Path}.{name} 的值 {value} 应为不小于 0 的整数");
+        return (long)value;
     }
 
     public DateOnly Date(string name) => OptionalDate(name) ?? throw new Refusal($"缺少必填字段 {Path}.{name}");

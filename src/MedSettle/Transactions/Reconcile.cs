@@ -31,7 +31,7 @@ public static class Reconcile
             medfee = data.Decimal("medfee_sumamt"),
             fund = data.Decimal("fund_pay_sumamt"),
             acct = data.Decimal("acct_pay"),
-            count = (long)data.Decimal("fixmedins_setl_cnt"),
+            count = data.Count("fixmedins_setl_cnt"),
         };
 
         var platform = await ctx.Db.FirstOrDefaultAsync<Totals>(

@@ -222,6 +222,15 @@ public abstract class ClearingAndFiguresTests(DatabaseTarget target) : PlatformT
         Assert.Contains("医疗费总额：医院 680.35，平台 605.35", off.Text("stmtinfo", "stmt_rslt_dscr"));
         Assert.Contains("结算笔数：医院 2，平台 1", off.Text("stmtinfo", "stmt_rslt_dscr"));
         Assert.DoesNotContain("个人账户", off.Text("stmtinfo", "stmt_rslt_dscr"));
+
+        // a count is whole and not negative; an amount may be written with an exponent, as JSON allows
+        (await Platform.CallAsync("3201", JilinCentral, new { data = new { insutype = "310", clr_type = "11", setl_optins = "220100",
+            stmt_begndate = "2026-03-01", stmt_enddate = "2026-04-30", medfee_sumamt = 1m, fund_pay_sumamt = 1m, acct_pay = 1m, fixmedins_setl_cnt = 2.7m } }))
+            .ShouldFail("fixmedins_setl_cnt 的值 2.7 应为不小于 0 的整数");
+        var exponent = (await Platform.CallAsync("3201", JilinCentral, new { data = new { insutype = "310", clr_type = "11", setl_optins = "220100",
+            stmt_begndate = "2026-03-01", stmt_enddate = "2026-04-30", medfee_sumamt = 6.0535e2, fund_pay_sumamt = 1.5945e2, acct_pay = 4.459e2, fixmedins_setl_cnt = 1e0 } }))
+            .ShouldSucceed();
+        Assert.Equal("0", exponent.Text("stmtinfo", "stmt_rslt"));
     }
 
     [Fact]

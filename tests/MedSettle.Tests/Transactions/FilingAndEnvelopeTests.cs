@@ -128,6 +128,10 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : PlatformTe
         Assert.Equal(401, stranger.Status); // an unregistered hospital has no credentials, so it cannot speak for itself either
         (await Platform.CallAsync("2201", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", ipt_otp_no = "MZ9" } })).ShouldFail("input.data.begntime");
         (await Platform.CallAsync("2204", JilinCentral, new { feedetail = new[] { new { feedetl_sn = "1" } } })).ShouldFail("input.feedetail[0].");
+        (await Platform.CallAsync("2551", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", begndate = "2026-03-15", dise_codg = "J18.9", dise_name = "肺\u0000炎" } }))
+            .ShouldFail("字段 input.data.dise_name 含有不可见的控制字符");
+        (await Platform.CallAsync("2551", JilinCentral, new { data = new { psn_no = ZhangWei, insutype = "310", begndate = "2026-03-15", dise_codg = "J18.9", dise_name = "肺炎",
+            main_cond_dscr = "发热三天\r\n咳嗽\t加重" } })).ShouldSucceed(); // line breaks and tabs in a description are fine
     }
 }
 
