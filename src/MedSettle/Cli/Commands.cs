@@ -69,6 +69,16 @@ public static class Commands
         || e is PostgresException { SqlState: var state } && (state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("28", StringComparison.Ordinal)
             || state is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.CannotConnectNow);
 
+    /// <summary>The option, refusing a value below <paramref name="minimum"/> as a usage error.</summary>
+    private static Option<int> AtLeast(int minimum, Option<int> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < minimum) result.AddError($"{option.Name} must be at least {minimum}");
+        });
+        return option;
+    }
+
     public static RootCommand Root()
     {
         var root = new RootCommand("MedSettle — 省内医保异地急诊直接结算平台 (intra-province cross-region emergency direct settlement)");
@@ -212,6 +222,10 @@ public static class Commands
         var area = new Option<string?>("--mdtrtarea-admvs") { Description = "Only this treating region" };
         var hospital = new Option<string?>("--fixmedins-code") { Description = "Only this hospital" };
         var command = new Command("stats", "The four headline figures for a period: 备案人次, 结算人次, 结算金额, 医保支付金额") { Db, KeyFile, from, to, home, area, hospital };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(from) > result.GetValue(to)) result.AddError("--from must not be after --to");
+        });
         command.SetAction(async (parse, cancel) =>
         {
             await using var database = OpenDatabase(parse, mustExist: true);
@@ -242,6 +256,11 @@ public static class Commands
     {
         var month = new Option<string>("--month") { Description = "The month (yyyy-MM)", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "Where to write the CSV and XLSX statement", DefaultValueFactory = _ => new DirectoryInfo(".") };
+        output.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<DirectoryInfo>() is { } folder && File.Exists(folder.FullName))
+                result.AddError($"--out must be a folder; {folder.FullName} is a file");
+        });
         var confirm = new Option<bool>("--confirm") { Description = "Freeze the statement (only for a month that has ended)" };
         var command = new Command("clear", "Compute a month's clearing between regions and export it as CSV and XLSX") { Db, KeyFile, month, output, confirm };
         command.SetAction(async (parse, cancel) =>
@@ -378,7 +397,7 @@ public static class Commands
     {
         var from = new Option<DateOnly>("--from") { Description = "First simulated day (yyyy-MM-dd)", Required = true };
         var to = new Option<DateOnly>("--to") { Description = "Last simulated day (yyyy-MM-dd), not after today", Required = true };
-        var rate = new Option<int>("--rate") { Description = "Emergency filings per day across the province", DefaultValueFactory = _ => 8 };
+        var rate = AtLeast(1, new Option<int>("--rate") { Description = "Emergency filings per day across the province", DefaultValueFactory = _ => 8 });
         var seed = new Option<int>("--seed") { Description = "Random seed (the same seed and data give the same history)", DefaultValueFactory = _ => 2026 };
         var command = new Command("simulate", "Drive realistic traffic through the transaction API over a period, on a simulated clock") { Db, KeyFile, from, to, rate, seed };
         command.SetAction(async (parse, cancel) =>
@@ -419,7 +438,7 @@ public static class Commands
     private static Command DemoBundleCommand()
     {
         var directory = new Argument<DirectoryInfo>("DIR") { Description = "Where to write the bundle" };
-        var persons = new Option<int>("--persons") { Description = "How many insured people to generate", DefaultValueFactory = _ => 3000 };
+        var persons = AtLeast(0, new Option<int>("--persons") { Description = "How many insured people to generate", DefaultValueFactory = _ => 3000 });
         var command = new Command("demo-bundle", "Write the demo province as a reference-data bundle (for import tests and benchmarks)") { directory, persons };
         command.SetAction(parse =>
         {
@@ -434,8 +453,8 @@ public static class Commands
     private static Command DemoCommand()
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
-        var persons = new Option<int>("--persons") { Description = "How many insured people to generate", DefaultValueFactory = _ => 3000 };
-        var history = new Option<int>("--history-days") { Description = "Days of simulated traffic before today", DefaultValueFactory = _ => 90 };
+        var persons = AtLeast(0, new Option<int>("--persons") { Description = "How many insured people to generate", DefaultValueFactory = _ => 3000 });
+        var history = AtLeast(0, new Option<int>("--history-days") { Description = "Days of simulated traffic before today", DefaultValueFactory = _ => 90 });
         var command = new Command("demo", "Serve a demo province (12 Jilin pooling regions) on a fresh embedded database") { urls, persons, history };
         command.SetAction(async (parse, cancel) =>
         {

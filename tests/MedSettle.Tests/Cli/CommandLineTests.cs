@@ -69,6 +69,27 @@ public abstract class CommandLineTests(DatabaseTarget target)
     }
 
     [Fact]
+    public async Task Values_out_of_range_are_usage_errors_that_name_the_option()
+    {
+        var file = Path.Combine(TestPaths.TempDirectory(), "not-a-folder");
+        await File.WriteAllTextAsync(file, "");
+        (string[] Args, string Error)[] cases =
+        [
+            (["demo-bundle", "--persons", "-1", TestPaths.TempDirectory()], "--persons must be at least 0"),
+            (["simulate", "--from", "2026-03-01", "--to", "2026-03-02", "--rate", "0"], "--rate must be at least 1"),
+            (["stats", "--from", "2026-03-31", "--to", "2026-03-01"], "--from must not be after --to"),
+            (["clear", "--month", "2026-03", "--out", file], $"--out must be a folder; {file} is a file"),
+        ];
+        foreach (var (args, error) in cases)
+        {
+            var (code, _, errors) = await InProcessCli.RunAsync(args);
+            Assert.Equal(1, code);
+            Assert.StartsWith(error, errors);
+            Assert.DoesNotContain(" at MedSettle.", errors);
+        }
+    }
+
+    [Fact]
     public async Task Import_of_a_broken_bundle_answers_2_and_lists_the_problems()
     {
         var directory = TestPaths.TempDirectory();
