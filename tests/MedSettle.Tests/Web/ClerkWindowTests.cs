@@ -289,6 +289,26 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#slip")).ToContainTextAsync("24 急诊转住院");
     }
 
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("2026-02-30")]
+    [InlineData("3/15/2026")]
+    public async Task A_day_that_is_not_a_date_is_explained_not_answered_with_an_error_page(string day)
+    {
+        var page = await SignInAsync("clerk", "clerk-password");
+        await Expect(page).ToHaveURLAsync(new Regex("/window$"));
+
+        var response = await page.GotoAsync($"/window/today?day={Uri.EscapeDataString(day)}");
+
+        Assert.Equal(200, response!.Status);
+        await Expect(page.Locator("#day-error")).ToContainTextAsync("无法识别，请按“年-月-日”填写（如 2026-03-15）");
+        await Expect(page.Locator("#today tbody tr")).ToHaveCountAsync(0);
+        await page.GetByLabel("日期").FillAsync("2026-03-15");
+        await page.GetByRole(AriaRole.Button, new() { Name = "查看" }).ClickAsync();
+        await Expect(page.Locator("h1")).ToContainTextAsync("2026-03-15");
+        await Expect(page.Locator("#day-error")).ToHaveCountAsync(0);
+    }
+
     [Fact]
     public async Task Pages_need_a_signed_in_clerk_and_a_wrong_password_is_refused_without_saying_which_part()
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MedSettle.Engine;
 using MedSettle.Privacy;
 using MedSettle.Storage;
@@ -36,12 +37,13 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
     public IReadOnlyList<Row> Rows { get; private set; } = [];
     public IReadOnlyList<Group> Groups { get; private set; } = [];
     public Result? Reconciled { get; private set; }
+    public string? DayError { get; private set; }
 
     public async Task OnGetAsync() => await LoadAsync();
 
     public async Task<IActionResult> OnPostReconcileAsync(string insutype, string clrType, string setlOptins, decimal medfee, decimal fund, decimal acct, long count)
     {
-        await LoadAsync();
+        if (!await LoadAsync()) return Page();
         var reply = await client.CallAsync(User.Hospital()!, User.DisplayName(), "3201", new
         {
             data = new { insutype, clr_type = clrType, setl_optins = setlOptins, stmt_begndate = Day, stmt_enddate = Day,
@@ -55,9 +57,15 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
         return Page();
     }
 
-    private async Task LoadAsync()
+    /// <summary>Loads the day's settlements; false (with <see cref="DayError"/>) when the day is not a date.</summary>
+    private async Task<bool> LoadAsync()
     {
-        Day = string.IsNullOrEmpty(Day) ? clock.Today.ToText() : Day;
+        Day = string.IsNullOrWhiteSpace(Day) ? clock.Today.ToText() : Day.Trim();
+        if (!DateOnly.TryParseExact(Day, Formats.Date, CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            DayError = $"日期“{Day}”无法识别，请按“年-月-日”填写（如 {clock.Today.ToText()}）或在日期框中选择。";
+            return false;
+        }
         var hospital = User.Hospital();
         Rows = (await database.ReadAsync(unit => unit.QueryAsync<Row>(
             """
@@ -66,9 +74,10 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
             FROM settlements s JOIN persons p ON p.insuplc_admdvs = s.insuplc_admdvs AND p.psn_no = s.psn_no AND p.insutype = s.insutype
             WHERE s.fixmedins_code = @hospital AND s.setl_time >= @from AND s.setl_time < @to
             ORDER BY s.setl_time DESC
-            """, new { hospital, from = Day, to = DateOnly.Parse(Day).AddDays(1).ToText() }))).ToList();
+            """, new { hospital, from = Day, to = day.AddDays(1).ToText() }))).ToList();
         Groups = Rows.GroupBy(r => (r.Insutype, r.ClrType, r.InsuplcAdmdvs)).OrderBy(g => g.Key)
             .Select(g => new Group(g.Key.Insutype, g.Key.ClrType, g.Key.InsuplcAdmdvs, g.Sum(r => r.Kind == "settle" ? 1 : -1),
                 Money.FromFen(g.Sum(r => r.MedfeeFen)), Money.FromFen(g.Sum(r => r.FundPayFen)), Money.FromFen(g.Sum(r => r.AcctPayFen)))).ToList();
+        return true;
     }
 }
