@@ -110,7 +110,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             var moved = (await unit.QueryAsync<string>(
                 "SELECT psn_no FROM persons GROUP BY psn_no, insutype HAVING COUNT(*) > 1 LIMIT 20")).ToList();
             if (moved.Count > 0)
-                throw new ImportFailed(moved.Select(m => new ImportProblem("persons.csv", 0, "insuplc_admdvs",
+                throw new ImportFailed(moved.Select(m => new ImportProblem("persons.csv", persons.FirstOrDefault(r => r.Value.PsnNo == m).Line, "insuplc_admdvs",
                     $"person {m} is already insured in another pooling region; a person's home region cannot change by import")).ToList());
             // servers holding hospitals and policies in memory read them again (Transactions/ReferenceData)
             await unit.ExecuteAsync("UPDATE reference_data SET version = version + 1 WHERE id = 1");

@@ -117,6 +117,21 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_person_whose_home_region_changed_is_refused_by_line_and_nothing_changes()
+    {
+        await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini);
+        var directory = CopyOfJilinMini();
+        var persons = Path.Combine(directory, "persons.csv");
+        File.WriteAllText(persons, File.ReadAllText(persons).Replace("1975-03-12,220100,", "1975-03-12,220200,"));
+
+        var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
+
+        Assert.StartsWith("persons.csv line 2, column insuplc_admdvs: person 22010000000000000001 is already insured in another pooling region",
+            Assert.Single(failed.Problems).ToString());
+        Assert.Equal(5, await CountAsync("persons"));
+    }
+
+    [Fact]
     public async Task A_missing_column_is_named()
     {
         var directory = TestPaths.TempDirectory();
