@@ -21,6 +21,9 @@ public static class TransactionApi
     /// <summary>The national platform's limit on a transaction's input (交易输入 ≤ 40000 characters).</summary>
     public const int MaxInputCharacters = 40_000;
 
+    /// <summary>Without these the body is no envelope (HTTP 400); input is the transaction's own, refused by name.</summary>
+    private static readonly string[] EnvelopeFields = ["infno", "msgid", "fixmedins_code"];
+
     /// <summary>Larger bodies are refused before they are parsed.</summary>
     public const int MaxBodyBytes = 256 * 1024;
 
@@ -125,8 +128,9 @@ public static class TransactionApi
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("infno", out _))
-                return (400, Failure(received, clock, "请求缺少报文头：需要 infno、msgid、fixmedins_code 与 input"));
+            var missing = root.ValueKind == JsonValueKind.Object ? EnvelopeFields.FirstOrDefault(f => !root.TryGetProperty(f, out _)) : EnvelopeFields[0];
+            if (missing is not null)
+                return (400, Failure(received, clock, $"请求缺少报文头字段 {missing}：报文头需要 infno、msgid、fixmedins_code 与 input"));
 
             var envelope = new Input(root, "报文头");
             try
@@ -309,7 +313,9 @@ public static class TransactionApi
         if (stored.State == "fenced")
             return Failure(received, clock, $"报文 {msgid} 已被冲正（2601），不再办理；请以新的 msgid 重新发起");
         if (!IsAnswerTo(stored, infno, inputHash))
-            return Failure(received, clock, $"msgid {msgid} 已用于另一笔交易（{stored.Infno}），同一 msgid 不能携带不同的内容；请使用新的 msgid");
+            return Failure(received, clock, stored.Infno == infno
+                ? $"msgid {msgid} 已用于一笔内容不同的 {infno} 交易：重试时内容须与原报文完全相同；办理新的交易请使用新的 msgid"
+                : $"msgid {msgid} 已用于另一笔交易（{stored.Infno}），同一 msgid 不能携带不同的内容；请使用新的 msgid");
         return stored.Response is null ? Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试") : null;
     }
 

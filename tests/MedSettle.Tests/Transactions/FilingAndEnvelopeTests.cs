@@ -118,6 +118,10 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : PlatformTe
         Assert.Equal(400, bare.Status);
         Assert.Contains("infno", bare.ErrMsg);
         Assert.True(bare.Root.TryGetProperty("inf_refmsgid", out _));
+
+        var noMsgid = await Platform.PostAsync("""{"infno":"1101","fixmedins_code":"H22020000001","input":{}}""");
+        Assert.Equal((400, -1), (noMsgid.Status, noMsgid.Infcode));
+        Assert.Contains("请求缺少报文头字段 msgid", noMsgid.ErrMsg);
     }
 
     [Fact]

@@ -99,7 +99,7 @@ public abstract class SettlementBurstTests(DatabaseTarget target) : PlatformTest
             var settled = pair.Where(r => r.Reply.Infcode == 0).ToList();
             var refused = Assert.Single(pair, r => r.Reply.Infcode != 0);
             Assert.Equal(settled.Single().Visit.MdtrtId, settled.Single().Reply.Text("setlinfo", "mdtrt_id"));
-            Assert.True(refused.Reply.ErrMsg!.Contains("已用于另一笔交易") || refused.Reply.ErrMsg.Contains("正在处理中"), refused.Reply.Body);
+            Assert.True(refused.Reply.ErrMsg!.Contains("已用于一笔内容不同的 2207 交易") || refused.Reply.ErrMsg.Contains("正在处理中"), refused.Reply.Body);
             Assert.Equal(settled.Single().Visit.MdtrtId, await connection.ExecuteScalarAsync<string>(
                 "SELECT mdtrt_id FROM settlements WHERE msgid = @msgid", new { msgid = pair.Key }));
             Assert.Equal(0L, await connection.ExecuteScalarAsync<long>(

@@ -56,7 +56,7 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests
         (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: false, msgid: msgid)).ShouldSucceed();
         var state = await ZhangWeiStateAsync();
 
-        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldFail("同一 msgid 不能携带不同的内容");
+        (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, msgid: msgid)).ShouldFail("已用于一笔内容不同的 2207 交易：重试时内容须与原报文完全相同");
         (await His.FileAsync(ZhangWei, "310", "2026-03-15", msgid: msgid)).ShouldFail("已用于另一笔交易");
 
         Assert.Equal(state, await ZhangWeiStateAsync());
