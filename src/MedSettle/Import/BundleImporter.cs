@@ -23,7 +23,9 @@ public sealed record ImportSummary(IReadOnlyDictionary<string, (long Rows, long 
 }
 
 public sealed class ImportFailed(IReadOnlyList<ImportProblem> problems)
-    : Exception($"The bundle was not imported ({problems.Count} problem(s)); nothing was changed.")
+    : Exception(problems.Count >= BundleImporter.MaxProblems
+        ? $"The bundle was not imported; nothing was changed. Reading stopped at the first {problems.Count} problems: fix these and import again to see any others."
+        : $"The bundle was not imported ({problems.Count} problem(s)); nothing was changed.")
 {
     public IReadOnlyList<ImportProblem> Problems { get; } = problems;
 }
@@ -35,7 +37,7 @@ public sealed class ImportFailed(IReadOnlyList<ImportProblem> problems)
 /// </summary>
 public sealed class BundleImporter(Database database, IProgress<ImportProgress>? progress = null)
 {
-    private const int MaxProblems = 200;
+    internal const int MaxProblems = 200;
     private readonly List<ImportProblem> _problems = [];
 
     internal sealed record Region(string Admdvs, string Name);

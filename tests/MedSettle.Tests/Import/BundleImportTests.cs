@@ -132,6 +132,18 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bundle_with_too_many_problems_to_list_says_the_list_stops_there()
+    {
+        var directory = TestPaths.TempDirectory();
+        File.WriteAllLines(Path.Combine(directory, "regions.csv"), ["admdvs,name", .. Enumerable.Range(0, 300).Select(i => $"X{i},某地")]);
+
+        var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
+
+        Assert.Equal(200, failed.Problems.Count);
+        Assert.Contains("Reading stopped at the first 200 problems", failed.Message);
+    }
+
+    [Fact]
     public async Task A_missing_column_is_named()
     {
         var directory = TestPaths.TempDirectory();
