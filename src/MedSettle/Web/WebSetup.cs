@@ -20,7 +20,7 @@ public static class WebSetup
         {
             options.LoginPath = "/login";
             options.LogoutPath = "/logout";
-            options.AccessDeniedPath = "/login";
+            options.AccessDeniedPath = "/denied";
             options.ExpireTimeSpan = TimeSpan.FromMinutes(30);
             options.SlidingExpiration = true;
             options.Cookie.Name = "medsettle";

@@ -310,6 +310,50 @@ public sealed class ClerkWindowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_clerk_opening_the_dashboard_is_told_no_access_as_who_and_can_go_back_or_sign_out()
+    {
+        var page = await SignInAsync("clerk", "clerk-password");
+        await Expect(page).ToHaveURLAsync(new Regex("/window$"));
+
+        var response = await page.GotoAsync("/dashboard");
+
+        Assert.Equal(403, response!.Status);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("无权访问");
+        await Expect(page.Locator("#denied")).ToContainTextAsync("收费员小李（账号 clerk，医院收费员 · H22020000001）");
+        await Expect(page.Locator("#denied")).ToContainTextAsync("/dashboard");
+        await Expect(page.GetByLabel("用户名")).ToHaveCountAsync(0);
+        await Browser.ScreenshotAsync(page, "denied");
+        await page.Locator("#denied-home").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window$"));
+
+        await page.GotoAsync("/dashboard/reads");
+        await page.Locator("#denied-logout").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/login"));
+        await page.GotoAsync("/window");
+        await Expect(page).ToHaveURLAsync(new Regex("/login"));
+    }
+
+    [Fact]
+    public async Task An_agency_user_opening_the_provinces_reads_is_told_no_access()
+    {
+        await Accounts.AddAsync(_platform.Database, "changchun", "长春市医保经办中心", Roles.Agency, null, "220100", "agency-password",
+            _platform.Clock.GetLocalNow().DateTime);
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync("/login");
+        await page.GetByLabel("用户名").FillAsync("changchun");
+        await page.GetByLabel("密码").FillAsync("agency-password");
+        await page.GetByLabel("密码").PressAsync("Enter");
+        await Expect(page).ToHaveURLAsync(new Regex("/dashboard"));
+
+        var response = await page.GotoAsync("/dashboard/reads");
+
+        Assert.Equal(403, response!.Status);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("无权访问");
+        await Expect(page.Locator("#denied-user")).ToHaveTextAsync("长春市医保经办中心");
+        await Expect(page.Locator("#denied")).ToContainTextAsync("医保经办机构 · 220100");
+    }
+
+    [Fact]
     public async Task Pages_need_a_signed_in_clerk_and_a_wrong_password_is_refused_without_saying_which_part()
     {
         var page = await SignInAsync("clerk", "not-the-password");

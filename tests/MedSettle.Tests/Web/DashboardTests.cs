@@ -127,7 +127,8 @@ public sealed class DashboardTests : IAsyncLifetime
         await Expect(page.Locator("#clearing-positions tbody tr")).ToHaveCountAsync(1);
         await Expect(page.Locator("#clearing-positions tbody")).ToContainTextAsync("长春");
         var window = await page.GotoAsync("/window");
-        await Expect(page).ToHaveURLAsync(new Regex("/login"));
-        Assert.NotNull(window);
+        await Expect(page).ToHaveURLAsync(new Regex("/denied"));
+        Assert.Equal(403, window!.Status);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("无权访问");
     }
 }
