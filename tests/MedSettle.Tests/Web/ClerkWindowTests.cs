@@ -353,6 +353,21 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#denied")).ToContainTextAsync("医保经办机构 · 220100");
     }
 
+    [Theory]
+    [InlineData("TBQS")]
+    [InlineData("tbqs")]
+    [InlineData("ZSYTBQSN")]
+    [InlineData("头孢曲松")]
+    [InlineData("XJ01DDA")]
+    public async Task The_catalogue_is_found_by_pinyin_initials_anywhere_in_the_name_as_well_as_by_code_and_name(string typed)
+    {
+        var page = await OpenVisitAsync();
+
+        await page.Locator("#catalogue-search").FillAsync(typed);
+
+        await Expect(page.Locator("#catalogue-list li").First).ToContainTextAsync("XJ01DDA036B001010178838  注射用头孢曲松钠");
+    }
+
     [Fact]
     public async Task Pages_need_a_signed_in_clerk_and_a_wrong_password_is_refused_without_saying_which_part()
     {
