@@ -369,6 +369,37 @@ public sealed class ClerkWindowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_full_identity_number_never_appears_in_a_url_or_referer_while_finding_filing_and_registering()
+    {
+        var page = await SignInAsync("clerk", "clerk-password");
+        await Expect(page).ToHaveURLAsync(new Regex("/window$"));
+        var seen = new List<string>();
+        page.Request += (_, request) => seen.Add($"{request.Url} referer={request.Headers.GetValueOrDefault("referer")}");
+
+        await page.Locator("#certno").FillAsync("220102197503120111");
+        await page.EvaluateAsync("() => document.getElementById('find').submit()"); // past the page's own check: the server checks too
+        await Expect(page.Locator("#certno-error")).ToContainTextAsync("校验位不正确");
+        await page.Locator("#certno").FillAsync("220102197503120110");
+        await page.Locator("#certno").PressAsync("Enter");
+        await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
+        await Expect(page.Locator("#person")).ToContainTextAsync("220102********0110");
+        await page.Locator("#dise-search").FillAsync("肺炎");
+        await Expect(page.Locator("#dise-list li").First).ToContainTextAsync("J18.9");
+        await page.Locator("#dise-search").PressAsync("Enter");
+        await page.GetByRole(AriaRole.Button, new() { Name = "备案并核定" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("备案成功");
+        await Expect(page.Locator("#person")).ToContainTextAsync("张伟"); // back on the same person after filing
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/M"));
+        await page.GoBackAsync();
+        await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
+
+        Assert.NotEmpty(seen);
+        Assert.DoesNotContain(seen, s => s.Contains("220102197503120", StringComparison.Ordinal));
+        Assert.DoesNotContain("220102197503120110", await page.ContentAsync());
+    }
+
+    [Fact]
     public async Task Pages_need_a_signed_in_clerk_and_a_wrong_password_is_refused_without_saying_which_part()
     {
         var page = await SignInAsync("clerk", "not-the-password");

@@ -8,13 +8,18 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace MedSettle.Pages.Window;
 
-/// <summary>The window's first screen: find the insured by identity number, file the emergency, register the visit.</summary>
+/// <summary>
+/// The window's first screen: find the insured by identity number, file the emergency, register the visit. The identity
+/// number is only ever posted (the answer shows the person); filing and registering come back to the person by psn_no,
+/// so the full number stays out of URLs (history, proxy logs, Referer headers).
+/// </summary>
 public sealed class IndexModel(WindowClient client, Database database, PlatformClock clock) : PageModel
 {
     public sealed record Insurance(string Insutype, string Status, decimal Balance, string HomeRegion, string HomeRegionName);
     public sealed record Person(string PsnNo, string Name, string MaskedCertno, string Gender, string Birthday, int Age, IReadOnlyList<Insurance> Insurances);
 
-    [BindProperty(SupportsGet = true)] public string? Certno { get; set; }
+    public string? Certno { get; private set; }
+    [BindProperty(SupportsGet = true)] public string? Psn { get; set; }
     public string? CertnoError { get; private set; }
     public Person? Found { get; private set; }
     public IReadOnlyList<FilingRow> Filings { get; private set; } = [];
@@ -27,19 +32,38 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
 
     public async Task OnGetAsync()
     {
-        if (string.IsNullOrWhiteSpace(Certno)) return;
-        Certno = Certno.Trim().ToUpperInvariant();
-        if (!IdentityNumber.IsValid(Certno))
-        {
-            CertnoError = Certno.Length != 18 ? "身份证号码应为18位" : "身份证号码校验位不正确，请核对后重新输入";
-            return;
-        }
-        var reply = await client.CallAsync(Hospital, User.DisplayName(), "1101", new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = Certno, psn_cert_type = "01" } });
+        if (string.IsNullOrWhiteSpace(Psn)) return;
+        var reply = await client.CallAsync(Hospital, User.DisplayName(), "1101", new { data = new { psn_no = Psn.Trim() } });
         if (!reply.Ok)
         {
             CertnoError = reply.Error;
             return;
         }
+        await ShowAsync(reply);
+    }
+
+    public async Task<IActionResult> OnPostFindAsync(string? certno)
+    {
+        Certno = certno?.Trim().ToUpperInvariant();
+        if (string.IsNullOrEmpty(Certno)) return Page();
+        if (!IdentityNumber.IsValid(Certno))
+        {
+            CertnoError = Certno.Length != 18 ? "身份证号码应为18位" : "身份证号码校验位不正确，请核对后重新输入";
+            return Page();
+        }
+        var reply = await client.CallAsync(Hospital, User.DisplayName(), "1101", new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = Certno, psn_cert_type = "01" } });
+        if (!reply.Ok)
+        {
+            CertnoError = reply.Error;
+            return Page();
+        }
+        Certno = null; // found: the card shows the number masked
+        await ShowAsync(reply);
+        return Page();
+    }
+
+    private async Task ShowAsync(WindowReply reply)
+    {
         var baseinfo = reply.Output.GetProperty("baseinfo");
         var regions = (await database.ReadAsync(unit => unit.QueryAsync<(string, string)>("SELECT admdvs, name FROM regions"))).ToDictionary(r => r.Item1, r => r.Item2);
         Found = new Person(
@@ -61,7 +85,7 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
             new { psnNo, hospital = Hospital }))).ToList();
     }
 
-    public async Task<IActionResult> OnPostFileAsync(string certno, string psnNo, string insutype, string begndate, string diseCodg, string diseName, string? tel)
+    public async Task<IActionResult> OnPostFileAsync(string psnNo, string insutype, string begndate, string diseCodg, string diseName, string? tel)
     {
         var reply = await client.CallAsync(Hospital, User.DisplayName(), "2551", new
         {
@@ -69,10 +93,10 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
         });
         if (reply.Ok) Message = reply.Warning ?? $"备案成功：备案流水号 {reply.Output.GetProperty("trt_dcla_detl_sn").GetString()}，有效期至 {reply.Output.GetProperty("enddate").GetString()}";
         else Problem = reply.Error;
-        return RedirectToPage(new { certno });
+        return RedirectToPage(new { psn = psnNo });
     }
 
-    public async Task<IActionResult> OnPostRegisterAsync(string certno, string psnNo, string insutype, string kind, string begntime, string? deptName)
+    public async Task<IActionResult> OnPostRegisterAsync(string psnNo, string insutype, string kind, string begntime, string? deptName)
     {
         var time = begntime.Replace('T', ' ');
         if (time.Length == 16) time += ":00";
@@ -83,7 +107,7 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
         if (!reply.Ok)
         {
             Problem = reply.Error;
-            return RedirectToPage(new { certno });
+            return RedirectToPage(new { psn = psnNo });
         }
         var mdtrtId = kind == "inpatient" ? reply.Output.GetProperty("result").GetProperty("mdtrt_id").GetString() : reply.Output.GetProperty("data").GetProperty("mdtrt_id").GetString();
         if (reply.Warning is not null) Message = reply.Warning;
