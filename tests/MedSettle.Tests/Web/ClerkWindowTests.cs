@@ -153,6 +153,27 @@ public sealed class ClerkWindowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refused_upload_keeps_the_bill_the_clerk_typed()
+    {
+        var page = await OpenVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await AddLineAsync(page, "210102001", "99999999999", "1");
+
+        await page.Locator("#presettle-button").ClickAsync();
+
+        await Expect(page.Locator("#problem")).ToBeVisibleAsync();
+        await Expect(page.Locator("#explanation")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#bill tbody tr").First.Locator("input.price")).ToHaveValueAsync("50");
+        await Expect(page.Locator("#bill tbody tr").Last.Locator("input.price")).ToHaveValueAsync("99999999999");
+        await Browser.ScreenshotAsync(page, "window-upload-refused");
+
+        await page.Locator("#bill tbody tr").Last.Locator("input.price").FillAsync("240");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#visit-explained")).ToContainTextAsync("290.00");
+    }
+
+    [Fact]
     public async Task The_slip_of_a_settlement_reversed_and_settled_again_keeps_its_own_amounts_and_says_where_its_lines_went()
     {
         var page = await OpenVisitAsync();

@@ -62,7 +62,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             {
                 var withdrawn = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2302" : "2205",
                     new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, chrg_bchno = "0000" } });
-                if (!withdrawn.Ok) return await ShowAsync(mdtrtId, withdrawn.Error);
+                if (!withdrawn.Ok) return await ShowAsync(mdtrtId, withdrawn.Error, editor: lines);
             }
             var first = Lines.Count + 1;
             var now = clock.Now.ToText();
@@ -73,13 +73,13 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
                 det_item_fee_sumamt = LineGrading.ExpectedAmount(l.Price.Value, l.Count.Value),
             }).ToList();
             var uploaded = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2301" : "2204", new { feedetail });
-            if (!uploaded.Ok) return await ShowAsync(mdtrtId, uploaded.Error);
+            if (!uploaded.Ok) return await ShowAsync(mdtrtId, uploaded.Error, editor: lines);
         }
         await LoadAsync(mdtrtId);
         EditorJson = lines;
         var medfee = Money.FromFen(Lines.Where(l => l.SetlId is null).Sum(l => l.AmountFen));
         var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2303" : "2206", SettleInput(medfee, useAccount, midSettle));
-        if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error);
+        if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error, editor: lines);
         Explained = Read(reply.Output, useAccount, midSettle);
         return Page();
     }
@@ -94,7 +94,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             return Page();
         }
         var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2304" : "2207", SettleInput(medfee, useAccount, midSettle));
-        if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error);
+        if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error, editor: string.IsNullOrEmpty(lines) ? null : lines);
         return Redirect($"/window/slip/{reply.Output.GetProperty("setlinfo").GetProperty("setl_id").GetString()}");
     }
 
@@ -149,9 +149,11 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             D("acct_pay"), D("psn_cash_pay"), D("balc"), useAccount, midSettle);
     }
 
-    private async Task<IActionResult> ShowAsync(string mdtrtId, string? problem, string? message = null)
+    /// <summary>The visit again with a problem or message; <paramref name="editor"/> keeps the bill the clerk typed (a refusal must not wipe it).</summary>
+    private async Task<IActionResult> ShowAsync(string mdtrtId, string? problem, string? message = null, string? editor = null)
     {
         await LoadAsync(mdtrtId);
+        if (editor is not null) EditorJson = editor;
         Problem = problem;
         Message = message;
         return Page();
