@@ -174,6 +174,28 @@ public sealed class ClerkWindowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Registering_a_person_without_a_filing_warns_on_the_visit_page_as_a_warning()
+    {
+        var page = await SignInAsync("clerk", "clerk-password");
+        await page.Locator("#certno").FillAsync("220102197503120110");
+        await page.Locator("#certno").PressAsync("Enter");
+        await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/M"));
+        await Expect(page.Locator("#warning")).ToContainTextAsync("尚无覆盖");
+        await Expect(page.Locator("#warning")).ToContainTextAsync("结算前须办理备案");
+        await Expect(page.Locator("#warning")).ToHaveClassAsync("notice");
+        await Expect(page.Locator("p.ok")).ToHaveCountAsync(0);
+        await Browser.ScreenshotAsync(page, "window-visit-without-filing");
+        await page.Locator("#warning a").ClickAsync();
+        await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
+        await Expect(page.Locator("#warning")).ToHaveCountAsync(0); // said once, where the clerk landed
+        await Expect(page.Locator("p.ok")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task The_slip_of_a_settlement_reversed_and_settled_again_keeps_its_own_amounts_and_says_where_its_lines_went()
     {
         var page = await OpenVisitAsync();

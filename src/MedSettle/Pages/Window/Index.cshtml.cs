@@ -26,6 +26,9 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
     public IReadOnlyList<VisitRow> Visits { get; private set; } = [];
     [TempData] public string? Message { get; set; }
     [TempData] public string? Problem { get; set; }
+
+    /// <summary>A transaction's warning (warn_msg), shown as a warning on the page the clerk lands on (this one or the visit's).</summary>
+    [TempData] public string? Warning { get; set; }
     public string Today => clock.Today.ToText();
     public string Now => clock.Now.ToString("yyyy-MM-ddTHH:mm");
     private string Hospital => User.Hospital()!;
@@ -91,7 +94,8 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
         {
             data = new { psn_no = psnNo, insutype, begndate, dise_codg = diseCodg, dise_name = diseName, tel },
         });
-        if (reply.Ok) Message = reply.Warning ?? $"备案成功：备案流水号 {reply.Output.GetProperty("trt_dcla_detl_sn").GetString()}，有效期至 {reply.Output.GetProperty("enddate").GetString()}";
+        if (reply.Ok && reply.Warning is not null) Warning = reply.Warning;
+        else if (reply.Ok) Message = $"备案成功：备案流水号 {reply.Output.GetProperty("trt_dcla_detl_sn").GetString()}，有效期至 {reply.Output.GetProperty("enddate").GetString()}";
         else Problem = reply.Error;
         return RedirectToPage(new { psn = psnNo });
     }
@@ -110,7 +114,7 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
             return RedirectToPage(new { psn = psnNo });
         }
         var mdtrtId = kind == "inpatient" ? reply.Output.GetProperty("result").GetProperty("mdtrt_id").GetString() : reply.Output.GetProperty("data").GetProperty("mdtrt_id").GetString();
-        if (reply.Warning is not null) Message = reply.Warning;
+        if (reply.Warning is not null) Warning = reply.Warning;
         return Redirect($"/window/visit/{mdtrtId}");
     }
 

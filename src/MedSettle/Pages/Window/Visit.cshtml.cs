@@ -33,6 +33,9 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     public Preview? Explained { get; private set; }
     public string? Problem { get; private set; }
     public string? Message { get; private set; }
+
+    /// <summary>The registration's warning (e.g. no filing yet), carried over from the window's first page.</summary>
+    [TempData] public string? Warning { get; set; }
     public string EditorJson { get; private set; } = "[]";
     public bool Inpatient => Visit.Kind == "inpatient";
     public bool FinallySettled => Settlements.Any(s => s.MidSetlFlag != "1");
