@@ -443,6 +443,19 @@ public sealed class ClerkWindowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Signing_out_from_the_header_ends_the_session()
+    {
+        var page = await SignInAsync("clerk", "clerk-password");
+        await Expect(page).ToHaveURLAsync(new Regex("/window$"));
+
+        await page.Locator("header").GetByRole(AriaRole.Button, new() { Name = "退出" }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/login"));
+        await page.GotoAsync("/window/today");
+        await Expect(page).ToHaveURLAsync(new Regex("/login"));
+    }
+
+    [Fact]
     public async Task Pages_need_a_signed_in_clerk_and_a_wrong_password_is_refused_without_saying_which_part()
     {
         var page = await SignInAsync("clerk", "not-the-password");
