@@ -63,7 +63,8 @@ public static class Visits
             {
                 mdtrtId, insuplcAdmdvs = person.InsuplcAdmdvs, psnNo, insutype, fixmedinsCode = ctx.FixmedinsCode, mdtrtareaAdmvs = ctx.Hospital.Admdvs,
                 kind = KindCode(kind), medType, begntime = begin.ToText(), number,
-                diseCodg = data.OptionalText("dise_codg"), diseName = data.OptionalText("dise_name"),
+                // without a diagnosis of its own (2201 has none; 2203 may bring one later) the visit takes its filing's
+                diseCodg = data.OptionalText("dise_codg") ?? filing?.DiseCodg, diseName = data.OptionalText("dise_name") ?? filing?.DiseName,
                 deptName = data.OptionalText("dept_name") ?? data.OptionalText("adm_dept_name"),
                 drName = data.OptionalText("dr_name") ?? data.OptionalText("atddr_name") ?? data.OptionalText("chfpdr_name"),
                 filing = filing?.TrtDclaDetlSn, createdAt = ctx.Now.ToText(), msgid = ctx.Msgid,

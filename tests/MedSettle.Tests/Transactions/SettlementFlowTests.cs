@@ -225,6 +225,23 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests
     }
 
     [Fact]
+    public async Task A_visit_registered_without_a_diagnosis_takes_its_filings_until_2203_brings_one()
+    {
+        (await His.FileAsync(ZhangWei, "310", "2026-03-15", diseCodg: "I21.0")).ShouldSucceed();
+        var mdtrtId = (await His.RegisterAsync(ZhangWei, "310", "2026-03-15 09:00:00", "MZ-DX")).ShouldSucceed().Text("data", "mdtrt_id");
+        await using var connection = await Platform.Database.OpenConnectionAsync();
+        async Task<(string, string)> DiagnosisAsync() =>
+            await connection.QuerySingleAsync<(string, string)>("SELECT dise_codg, dise_name FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId });
+
+        Assert.Equal(("I21.0", "急诊诊断"), await DiagnosisAsync());
+        (await Platform.CallAsync("2203", JilinCentral, new
+        {
+            mdtrtinfo = new { mdtrt_id = mdtrtId, psn_no = ZhangWei, med_type = "13", begntime = "2026-03-15 09:00:00", dise_codg = "I21.9", dise_name = "急性心肌梗死" },
+        })).ShouldSucceed();
+        Assert.Equal(("I21.9", "急性心肌梗死"), await DiagnosisAsync());
+    }
+
+    [Fact]
     public async Task A_settlement_cannot_use_the_wrong_medical_type_or_transaction()
     {
         var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
