@@ -33,14 +33,9 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
     public string Now => clock.Now.ToString("yyyy-MM-ddTHH:mm");
     private string Hospital => User.Hospital()!;
 
-    /// <param name="certno">Only for links made before the lookup was posted; no page of the window makes one.</param>
-    public async Task OnGetAsync(string? certno)
+    public async Task OnGetAsync()
     {
-        if (string.IsNullOrWhiteSpace(Psn))
-        {
-            if (!string.IsNullOrWhiteSpace(certno)) await OnPostFindAsync(certno);
-            return;
-        }
+        if (string.IsNullOrWhiteSpace(Psn)) return;
         var reply = await client.CallAsync(Hospital, User.DisplayName(), "1101", new { data = new { psn_no = Psn.Trim() } });
         if (!reply.Ok)
         {
