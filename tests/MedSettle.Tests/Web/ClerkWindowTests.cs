@@ -50,20 +50,26 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await page.Locator("#bill tbody tr").Last.Locator("input.count").FillAsync(count);
     }
 
-    /// <summary>Signs the clerk in, finds 张伟, files the emergency and registers an outpatient visit: the page of the visit.</summary>
-    private async Task<IPage> OpenVisitAsync()
+    /// <summary>
+    /// Signs <paramref name="account"/> in, finds the person, files the emergency with the diagnosis found by
+    /// <paramref name="search"/> and registers an outpatient visit (or an admission): the page of the visit. By default
+    /// the clerk of 吉林市示例中心医院 and 张伟 with 肺炎.
+    /// </summary>
+    private async Task<IPage> OpenVisitAsync(string account = "clerk", string certno = "220102197503120110", string name = "张伟",
+        string search = "肺炎", string found = "J18.9", bool admission = false)
     {
-        var page = await SignInAsync("clerk", "clerk-password");
-        await page.Locator("#certno").FillAsync("220102197503120110");
+        var page = await SignInAsync(account, account + "-password");
+        await page.Locator("#certno").FillAsync(certno);
         await page.Locator("#certno").PressAsync("Enter");
-        await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
-        await page.Locator("#dise-search").FillAsync("肺炎");
-        await Expect(page.Locator("#dise-list li").First).ToContainTextAsync("J18.9");
+        await Expect(page.Locator("#person")).ToContainTextAsync(name);
+        await page.Locator("#dise-search").FillAsync(search);
+        await Expect(page.Locator("#dise-list li").First).ToContainTextAsync(found);
         await page.Locator("#dise-search").PressAsync("Enter");
         await page.GetByRole(AriaRole.Button, new() { Name = "备案并核定" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("备案成功");
+        if (admission) await page.Locator("#kind").SelectOptionAsync("inpatient");
         await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/M"));
+        await Expect(page).ToHaveURLAsync(new Regex(admission ? "/window/visit/Z" : "/window/visit/M"));
         return page;
     }
 
@@ -299,18 +305,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
     [Fact]
     public async Task An_emergency_admission_is_previewed_before_discharge_and_settled_after_it()
     {
-        var page = await SignInAsync("yanbian", "yanbian-password");
-        await page.Locator("#certno").FillAsync("220104198807210227");
-        await page.Locator("#certno").PressAsync("Enter");
-        await Expect(page.Locator("#person")).ToContainTextAsync("王芳");
-        await page.Locator("#dise-search").FillAsync("I21.0");
-        await Expect(page.Locator("#dise-list li").First).ToContainTextAsync("急性前壁心肌梗死");
-        await page.Locator("#dise-search").PressAsync("Enter");
-        await page.GetByRole(AriaRole.Button, new() { Name = "备案并核定" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("备案成功");
-        await page.Locator("#kind").SelectOptionAsync("inpatient");
-        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/Z"));
+        var page = await OpenVisitAsync("yanbian", "220104198807210227", "王芳", search: "I21.0", found: "急性前壁心肌梗死", admission: true);
 
         await AddLineAsync(page, "110900001", "55.00", "4");
         await AddLineAsync(page, "XB05BBA030B001010104416", "4.28", "12");
