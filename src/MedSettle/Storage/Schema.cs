@@ -360,6 +360,15 @@ public static class Schema
         """, Only: DbProvider.Postgres),
         // 16: the answers stored for replays keep no name or identity number (Transactions/StoredResponses)
         new("SELECT 1", Code: Transactions.StoredResponses.RedactStoredAsync),
+        // 17: which lines a reversed settlement had taken, since the reversal moves them into the open bill (Settle.ReverseAsync)
+        new("""
+        CREATE TABLE reversed_lines (
+            setl_id TEXT NOT NULL,
+            mdtrt_id TEXT NOT NULL,
+            upload_msgid TEXT NOT NULL,
+            feedetl_sn TEXT NOT NULL,
+            PRIMARY KEY (setl_id, upload_msgid, feedetl_sn));
+        """),
     ];
 
     public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);

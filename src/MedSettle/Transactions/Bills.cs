@@ -36,4 +36,11 @@ public static class Bills
     /// The open bill's number is found once, not once per line.
     /// </summary>
     public static string OpenLinesOf(string mdtrtId) => LinesOfBill(mdtrtId, OpenNumber(mdtrtId));
+
+    /// <summary>SQL: the fee lines <c>f</c> the reversed settlement <c>@setlId</c> had taken (noted by its reversal; none for one reversed before migration 17).</summary>
+    public const string LinesOfReversed = """
+        SELECT f.* FROM fee_lines f
+        JOIN reversed_lines r ON r.mdtrt_id = f.mdtrt_id AND r.upload_msgid = f.upload_msgid AND r.feedetl_sn = f.feedetl_sn
+        WHERE r.setl_id = @setlId
+        """;
 }

@@ -80,7 +80,13 @@ public static class Settle
         reversal.BalcFen = person.AcctBalcFen + current.AcctPayFen;
         await InsertAsync(ctx.Db, reversal);
         await ctx.Db.ExecuteAsync("UPDATE settlements SET reversed_by = @reversalId WHERE setl_id = @setlId", new { reversalId, setlId = current.SetlId });
-        // its lines go back into the visit's open bill (after every bill taken so far, this one included)
+        // its lines go back into the visit's open bill (after every bill taken so far, this one included), noted as the
+        // lines it had taken (its slip still lists them)
+        await ctx.Db.ExecuteAsync(
+            $"""
+            INSERT INTO reversed_lines (setl_id, mdtrt_id, upload_msgid, feedetl_sn)
+            SELECT @setlId, f.mdtrt_id, f.upload_msgid, f.feedetl_sn FROM fee_lines f WHERE {Bills.LinesOfBill("@mdtrtId", "@billNo")}
+            """, new { setlId = current.SetlId, mdtrtId = current.MdtrtId, billNo = current.BillNo });
         await ctx.Db.ExecuteAsync($"UPDATE fee_lines SET bill_no = {Bills.OpenNumber("@mdtrtId")} WHERE mdtrt_id = @mdtrtId AND bill_no = @billNo",
             new { mdtrtId = current.MdtrtId, billNo = current.BillNo });
         await ApplyAsync(ctx.Db, person, (int)current.Year, current.ClrType, effect.Reversed);

@@ -19,10 +19,10 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
     public IReadOnlyList<FeeLineRow> Lines { get; private set; } = [];
 
     /// <summary>
-    /// A reversal moves its settlement's lines into the visit's open bill, where they may be changed, withdrawn or
-    /// settled again: the data no longer tells which lines a reversed settlement took, so its slip shows its totals only.
+    /// A reversal moves its settlement's lines into the visit's open bill and notes which they were; a settlement
+    /// reversed before that note was kept (migration 17) shows its totals only.
     /// </summary>
-    public bool LinesReleased => Settlement.ReversedBy is not null;
+    public bool LinesReleased => Settlement.ReversedBy is not null && Lines.Count == 0;
     public string? Problem { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string setlId) => await LoadAsync(setlId) ? Page() : NotFound();
@@ -57,10 +57,10 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
                 new { psnNo = settlement.PsnNo, insutype = settlement.Insutype }))!;
             Hospital = (await unit.FirstOrDefaultAsync<HospitalRow>("SELECT * FROM hospitals WHERE fixmedins_code = @hospital", new { hospital }))!;
             HomeRegionName = await unit.FirstOrDefaultAsync<string>("SELECT name FROM regions WHERE admdvs = @admdvs", new { admdvs = settlement.InsuplcAdmdvs }) ?? "";
-            Lines = settlement.ReversedBy is null
-                ? (await unit.QueryAsync<FeeLineRow>($"SELECT * FROM fee_lines f WHERE {Bills.LinesOfBill("@mdtrtId", "@billNo")} ORDER BY f.feedetl_sn",
-                    new { mdtrtId = settlement.MdtrtId, billNo = settlement.BillNo })).ToList()
-                : [];
+            Lines = (await unit.QueryAsync<FeeLineRow>(settlement.ReversedBy is null
+                    ? $"SELECT * FROM fee_lines f WHERE {Bills.LinesOfBill("@mdtrtId", "@billNo")} ORDER BY f.feedetl_sn"
+                    : $"{Bills.LinesOfReversed} ORDER BY f.feedetl_sn",
+                new { mdtrtId = settlement.MdtrtId, billNo = settlement.BillNo, setlId })).ToList();
             await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Window/Slip", Person, "结算单（含姓名）", setlId);
             return (true, true);
         });
