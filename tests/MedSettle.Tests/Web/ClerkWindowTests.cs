@@ -335,6 +335,130 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#slip")).ToContainTextAsync("24 急诊转住院");
     }
 
+    private Task<string> OneVisitAsync() => _platform.Database.ReadAsync(u => u.ScalarAsync<string>("SELECT mdtrt_id FROM visits"));
+
+    private async Task SettleOpenBillAsync(IPage page)
+    {
+        await page.Locator("#presettle-button").ClickAsync();
+        await page.Locator("#settle-button").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window/slip/S"));
+    }
+
+    [Fact]
+    public async Task A_filing_is_revoked_from_the_person_card_after_confirming_and_refused_while_a_settlement_uses_it()
+    {
+        var page = await OpenVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await SettleOpenBillAsync(page);
+        var slip = page.Url;
+        var sn = await _platform.Database.ReadAsync(u => u.ScalarAsync<string>("SELECT trt_dcla_detl_sn FROM filings"));
+
+        await page.GotoAsync($"/window?psn={ZhangWei}");
+        var row = page.Locator($"#filing-{sn}");
+        await row.GetByRole(AriaRole.Button, new() { Name = "撤销备案" }).ClickAsync();
+        await Expect(page.Locator($"#revoke-filing-{sn}")).ToBeVisibleAsync();
+        await page.Locator($"#revoke-filing-{sn}").GetByRole(AriaRole.Button, new() { Name = "返回" }).ClickAsync();
+        await Expect(page.Locator($"#revoke-filing-{sn}")).ToBeHiddenAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "撤销备案" }).ClickAsync();
+        await page.Locator($"#revoke-filing-{sn}").GetByRole(AriaRole.Button, new() { Name = "确认撤销备案" }).ClickAsync();
+
+        await Expect(page.Locator("#problem")).ToContainTextAsync("须先撤销");
+        await Expect(page.Locator($"#filing-{sn}")).ToContainTextAsync("有效");
+        await Browser.ScreenshotAsync(page, "window-filing-revoke-refused");
+
+        await page.GotoAsync(slip);
+        await page.Locator("#reverse-button").ClickAsync();
+        await page.Locator("#confirm-reverse").ClickAsync();
+        await Expect(page.Locator("#reversed")).ToBeVisibleAsync();
+        await page.GotoAsync($"/window?psn={ZhangWei}");
+        await page.Locator($"#filing-{sn}").GetByRole(AriaRole.Button, new() { Name = "撤销备案" }).ClickAsync();
+        await page.Locator($"#revoke-filing-{sn}").GetByRole(AriaRole.Button, new() { Name = "确认撤销备案" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"已撤销备案 {sn}");
+        await Expect(page.Locator($"#filing-{sn}")).ToContainTextAsync("已撤销");
+        await Expect(page.Locator($"#filing-{sn}").GetByRole(AriaRole.Button, new() { Name = "撤销备案" })).ToHaveCountAsync(0);
+        Assert.NotNull(await _platform.Database.ReadAsync(u => u.ScalarAsync<string?>("SELECT revoked_at FROM filings")));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_registration_with_fee_lines_withdraws_them_and_leaves_the_visit_cancelled_with_no_actions()
+    {
+        var page = await OpenVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#explanation")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "取消挂号" }).ClickAsync();
+        await Expect(page.Locator("#cancel-visit-dialog")).ToContainTextAsync("1 条未结算费用明细将一并撤销");
+        await page.Locator("#confirm-cancel-visit").ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已取消挂号");
+        await Expect(page.Locator("#cancelled")).ToContainTextAsync("取消挂号");
+        await Expect(page.Locator("#bill-form")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#explanation")).ToHaveCountAsync(0);
+        await Expect(page.Locator("main button, main form, main dialog")).ToHaveCountAsync(0); // no further actions on a cancelled visit
+        await Browser.ScreenshotAsync(page, "window-visit-cancelled");
+        var visit = await OneVisitAsync();
+        Assert.NotNull(await _platform.Database.ReadAsync(u => u.ScalarAsync<string?>("SELECT cancelled_at FROM visits")));
+        Assert.Equal(0L, await _platform.Database.ReadAsync(u => u.ScalarAsync<long>("SELECT COUNT(*) FROM fee_lines WHERE withdrawn_at IS NULL")));
+
+        await page.GotoAsync($"/window/visit/{visit}");
+        await Expect(page.Locator("#cancelled")).ToBeVisibleAsync();
+        await Expect(page.Locator("#cancel-visit-button")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_settled_registration_shows_the_refusal_and_keeps_the_visit()
+    {
+        var page = await OpenVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await SettleOpenBillAsync(page);
+        var visit = await OneVisitAsync();
+        await page.GotoAsync($"/window/visit/{visit}");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "取消挂号" }).ClickAsync();
+        await page.Locator("#confirm-cancel-visit").ClickAsync();
+
+        await Expect(page.Locator("#problem")).ToContainTextAsync("须先撤销结算");
+        await Expect(page.Locator("#cancelled")).ToHaveCountAsync(0);
+        Assert.Null(await _platform.Database.ReadAsync(u => u.ScalarAsync<string?>("SELECT cancelled_at FROM visits")));
+    }
+
+    [Fact]
+    public async Task A_discharge_is_undone_only_once_its_settlement_is_reversed_and_then_the_admission_is_cancelled()
+    {
+        var page = await OpenVisitAsync("yanbian", "220104198807210227", "王芳", search: "I21.0", found: "急性前壁心肌梗死", admission: true);
+        var visit = await OneVisitAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理出院" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已办理出院");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "入院撤销" })).ToHaveCountAsync(0); // discharged: undo the discharge first
+        await AddLineAsync(page, "110900001", "55.00", "1");
+        await SettleOpenBillAsync(page);
+        var slip = page.Url;
+
+        await page.GotoAsync($"/window/visit/{visit}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "出院撤销" }).ClickAsync();
+        await page.Locator("#confirm-cancel-discharge").ClickAsync();
+        await Expect(page.Locator("#problem")).ToContainTextAsync("须先撤销结算");
+
+        await page.GotoAsync(slip);
+        await page.Locator("#reverse-button").ClickAsync();
+        await page.Locator("#confirm-reverse").ClickAsync();
+        await Expect(page.Locator("#reversed")).ToBeVisibleAsync();
+        await page.GotoAsync($"/window/visit/{visit}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "出院撤销" }).ClickAsync();
+        await page.Locator("#confirm-cancel-discharge").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已撤销出院");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "办理出院" })).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "入院撤销" }).ClickAsync();
+        await page.Locator("#confirm-cancel-visit").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已撤销入院");
+        await Expect(page.Locator("#cancelled")).ToContainTextAsync("撤销入院");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "办理出院" })).ToHaveCountAsync(0);
+        await Expect(page.Locator("#bill-form")).ToHaveCountAsync(0);
+    }
+
     [Theory]
     [InlineData("abc")]
     [InlineData("2026-02-30")]

@@ -100,6 +100,19 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
         return RedirectToPage(new { psn = psnNo });
     }
 
+    public async Task<IActionResult> OnPostRevokeFilingAsync(string psnNo, string sn, bool confirmed)
+    {
+        if (!confirmed)
+        {
+            Problem = "撤销备案须先确认";
+            return RedirectToPage(new { psn = psnNo });
+        }
+        var reply = await client.CallAsync(Hospital, User.DisplayName(), "2552", new { data = new { trt_dcla_detl_sn = sn, psn_no = psnNo } });
+        if (reply.Ok) Message = $"已撤销备案 {sn}。如该参保人仍需在本院急诊结算，请重新办理备案。";
+        else Problem = reply.Error;
+        return RedirectToPage(new { psn = psnNo });
+    }
+
     public async Task<IActionResult> OnPostRegisterAsync(string psnNo, string insutype, string kind, string begntime, string? deptName)
     {
         var time = begntime.Replace('T', ' ');

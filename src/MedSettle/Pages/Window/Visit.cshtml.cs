@@ -39,6 +39,11 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     public string EditorJson { get; private set; } = "[]";
     public bool Inpatient => Visit.Kind == "inpatient";
     public bool FinallySettled => Settlements.Any(s => s.MidSetlFlag != "1");
+    public bool Cancelled => Visit.CancelledAt is not null;
+
+    /// <summary>The action that undoes the visit, as the page names it: 取消挂号 (2202) or 入院撤销 (2404).</summary>
+    public string CancelName => Inpatient ? "入院撤销" : "取消挂号";
+    public int OpenLineCount => Lines.Count(l => l.SetlId is null);
     public string Now => clock.Now.ToString("yyyy-MM-ddTHH:mm");
     private string Hospital => User.Hospital()!;
 
@@ -109,6 +114,28 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         var reply = await client.CallAsync(Hospital, User.DisplayName(), "2402",
             new { dscginfo = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, insutype = Visit.Insutype, endtime = time, dise_codg = Visit.DiseCodg, dscg_way = "1" } });
         return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error, reply.Ok ? "已办理出院，可以出院结算" : null);
+    }
+
+    /// <summary>取消挂号 (2202) or 入院撤销 (2404): the platform refuses while a settlement stands; unsettled lines go with the visit.</summary>
+    public async Task<IActionResult> OnPostCancelAsync(string mdtrtId, bool confirmed)
+    {
+        if (!await LoadAsync(mdtrtId)) return NotFound();
+        if (!confirmed) return await ShowAsync(mdtrtId, $"{CancelName}须先确认");
+        var name = CancelName;
+        var lines = OpenLineCount;
+        var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2404" : "2202",
+            new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo } });
+        return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error,
+            reply.Ok ? $"已{(name == "取消挂号" ? "取消挂号" : "撤销入院")}：就诊 {mdtrtId} 已撤销{(lines > 0 ? $"，{lines} 条未结算费用明细一并撤销" : "")}" : null);
+    }
+
+    /// <summary>出院撤销 (2405): the platform refuses once the stay is finally settled.</summary>
+    public async Task<IActionResult> OnPostCancelDischargeAsync(string mdtrtId, bool confirmed)
+    {
+        if (!await LoadAsync(mdtrtId)) return NotFound();
+        if (!confirmed) return await ShowAsync(mdtrtId, "出院撤销须先确认");
+        var reply = await client.CallAsync(Hospital, User.DisplayName(), "2405", new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo } });
+        return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error, reply.Ok ? "已撤销出院：患者恢复为在院，可继续录入费用、中途结算或重新办理出院" : null);
     }
 
     private static List<BillLine> ParseBill(string lines) =>
