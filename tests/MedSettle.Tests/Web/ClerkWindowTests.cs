@@ -459,6 +459,89 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#bill-form")).ToHaveCountAsync(0);
     }
 
+    private Task<long> OpenVisitCountAsync() =>
+        _platform.Database.ReadAsync(u => u.ScalarAsync<long>("SELECT COUNT(*) FROM visits WHERE cancelled_at IS NULL"));
+
+    [Fact]
+    public async Task Double_clicking_register_opens_one_visit()
+    {
+        var page = await SignInAsync("clerk", "clerk-password");
+        await page.Locator("#certno").FillAsync("220102197503120110");
+        await page.Locator("#certno").PressAsync("Enter");
+        await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
+        // the register request is held a moment, as on a slow line, so that the second click comes while the first is in flight
+        await page.RouteAsync(new Regex("handler=Register"), async route => { await Task.Delay(400); await route.ContinueAsync(); });
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).DblClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/M"));
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await Task.Delay(500);
+        Assert.Equal(1L, await OpenVisitCountAsync());
+    }
+
+    [Fact]
+    public async Task Registering_again_after_going_back_shows_the_open_visit_and_needs_a_confirmation()
+    {
+        var page = await OpenVisitAsync();
+        var first = await OneVisitAsync();
+        await page.GoBackAsync();
+        await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" })).ToBeEnabledAsync();
+
+        // the form sent as a page kept from before the registration sends it (no confirmation asked): the server asks
+        await page.EvaluateAsync("() => { document.getElementById('another').value = 'false'; document.getElementById('register-form').submit(); }");
+
+        await Expect(page.Locator("#problem")).ToContainTextAsync($"已有未结束的就诊 {first}");
+        await Expect(page.Locator("#open-visits a")).ToHaveAttributeAsync("href", $"/window/visit/{first}");
+        Assert.Equal(1L, await OpenVisitCountAsync());
+        await Browser.ScreenshotAsync(page, "window-open-visit");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
+        await Expect(page.Locator("#register-another-dialog")).ToContainTextAsync(first);
+        await page.Locator("#register-another-dialog").GetByRole(AriaRole.Button, new() { Name = "返回" }).ClickAsync();
+        Assert.Equal(1L, await OpenVisitCountAsync());
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
+        await page.Locator("#confirm-register-another").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/M"));
+        Assert.NotEqual($"/window/visit/{first}", new Uri(page.Url).AbsolutePath);
+        Assert.Equal(2L, await OpenVisitCountAsync());
+
+        await page.GotoAsync($"/window/visit/{first}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "取消挂号" }).ClickAsync();
+        await page.Locator("#confirm-cancel-visit").ClickAsync();
+        await Expect(page.Locator("#cancelled")).ToBeVisibleAsync();
+        await page.GotoAsync($"/window?psn={ZhangWei}");
+        await Expect(page.Locator("#open-visits a")).ToHaveCountAsync(1); // a cancelled visit is not open
+        await Expect(page.Locator("#open-visits")).Not.ToContainTextAsync(first);
+    }
+
+    [Fact]
+    public async Task A_posting_button_shows_it_is_busy_while_its_request_is_in_flight()
+    {
+        var page = await OpenVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        var sent = 0;
+        await page.RouteAsync(new Regex("handler=PreSettle"), async route => { Interlocked.Increment(ref sent); await Task.Delay(1500); await route.ContinueAsync(); });
+
+        // clicked twice, and looked at while the request is in flight (Playwright's own locators wait for the next page)
+        var state = await page.EvaluateAsync<string[]>("""
+            async () => {
+                const button = document.getElementById('presettle-button');
+                button.click();
+                await new Promise(r => setTimeout(r, 50));
+                button.click();
+                await new Promise(r => setTimeout(r, 50));
+                return [String(button.disabled), button.textContent, button.form.getAttribute('aria-busy')];
+            }
+            """);
+
+        Assert.Equal(["true", "处理中…", "true"], state);
+        await Expect(page.Locator("#explanation")).ToBeVisibleAsync();
+        Assert.Equal(1, sent);
+        await Expect(page.Locator("#settle-button")).ToBeEnabledAsync();
+    }
+
     [Theory]
     [InlineData("abc")]
     [InlineData("2026-02-30")]

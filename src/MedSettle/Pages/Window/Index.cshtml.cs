@@ -24,6 +24,9 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
     public Person? Found { get; private set; }
     public IReadOnlyList<FilingRow> Filings { get; private set; } = [];
     public IReadOnlyList<VisitRow> Visits { get; private set; } = [];
+
+    /// <summary>The person's visits at this hospital still open: not cancelled and not finally settled (a mid-stay settlement leaves it open).</summary>
+    public IReadOnlyList<VisitRow> OpenVisits { get; private set; } = [];
     [TempData] public string? Message { get; set; }
     [TempData] public string? Problem { get; set; }
 
@@ -86,7 +89,22 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
         Visits = (await database.ReadAsync(unit => unit.QueryAsync<VisitRow>(
             "SELECT * FROM visits WHERE psn_no = @psnNo AND fixmedins_code = @hospital AND cancelled_at IS NULL ORDER BY begntime DESC LIMIT 10",
             new { psnNo, hospital = Hospital }))).ToList();
+        OpenVisits = await OpenVisitsAsync(psnNo);
     }
+
+    private async Task<IReadOnlyList<VisitRow>> OpenVisitsAsync(string psnNo) =>
+        (await database.ReadAsync(unit => unit.QueryAsync<VisitRow>(
+            """
+            SELECT * FROM visits v
+            WHERE v.psn_no = @psnNo AND v.fixmedins_code = @hospital AND v.cancelled_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.mdtrt_id = v.mdtrt_id AND s.kind = 'settle' AND s.reversed_by IS NULL AND s.mid_setl_flag <> '1')
+            ORDER BY v.begntime DESC
+            """, new { psnNo, hospital = Hospital }))).ToList();
+
+    /// <summary>One registration at a time in this process: the open-visit check and the registration it allows are not split by a second click.</summary>
+    private static readonly SemaphoreSlim Registering = new(1, 1);
+
+    public static string KindName(VisitRow visit) => visit.Kind == "inpatient" ? "急诊转住院" : "急诊门诊";
 
     public async Task<IActionResult> OnPostFileAsync(string psnNo, string insutype, string begndate, string diseCodg, string diseName, string? tel)
     {
@@ -113,14 +131,34 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
         return RedirectToPage(new { psn = psnNo });
     }
 
-    public async Task<IActionResult> OnPostRegisterAsync(string psnNo, string insutype, string kind, string begntime, string? deptName)
+    /// <summary>
+    /// Registers (2201) or admits (2401). With a visit of the person still open here, only when the clerk confirmed
+    /// <paramref name="another"/>: a second click, or a click again after going back, would otherwise open a second visit.
+    /// </summary>
+    public async Task<IActionResult> OnPostRegisterAsync(string psnNo, string insutype, string kind, string begntime, string? deptName, bool another)
     {
         var time = begntime.Replace('T', ' ');
         if (time.Length == 16) time += ":00";
         var number = $"{(kind == "inpatient" ? "ZY" : "MZ")}{clock.Now:yyMMddHHmmss}{Random.Shared.Next(100, 1000)}";
-        var reply = kind == "inpatient"
-            ? await client.CallAsync(Hospital, User.DisplayName(), "2401", new { mdtrtinfo = new { psn_no = psnNo, insutype, begntime = time, med_type = "24", ipt_no = number, adm_dept_name = deptName ?? "急诊科" } })
-            : await client.CallAsync(Hospital, User.DisplayName(), "2201", new { data = new { psn_no = psnNo, insutype, begntime = time, ipt_otp_no = number, dept_name = deptName ?? "急诊科", mdtrt_cert_type = "02" } });
+        WindowReply reply;
+        await Registering.WaitAsync();
+        try
+        {
+            var open = await OpenVisitsAsync(psnNo);
+            if (open.Count > 0 && !another)
+            {
+                var v = open[0];
+                Problem = $"未办理：该参保人在本院已有未结束的就诊 {v.MdtrtId}（{KindName(v)}，{v.Begntime}）。如为同一次就诊，请在下方打开它继续办理；如确属另一次就诊，请再次点击“办理挂号 / 入院”并确认。";
+                return RedirectToPage(new { psn = psnNo });
+            }
+            reply = kind == "inpatient"
+                ? await client.CallAsync(Hospital, User.DisplayName(), "2401", new { mdtrtinfo = new { psn_no = psnNo, insutype, begntime = time, med_type = "24", ipt_no = number, adm_dept_name = deptName ?? "急诊科" } })
+                : await client.CallAsync(Hospital, User.DisplayName(), "2201", new { data = new { psn_no = psnNo, insutype, begntime = time, ipt_otp_no = number, dept_name = deptName ?? "急诊科", mdtrt_cert_type = "02" } });
+        }
+        finally
+        {
+            Registering.Release();
+        }
         if (!reply.Ok)
         {
             Problem = reply.Error;

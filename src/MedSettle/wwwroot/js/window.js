@@ -137,5 +137,34 @@ window.MedSettle = (() => {
     if (form) form.addEventListener('submit', e => e.preventDefault());
   }
 
+  // A posting button acts once: from the moment its form is sent until the next page arrives the form is busy (its
+  // buttons disabled, the pressed one saying 处理中…), and a second submit of it (a double click) is dropped. Forms whose
+  // own checks stopped the submit stay usable. A page restored by the back button is usable again.
+  const buttonsOf = form => Array.from(form.elements).filter(el => el.tagName === 'BUTTON' && el.type === 'submit');
+  document.addEventListener('submit', e => {
+    const form = e.target;
+    if (!(form instanceof HTMLFormElement) || (form.getAttribute('method') || '').toLowerCase() !== 'post' || e.defaultPrevented) return;
+    if (form.dataset.busy) { e.preventDefault(); return; }
+    form.dataset.busy = 'true';
+    form.setAttribute('aria-busy', 'true');
+    const pressed = e.submitter;
+    // disabled after this turn, so that the pressed button still counts as the form's submitter
+    setTimeout(() => {
+      for (const button of buttonsOf(form)) button.disabled = true;
+      if (pressed) { pressed.dataset.label = pressed.textContent; pressed.textContent = '处理中…'; pressed.classList.add('busy'); }
+    }, 0);
+  });
+  window.addEventListener('pageshow', e => {
+    if (!e.persisted) return;
+    for (const form of document.querySelectorAll('form[aria-busy]')) {
+      delete form.dataset.busy;
+      form.removeAttribute('aria-busy');
+      for (const button of buttonsOf(form)) {
+        button.disabled = false;
+        if (button.dataset.label) { button.textContent = button.dataset.label; delete button.dataset.label; button.classList.remove('busy'); }
+      }
+    }
+  });
+
   return { suggest, checkIdentityNumber, identityNumberProblem, bill, withdrawPreSettlement, money };
 })();
