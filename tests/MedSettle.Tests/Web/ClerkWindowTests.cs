@@ -542,6 +542,55 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#settle-button")).ToBeEnabledAsync();
     }
 
+    private async Task<IPage> RegisterAnotherAsync(IPage page, bool admission)
+    {
+        await page.GotoAsync($"/window?psn={ZhangWei}");
+        if (admission) await page.Locator("#kind").SelectOptionAsync("inpatient");
+        await Expect(page.Locator("#person")).ToBeVisibleAsync();
+        var asked = await page.Locator("#register-another-dialog").CountAsync() > 0; // only while another visit is open
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
+        if (asked) await page.Locator("#confirm-register-another").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex(admission ? "/window/visit/Z" : "/window/visit/M"));
+        return page;
+    }
+
+    [Fact]
+    public async Task The_days_visit_list_shows_each_visits_state_in_chinese()
+    {
+        var page = await OpenVisitAsync();
+        var settled = await OneVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await SettleOpenBillAsync(page);
+        await RegisterAnotherAsync(page, admission: false);
+        var registered = new Uri(page.Url).AbsolutePath.Split('/').Last();
+        await RegisterAnotherAsync(page, admission: false);
+        var cancelled = new Uri(page.Url).AbsolutePath.Split('/').Last();
+        await page.GetByRole(AriaRole.Button, new() { Name = "取消挂号" }).ClickAsync();
+        await page.Locator("#confirm-cancel-visit").ClickAsync();
+        await Expect(page.Locator("#cancelled")).ToBeVisibleAsync();
+        await RegisterAnotherAsync(page, admission: true);
+        var admitted = new Uri(page.Url).AbsolutePath.Split('/').Last();
+        await RegisterAnotherAsync(page, admission: true);
+        var discharged = new Uri(page.Url).AbsolutePath.Split('/').Last();
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理出院" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已办理出院");
+
+        await page.GotoAsync("/window/today");
+
+        await Expect(page.Locator("#visits thead")).ToContainTextAsync("状态");
+        await Expect(page.Locator("#visits tbody tr")).ToHaveCountAsync(5);
+        await Expect(page.Locator($"#visit-{settled} .visit-state")).ToHaveTextAsync("已结算");
+        await Expect(page.Locator($"#visit-{registered} .visit-state")).ToHaveTextAsync("已挂号");
+        await Expect(page.Locator($"#visit-{cancelled} .visit-state")).ToHaveTextAsync("已撤销挂号");
+        await Expect(page.Locator($"#visit-{admitted} .visit-state")).ToHaveTextAsync("已入院");
+        await Expect(page.Locator($"#visit-{discharged} .visit-state")).ToHaveTextAsync("已出院");
+        await Expect(page.Locator($"#visit-{settled}")).ToContainTextAsync("张*");
+        await Expect(page.Locator("#visits")).Not.ToContainTextAsync("张伟");
+        await Browser.ScreenshotAsync(page, "window-today-visits");
+        await page.Locator($"#visit-{admitted} a").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"/window/visit/{admitted}$"));
+    }
+
     [Theory]
     [InlineData("abc")]
     [InlineData("2026-02-30")]

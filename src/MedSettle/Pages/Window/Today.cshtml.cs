@@ -29,6 +29,31 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
         public long PsnCashFen { get; set; }
     }
 
+    /// <summary>A visit registered or begun on the day, with what it has come to.</summary>
+    public sealed class VisitLine
+    {
+        public string MdtrtId { get; set; } = "";
+        public string Kind { get; set; } = "";
+        public string Begntime { get; set; } = "";
+        public string? Endtime { get; set; }
+        public string? CancelledAt { get; set; }
+        public byte[]? PsnNameEnc { get; set; }
+        public string MaskedName => PersonName.Mask(PersonalData.Open(PsnNameEnc));
+        public long FinalSettlements { get; set; }
+        public long MidSettlements { get; set; }
+        public bool Inpatient => Kind == "inpatient";
+
+        /// <summary>The visit's state in the clerk's words: 已撤销, 已结算, 已出院, 已入院（已中途结算）, 已入院 or 已挂号.</summary>
+        public string State => CancelledAt is not null ? (Inpatient ? "已撤销入院" : "已撤销挂号")
+            : FinalSettlements > 0 ? "已结算"
+            : !Inpatient ? "已挂号"
+            : Endtime is not null ? "已出院"
+            : MidSettlements > 0 ? "已入院（已中途结算）"
+            : "已入院";
+
+        public string StateClass => CancelledAt is not null ? "state-cancelled" : FinalSettlements > 0 ? "state-settled" : "state-open";
+    }
+
     public sealed record Group(string Insutype, string ClrType, string SetlOptins, long Count, decimal Medfee, decimal Fund, decimal Acct);
 
     public sealed record Result(string Key, bool Balanced, string Description);
@@ -36,6 +61,7 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
     [BindProperty(SupportsGet = true)] public string? Day { get; set; }
     public IReadOnlyList<Row> Rows { get; private set; } = [];
     public IReadOnlyList<Group> Groups { get; private set; } = [];
+    public IReadOnlyList<VisitLine> Visits { get; private set; } = [];
     public Result? Reconciled { get; private set; }
     public string? DayError { get; private set; }
 
@@ -74,6 +100,15 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
             FROM settlements s JOIN persons p ON p.insuplc_admdvs = s.insuplc_admdvs AND p.psn_no = s.psn_no AND p.insutype = s.insutype
             WHERE s.fixmedins_code = @hospital AND s.setl_time >= @from AND s.setl_time < @to
             ORDER BY s.setl_time DESC
+            """, new { hospital, from = Day, to = day.AddDays(1).ToText() }))).ToList();
+        Visits = (await database.ReadAsync(unit => unit.QueryAsync<VisitLine>(
+            """
+            SELECT v.mdtrt_id, v.kind, v.begntime, v.endtime, v.cancelled_at, p.psn_name_enc,
+                   (SELECT COUNT(*) FROM settlements s WHERE s.mdtrt_id = v.mdtrt_id AND s.kind = 'settle' AND s.reversed_by IS NULL AND s.mid_setl_flag <> '1') AS final_settlements,
+                   (SELECT COUNT(*) FROM settlements s WHERE s.mdtrt_id = v.mdtrt_id AND s.kind = 'settle' AND s.reversed_by IS NULL AND s.mid_setl_flag = '1') AS mid_settlements
+            FROM visits v JOIN persons p ON p.insuplc_admdvs = v.insuplc_admdvs AND p.psn_no = v.psn_no AND p.insutype = v.insutype
+            WHERE v.fixmedins_code = @hospital AND ((v.begntime >= @from AND v.begntime < @to) OR (v.created_at >= @from AND v.created_at < @to))
+            ORDER BY v.begntime DESC, v.mdtrt_id DESC
             """, new { hospital, from = Day, to = day.AddDays(1).ToText() }))).ToList();
         Groups = Rows.GroupBy(r => (r.Insutype, r.ClrType, r.InsuplcAdmdvs)).OrderBy(g => g.Key)
             .Select(g => new Group(g.Key.Insutype, g.Key.ClrType, g.Key.InsuplcAdmdvs, g.Sum(r => r.Kind == "settle" ? 1 : -1),
