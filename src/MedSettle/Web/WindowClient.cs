@@ -7,8 +7,15 @@ using MedSettle.Transactions;
 
 namespace MedSettle.Web;
 
-/// <summary>One answer of the transaction API, as the window reads it.</summary>
-public sealed record WindowReply(bool Ok, string? Error, string? Warning, JsonElement Output, string Msgid);
+/// <summary>
+/// One answer of the transaction API, as the window reads it: <see cref="Error"/> and <see cref="Warning"/> in the clerk's
+/// words (<see cref="ClerkWords"/>), <see cref="ApiError"/> the API's own text.
+/// </summary>
+public sealed record WindowReply(bool Ok, string? Error, string? Warning, JsonElement Output, string Msgid, string? ApiError = null)
+{
+    /// <summary>The API's own text when the clerk is shown other words (for support), else null.</summary>
+    public string? Detail => ApiError is not null && ApiError != Error ? ApiError : null;
+}
 
 /// <summary>
 /// The clerk's window speaks to the platform exactly as a hospital's HIS does: every change goes through the same
@@ -25,7 +32,7 @@ public sealed class WindowClient(Database database, PlatformClock clock, IHttpCo
     {
         msgid ??= NewMsgid(hospital);
         var reply = await SendAsync(hospital, opterName, infno, input, msgid, await SignNoAsync(hospital, opterName));
-        if (!reply.Ok && reply.Error?.Contains(SignIn.SignInAgain, StringComparison.Ordinal) == true)
+        if (!reply.Ok && reply.ApiError?.Contains(SignIn.SignInAgain, StringComparison.Ordinal) == true)
         {
             _signNos.TryRemove(hospital, out _);
             reply = await SendAsync(hospital, opterName, infno, input, msgid, await SignNoAsync(hospital, opterName));
@@ -68,7 +75,9 @@ public sealed class WindowClient(Database database, PlatformClock clock, IHttpCo
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
         var ok = root.GetProperty("infcode").GetInt32() == 0;
-        return new WindowReply(ok, root.GetProperty("err_msg").GetString(), root.GetProperty("warn_msg").GetString(),
-            root.GetProperty("output").Clone(), msgid);
+        var error = root.GetProperty("err_msg").GetString();
+        var warning = root.GetProperty("warn_msg").GetString();
+        return new WindowReply(ok, error is null ? null : ClerkWords.ForClerk(error), warning is null ? null : ClerkWords.ForClerk(warning),
+            root.GetProperty("output").Clone(), msgid, error);
     }
 }

@@ -167,7 +167,10 @@ public sealed class ClerkWindowTests : IAsyncLifetime
 
         await page.Locator("#presettle-button").ClickAsync();
 
-        await Expect(page.Locator("#problem")).ToBeVisibleAsync();
+        await Expect(page.Locator("#problem")).ToHaveTextAsync("第 2 行的单价“99999999999”不是有效的数值，请核对后重新填写");
+        await Expect(page.Locator("#problem")).ToHaveAttributeAsync("title", new Regex(@"input\.feedetail\[1\]\.pric"));
+        await Expect(page.Locator("#problem-detail summary")).ToHaveTextAsync("详情（平台原文，供技术支持）");
+        await Expect(page.Locator("#problem-detail code")).ToHaveTextAsync("字段 input.feedetail[1].pric 的值 \"99999999999\" 不是有效的数值");
         await Expect(page.Locator("#explanation")).ToHaveCountAsync(0);
         await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(2);
         await Expect(page.Locator("#bill tbody tr").First.Locator("input.price")).ToHaveValueAsync("50");
@@ -324,7 +327,12 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await page.Locator("#presettle-button").ClickAsync();
         await Expect(page.Locator("#fund")).ToHaveTextAsync("160.93");
         await page.Locator("#settle-button").ClickAsync();
-        await Expect(page.Locator("#problem")).ToContainTextAsync("须先办理出院（2402）");
+        await Expect(page.Locator("#problem")).ToContainTextAsync("须先办理出院（在就诊页点击“办理出院”）");
+        await Expect(page.Locator("#problem")).ToContainTextAsync("如需不出院先结算，请勾选“中途结算（未出院）”后重新预结算");
+        await Expect(page.Locator("#problem")).Not.ToContainTextAsync("mid_setl_flag");
+        await Expect(page.Locator("#problem")).Not.ToContainTextAsync("2402");
+        await Expect(page.Locator("#problem-detail code")).ToContainTextAsync("须先办理出院（2402）；中途结算请传 mid_setl_flag = 1");
+        await Browser.ScreenshotAsync(page, "window-refusal-in-clerk-words");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "办理出院" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已办理出院");
@@ -589,6 +597,23 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Browser.ScreenshotAsync(page, "window-today-visits");
         await page.Locator($"#visit-{admitted} a").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"/window/visit/{admitted}$"));
+    }
+
+    [Fact]
+    public async Task Pre_settling_without_a_filing_names_the_button_to_press_not_the_transaction_number()
+    {
+        var page = await SignInAsync("clerk", "clerk-password");
+        await page.Locator("#certno").FillAsync("220102197503120110");
+        await page.Locator("#certno").PressAsync("Enter");
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
+        await Expect(page.Locator("#warning")).ToContainTextAsync("结算前须办理备案（在收费窗口点击“备案并核定”）");
+        await AddLineAsync(page, "110200001", "50.00", "1");
+
+        await page.Locator("#presettle-button").ClickAsync();
+
+        await Expect(page.Locator("#problem")).ToContainTextAsync("请先办理备案（在收费窗口点击“备案并核定”）后再结算");
+        await Expect(page.Locator("#problem")).Not.ToContainTextAsync("2551");
+        await Expect(page.Locator("#problem")).ToHaveAttributeAsync("title", new Regex("请先办理备案（2551）"));
     }
 
     [Theory]

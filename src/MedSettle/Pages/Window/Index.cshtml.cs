@@ -30,6 +30,9 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
     [TempData] public string? Message { get; set; }
     [TempData] public string? Problem { get; set; }
 
+    /// <summary>The API's own text of a refusal shown in the clerk's words, for support.</summary>
+    [TempData] public string? ProblemDetail { get; set; }
+
     /// <summary>A transaction's warning (warn_msg), shown as a warning on the page the clerk lands on (this one or the visit's).</summary>
     [TempData] public string? Warning { get; set; }
     public string Today => clock.Today.ToText();
@@ -114,7 +117,7 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
         });
         if (reply.Ok && reply.Warning is not null) Warning = reply.Warning;
         else if (reply.Ok) Message = $"备案成功：备案流水号 {reply.Output.GetProperty("trt_dcla_detl_sn").GetString()}，有效期至 {reply.Output.GetProperty("enddate").GetString()}";
-        else Problem = reply.Error;
+        else (Problem, ProblemDetail) = (reply.Error, reply.Detail);
         return RedirectToPage(new { psn = psnNo });
     }
 
@@ -127,7 +130,7 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
         }
         var reply = await client.CallAsync(Hospital, User.DisplayName(), "2552", new { data = new { trt_dcla_detl_sn = sn, psn_no = psnNo } });
         if (reply.Ok) Message = $"已撤销备案 {sn}。如该参保人仍需在本院急诊结算，请重新办理备案。";
-        else Problem = reply.Error;
+        else (Problem, ProblemDetail) = (reply.Error, reply.Detail);
         return RedirectToPage(new { psn = psnNo });
     }
 
@@ -161,7 +164,7 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
         }
         if (!reply.Ok)
         {
-            Problem = reply.Error;
+            (Problem, ProblemDetail) = (reply.Error, reply.Detail);
             return RedirectToPage(new { psn = psnNo });
         }
         var mdtrtId = kind == "inpatient" ? reply.Output.GetProperty("result").GetProperty("mdtrt_id").GetString() : reply.Output.GetProperty("data").GetProperty("mdtrt_id").GetString();

@@ -25,6 +25,9 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
     public bool LinesReleased => Settlement.ReversedBy is not null && Lines.Count == 0;
     public string? Problem { get; private set; }
 
+    /// <summary>The API's own text of a refusal shown in the clerk's words, for support.</summary>
+    public string? ProblemDetail { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string setlId) => await LoadAsync(setlId) ? Page() : NotFound();
 
     public async Task<IActionResult> OnPostReverseAsync(string setlId, bool confirmed)
@@ -37,7 +40,7 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
         }
         var reply = await client.CallAsync(Hospital.FixmedinsCode, User.DisplayName(), Settlement.ClrType == "21" ? "2305" : "2208",
             new { data = new { setl_id = setlId, mdtrt_id = Settlement.MdtrtId, psn_no = Settlement.PsnNo } });
-        if (!reply.Ok) Problem = reply.Error;
+        if (!reply.Ok) (Problem, ProblemDetail) = (reply.Error, reply.Detail);
         await LoadAsync(setlId);
         return Page();
     }

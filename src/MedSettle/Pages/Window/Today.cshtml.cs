@@ -56,7 +56,7 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
 
     public sealed record Group(string Insutype, string ClrType, string SetlOptins, long Count, decimal Medfee, decimal Fund, decimal Acct);
 
-    public sealed record Result(string Key, bool Balanced, string Description);
+    public sealed record Result(string Key, bool Balanced, string Description, string? Detail = null);
 
     [BindProperty(SupportsGet = true)] public string? Day { get; set; }
     public IReadOnlyList<Row> Rows { get; private set; } = [];
@@ -79,7 +79,7 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
         Reconciled = reply.Ok
             ? new Result(key, reply.Output.GetProperty("stmtinfo").GetProperty("stmt_rslt").GetString() == "0",
                 reply.Output.GetProperty("stmtinfo").GetProperty("stmt_rslt_dscr").GetString()!)
-            : new Result(key, false, reply.Error ?? "");
+            : new Result(key, false, reply.Error ?? "", reply.Detail);
         return Page();
     }
 

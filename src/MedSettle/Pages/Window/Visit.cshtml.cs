@@ -32,6 +32,9 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     public IReadOnlyList<SettlementRow> Settlements { get; private set; } = [];
     public Preview? Explained { get; private set; }
     public string? Problem { get; private set; }
+
+    /// <summary>The API's own text of a refusal shown in the clerk's words, for support.</summary>
+    public string? ProblemDetail { get; private set; }
     public string? Message { get; private set; }
 
     /// <summary>The registration's warning (e.g. no filing yet), carried over from the window's first page.</summary>
@@ -70,7 +73,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             {
                 var withdrawn = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2302" : "2205",
                     new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, chrg_bchno = "0000" } });
-                if (!withdrawn.Ok) return await ShowAsync(mdtrtId, withdrawn.Error, editor: lines);
+                if (!withdrawn.Ok) return await ShowAsync(mdtrtId, withdrawn.Error, editor: lines, detail: withdrawn.Detail);
             }
             var first = Lines.Count + 1;
             var now = clock.Now.ToText();
@@ -81,13 +84,13 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
                 det_item_fee_sumamt = LineGrading.ExpectedAmount(l.Price.Value, l.Count.Value),
             }).ToList();
             var uploaded = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2301" : "2204", new { feedetail });
-            if (!uploaded.Ok) return await ShowAsync(mdtrtId, uploaded.Error, editor: lines);
+            if (!uploaded.Ok) return await ShowAsync(mdtrtId, uploaded.Error, editor: lines, detail: uploaded.Detail);
         }
         await LoadAsync(mdtrtId);
         EditorJson = lines;
         var medfee = Money.FromFen(Lines.Where(l => l.SetlId is null).Sum(l => l.AmountFen));
         var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2303" : "2206", SettleInput(medfee, useAccount, midSettle));
-        if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error, editor: lines);
+        if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error, editor: lines, detail: reply.Detail);
         Explained = Read(reply.Output, useAccount, midSettle);
         return Page();
     }
@@ -102,7 +105,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             return Page();
         }
         var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2304" : "2207", SettleInput(medfee, useAccount, midSettle));
-        if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error, editor: string.IsNullOrEmpty(lines) ? null : lines);
+        if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error, editor: string.IsNullOrEmpty(lines) ? null : lines, detail: reply.Detail);
         return Redirect($"/window/slip/{reply.Output.GetProperty("setlinfo").GetProperty("setl_id").GetString()}");
     }
 
@@ -113,7 +116,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         if (time.Length == 16) time += ":00";
         var reply = await client.CallAsync(Hospital, User.DisplayName(), "2402",
             new { dscginfo = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, insutype = Visit.Insutype, endtime = time, dise_codg = Visit.DiseCodg, dscg_way = "1" } });
-        return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error, reply.Ok ? "已办理出院，可以出院结算" : null);
+        return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error, reply.Ok ? "已办理出院，可以出院结算" : null, detail: reply.Detail);
     }
 
     /// <summary>取消挂号 (2202) or 入院撤销 (2404): the platform refuses while a settlement stands; unsettled lines go with the visit.</summary>
@@ -126,7 +129,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2404" : "2202",
             new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo } });
         return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error,
-            reply.Ok ? $"已{(name == "取消挂号" ? "取消挂号" : "撤销入院")}：就诊 {mdtrtId} 已撤销{(lines > 0 ? $"，{lines} 条未结算费用明细一并撤销" : "")}" : null);
+            reply.Ok ? $"已{(name == "取消挂号" ? "取消挂号" : "撤销入院")}：就诊 {mdtrtId} 已撤销{(lines > 0 ? $"，{lines} 条未结算费用明细一并撤销" : "")}" : null, detail: reply.Detail);
     }
 
     /// <summary>出院撤销 (2405): the platform refuses once the stay is finally settled.</summary>
@@ -135,7 +138,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         if (!await LoadAsync(mdtrtId)) return NotFound();
         if (!confirmed) return await ShowAsync(mdtrtId, "出院撤销须先确认");
         var reply = await client.CallAsync(Hospital, User.DisplayName(), "2405", new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo } });
-        return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error, reply.Ok ? "已撤销出院：患者恢复为在院，可继续录入费用、中途结算或重新办理出院" : null);
+        return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error, reply.Ok ? "已撤销出院：患者恢复为在院，可继续录入费用、中途结算或重新办理出院" : null, detail: reply.Detail);
     }
 
     private static List<BillLine> ParseBill(string lines) =>
@@ -180,11 +183,12 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     }
 
     /// <summary>The visit again with a problem or message; <paramref name="editor"/> keeps the bill the clerk typed (a refusal must not wipe it).</summary>
-    private async Task<IActionResult> ShowAsync(string mdtrtId, string? problem, string? message = null, string? editor = null)
+    private async Task<IActionResult> ShowAsync(string mdtrtId, string? problem, string? message = null, string? editor = null, string? detail = null)
     {
         await LoadAsync(mdtrtId);
         if (editor is not null) EditorJson = editor;
         Problem = problem;
+        ProblemDetail = problem is null ? null : detail;
         Message = message;
         return Page();
     }
