@@ -50,7 +50,8 @@ public sealed class WindowClient(Database database, PlatformClock clock, IHttpCo
         return signNo;
     }
 
-    private string NewMsgid(string hospital) =>
+    /// <summary>A msgid of <paramref name="hospital"/>'s: fixmedins_code, the time and a sequence number (30 characters).</summary>
+    public string NewMsgid(string hospital) =>
         string.Create(CultureInfo.InvariantCulture, $"{hospital}{clock.Now:yyyyMMddHHmmss}{Interlocked.Increment(ref _sequence) % 10_000:D4}");
 
     private async Task<WindowReply> SendAsync(string hospital, string opterName, string infno, object input, string msgid, string signNo)

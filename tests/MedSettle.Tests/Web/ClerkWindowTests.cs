@@ -489,6 +489,28 @@ public sealed class ClerkWindowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_same_registration_form_sent_twice_at_once_opens_one_visit_whatever_the_page_allows()
+    {
+        var page = await SignInAsync("clerk", "clerk-password");
+        await page.Locator("#certno").FillAsync("220102197503120110");
+        await page.Locator("#certno").PressAsync("Enter");
+        await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
+
+        // two posts of the form, confirmed as "another visit", side by side (as two tabs or a retrying proxy would send them)
+        var statuses = await page.EvaluateAsync<int[]>("""
+            async () => {
+                const form = document.getElementById('register-form');
+                const body = () => { const d = new FormData(form); d.set('another', 'true'); return new URLSearchParams(d); };
+                const send = () => fetch(form.action, { method: 'POST', body: body(), redirect: 'manual' }).then(r => r.status);
+                return Promise.all([send(), send()]);
+            }
+            """);
+
+        Assert.All(statuses, status => Assert.NotEqual(500, status));
+        Assert.Equal(1L, await OpenVisitCountAsync()); // one msgid: the platform answers the second with the first's visit
+    }
+
+    [Fact]
     public async Task Registering_again_after_going_back_shows_the_open_visit_and_needs_a_confirmation()
     {
         var page = await OpenVisitAsync();

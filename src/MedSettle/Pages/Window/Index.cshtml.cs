@@ -104,8 +104,12 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
             ORDER BY v.begntime DESC
             """, new { psnNo, hospital = Hospital }))).ToList();
 
-    /// <summary>One registration at a time in this process: the open-visit check and the registration it allows are not split by a second click.</summary>
-    private static readonly SemaphoreSlim Registering = new(1, 1);
+    /// <summary>
+    /// The msgid the registration form sends, made when the page is shown: a second click, or the same form sent again
+    /// after going back, repeats that msgid, and the platform answers it with the visit it opened the first time.
+    /// </summary>
+    public string RegisterMsgid => _registerMsgid ??= client.NewMsgid(Hospital);
+    private string? _registerMsgid;
 
     public static string KindName(VisitRow visit) => visit.Kind == "inpatient" ? "急诊转住院" : "急诊门诊";
 
@@ -138,30 +142,23 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
     /// Registers (2201) or admits (2401). With a visit of the person still open here, only when the clerk confirmed
     /// <paramref name="another"/>: a second click, or a click again after going back, would otherwise open a second visit.
     /// </summary>
-    public async Task<IActionResult> OnPostRegisterAsync(string psnNo, string insutype, string kind, string begntime, string? deptName, bool another)
+    public async Task<IActionResult> OnPostRegisterAsync(string psnNo, string insutype, string kind, string begntime, string? deptName, bool another, string? msgid)
     {
         var time = begntime.Replace('T', ' ');
         if (time.Length == 16) time += ":00";
-        var number = $"{(kind == "inpatient" ? "ZY" : "MZ")}{clock.Now:yyMMddHHmmss}{Random.Shared.Next(100, 1000)}";
-        WindowReply reply;
-        await Registering.WaitAsync();
-        try
+        // the form's own msgid (see RegisterMsgid); the visit's number follows from it, so a repeat is the same request
+        if (msgid is not { Length: 30 } || !msgid.StartsWith(Hospital, StringComparison.Ordinal)) msgid = client.NewMsgid(Hospital);
+        var number = (kind == "inpatient" ? "ZY" : "MZ") + msgid[^18..];
+        var open = await OpenVisitsAsync(psnNo);
+        if (open.Count > 0 && !another && !open.Any(v => v.IptOtpNo == number)) // this very form, sent again: the platform answers it
         {
-            var open = await OpenVisitsAsync(psnNo);
-            if (open.Count > 0 && !another)
-            {
-                var v = open[0];
-                Problem = $"未办理：该参保人在本院已有未结束的就诊 {v.MdtrtId}（{KindName(v)}，{v.Begntime}）。如为同一次就诊，请在下方打开它继续办理；如确属另一次就诊，请再次点击“办理挂号 / 入院”并确认。";
-                return RedirectToPage(new { psn = psnNo });
-            }
-            reply = kind == "inpatient"
-                ? await client.CallAsync(Hospital, User.DisplayName(), "2401", new { mdtrtinfo = new { psn_no = psnNo, insutype, begntime = time, med_type = "24", ipt_no = number, adm_dept_name = deptName ?? "急诊科" } })
-                : await client.CallAsync(Hospital, User.DisplayName(), "2201", new { data = new { psn_no = psnNo, insutype, begntime = time, ipt_otp_no = number, dept_name = deptName ?? "急诊科", mdtrt_cert_type = "02" } });
+            var v = open[0];
+            Problem = $"未办理：该参保人在本院已有未结束的就诊 {v.MdtrtId}（{KindName(v)}，{v.Begntime}）。如为同一次就诊，请在下方打开它继续办理；如确属另一次就诊，请再次点击“办理挂号 / 入院”并确认。";
+            return RedirectToPage(new { psn = psnNo });
         }
-        finally
-        {
-            Registering.Release();
-        }
+        var reply = kind == "inpatient"
+            ? await client.CallAsync(Hospital, User.DisplayName(), "2401", new { mdtrtinfo = new { psn_no = psnNo, insutype, begntime = time, med_type = "24", ipt_no = number, adm_dept_name = deptName ?? "急诊科" } }, msgid)
+            : await client.CallAsync(Hospital, User.DisplayName(), "2201", new { data = new { psn_no = psnNo, insutype, begntime = time, ipt_otp_no = number, dept_name = deptName ?? "急诊科", mdtrt_cert_type = "02" } }, msgid);
         if (!reply.Ok)
         {
             (Problem, ProblemDetail) = (reply.Error, reply.Detail);
