@@ -13,7 +13,8 @@ namespace MedSettle.Transactions;
 /// </summary>
 public static class StoredResponses
 {
-    private static readonly string[] Personal = ["psn_name", "certno"];
+    /// <summary>The fields <see cref="Rewrite"/> looks at: the personal ones, and psn_no, whose person they are.</summary>
+    private static readonly string[] Fields = ["psn_name", "certno", "psn_no"];
 
     /// <summary>The response as it is stored: every <c>psn_name</c> and <c>certno</c> value blank.</summary>
     public static string Redact(string response)
@@ -70,61 +71,51 @@ public static class StoredResponses
     }
 
     /// <summary>
-    /// Copies the document, writing each personal field's value as <paramref name="value"/>(field, the psn_no given
-    /// before it in the same object), with the encoder the responses are written with, so the rest is unchanged.
+    /// The document with each personal field's value replaced by <paramref name="value"/>(field, the psn_no given before it
+    /// in the same object), spliced in as JSON text with the encoder the responses are written with; every other byte is
+    /// copied as it stands.
     /// </summary>
     private static string Rewrite(byte[] utf8, Func<string, string?, string> value)
     {
-        var output = new ArrayBufferWriter<byte>(utf8.Length);
-        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = TransactionApi.Json.Encoder, SkipValidation = true }))
+        var output = new ArrayBufferWriter<byte>(utf8.Length + 64);
+        var reader = new Utf8JsonReader(utf8);
+        var psnNos = new Stack<string?>();
+        string? field = null;
+        var copied = 0;
+        while (reader.Read())
         {
-            var reader = new Utf8JsonReader(utf8);
-            var psnNos = new Stack<string?>();
-            string? field = null;
-            while (reader.Read())
+            switch (reader.TokenType)
             {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.PropertyName:
-                        var name = reader.GetString()!;
-                        writer.WritePropertyName(name);
-                        field = name;
-                        continue;
-                    case JsonTokenType.String when field is not null && Personal.Contains(field):
-                        writer.WriteStringValue(value(field, psnNos.Count > 0 ? psnNos.Peek() : null));
-                        break;
-                    case JsonTokenType.String:
-                        var text = reader.GetString()!;
-                        if (field == "psn_no" && psnNos.Count > 0) { psnNos.Pop(); psnNos.Push(text); }
-                        writer.WriteStringValue(text);
-                        break;
-                    case JsonTokenType.Number:
-                        writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
-                        break;
-                    case JsonTokenType.True or JsonTokenType.False:
-                        writer.WriteBooleanValue(reader.GetBoolean());
-                        break;
-                    case JsonTokenType.Null:
-                        writer.WriteNullValue();
-                        break;
-                    case JsonTokenType.StartObject:
-                        writer.WriteStartObject();
-                        psnNos.Push(null);
-                        break;
-                    case JsonTokenType.EndObject:
-                        writer.WriteEndObject();
-                        psnNos.Pop();
-                        break;
-                    case JsonTokenType.StartArray:
-                        writer.WriteStartArray();
-                        break;
-                    case JsonTokenType.EndArray:
-                        writer.WriteEndArray();
-                        break;
-                }
-                field = null;
+                case JsonTokenType.PropertyName:
+                    field = FieldAt(ref reader);
+                    continue;
+                case JsonTokenType.StartObject:
+                    psnNos.Push(null);
+                    break;
+                case JsonTokenType.EndObject:
+                    psnNos.Pop();
+                    break;
+                case JsonTokenType.String when field == "psn_no":
+                    if (psnNos.TryPop(out _)) psnNos.Push(reader.GetString());
+                    break;
+                case JsonTokenType.String when field is not null:
+                    // the value's text lies between its quotes: copy up to it, write the new text, go on after it
+                    var start = (int)reader.TokenStartIndex + 1;
+                    output.Write(utf8.AsSpan(copied, start - copied));
+                    output.Write(JsonEncodedText.Encode(value(field, psnNos.Count > 0 ? psnNos.Peek() : null), TransactionApi.Json.Encoder).EncodedUtf8Bytes);
+                    copied = start + reader.ValueSpan.Length;
+                    break;
             }
+            field = null;
         }
+        output.Write(utf8.AsSpan(copied));
         return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    private static string? FieldAt(ref Utf8JsonReader reader)
+    {
+        foreach (var field in Fields)
+            if (reader.ValueTextEquals(field)) return field;
+        return null;
     }
 }
