@@ -118,8 +118,9 @@ public static class TransactionApi
         {
             return (400, Failure(received, clock, "请求体不是有效的JSON，请按接口规范发送报文"));
         }
-        // The parser leaves \u escapes unchecked; one that stands for half a character would fail every later read of it.
-        if (body.AsSpan().IndexOf("\\u"u8) >= 0 && !WellFormedText(document.RootElement))
+        // The parser leaves \u escapes unchecked; one that stands for half a character (\uD800-\uDFFF) would fail every
+        // later read of it. Only a body with such an escape is walked.
+        if ((body.AsSpan().IndexOf("\\ud"u8) >= 0 || body.AsSpan().IndexOf("\\uD"u8) >= 0) && !WellFormedText(document.RootElement))
         {
             document.Dispose();
             return (400, Failure(received, clock, "请求体含有无效的 \\u 转义（不成对的代理项），请按接口规范发送报文"));
@@ -128,8 +129,7 @@ public static class TransactionApi
         using (document)
         {
             var root = document.RootElement;
-            var missing = root.ValueKind == JsonValueKind.Object ? EnvelopeFields.FirstOrDefault(f => !root.TryGetProperty(f, out _)) : EnvelopeFields[0];
-            if (missing is not null)
+            if (MissingEnvelopeField(root) is { } missing)
                 return (400, Failure(received, clock, $"请求缺少报文头字段 {missing}：报文头需要 infno、msgid、fixmedins_code 与 input"));
 
             var envelope = new Input(root, "报文头");
@@ -337,6 +337,15 @@ public static class TransactionApi
         };
     }
 
+    /// <summary>The first envelope field the body lacks (all of them when it is no object), or null.</summary>
+    private static string? MissingEnvelopeField(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object) return EnvelopeFields[0];
+        foreach (var field in EnvelopeFields)
+            if (!root.TryGetProperty(field, out _)) return field;
+        return null;
+    }
+
     /// <summary>Whether every name and text in the document reads as a whole character string (no lone surrogate escape).</summary>
     private static bool WellFormedText(JsonElement element)
     {
@@ -349,7 +358,10 @@ public static class TransactionApi
                     return true;
                 case JsonValueKind.Object:
                     foreach (var property in element.EnumerateObject())
-                        if (property.Name is null || !WellFormedText(property.Value)) return false;
+                    {
+                        _ = property.Name; // decodes the name, as any read of it would
+                        if (!WellFormedText(property.Value)) return false;
+                    }
                     return true;
                 case JsonValueKind.Array:
                     foreach (var item in element.EnumerateArray())
