@@ -69,7 +69,7 @@ public static class Settle
         // Newest first: a later settlement of the visit was decided on what this one had met (a per-visit deductible), so
         // this one may not be taken back while that one stands.
         var later = await ctx.Db.FirstOrDefaultAsync<string>(
-            "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL AND bill_no > @billNo ORDER BY bill_no DESC",
+            $"SELECT s.setl_id FROM settlements s WHERE {Visits.StandingSettlementOf("@mdtrtId")} AND s.bill_no > @billNo ORDER BY s.bill_no DESC",
             new { mdtrtId = current.MdtrtId, billNo = current.BillNo });
         if (later is not null)
             throw new Refusal($"就诊 {current.MdtrtId} 在结算 {original.SetlId} 之后还有结算 {later} 未撤销：请先撤销 {later}，再撤销本笔（按结算先后倒序撤销）");

@@ -84,7 +84,7 @@ public static class SettlementReads
 
         public async Task<IReadOnlyList<SettlementRow>> StandingAsync(TransactionContext ctx, string mdtrtId) =>
             (await ctx.Db.QueryAsync<SettlementRow>(
-                $"SELECT {StandingColumns} FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL",
+                $"SELECT {StandingColumns} FROM settlements s WHERE {Visits.StandingSettlementOf("@mdtrtId")}",
                 new { mdtrtId })).AsList();
 
         public async Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId) =>

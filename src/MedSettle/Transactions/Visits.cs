@@ -24,16 +24,13 @@ public static class Visits
         return new { result = new { mdtrt_id = visit, psn_no = data.Text("psn_no"), ipt_no = iptNo } };
     }
 
-    /// <summary>How far ahead of the platform's clock a visit's begin time may be (the signature's clock tolerance).</summary>
-    private static readonly TimeSpan FutureGrace = TimeSpan.FromMinutes(5);
-
     private static async Task<string> OpenAsync(TransactionContext ctx, Input data, VisitKind kind, string medType, string number, string beginField)
     {
         var psnNo = data.Text("psn_no");
         var insutype = data.Text("insutype");
         var begin = data.Time(beginField);
-        // A visit is registered when the patient is there; a few minutes' grace for a HIS clock ahead of the platform's.
-        if (begin > ctx.Now.Add(FutureGrace))
+        // A visit is registered when the patient is there; a HIS clock may run ahead of the platform's as far as a signature's may.
+        if (begin > ctx.Now.Add(HospitalSignature.Window))
             throw new Refusal($"{data.Path}.{beginField} {begin.ToText()} 晚于当前时间 {ctx.Now.ToText()}：{(kind == VisitKind.Outpatient ? "挂号" : "入院")}只能在患者到院后办理，请核对开始时间");
         var person = await People.LockAsync(ctx, psnNo, insutype);
         People.EnsureActive(person);
@@ -191,15 +188,18 @@ public static class Visits
 
     public static Refusal FinallySettled(string mdtrtId, string setlId) => new($"就诊 {mdtrtId} 已结算（{setlId}），如需变更请先撤销结算");
 
+    /// <summary>SQL condition on settlements <c>s</c>: a settlement of visit <paramref name="mdtrtId"/> (an expression) that stands, not reversed.</summary>
+    public static string StandingSettlementOf(string mdtrtId) => $"s.mdtrt_id = {mdtrtId} AND s.kind = 'settle' AND s.reversed_by IS NULL";
+
+    /// <summary>SQL condition on settlements <c>s</c>: a standing settlement of visit <paramref name="mdtrtId"/> that closed it (not a mid-stay one).</summary>
+    public static string FinalSettlementOf(string mdtrtId) => $"{StandingSettlementOf(mdtrtId)} AND s.mid_setl_flag <> '1'";
+
     /// <summary>The standing settlement that closed the visit (not a mid-stay one), if any.</summary>
     private static Task<string?> FinalSettlementAsync(UnitOfWork db, string mdtrtId) =>
-        db.FirstOrDefaultAsync<string>(
-            "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL AND mid_setl_flag <> '1'",
-            new { mdtrtId });
+        db.FirstOrDefaultAsync<string>($"SELECT s.setl_id FROM settlements s WHERE {FinalSettlementOf("@mdtrtId")}", new { mdtrtId });
 
     public static Task<string?> StandingSettlementAsync(UnitOfWork db, string mdtrtId) =>
-        db.FirstOrDefaultAsync<string>(
-            "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL", new { mdtrtId });
+        db.FirstOrDefaultAsync<string>($"SELECT s.setl_id FROM settlements s WHERE {StandingSettlementOf("@mdtrtId")}", new { mdtrtId });
 
     public static string KindCode(VisitKind kind) => kind == VisitKind.Outpatient ? "outpatient" : "inpatient";
 

@@ -97,10 +97,10 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
 
     private async Task<IReadOnlyList<VisitRow>> OpenVisitsAsync(string psnNo) =>
         (await database.ReadAsync(unit => unit.QueryAsync<VisitRow>(
-            """
+            $"""
             SELECT * FROM visits v
             WHERE v.psn_no = @psnNo AND v.fixmedins_code = @hospital AND v.cancelled_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.mdtrt_id = v.mdtrt_id AND s.kind = 'settle' AND s.reversed_by IS NULL AND s.mid_setl_flag <> '1')
+              AND NOT EXISTS (SELECT 1 FROM settlements s WHERE {MedSettle.Transactions.Visits.FinalSettlementOf("v.mdtrt_id")})
             ORDER BY v.begntime DESC
             """, new { psnNo, hospital = Hospital }))).ToList();
 

@@ -102,10 +102,10 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
             ORDER BY s.setl_time DESC
             """, new { hospital, from = Day, to = day.AddDays(1).ToText() }))).ToList();
         Visits = (await database.ReadAsync(unit => unit.QueryAsync<VisitLine>(
-            """
+            $"""
             SELECT v.mdtrt_id, v.kind, v.begntime, v.endtime, v.cancelled_at, p.psn_name_enc,
-                   (SELECT COUNT(*) FROM settlements s WHERE s.mdtrt_id = v.mdtrt_id AND s.kind = 'settle' AND s.reversed_by IS NULL AND s.mid_setl_flag <> '1') AS final_settlements,
-                   (SELECT COUNT(*) FROM settlements s WHERE s.mdtrt_id = v.mdtrt_id AND s.kind = 'settle' AND s.reversed_by IS NULL AND s.mid_setl_flag = '1') AS mid_settlements
+                   (SELECT COUNT(*) FROM settlements s WHERE {MedSettle.Transactions.Visits.FinalSettlementOf("v.mdtrt_id")}) AS final_settlements,
+                   (SELECT COUNT(*) FROM settlements s WHERE {MedSettle.Transactions.Visits.StandingSettlementOf("v.mdtrt_id")} AND s.mid_setl_flag = '1') AS mid_settlements
             FROM visits v JOIN persons p ON p.insuplc_admdvs = v.insuplc_admdvs AND p.psn_no = v.psn_no AND p.insutype = v.insutype
             WHERE v.fixmedins_code = @hospital AND ((v.begntime >= @from AND v.begntime < @to) OR (v.created_at >= @from AND v.created_at < @to))
             ORDER BY v.begntime DESC, v.mdtrt_id DESC
