@@ -122,12 +122,12 @@ public static class Settle
         var open = await reads.OpenBillAsync(ctx, visit.MdtrtId);
         if (open.Lines == 0)
             throw new Refusal($"就诊 {visit.MdtrtId} 没有待结算的费用明细，请先上传费用明细（{(kind == VisitKind.Outpatient ? "2204" : "2301")}）");
+        if (open.AmountFen == 0)
+            throw new Refusal($"就诊 {visit.MdtrtId} 待结算的费用明细合计为 0.00，无需结算：请核对明细的单价与数量");
 
         // The lines were graded at upload (Fees): the bill is their amounts summed, to the fen.
         var bill = new BillTotals(Money.FromFen(open.AmountFen), Money.FromFen(open.FulamtOwnpayFen), Money.FromFen(open.OverlmtFen),
             Money.FromFen(open.PreselfpayFen), Money.FromFen(open.InscpFen));
-        if (open.AmountFen == 0)
-            throw new Refusal($"就诊 {visit.MdtrtId} 待结算的费用明细合计为 0.00，无需结算：请核对明细的单价与数量");
         var declared = data.Decimal("medfee_sumamt");
         if (declared != bill.MedfeeSumamt)
             throw new Refusal($"医疗费总额 medfee_sumamt {declared:0.00} 与已上传的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对明细后重新结算");
