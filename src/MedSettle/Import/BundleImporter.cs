@@ -197,14 +197,14 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                 {
                     // Never guess which value belongs to which column: an unquoted comma (1,520.50) would shift them all.
                     Problem(file, line, null, $"{sepRow.ColCount} fields, but the header has {columns}: quote a value that contains a comma (\"1,520.50\")");
-                    if (_problems.Count >= MaxProblems) break;
-                    continue;
                 }
-                var row = new Row(file, line, this, index, sepRow.ColCount);
-                for (var i = 0; i < required.Length; i++) row.Values[i] = sepRow[index[required[i]]].ToString();
-                row.Names = required;
-                var value = read(row);
-                if (value is not null) rows.Add((line, value));
+                else
+                {
+                    var row = new Row(file, line, this, index);
+                    for (var i = 0; i < required.Length; i++) row.Values[i] = sepRow[index[required[i]]].ToString();
+                    row.Names = required;
+                    if (read(row) is { } value) rows.Add((line, value));
+                }
                 if (_problems.Count >= MaxProblems) break;
             }
         }
@@ -230,7 +230,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true);
 
     /// <summary>One CSV row being read: each accessor validates one column and records a problem naming it.</summary>
-    internal sealed class Row(string file, long line, BundleImporter importer, Dictionary<string, int> index, int colCount)
+    internal sealed class Row(string file, long line, BundleImporter importer, Dictionary<string, int> index)
     {
         public string[] Values { get; } = new string[index.Count];
         public string[] Names { get; set; } = [];
@@ -285,7 +285,6 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         }
 
         public long Line => line;
-        public int ColCount => colCount;
     }
 
     private static bool IsAdmdvs(string s) => s.Length == 6 && s.All(char.IsAsciiDigit);
