@@ -46,7 +46,10 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
 
     /// <summary>The action that undoes the visit, as the page names it: 取消挂号 (2202) or 入院撤销 (2404).</summary>
     public string CancelName => Inpatient ? "入院撤销" : "取消挂号";
-    public int OpenLineCount => Lines.Count(l => l.SetlId is null);
+
+    /// <summary>The visit's lines no settlement has taken: the open bill.</summary>
+    public IEnumerable<FeeLineRow> OpenLines => Lines.Where(l => l.SetlId is null);
+    public int OpenLineCount => OpenLines.Count();
     public string Now => clock.Now.ToString("yyyy-MM-ddTHH:mm");
     private string Hospital => User.Hospital()!;
 
@@ -69,7 +72,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         }
         if (!IsUploaded(bill))
         {
-            if (Lines.Any(l => l.SetlId is null))
+            if (OpenLines.Any())
             {
                 var withdrawn = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2302" : "2205",
                     new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, chrg_bchno = "0000" } });
@@ -88,7 +91,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         }
         await LoadAsync(mdtrtId);
         EditorJson = lines;
-        var medfee = Money.FromFen(Lines.Where(l => l.SetlId is null).Sum(l => l.AmountFen));
+        var medfee = Money.FromFen(OpenLines.Sum(l => l.AmountFen));
         var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2303" : "2206", SettleInput(medfee, useAccount, midSettle));
         if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error, editor: lines, detail: reply.Detail);
         Explained = Read(reply.Output, useAccount, midSettle);
@@ -124,12 +127,11 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     {
         if (!await LoadAsync(mdtrtId)) return NotFound();
         if (!confirmed) return await ShowAsync(mdtrtId, $"{CancelName}须先确认");
-        var name = CancelName;
-        var lines = OpenLineCount;
+        var lines = OpenLineCount; // before the visit, and its lines, are gone
         var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2404" : "2202",
             new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo } });
         return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error,
-            reply.Ok ? $"已{(name == "取消挂号" ? "取消挂号" : "撤销入院")}：就诊 {mdtrtId} 已撤销{(lines > 0 ? $"，{lines} 条未结算费用明细一并撤销" : "")}" : null, detail: reply.Detail);
+            reply.Ok ? $"已{(Inpatient ? "撤销入院" : "取消挂号")}：就诊 {mdtrtId} 已撤销{(lines > 0 ? $"，{lines} 条未结算费用明细一并撤销" : "")}" : null, detail: reply.Detail);
     }
 
     /// <summary>出院撤销 (2405): the platform refuses once the stay is finally settled.</summary>
@@ -142,7 +144,9 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     }
 
     private static List<BillLine> ParseBill(string lines) =>
-        JsonSerializer.Deserialize<List<BillLine>>(lines, new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+        JsonSerializer.Deserialize<List<BillLine>>(lines, WebJson) ?? [];
+
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>The first line without a price or count above 0, in the clerk's words (a 0.00 line is never uploaded).</summary>
     private static string? BillProblem(IReadOnlyList<BillLine> bill)
@@ -159,7 +163,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     /// <summary>Whether the bill the clerk has on screen is the one uploaded and open (the one a settlement would take).</summary>
     private bool IsUploaded(IReadOnlyList<BillLine> bill)
     {
-        var unsettled = Lines.Where(l => l.SetlId is null).ToList();
+        var unsettled = OpenLines.ToList();
         return unsettled.Count == bill.Count && unsettled.Zip(bill).All(p => p.First.MedListCodg == p.Second.Code
             && decimal.Parse(p.First.Pric, CultureInfo.InvariantCulture) == p.Second.Price && decimal.Parse(p.First.Cnt, CultureInfo.InvariantCulture) == p.Second.Count);
     }
@@ -209,13 +213,13 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             Lines = (await unit.QueryAsync<FeeLineRow>(
                 $"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")} ORDER BY f.upload_msgid, f.feedetl_sn", new { mdtrtId })).ToList();
             Settlements = (await unit.QueryAsync<SettlementRow>(
-                "SELECT * FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND reversed_by IS NULL ORDER BY setl_time", new { mdtrtId })).ToList();
+                $"SELECT * FROM settlements s WHERE {Visits.StandingSettlementOf("@mdtrtId")} ORDER BY s.setl_time", new { mdtrtId })).ToList();
             await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Window/Visit", Person, "窗口办理就诊、费用与结算", mdtrtId);
             return (true, true);
         });
         if (loaded)
-            EditorJson = JsonSerializer.Serialize(Lines.Where(l => l.SetlId is null).Select(l => new BillLine(l.MedListCodg, l.MedListName, (int)l.ChrgitmLv,
-                decimal.Parse(l.Pric, CultureInfo.InvariantCulture), decimal.Parse(l.Cnt, CultureInfo.InvariantCulture))), new JsonSerializerOptions(JsonSerializerDefaults.Web));
+            EditorJson = JsonSerializer.Serialize(OpenLines.Select(l => new BillLine(l.MedListCodg, l.MedListName, (int)l.ChrgitmLv,
+                decimal.Parse(l.Pric, CultureInfo.InvariantCulture), decimal.Parse(l.Cnt, CultureInfo.InvariantCulture))), WebJson);
         return loaded;
     }
 

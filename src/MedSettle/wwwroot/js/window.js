@@ -56,6 +56,7 @@ window.MedSettle = (() => {
   function bill(table, totalCell, hidden, search, list, onEdit, error) {
     const edited = () => { if (onEdit) onEdit(); };
     const number = value => value.trim() === '' ? null : Number(value);
+    const amountOf = l => round2((l.price || 0) * (l.count || 0)); // a line still being typed counts 0
     const body = table.querySelector('tbody');
     const lines = JSON.parse(hidden.value || '[]');
     const levelName = { 1: '甲类', 2: '乙类', 3: '丙类' };
@@ -63,7 +64,7 @@ window.MedSettle = (() => {
       body.innerHTML = '';
       let total = 0;
       lines.forEach((l, i) => {
-        const amount = round2((l.price || 0) * (l.count || 0));
+        const amount = amountOf(l);
         total += amount;
         const tr = document.createElement('tr');
         tr.innerHTML = `<td>${l.code}</td><td>${l.name}</td><td><span class="tag ${['', 'a', 'b', 'c'][l.level]}">${levelName[l.level] || ''}</span></td>
@@ -81,7 +82,7 @@ window.MedSettle = (() => {
     const update = () => {
       let total = 0;
       body.querySelectorAll('tr').forEach((tr, i) => {
-        const amount = round2((lines[i].price || 0) * (lines[i].count || 0));
+        const amount = amountOf(lines[i]);
         total += amount;
         tr.querySelector('.amount').textContent = money(amount);
       });
