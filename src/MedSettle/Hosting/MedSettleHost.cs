@@ -27,6 +27,7 @@ public static class MedSettleHost
         builder.Services.AddSingleton(new PlatformClock(time ?? TimeProvider.System));
         builder.Services.AddMedSettleWeb();
         HospitalRateLimit.AddHospitalRateLimit(builder.Services, builder.Configuration);
+        WindowLookupLimit.AddWindowLookupLimit(builder.Services, builder.Configuration);
 
         var app = builder.Build();
         await DatabaseXmlRepository.EnsureKeyAsync(app.Services);

@@ -4,8 +4,13 @@ using MedSettle.Storage;
 
 namespace MedSettle.Transactions;
 
-/// <summary>1101 人员信息获取: by identity number (mdtrt_cert_type 02, found by its keyed hash) or psn_no. Answers the
-/// full name and identity number, as the national interface does (the hospital's HIS records them), and is audited.</summary>
+/// <summary>
+/// 1101 人员信息获取. The hospital must show that the person is in front of it: it looks the person up by the identity
+/// number on their card (mdtrt_cert_type 02 + mdtrt_cert_no, or certno; found by its keyed hash), or by psn_no only for a
+/// person with a filing or a visit at that very hospital. Any other psn_no is answered exactly as one that does not exist,
+/// so that psn_no values cannot be walked to collect names and identity numbers. The identity number is answered in full
+/// only when it is the number the caller sent, masked otherwise. Every answer is audited.
+/// </summary>
 public static class PersonInfo
 {
     public static async Task<object?> QueryAsync(TransactionContext ctx)
@@ -20,11 +25,13 @@ public static class PersonInfo
         var rows = (certno is not null
             ? (await ctx.Db.QueryAsync<PersonRow>("SELECT * FROM persons WHERE certno_hash = @hash ORDER BY insutype",
                 new { hash = ctx.Db.Database.Keys.Lookup(certno) })).Where(p => string.Equals(p.Certno.Trim(), certno.Trim(), StringComparison.OrdinalIgnoreCase))
-            : await ctx.Db.QueryAsync<PersonRow>("SELECT * FROM persons WHERE psn_no = @psnNo ORDER BY insutype", new { psnNo })).ToList();
+            : await IsInFrontOfAsync(ctx, psnNo!)
+                ? await ctx.Db.QueryAsync<PersonRow>("SELECT * FROM persons WHERE psn_no = @psnNo ORDER BY insutype", new { psnNo })
+                : []).ToList();
         if (rows.Count == 0)
             throw new Refusal(certno is not null
                 ? $"未查询到身份证号码 {IdentityNumber.Mask(certno)} 的参保人员，请核对证件号码"
-                : $"未查询到人员编号 {psnNo} 的参保人员");
+                : NotFoundByPsnNo(psnNo!));
 
         var first = rows[0];
         ctx.PersonalDataRead = new PersonalDataRead(first.PsnNo, first.InsuplcAdmdvs, "人员信息获取（身份核验）");
@@ -34,7 +41,7 @@ public static class PersonInfo
             {
                 psn_no = first.PsnNo,
                 psn_cert_type = "01",
-                certno = first.Certno,
+                certno = certno is not null ? first.Certno : IdentityNumber.Mask(first.Certno),
                 psn_name = first.PsnName,
                 gend = first.Gend,
                 brdy = first.Brdy,
@@ -51,4 +58,19 @@ public static class PersonInfo
             idetinfo = Array.Empty<object>(),
         };
     }
+
+    /// <summary>The one answer for a psn_no this hospital may not look up, whether or not such a person exists.</summary>
+    public static string NotFoundByPsnNo(string psnNo) =>
+        $"未查询到人员编号 {psnNo} 在本机构的备案或就诊：首次接诊请以身份证号码（mdtrt_cert_type 02 与 mdtrt_cert_no）查询";
+
+    /// <summary>Whether the person has a filing or a visit at the calling hospital (revoked or cancelled ones count: they were in front of it).</summary>
+    public static async Task<bool> IsInFrontOfAsync(TransactionContext ctx, string psnNo) =>
+        await IsKnownAtAsync(ctx.Db, ctx.FixmedinsCode, psnNo);
+
+    public static async Task<bool> IsKnownAtAsync(UnitOfWork db, string fixmedinsCode, string psnNo) =>
+        await db.FirstOrDefaultAsync<int?>(
+            """
+            SELECT 1 WHERE EXISTS (SELECT 1 FROM filings WHERE psn_no = @psnNo AND fixmedins_code = @fixmedinsCode)
+                        OR EXISTS (SELECT 1 FROM visits WHERE psn_no = @psnNo AND fixmedins_code = @fixmedinsCode)
+            """, new { psnNo, fixmedinsCode }) is not null;
 }

@@ -273,7 +273,7 @@ public static class Settle
         var age = People.Age(person, Formats.ParseDate(s.SetlTime));
         var fundPayType = s.Insutype == "310" ? ("310100", "职工基本医疗保险统筹基金") : ("390100", "城乡居民基本医疗保险基金");
         var setlinfo = new SetlInfo(
-            s.MdtrtId, s.SetlId, s.PsnNo, person.PsnName, "01", person.Certno, person.Gend, person.Brdy, age, s.Insutype,
+            s.MdtrtId, s.SetlId, s.PsnNo, person.PsnName, "01", IdentityNumber.Mask(person.Certno), person.Gend, person.Brdy, age, s.Insutype,
             s.Insutype == "310" ? "1101" : "1501", s.SetlTime, "02", s.MedType,
             Money.FromFen(s.MedfeeFen), Money.FromFen(s.FulamtOwnpayFen), Money.FromFen(s.OverlmtFen), Money.FromFen(s.PreselfpayFen),
             Money.FromFen(s.InscpFen), Money.FromFen(s.ActPayDedcFen), Money.FromFen(s.HifpFen),

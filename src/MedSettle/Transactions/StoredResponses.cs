@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using MedSettle.Engine;
 using MedSettle.Storage;
 
 namespace MedSettle.Transactions;
@@ -23,17 +24,24 @@ public static class StoredResponses
         return Rewrite(Encoding.UTF8.GetBytes(response), (_, _) => "");
     }
 
-    /// <summary>What a replay answers: the stored response with each blank name and identity number read from <c>persons</c>.</summary>
-    public static async Task<string> RestoreAsync(UnitOfWork unit, string stored)
+    /// <summary>A replay's answer, and the persons whose name it shows (each such answer is a read for the audit log).</summary>
+    public sealed record Restored(string Response, IReadOnlyList<PersonRow> Shown);
+
+    /// <summary>
+    /// What a replay answers: the stored response with each blank name read from <c>persons</c>, and each identity number
+    /// read back masked, as the settlement answers give it (the caller sent a psn_no, not the number).
+    /// </summary>
+    public static async Task<Restored> RestoreAsync(UnitOfWork unit, string stored)
     {
-        if (!Mentions(stored)) return stored;
+        if (!Mentions(stored)) return new Restored(stored, []);
         var utf8 = Encoding.UTF8.GetBytes(stored);
         var persons = new Dictionary<string, PersonRow?>();
         foreach (var psnNo in PsnNos(utf8))
             persons[psnNo] = await unit.FirstOrDefaultAsync<PersonRow>("SELECT * FROM persons WHERE psn_no = @psnNo ORDER BY insutype", new { psnNo });
-        return Rewrite(utf8, (name, psnNo) => psnNo is not null && persons.GetValueOrDefault(psnNo) is { } person
-            ? name == "psn_name" ? person.PsnName : person.Certno
+        var response = Rewrite(utf8, (name, psnNo) => psnNo is not null && persons.GetValueOrDefault(psnNo) is { } person
+            ? name == "psn_name" ? person.PsnName : IdentityNumber.Mask(person.Certno)
             : "");
+        return new Restored(response, persons.Values.OfType<PersonRow>().ToList());
     }
 
     /// <summary>Migration 16: blanks the names and identity numbers in the answers stored before this was so, a page at a time.</summary>

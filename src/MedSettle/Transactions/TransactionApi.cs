@@ -99,10 +99,12 @@ public static class TransactionApi
     /// <paramref name="signedBy"/> is the hospital the signature proved, and the envelope must speak for it; in-process
     /// callers (the window, the simulator) are trusted and pass null. The signature's <paramref name="nonce"/> is recorded
     /// before the request acts (a nonce recorded before: HTTP 401, nothing done); a refusal of the envelope itself does
-    /// nothing and records nothing.
+    /// nothing and records nothing. The audit log's channel and actor follow from how the request arrived, never from
+    /// the body: over HTTP the channel is the API and the actor the credential (with the operator the HIS declares, as
+    /// declared); <paramref name="windowAccount"/> is the signed-in account of the platform's own window, in process.
     /// </summary>
     public static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default,
-        string? signedBy = null, HospitalSignature.Nonce? nonce = null)
+        string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null)
     {
         var received = clock.Now;
         if (body.Length > MaxBodyBytes)
@@ -150,8 +152,8 @@ public static class TransactionApi
                 if (inputElement.GetRawText().Length > MaxInputCharacters)
                     throw new Refusal($"交易输入超过 {MaxInputCharacters} 个字符，请分批上传（如费用明细分多次 2204）");
 
-                var caller = new Caller(fixmedinsCode, msgid, Actor(envelope), envelope.OptionalText("recer_sys_code") == WebSystemCode
-                    ? PersonalDataReads.Web : PersonalDataReads.Api, envelope.OptionalText("sign_no"));
+                var caller = new Caller(fixmedinsCode, msgid, Actor(envelope, signedBy is null ? null : nonce?.Paasid, windowAccount),
+                    signedBy is null && windowAccount is not null ? PersonalDataReads.Web : PersonalDataReads.Api, envelope.OptionalText("sign_no"));
                 var mayHaveCommitted = false;
                 if (kind.Settles is { } visitKind && database.Provider == DbProvider.Postgres)
                 {
@@ -194,14 +196,21 @@ public static class TransactionApi
     /// <summary>The envelope's sender: hospital, msgid, operator (for the audit log), whether it is the platform's own window, sign_no.</summary>
     public sealed record Caller(string FixmedinsCode, string Msgid, string Actor, string Channel, string? SignNo);
 
-    /// <summary>What the platform's own window (Web/WindowClient) puts in recer_sys_code.</summary>
+    /// <summary>What the platform's own window (Web/WindowClient) puts in recer_sys_code: for the record only, it proves nothing.</summary>
     public const string WebSystemCode = "MEDSETTLE_WEB";
 
-    private static string Actor(Input envelope)
+    /// <summary>
+    /// Who acted, for the audit log: the credential (<paramref name="paasid"/>) of a signed request, with the operator its HIS
+    /// declares marked as declared; the window's signed-in account; or, in process, the operator the envelope names.
+    /// </summary>
+    private static string Actor(Input envelope, string? paasid, string? windowAccount)
     {
         var opter = envelope.OptionalText("opter");
         var name = envelope.OptionalText("opter_name");
-        return opter is null && name is null ? "" : name is null || name == opter ? opter ?? name! : $"{opter} {name}";
+        var declared = opter is null && name is null ? "" : name is null || name == opter ? opter ?? name! : $"{opter} {name}";
+        if (paasid is not null) return declared == "" ? paasid : $"{paasid}（HIS 申报操作员：{declared}）";
+        if (windowAccount is not null) return name is null || name == windowAccount ? windowAccount : $"{windowAccount} {name}";
+        return declared;
     }
 
     private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
@@ -260,7 +269,11 @@ public static class TransactionApi
                     """,
                     new { fixmedinsCode, msgid, infno = kind.Infno, inputHash, receivedAt = received.ToText() });
                 if (claimed == 0)
-                    return (await ReplayAsync(unit, clock, fixmedinsCode, msgid, kind.Infno, inputHash, received), false);
+                {
+                    // a replay that shows a person's name again is a read of it: its audit row is the one thing committed
+                    var replay = await ReplayAsync(unit, await StoredAsync(unit, fixmedinsCode, msgid), clock, caller, kind.Infno, inputHash, received);
+                    return (replay.Response, replay.Audited);
+                }
 
                 var context = await ContextAsync(unit, kind, caller, input, received);
                 var output = await kind.Handle(context);
@@ -278,11 +291,6 @@ public static class TransactionApi
         }, cancel);
     }
 
-    /// <summary>A msgid seen before: the stored response for the same input, a refusal for anything else.</summary>
-    private static async Task<string> ReplayAsync(UnitOfWork unit, PlatformClock clock, string fixmedinsCode, string msgid, string infno,
-        string inputHash, DateTime received) =>
-        await ReplayAsync(unit, await StoredAsync(unit, fixmedinsCode, msgid), clock, msgid, infno, inputHash, received);
-
     private static Task<MessageRow?> StoredAsync(UnitOfWork unit, string fixmedinsCode, string msgid) =>
         unit.FirstOrDefaultAsync<MessageRow>("SELECT * FROM messages WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid", new { fixmedinsCode, msgid });
 
@@ -292,18 +300,28 @@ public static class TransactionApi
         return await database.ReadAsync(async unit =>
             await StoredAsync(unit, caller.FixmedinsCode, caller.Msgid) is { State: "done", Response: { } response } stored
             && IsAnswerTo(stored, kind.Infno, Hash(kind.Infno, input.Element))
-                ? await StoredResponses.RestoreAsync(unit, response)
+                ? (await StoredResponses.RestoreAsync(unit, response)).Response // this request's own answer, audited when it was made
                 : null, cancel);
     }
 
     /// <summary>The stored message is this transaction with this same input (a retry), not another one under the same msgid.</summary>
     private static bool IsAnswerTo(MessageRow stored, string infno, string inputHash) => stored.Infno == infno && stored.InputHash == inputHash;
 
-    /// <summary>The answer to a msgid seen before (<paramref name="stored"/>): its stored response, with the person's name and identity number read back.</summary>
-    internal static async Task<string> ReplayAsync(UnitOfWork unit, MessageRow? stored, PlatformClock clock, string msgid, string infno, string inputHash, DateTime received) =>
-        Replay(stored, clock, msgid, infno, inputHash, received) is { } refused
-            ? refused
-            : await StoredResponses.RestoreAsync(unit, stored!.Response!);
+    /// <summary>
+    /// The answer to a msgid seen before (<paramref name="stored"/>): its stored response, with the person's name (and the
+    /// identity number, masked) read back; each person it shows gets an audit row in <paramref name="unit"/>, and
+    /// <c>Audited</c> says that the unit must be committed for them.
+    /// </summary>
+    internal static async Task<(string Response, bool Audited)> ReplayAsync(UnitOfWork unit, MessageRow? stored, PlatformClock clock, Caller caller,
+        string infno, string inputHash, DateTime received)
+    {
+        if (Replay(stored, clock, caller.Msgid, infno, inputHash, received) is { } refused) return (refused, false);
+        var restored = await StoredResponses.RestoreAsync(unit, stored!.Response!);
+        foreach (var person in restored.Shown)
+            await PersonalDataReads.WriteAsync(unit, received, caller.Channel, caller.Actor, caller.FixmedinsCode, $"{infno} {Kinds[infno].Name}",
+                new PersonalDataRead(person.PsnNo, person.InsuplcAdmdvs, "重发报文（同一 msgid）返回已存应答"), caller.Msgid);
+        return (restored.Response, restored.Shown.Count > 0);
+    }
 
     /// <summary>Why a msgid seen before gets no stored answer, or null when its stored response is the answer.</summary>
     private static string? Replay(MessageRow? stored, PlatformClock clock, string msgid, string infno, string inputHash, DateTime received)

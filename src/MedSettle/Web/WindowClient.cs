@@ -72,7 +72,8 @@ public sealed class WindowClient(Database database, PlatformClock clock, IHttpCo
             ["sign_no"] = signNo,
             ["input"] = input,
         };
-        var (_, body) = await TransactionApi.CallAsync(database, clock, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(envelope)));
+        var (_, body) = await TransactionApi.CallAsync(database, clock, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(envelope)),
+            windowAccount: http?.HttpContext?.User.Identity?.Name ?? opterName);
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
         var ok = root.GetProperty("infcode").GetInt32() == 0;

@@ -11,10 +11,15 @@ namespace MedSettle.Pages.Window;
 /// <summary>
 /// The window's first screen: find the insured by identity number, file the emergency, register the visit. The identity
 /// number is only ever posted (the answer shows the person); filing and registering come back to the person by psn_no,
-/// so the full number stays out of URLs (history, proxy logs, Referer headers).
+/// so the full number stays out of URLs (history, proxy logs, Referer headers). A person is shown by psn_no only as 1101
+/// allows it (a filing or visit at this hospital), or when this clerk has just looked them up by identity number (kept in
+/// the encrypted temp-data cookie, never in the URL). Lookups are limited per clerk (<see cref="WindowLookupLimit"/>).
 /// </summary>
-public sealed class IndexModel(WindowClient client, Database database, PlatformClock clock) : PageModel
+public sealed class IndexModel(WindowClient client, Database database, PlatformClock clock, WindowLookupLimit lookups) : PageModel
 {
+    /// <summary>Temp data: "psn_no\nidentity number" of the person this clerk last found by identity number.</summary>
+    private const string LookedUpKey = "window-looked-up";
+
     public sealed record Insurance(string Insutype, string Status, decimal Balance, string HomeRegion, string HomeRegionName);
     public sealed record Person(string PsnNo, string Name, string MaskedCertno, string Gender, string Birthday, int Age, IReadOnlyList<Insurance> Insurances);
 
@@ -42,7 +47,11 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
     public async Task OnGetAsync()
     {
         if (string.IsNullOrWhiteSpace(Psn)) return;
-        var reply = await client.CallAsync(Hospital, User.DisplayName(), "1101", new { data = new { psn_no = Psn.Trim() } });
+        if (!TryLookUp()) return;
+        var psnNo = Psn.Trim();
+        var reply = TempData.Peek(LookedUpKey) is string lookedUp && lookedUp.Split('\n') is [var seenPsnNo, var seenCertno] && seenPsnNo == psnNo
+            ? await client.CallAsync(Hospital, User.DisplayName(), "1101", new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = seenCertno, psn_cert_type = "01" } })
+            : await client.CallAsync(Hospital, User.DisplayName(), "1101", new { data = new { psn_no = psnNo } });
         if (!reply.Ok)
         {
             CertnoError = reply.Error;
@@ -60,15 +69,27 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
             CertnoError = Certno.Length != 18 ? "身份证号码应为18位" : "身份证号码校验位不正确，请核对后重新输入";
             return Page();
         }
+        if (!TryLookUp()) return Page();
         var reply = await client.CallAsync(Hospital, User.DisplayName(), "1101", new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = Certno, psn_cert_type = "01" } });
         if (!reply.Ok)
         {
             CertnoError = reply.Error;
             return Page();
         }
+        TempData[LookedUpKey] = $"{reply.Output.GetProperty("baseinfo").GetProperty("psn_no").GetString()}\n{Certno}";
+        TempData.Keep(LookedUpKey);
         Certno = null; // found: the card shows the number masked
         await ShowAsync(reply);
         return Page();
+    }
+
+    /// <summary>Takes one of the clerk's lookups, or says when the next is allowed.</summary>
+    private bool TryLookUp()
+    {
+        if (lookups.TryAcquire(User.Identity?.Name ?? Hospital, out var retryAfter)) return true;
+        CertnoError = $"查询过于频繁：每位操作员每分钟最多查询 {lookups.PerMinute} 次，请 {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} 秒后再试";
+        Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return false;
     }
 
     private async Task ShowAsync(WindowReply reply)
