@@ -395,10 +395,13 @@ public sealed class ProvinceSimulator(Database database)
             var c = NewCase();
             if (!await SignInAsync(c)) return;
 
+            // the card in front of the clerk: 1101 by identity number, as a hospital meeting the person for the first time must
+            var certno = await CertnoOfAsync(c.Person);
             using (var found = await CallAsync(c, "1101", NextMsgid(c), w =>
                    {
                        w.WriteStartObject("data");
-                       w.WriteString("psn_no", c.Person.PsnNo);
+                       w.WriteString("mdtrt_cert_type", "02");
+                       w.WriteString("mdtrt_cert_no", certno);
                        w.WriteEndObject();
                    }))
                 if (found is null) return;
@@ -1023,6 +1026,12 @@ public sealed class ProvinceSimulator(Database database)
             w.WriteEndObject();
             w.WriteEndArray();
         }
+
+        /// <summary>The person's identity number, as their card shows it.</summary>
+        private async Task<string> CertnoOfAsync(Person person) =>
+            MedSettle.Privacy.PersonalData.Open(await _database.ReadAsync(unit => unit.FirstOrDefaultAsync<byte[]>(
+                "SELECT certno_enc FROM persons WHERE insuplc_admdvs = @Admdvs AND psn_no = @PsnNo AND insutype = @Insutype", person), _cancel)
+                ?? throw new InvalidOperationException($"Person {person.PsnNo} has no identity number"));
 
         private async Task<JsonDocument?> CallAsync(Case c, string infno, string msgid, Action<Utf8JsonWriter> input) =>
             await SendAsync(c, Envelope(c, infno, msgid, input));
