@@ -143,3 +143,34 @@ public abstract class CommandLineTests(DatabaseTarget target)
 public sealed class CommandLineTests_Sqlite() : CommandLineTests(new SqliteTarget());
 
 public sealed class CommandLineTests_Postgres() : CommandLineTests(new PostgresTarget());
+
+/// <summary>What a command run in the test process writes is its own, whatever other tests write meanwhile.</summary>
+public sealed class InProcessCliTests
+{
+    [Fact]
+    public async Task A_command_s_captured_output_holds_only_what_the_command_wrote()
+    {
+        using var stop = new CancellationTokenSource();
+        var started = new TaskCompletionSource();
+        // another test writing to the console at the same moment (a server's log, a key file being created)
+        var other = Task.Run(async () =>
+        {
+            started.SetResult();
+            while (!stop.IsCancellationRequested)
+            {
+                Console.Error.Write("·");
+                Console.Out.Write("·");
+                await Task.Delay(1);
+            }
+        });
+        await started.Task;
+        var (code, output, errors) = await InProcessCli.RunAsync("verify", "--db", "bogus");
+        await stop.CancelAsync();
+        await other;
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("--db ", errors);
+        Assert.DoesNotContain("·", errors);
+        Assert.DoesNotContain("·", output);
+    }
+}

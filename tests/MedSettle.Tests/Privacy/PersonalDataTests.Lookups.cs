@@ -63,16 +63,28 @@ public abstract partial class PersonalDataTests
     [Fact]
     public async Task A_hospital_cannot_write_the_audit_log_s_channel_or_actor_by_what_its_envelope_says()
     {
-        var body = Platform.Envelope("1101", JilinCentral, new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = ZhangWeiCertno } })
-            .Replace("\"recer_sys_code\":\"MBS_LOCAL\"", $"\"recer_sys_code\":\"{MedSettle.Transactions.TransactionApi.WebSystemCode}\"")
-            .Replace("\"opter\":\"001\"", "\"opter\":\"province\"");
-        Assert.Contains(MedSettle.Transactions.TransactionApi.WebSystemCode, body);
-        (await Platform.PostAsync(body)).ShouldSucceed();
+        string Spoofed(string body)
+        {
+            var spoofed = body.Replace("\"recer_sys_code\":\"MBS_LOCAL\"", $"\"recer_sys_code\":\"{MedSettle.Transactions.TransactionApi.WebSystemCode}\"")
+                .Replace("\"opter\":\"001\"", "\"opter\":\"province\"");
+            Assert.Contains(MedSettle.Transactions.TransactionApi.WebSystemCode, spoofed);
+            return spoofed;
+        }
+        (await Platform.PostAsync(Spoofed(Platform.Envelope("1101", JilinCentral, new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = ZhangWeiCertno } }))))
+            .ShouldSucceed();
+        // a settlement too (on PostgreSQL it is written by the settlement group, with its own audit rows)
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
+        (await Platform.PostAsync(Spoofed(Platform.Envelope("2207", JilinCentral, His.SettleInput(mdtrtId, ZhangWei, "310", 75.00m, useAccount: false, inpatient: false)))))
+            .ShouldSucceed();
 
-        var read = Assert.Single(await ReadsAsync());
-        Assert.Equal("api", read.Channel);
-        Assert.StartsWith(Platform.Credentials[JilinCentral].Paasid, read.Actor);
-        Assert.Contains("HIS 申报操作员：province 测试收费员", read.Actor);
+        var reads = await ReadsAsync();
+        Assert.Equal(2, reads.Count);
+        Assert.All(reads, read =>
+        {
+            Assert.Equal("api", read.Channel);
+            Assert.StartsWith(Platform.Credentials[JilinCentral].Paasid, read.Actor);
+            Assert.Contains("HIS 申报操作员：province 测试收费员", read.Actor);
+        });
     }
 
     [Fact]
