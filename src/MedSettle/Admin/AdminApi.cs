@@ -19,6 +19,12 @@ public static class AdminApi
     {
         var admin = app.MapGroup("/api/admin");
         admin.AddEndpointFilter(AnswerFailuresAsync);
+        admin.MapGet("/health", (Database db) => TypedResults.Json(new
+        {
+            status = "ok",
+            database = db.Provider.ToString().ToLowerInvariant(),
+            settlement_groups = SettlementGroup.Figures(db),
+        }, TransactionApi.Json));
         admin.MapGet("/stats", GetStatsAsync);
         admin.MapPost("/clearing/{month}", (string month, HttpContext http, Database db, PlatformClock clock) =>
             Answer(http, () => ProvinceOnly(http, () => MonthlyClearing.ComputeAsync(db, month, clock.Now))));
