@@ -138,7 +138,7 @@ $PSQL -d postgres -c "CHECKPOINT"
 say "settling (2207) with $CLIENTS clients for $DURATION s"
 PG_T0=$(ticks $(pg_pids)); SV_T0=$(ticks "$SERVER_PID"); CL_T0=$(own_children_ticks); W0=$(now)
 $LOAD settle --url "$URL" --db "$CONN" --visits "$WORK/visits.tsv" --clients "$CLIENTS" --seconds "$DURATION" > "$WORK/settle.json"
-curl -sf "$URL/health" > "$WORK/health.json"
+curl -sf -H "Authorization: Bearer $($MEDSETTLE admin-token --db "$DB")" "$URL/api/admin/health" > "$WORK/health.json"
 [ -n "${STATEMENTS:-}" ] && $PSQL -d medsettle -P pager=off -c "
   SELECT calls, round(total_plan_time::numeric, 1) AS plan_ms, round(total_exec_time::numeric, 1) AS exec_ms,
          round((total_exec_time / NULLIF(calls, 0))::numeric, 3) AS exec_ms_per_call, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query

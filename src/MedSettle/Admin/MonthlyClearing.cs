@@ -69,10 +69,15 @@ public static class MonthlyClearing
         public string Result { get; set; } = "";
     }
 
-    public static DateOnly ParseMonth(string month) =>
-        DateOnly.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first)
-            ? first
-            : throw new ClearingRefused(400, $"月份“{month}”格式不对，应为 yyyy-MM（如 2026-03）");
+    /// <summary>The first day of a yyyy-MM month between <see cref="AdminApi.FirstDay"/> and <see cref="AdminApi.LastDay"/>; otherwise refused (400) with the reason.</summary>
+    public static DateOnly ParseMonth(string month)
+    {
+        if (!DateOnly.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first))
+            throw new ClearingRefused(400, $"月份“{month}”格式不对，应为 yyyy-MM（如 2026-03）");
+        if (first < AdminApi.FirstDay || first > AdminApi.LastDay)
+            throw new ClearingRefused(400, $"月份 {month} 超出平台可处理的范围（{AdminApi.FirstDay:yyyy-MM} 至 {AdminApi.LastDay:yyyy-MM}）");
+        return first;
+    }
 
     public static bool HasEnded(DateOnly firstDay, DateTime now) => DateOnly.FromDateTime(now) >= firstDay.AddMonths(1);
 

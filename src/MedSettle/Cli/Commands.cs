@@ -323,9 +323,9 @@ public static class Commands
 
     private static Command KeysCommand()
     {
-        var rotate = new Command("rotate", "Add a new personal-data key (new writes use it), re-encrypt every person with it in batches, then retire the older keys") { Db, KeyFile };
+        var rotate = new Command("rotate", "Add a new personal-data key (new writes use it), re-encrypt every person and filing phone number with it in batches, then retire the older keys") { Db, KeyFile };
         rotate.SetAction(async (parse, cancel) => await RotateAsync(parse, addKey: true, cancel));
-        var reencrypt = new Command("reencrypt", "Finish an interrupted rotation: re-encrypt every person not yet under the newest key, then retire the older keys") { Db, KeyFile };
+        var reencrypt = new Command("reencrypt", "Finish an interrupted rotation: re-encrypt every person and filing phone number not yet under the newest key, then retire the older keys") { Db, KeyFile };
         reencrypt.SetAction(async (parse, cancel) => await RotateAsync(parse, addKey: false, cancel));
         return new Command("keys", "Personal-data keys (AES-GCM encryption of names and identity numbers)") { rotate, reencrypt };
     }
@@ -352,7 +352,8 @@ public static class Commands
                 rotation = await DataKeys.ReencryptAsync(database, progress, cancel);
                 task.Value = task.MaxValue;
             });
-        Console.WriteLine($"{rotation.Persons:N0} persons checked, {rotation.Reencrypted:N0} re-encrypted under key {rotation.NewestKey} in {timer.Elapsed.TotalSeconds:0.0} s; "
+        Console.WriteLine($"{rotation.Persons:N0} persons checked, {rotation.Reencrypted:N0} re-encrypted under key {rotation.NewestKey} "
+                          + $"(and {rotation.PhonesResealed:N0} filings' phone numbers) in {timer.Elapsed.TotalSeconds:0.0} s; "
                           + (rotation.Retired.Count == 0 ? "no key retired." : $"retired key(s) {string.Join(", ", rotation.Retired)}."));
         return 0;
     }

@@ -10,7 +10,7 @@ namespace MedSettle.Privacy;
 /// The keys a database has met (table <c>data_keys</c>: id, a fingerprint, when added, when retired), checked against
 /// the key ring on every start so that a wrong or incomplete key file stops the program before it writes anything;
 /// and the two bulk passes over <c>persons</c>: sealing plaintext (migration 9) and re-encrypting under the newest key
-/// (key rotation).
+/// (key rotation, which re-seals the filings' phone numbers too: <see cref="FilingPhones"/>).
 /// </summary>
 public static class DataKeys
 {
@@ -75,7 +75,7 @@ public static class DataKeys
         public byte[]? CertnoEnc { get; set; }
     }
 
-    public sealed record Rotation(long Persons, long Reencrypted, string NewestKey, IReadOnlyList<string> Retired);
+    public sealed record Rotation(long Persons, long Reencrypted, string NewestKey, IReadOnlyList<string> Retired, long PhonesResealed);
 
     /// <summary>
     /// Re-encrypts every person not yet sealed with the newest key, in batches of <see cref="BatchSize"/> (one database
@@ -117,6 +117,9 @@ public static class DataKeys
             progress?.Report((done, Math.Max(total, done)));
         }
 
+        // the filings' phone numbers too: no value may stay sealed with a key about to be retired
+        var phones = await FilingPhones.ReencryptAsync(database, cancel);
+
         var retired = await database.WriteAsync(async unit =>
         {
             var older = (await unit.QueryAsync<string>("SELECT key_id FROM data_keys WHERE key_id <> @lookup AND key_id <> @newest AND retired_at IS NULL",
@@ -125,7 +128,7 @@ public static class DataKeys
                 new { now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss"), lookup = LookupId, newest = ring.Newest.IdText });
             return (older, true);
         }, cancel);
-        return new Rotation(done, reencrypted, ring.Newest.IdText, retired);
+        return new Rotation(done, reencrypted, ring.Newest.IdText, retired, phones);
     }
 
     /// <summary>Writes the sealed columns of a batch of persons (only where certno_enc is still the value read, when one was read).</summary>

@@ -71,6 +71,13 @@ public sealed class FilingRow
     public string Enddate { get; set; } = "";
     public string DiseCodg { get; set; } = "";
     public string DiseName { get; set; } = "";
+
+    /// <summary>The contact phone given with the filing, sealed (AES-GCM) like a name; null when none was given.</summary>
+    public byte[]? TelEnc { get; set; }
+
+    /// <summary>The contact phone in the clear, or null.</summary>
+    public string? Tel => TelEnc is null ? null : MedSettle.Privacy.PersonalData.Open(TelEnc);
+
     public string CreatedAt { get; set; } = "";
     public string? RevokedAt { get; set; }
 }

@@ -369,6 +369,11 @@ public static class Schema
             feedetl_sn TEXT NOT NULL,
             PRIMARY KEY (setl_id, upload_msgid, feedetl_sn));
         """),
+        // 18, 19, 20: a filing's contact phone (tel) is sealed like a name (Privacy/FilingPhones): any plaintext is sealed with
+        // the current key, then its column dropped
+        new("ALTER TABLE filings ADD COLUMN tel_enc BLOB NULL;", Only: DbProvider.Sqlite),
+        new("ALTER TABLE filings ADD COLUMN tel_enc BYTEA NULL;", Only: DbProvider.Postgres),
+        new("ALTER TABLE filings DROP COLUMN tel;", Code: FilingPhones.SealPlaintextAsync),
     ];
 
     public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);

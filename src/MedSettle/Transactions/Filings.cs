@@ -1,5 +1,6 @@
 using Dapper;
 using MedSettle.Engine;
+using MedSettle.Privacy;
 using MedSettle.Storage;
 
 namespace MedSettle.Transactions;
@@ -47,15 +48,15 @@ public static class Filings
         await ctx.Db.ExecuteAsync(
             """
             INSERT INTO filings (trt_dcla_detl_sn, insuplc_admdvs, psn_no, insutype, fixmedins_code, mdtrtarea_admvs, begndate, enddate,
-                                 dise_codg, dise_name, main_cond_dscr, tel, created_at, msgid)
+                                 dise_codg, dise_name, main_cond_dscr, tel_enc, created_at, msgid)
             VALUES (@sn, @insuplcAdmdvs, @psnNo, @insutype, @fixmedinsCode, @mdtrtareaAdmvs, @begndate, @enddate,
-                    @diseCodg, @diseName, @mainCondDscr, @tel, @createdAt, @msgid)
+                    @diseCodg, @diseName, @mainCondDscr, @telEnc, @createdAt, @msgid)
             """,
             new
             {
                 sn, insuplcAdmdvs = person.InsuplcAdmdvs, psnNo, insutype, fixmedinsCode = ctx.FixmedinsCode, mdtrtareaAdmvs = ctx.Hospital.Admdvs,
                 begndate = begndate.ToText(), enddate = enddate.ToText(), diseCodg, diseName,
-                mainCondDscr = data.OptionalText("main_cond_dscr"), tel = data.OptionalText("tel"), createdAt = ctx.Now.ToText(), msgid = ctx.Msgid,
+                mainCondDscr = data.OptionalText("main_cond_dscr"), telEnc = FilingPhones.Seal(ctx.Db.Database, data.OptionalText("tel")), createdAt = ctx.Now.ToText(), msgid = ctx.Msgid,
             });
         ctx.Subject = sn;
         return Output(sn, person.InsuplcAdmdvs, begndate.ToText(), enddate.ToText(), "1");

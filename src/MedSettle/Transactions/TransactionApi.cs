@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using System.Text.Unicode;
 using MedSettle.Privacy;
 using MedSettle.Storage;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace MedSettle.Transactions;
@@ -71,20 +72,32 @@ public static class TransactionApi
         return app;
     }
 
+    /// <summary>
+    /// One signed request over HTTP. Nothing of the body is read before its declared length and the signature headers are
+    /// checked (an anonymous or oversized request is refused at once, whatever it sends after its headers); the body is then
+    /// read only up to <see cref="MaxBodyBytes"/> (a chunked body too: the server's limit for this request is set to it),
+    /// and hashed as it streams in.
+    /// </summary>
     private static async Task<ContentHttpResult> HandleAsync(HttpRequest request, Database database, PlatformClock clock,
         ILoggerFactory logging, CancellationToken cancel)
     {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancel);
+        // The server's own cut for this request (instead of its 30 MB default), a margin above the platform's limit, which
+        // ReadBodyAsync enforces to the byte: a chunked body that runs on is stopped there, even unread.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = MaxBodyBytes + ServerCutMargin;
         int status;
         string body;
         try
         {
-            var bytes = buffer.ToArray();
-            var signature = await HospitalSignature.VerifyAsync(request.HttpContext, bytes, cancel);
-            (status, body) = signature.Refused
-                ? (signature.Status, Failure(clock.Now, clock, signature.Message))
-                : await CallAsync(database, clock, bytes, cancel, signature.Hospital, signature.Nonce);
+            (status, body) = await AnswerAsync();
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            (status, body) = (e.StatusCode, Failure(clock.Now, clock, TooLarge(request.ContentLength)));
+        }
+        catch (BadHttpRequestException e)
+        {
+            (status, body) = (e.StatusCode, Failure(clock.Now, clock, "请求体未能完整读取（连接中断、超时或分块编码有误），本次请求未改变任何数据：请用同一 msgid 重发"));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -92,6 +105,45 @@ public static class TransactionApi
             (status, body) = (500, Failure(clock.Now, clock, "平台内部错误，本次请求未改变任何数据，请稍后用同一 msgid 重试"));
         }
         return TypedResults.Content(body, "application/json; charset=utf-8", Encoding.UTF8, status);
+
+        async Task<(int, string)> AnswerAsync()
+        {
+            if (request.ContentLength > MaxBodyBytes)
+                return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)));
+            var headers = await HospitalSignature.CheckHeadersAsync(request.HttpContext, cancel);
+            if (headers.Claim is not { } claim)
+                return (headers.Status, Failure(clock.Now, clock, headers.Message));
+            if (await ReadBodyAsync(request, cancel) is not { } read)
+                return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)));
+            var signature = HospitalSignature.VerifyBody(request.HttpContext, claim, read.Sha256);
+            return signature.Refused
+                ? (signature.Status, Failure(clock.Now, clock, signature.Message))
+                : await CallAsync(database, clock, read.Bytes, cancel, signature.Hospital, signature.Nonce);
+        }
+    }
+
+    private const int ServerCutMargin = 16 * 1024;
+
+    private static string TooLarge(long? contentLength) =>
+        $"请求体{(contentLength is { } length ? $"（{length} 字节）" : "")}超过 {MaxBodyBytes} 字节（{MaxBodyBytes / 1024} KB）：交易输入不能超过 {MaxInputCharacters} 个字符，费用明细请分批上传";
+
+    /// <summary>The body and its SHA-256, read in a buffer that never grows past <see cref="MaxBodyBytes"/>; null for a longer body.</summary>
+    private static async Task<(byte[] Bytes, byte[] Sha256)?> ReadBodyAsync(HttpRequest request, CancellationToken cancel)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        // one byte more than the limit: a body that fills it is too long
+        var buffer = new byte[Math.Min(request.ContentLength ?? 16 * 1024, MaxBodyBytes) + 1];
+        var filled = 0;
+        while (true)
+        {
+            if (filled == buffer.Length) Array.Resize(ref buffer, Math.Min(buffer.Length * 2, MaxBodyBytes + 1));
+            var read = await request.Body.ReadAsync(buffer.AsMemory(filled), cancel);
+            if (read == 0) break;
+            hash.AppendData(buffer, filled, read);
+            filled += read;
+            if (filled > MaxBodyBytes) return null;
+        }
+        return (buffer.AsSpan(0, filled).ToArray(), hash.GetHashAndReset());
     }
 
     /// <summary>
