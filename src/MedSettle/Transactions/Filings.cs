@@ -74,9 +74,8 @@ public static class Filings
     /// <summary>Revokes a filing of this hospital; refused while a settlement that stands uses it.</summary>
     public static async Task RevokeAsync(TransactionContext ctx, string sn, string psnNo)
     {
-        var filing = await ctx.Db.FirstOrDefaultAsync<FilingRow>("SELECT * FROM filings WHERE trt_dcla_detl_sn = @sn", new { sn })
-            ?? throw new Refusal($"备案流水号 {sn} 不存在");
-        if (filing.FixmedinsCode != ctx.FixmedinsCode) throw new Refusal($"备案 {sn} 不是本机构办理的，不能撤销");
+        var filing = await ctx.Db.FirstOrDefaultAsync<FilingRow>("SELECT * FROM filings WHERE trt_dcla_detl_sn = @sn", new { sn });
+        if (filing is null || filing.FixmedinsCode != ctx.FixmedinsCode) throw Refusal.NotFound("备案", sn);
         if (filing.PsnNo != psnNo) throw new Refusal($"备案 {sn} 不属于人员 {psnNo}");
         await People.LockAsync(ctx, filing.PsnNo, filing.Insutype);
         if (filing.RevokedAt is not null) throw new Refusal($"备案 {sn} 已于 {filing.RevokedAt} 撤销");

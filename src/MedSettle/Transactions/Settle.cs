@@ -45,9 +45,8 @@ public static class Settle
     {
         var data = ctx.Input.Node("data", orSelf: true);
         var setlId = data.Text("setl_id");
-        var original = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId })
-            ?? throw new Refusal($"结算ID {setlId} 不存在");
-        if (original.FixmedinsCode != ctx.FixmedinsCode) throw new Refusal($"结算 {setlId} 不是本机构的结算，不能撤销");
+        var original = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId });
+        if (original is null || original.FixmedinsCode != ctx.FixmedinsCode) throw Refusal.NotFound("结算", setlId);
         var mdtrtId = data.Text("mdtrt_id");
         if (original.MdtrtId != mdtrtId) throw new Refusal($"结算 {setlId} 不属于就诊 {mdtrtId}");
         var psnNo = data.Text("psn_no");

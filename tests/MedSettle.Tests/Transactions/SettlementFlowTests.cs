@@ -173,11 +173,11 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests
         var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
         var other = new His(Platform, "H22020000002");
 
-        (await other.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, firstSn: 20)).ShouldFail("不是本机构的就诊");
-        (await other.PreSettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail("不是本机构的就诊");
-        (await other.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail("不是本机构的就诊");
+        (await other.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, firstSn: 20)).ShouldFail($"未找到就诊 {mdtrtId}（或不属于本机构）");
+        (await other.PreSettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail($"未找到就诊 {mdtrtId}（或不属于本机构）");
+        (await other.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail($"未找到就诊 {mdtrtId}（或不属于本机构）");
         var setlId = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
-        (await other.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail("不是本机构的结算");
+        (await other.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail($"未找到结算 {setlId}（或不属于本机构）");
 
         Assert.Equal((15945L, 20000L, 107460L), await ZhangWeiStateAsync());
     }
