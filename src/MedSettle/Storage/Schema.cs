@@ -369,9 +369,21 @@ public static class Schema
             feedetl_sn TEXT NOT NULL,
             PRIMARY KEY (setl_id, upload_msgid, feedetl_sn));
         """),
+        // 18: the id node each server leases, so that the ids it hands out are unique across servers (Storage/IdNodes)
+        new("""
+        CREATE TABLE id_nodes (
+            node INTEGER PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at BIGINT NOT NULL);
+        """),
     ];
 
-    public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);
+    /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>
+    public static async Task MigrateAsync(Database database, CancellationToken cancel = default)
+    {
+        await MigrateAsync(database, int.MaxValue, cancel);
+        if (!database.HasIds) database.Ids = await Ids.LeaseAsync(database, cancel: cancel);
+    }
 
     /// <summary>
     /// For commands that only read (verify, stats): the schema must already be this program's, and nothing is written,

@@ -43,7 +43,7 @@ public static class Filings
             return Output(existing.TrtDclaDetlSn, existing.InsuplcAdmdvs, existing.Begndate, existing.Enddate, "1");
         }
 
-        var sn = Ids.Next('B', ctx.Hospital.Admdvs, ctx.Now);
+        var sn = ctx.NewId('B', ctx.Hospital.Admdvs);
         await ctx.Db.ExecuteAsync(
             """
             INSERT INTO filings (trt_dcla_detl_sn, insuplc_admdvs, psn_no, insutype, fixmedins_code, mdtrtarea_admvs, begndate, enddate,

@@ -48,7 +48,7 @@ public static class Visits
                 ? $"门诊号 {number} 已挂号（就诊ID {duplicate}），不能重复挂号"
                 : $"住院号 {number} 已办理入院（就诊ID {duplicate}），不能重复入院");
 
-        var mdtrtId = Ids.Next(kind == VisitKind.Outpatient ? 'M' : 'Z', ctx.Hospital.Admdvs, ctx.Now);
+        var mdtrtId = ctx.NewId(kind == VisitKind.Outpatient ? 'M' : 'Z', ctx.Hospital.Admdvs);
         await ctx.Db.ExecuteAsync(
             """
             INSERT INTO visits (mdtrt_id, insuplc_admdvs, psn_no, insutype, fixmedins_code, mdtrtarea_admvs, kind, med_type, begntime,
