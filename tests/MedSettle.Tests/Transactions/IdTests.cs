@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using MedSettle.Hosting;
 using MedSettle.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MedSettle.Tests.Infrastructure;
 using MedSettle.Transactions;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
@@ -27,6 +30,10 @@ public abstract class IdTests(DatabaseTarget target) : PlatformTests(target, Jil
         var there = (await SignInAsync(elsewhere)).SignNo;
 
         Assert.NotEqual(here[19..22], there[19..22]);
+        Assert.Equal(Platform.Database.Ids.Node.ToString("D3"), here[19..22]);
+        Assert.Equal(elsewhere.Ids.Node.ToString("D3"), there[19..22]);
+        // the web host keeps its lease renewed
+        Assert.Contains(Platform.App.Services.GetServices<IHostedService>(), service => service is IdNodeRenewal);
     }
 
     [Fact]
