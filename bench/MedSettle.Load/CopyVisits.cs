@@ -28,7 +28,7 @@ public static class CopyVisits
                 byRegion[person.Admdvs] = elsewhere = templates.Where(t => t.HospitalAdmdvs != person.Admdvs).ToArray();
             if (elsewhere.Length == 0) continue;
             var template = elsewhere[random.Next(elsewhere.Length)];
-            // The platform's id shape (prefix, region, time, node, sequence) with node 99 for copies.
+            // The platform's id shape (prefix, region, time, node (3), sequence (7)) with nodes 990-999 for copies: no server leases those before 990 others.
             var sequence = i.ToString("D8", CultureInfo.InvariantCulture);
             copies.Add(template with
             {

@@ -420,16 +420,26 @@ public static class Commands
 
     private static async Task<SimulationReport> SimulateWithProgressAsync(Database database, SimulationOptions options, CancellationToken cancel)
     {
-        SimulationReport report = null!;
-        await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(async context =>
-            {
-                var task = context.AddTask($"模拟 {options.From:yyyy-MM-dd} 至 {options.To:yyyy-MM-dd}", maxValue: options.To.DayNumber - options.From.DayNumber + 1);
-                var progress = new Progress<(int Day, int Days)>(p => { task.MaxValue = p.Days; task.Value = p.Day; });
-                report = await new ProvinceSimulator(database).RunAsync(options, progress, cancel);
-                task.Value = task.MaxValue;
-            });
-        return report;
+        // No web host runs while history is simulated: the id node lease is renewed here for as long as it takes.
+        using var renewal = new IdNodeRenewal(database, Microsoft.Extensions.Logging.Abstractions.NullLogger<IdNodeRenewal>.Instance);
+        await renewal.StartAsync(cancel);
+        try
+        {
+            SimulationReport report = null!;
+            await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async context =>
+                {
+                    var task = context.AddTask($"模拟 {options.From:yyyy-MM-dd} 至 {options.To:yyyy-MM-dd}", maxValue: options.To.DayNumber - options.From.DayNumber + 1);
+                    var progress = new Progress<(int Day, int Days)>(p => { task.MaxValue = p.Days; task.Value = p.Day; });
+                    report = await new ProvinceSimulator(database).RunAsync(options, progress, cancel);
+                    task.Value = task.MaxValue;
+                });
+            return report;
+        }
+        finally
+        {
+            await renewal.StopAsync(CancellationToken.None);
+        }
     }
 
     private static void PrintSimulation(SimulationReport r) =>

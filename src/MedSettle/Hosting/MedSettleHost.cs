@@ -25,6 +25,7 @@ public static class MedSettleHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new PlatformClock(time ?? TimeProvider.System));
+        builder.Services.AddHostedService<IdNodeRenewal>();
         builder.Services.AddMedSettleWeb();
         HospitalRateLimit.AddHospitalRateLimit(builder.Services, builder.Configuration);
         WindowLookupLimit.AddWindowLookupLimit(builder.Services, builder.Configuration);

@@ -54,6 +54,17 @@ public sealed class Database : IAsyncDisposable
 
     public bool HasKeys => _keys is not null;
 
+    private Ids? _ids;
+
+    /// <summary>The ids this process hands out, from the node it leases in the database: leased by <see cref="Schema.MigrateAsync(Database, CancellationToken)"/>, given back by <see cref="DisposeAsync"/>.</summary>
+    public Ids Ids
+    {
+        get => _ids ?? throw new InvalidOperationException("No id node is leased yet: run Schema.MigrateAsync first");
+        internal set => _ids = value;
+    }
+
+    public bool HasIds => _ids is not null;
+
     /// <summary>Where the data lives, without any password: safe to print.</summary>
     public string Description { get; }
 
@@ -184,6 +195,18 @@ public sealed class Database : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_ids is not null)
+        {
+            // A clean shutdown gives the node back; where the database cannot be reached the lease simply runs out.
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _ids.ReleaseAsync(patience.Token);
+            }
+            catch (Exception e) when (e is DbException or OperationCanceledException or TimeoutException or InvalidOperationException)
+            {
+            }
+        }
         if (_postgresByKey is not null) await _postgresByKey.DisposeAsync();
         if (_postgresRelaxed is not null) await _postgresRelaxed.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();

@@ -374,9 +374,21 @@ public static class Schema
         new("ALTER TABLE filings ADD COLUMN tel_enc BLOB NULL;", Only: DbProvider.Sqlite),
         new("ALTER TABLE filings ADD COLUMN tel_enc BYTEA NULL;", Only: DbProvider.Postgres),
         new("ALTER TABLE filings DROP COLUMN tel;", Code: FilingPhones.SealPlaintextAsync),
+        // 21: the id node each server leases, so that the ids it hands out are unique across servers (Storage/IdNodes)
+        new("""
+        CREATE TABLE id_nodes (
+            node INTEGER PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at BIGINT NOT NULL);
+        """),
     ];
 
-    public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);
+    /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>
+    public static async Task MigrateAsync(Database database, CancellationToken cancel = default)
+    {
+        await MigrateAsync(database, int.MaxValue, cancel);
+        if (!database.HasIds) database.Ids = await Ids.LeaseAsync(database, cancel: cancel);
+    }
 
     /// <summary>
     /// For commands that only read (verify, stats): the schema must already be this program's, and nothing is written,

@@ -44,7 +44,7 @@ public static class Filings
             return Output(existing.TrtDclaDetlSn, existing.InsuplcAdmdvs, existing.Begndate, existing.Enddate, "1");
         }
 
-        var sn = Ids.Next('B', ctx.Hospital.Admdvs, ctx.Now);
+        var sn = ctx.NewId('B', ctx.Hospital.Admdvs);
         await ctx.Db.ExecuteAsync(
             """
             INSERT INTO filings (trt_dcla_detl_sn, insuplc_admdvs, psn_no, insutype, fixmedins_code, mdtrtarea_admvs, begndate, enddate,
@@ -75,9 +75,8 @@ public static class Filings
     /// <summary>Revokes a filing of this hospital; refused while a settlement that stands uses it.</summary>
     public static async Task RevokeAsync(TransactionContext ctx, string sn, string psnNo)
     {
-        var filing = await ctx.Db.FirstOrDefaultAsync<FilingRow>("SELECT * FROM filings WHERE trt_dcla_detl_sn = @sn", new { sn })
-            ?? throw new Refusal($"备案流水号 {sn} 不存在");
-        if (filing.FixmedinsCode != ctx.FixmedinsCode) throw new Refusal($"备案 {sn} 不是本机构办理的，不能撤销");
+        var filing = await ctx.Db.FirstOrDefaultAsync<FilingRow>("SELECT * FROM filings WHERE trt_dcla_detl_sn = @sn", new { sn });
+        if (filing is null || filing.FixmedinsCode != ctx.FixmedinsCode) throw Refusal.NotFound("备案", sn);
         if (filing.PsnNo != psnNo) throw new Refusal($"备案 {sn} 不属于人员 {psnNo}");
         await People.LockAsync(ctx, filing.PsnNo, filing.Insutype);
         if (filing.RevokedAt is not null) throw new Refusal($"备案 {sn} 已于 {filing.RevokedAt} 撤销");

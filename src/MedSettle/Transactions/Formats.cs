@@ -40,24 +40,3 @@ public sealed class PlatformClock(TimeProvider time)
 
     public DateOnly Today => DateOnly.FromDateTime(Now);
 }
-
-/// <summary>Identifiers the platform hands out: unique across processes without a shared counter.</summary>
-public static class Ids
-{
-    private static readonly string Node = Random.Shared.Next(0, 100_000).ToString("D5", CultureInfo.InvariantCulture);
-    private static long _counter = Random.Shared.Next(0, 100_000);
-
-    /// <summary>prefix + region (6) + yyMMddHHmmss + process node (5) + sequence (5).</summary>
-    public static string Next(char prefix, string admdvs, DateTime now)
-    {
-        var sequence = Interlocked.Increment(ref _counter) % 100_000;
-        return string.Create(CultureInfo.InvariantCulture, $"{prefix}{admdvs}{now:yyMMddHHmmss}{Node}{sequence:D5}");
-    }
-
-    /// <summary>inf_refmsgid: receiver's region (6) + time (14) + serial (10).</summary>
-    public static string RefMessageId(DateTime now)
-    {
-        var serial = Interlocked.Increment(ref _counter) % 100_000;
-        return string.Create(CultureInfo.InvariantCulture, $"220000{now:yyyyMMddHHmmss}{Node}{serial:D5}");
-    }
-}

@@ -35,7 +35,7 @@ public static class Settle
     public static async Task<Decided> DecideAsync(TransactionContext ctx, VisitKind kind, ISettlementReads reads)
     {
         var prepared = await PrepareAsync(ctx, kind, preview: false, reads);
-        var setlId = Ids.Next('S', prepared.Person.InsuplcAdmdvs, ctx.Now);
+        var setlId = ctx.NewId('S', prepared.Person.InsuplcAdmdvs);
         var row = ToRow(prepared, setlId, ctx);
         ctx.Subject = setlId;
         return new Decided(row, prepared.Person, prepared.Year, prepared.Result.Effect, Output(prepared.Person, row, prepared.Result.CapLeft));
@@ -45,9 +45,8 @@ public static class Settle
     {
         var data = ctx.Input.Node("data", orSelf: true);
         var setlId = data.Text("setl_id");
-        var original = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId })
-            ?? throw new Refusal($"结算ID {setlId} 不存在");
-        if (original.FixmedinsCode != ctx.FixmedinsCode) throw new Refusal($"结算 {setlId} 不是本机构的结算，不能撤销");
+        var original = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId });
+        if (original is null || original.FixmedinsCode != ctx.FixmedinsCode) throw Refusal.NotFound("结算", setlId);
         var mdtrtId = data.Text("mdtrt_id");
         if (original.MdtrtId != mdtrtId) throw new Refusal($"结算 {setlId} 不属于就诊 {mdtrtId}");
         var psnNo = data.Text("psn_no");
@@ -75,7 +74,7 @@ public static class Settle
             throw new Refusal($"就诊 {current.MdtrtId} 在结算 {original.SetlId} 之后还有结算 {later} 未撤销：请先撤销 {later}，再撤销本笔（按结算先后倒序撤销）");
 
         var effect = new AccumulatorEffect(Money.FromFen(current.HifpFen), Money.FromFen(current.DedcAddedFen), Money.FromFen(current.AcctPayFen));
-        var reversalId = Ids.Next('R', current.InsuplcAdmdvs, ctx.Now);
+        var reversalId = ctx.NewId('R', current.InsuplcAdmdvs);
         var reversal = Negated(current, reversalId, ctx);
         reversal.BalcFen = person.AcctBalcFen + current.AcctPayFen;
         await InsertAsync(ctx.Db, reversal);

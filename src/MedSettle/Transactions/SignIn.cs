@@ -40,7 +40,7 @@ public static class SignIn
     {
         var data = ctx.Input.Node("signIn", orSelf: true);
         var opterNo = data.Text("opter_no");
-        var signNo = Ids.Next('Q', ctx.Hospital.Admdvs, ctx.Now);
+        var signNo = ctx.NewId('Q', ctx.Hospital.Admdvs);
         await ctx.Db.ExecuteAsync(
             """
             INSERT INTO sign_ins (sign_no, fixmedins_code, opter_no, mac, ip, sign_time)

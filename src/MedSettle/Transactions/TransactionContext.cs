@@ -23,6 +23,9 @@ public sealed class TransactionContext
     public PersonalDataRead? PersonalDataRead { get; set; }
 
     public string FixmedinsCode => Hospital.FixmedinsCode;
+
+    /// <summary>A new id (setl_id, mdtrt_id, …) of this server's, stamped with the request's time (see <see cref="Storage.Ids"/>).</summary>
+    public string NewId(char prefix, string admdvs) => Db.Database.Ids.Next(prefix, admdvs, Now);
 }
 
 /// <summary>One transaction code: its handler and whether it changes state (and so is exactly-once by msgid). A settlement

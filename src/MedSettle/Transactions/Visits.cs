@@ -48,7 +48,7 @@ public static class Visits
                 ? $"门诊号 {number} 已挂号（就诊ID {duplicate}），不能重复挂号"
                 : $"住院号 {number} 已办理入院（就诊ID {duplicate}），不能重复入院");
 
-        var mdtrtId = Ids.Next(kind == VisitKind.Outpatient ? 'M' : 'Z', ctx.Hospital.Admdvs, ctx.Now);
+        var mdtrtId = ctx.NewId(kind == VisitKind.Outpatient ? 'M' : 'Z', ctx.Hospital.Admdvs);
         await ctx.Db.ExecuteAsync(
             """
             INSERT INTO visits (mdtrt_id, insuplc_admdvs, psn_no, insutype, fixmedins_code, mdtrtarea_admvs, kind, med_type, begntime,
@@ -166,8 +166,7 @@ public static class Visits
     /// <summary>The visit exists, belongs to the requesting hospital and to <paramref name="psnNo"/>, and is of the expected kind.</summary>
     public static void EnsureOwn(TransactionContext ctx, VisitRow? visit, string mdtrtId, string psnNo, VisitKind kind)
     {
-        if (visit is null) throw new Refusal($"就诊ID {mdtrtId} 不存在");
-        if (visit.FixmedinsCode != ctx.FixmedinsCode) throw new Refusal($"就诊 {mdtrtId} 不是本机构的就诊，不能办理");
+        if (visit is null || visit.FixmedinsCode != ctx.FixmedinsCode) throw Refusal.NotFound("就诊", mdtrtId);
         if (visit.PsnNo != psnNo) throw new Refusal($"就诊 {mdtrtId} 不属于人员 {psnNo}");
         if (visit.Kind != KindCode(kind))
             throw new Refusal(kind == VisitKind.Outpatient

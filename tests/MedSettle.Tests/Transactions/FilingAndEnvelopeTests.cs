@@ -72,8 +72,8 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : PlatformTe
         var revoke = new { data = new { trt_dcla_detl_sn = sn, psn_no = ZhangWei } };
 
         (await Platform.CallAsync("2552", JilinCentral, revoke)).ShouldFail("须先撤销该结算");
-        (await new His(Platform, "H22020000002").ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail("不是本机构");
-        (await Platform.CallAsync("2552", "H22020000002", revoke)).ShouldFail("不是本机构办理的");
+        (await new His(Platform, "H22020000002").ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail($"未找到结算 {setlId}（或不属于本机构）");
+        (await Platform.CallAsync("2552", "H22020000002", revoke)).ShouldFail($"未找到备案 {sn}（或不属于本机构）");
         (await His.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldSucceed();
         (await Platform.CallAsync("2552", JilinCentral, revoke)).ShouldSucceed();
         (await His.SettleAsync(mdtrtId, ZhangWei, "310", 75m, useAccount: false)).ShouldFail("请先办理备案（2551）");

@@ -130,6 +130,33 @@ public abstract class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> world, ITe
             Assert.DoesNotContain(id, reply.Body);
     }
 
+    /// <summary>The transactions whose input names one of A's objects by its id (a visit, settlement, filing or sign-in).</summary>
+    public static TheoryData<string> NamingAnId =>
+        new("2202", "2203", "2204", "2205", "2206", "2207", "2208", "2301", "2302", "2303", "2304", "2305", "2402", "2404", "2405", "2552", "3202", "3261", "9002");
+
+    [Theory]
+    [MemberData(nameof(NamingAnId))]
+    public async Task Hospital_B_hears_the_same_of_As_ids_as_of_ids_that_do_not_exist(string infno)
+    {
+        var aimedAtA = JsonSerializer.Serialize(InputAimedAtA(infno));
+        var madeUp = world.Ids.Aggregate(aimedAtA, (text, id) => text.Replace(id, MadeUp(id), StringComparison.Ordinal));
+        Assert.NotEqual(aimedAtA, madeUp);
+
+        var toA = await Platform.PostAsync(Envelope(infno, B, Platform.SignNos[B], JsonDocument.Parse(aimedAtA).RootElement), signAs: B);
+        var toNothing = await Platform.PostAsync(Envelope(infno, B, Platform.SignNos[B], JsonDocument.Parse(madeUp).RootElement), signAs: B);
+
+        output.WriteLine($"{infno}: {toA.ErrMsg ?? "served"} | {toNothing.ErrMsg ?? "served"}");
+        Assert.Equal(Answer(toNothing, MadeUp), Answer(toA, id => id));
+    }
+
+    /// <summary>An id of the same shape as <paramref name="id"/> that names nothing: its last six digits each moved by one.</summary>
+    private static string MadeUp(string id) => id[..^6] + new string(id[^6..].Select(c => c == '9' ? '0' : (char)(c + 1)).ToArray());
+
+    /// <summary>What an answer says (infcode, err_msg, warn_msg, output), with each of A's ids as <paramref name="sent"/> wrote it put as «id».</summary>
+    private string Answer(Reply reply, Func<string, string> sent) =>
+        world.Ids.Aggregate($"{reply.Infcode}|{reply.ErrMsg}|{reply.WarnMsg}|{reply.Output.GetRawText()}",
+            (text, id) => text.Replace(sent(id), "«id»", StringComparison.Ordinal));
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public async Task Hospital_B_cannot_send_in_As_name_nor_with_As_sign_no(string infno)

@@ -116,8 +116,9 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests
             GROUP BY f.setl_id
             """, new { mdtrtId })).ToList();
         Assert.Equal([(second, FirstVisitBill.Length + SecondVisitBill.Length, 68035L)], lines);
-        Assert.Equal([1L, 2L], await connection.QueryAsync<long>(
-            "SELECT bill_no FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' ORDER BY setl_time, setl_id", new { mdtrtId }));
+        // (settled in the same second of the test's clock: ids do not count up, the bill numbers do)
+        Assert.Equal([(first, 1L), (second, 2L)], await connection.QueryAsync<(string, long)>(
+            "SELECT setl_id, bill_no FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' ORDER BY bill_no", new { mdtrtId }));
         Assert.Empty(await MedSettle.Verify.Invariants.CheckAsync(Platform.Database));
     }
 
@@ -173,11 +174,11 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests
         var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
         var other = new His(Platform, "H22020000002");
 
-        (await other.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, firstSn: 20)).ShouldFail("不是本机构的就诊");
-        (await other.PreSettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail("不是本机构的就诊");
-        (await other.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail("不是本机构的就诊");
+        (await other.UploadAsync(mdtrtId, ZhangWei, SecondVisitBill, firstSn: 20)).ShouldFail($"未找到就诊 {mdtrtId}（或不属于本机构）");
+        (await other.PreSettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail($"未找到就诊 {mdtrtId}（或不属于本机构）");
+        (await other.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldFail($"未找到就诊 {mdtrtId}（或不属于本机构）");
         var setlId = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
-        (await other.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail("不是本机构的结算");
+        (await other.ReverseAsync(setlId, mdtrtId, ZhangWei)).ShouldFail($"未找到结算 {setlId}（或不属于本机构）");
 
         Assert.Equal((15945L, 20000L, 107460L), await ZhangWeiStateAsync());
     }
