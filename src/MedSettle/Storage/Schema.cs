@@ -369,6 +369,12 @@ public static class Schema
             feedetl_sn TEXT NOT NULL,
             PRIMARY KEY (setl_id, upload_msgid, feedetl_sn));
         """),
+        // 18: each web account's security stamp, carried by its sign-in cookies and checked on every request
+        // (Web/Accounts): a new password, role or hospital, disabling the account or signing out changes it, and every
+        // cookie made before stops working. '' (rows from before) matches no cookie.
+        new("""
+        ALTER TABLE users ADD COLUMN security_stamp TEXT NOT NULL DEFAULT '';
+        """),
     ];
 
     public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);
