@@ -375,6 +375,14 @@ public static class Schema
         new("""
         ALTER TABLE users ADD COLUMN security_stamp TEXT NOT NULL DEFAULT '';
         """),
+        // 19: failed sign-ins by username and by client address, shared by every server (Web/LoginThrottle); times in Unix seconds
+        new("""
+        CREATE TABLE login_failures (
+            subject TEXT PRIMARY KEY,
+            failures BIGINT NOT NULL,
+            last_failure_at BIGINT NOT NULL,
+            locked_until BIGINT NOT NULL);
+        """),
     ];
 
     public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);

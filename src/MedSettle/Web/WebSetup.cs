@@ -41,6 +41,7 @@ public static class WebSetup
         services.AddOptions<KeyManagementOptions>().Configure<Database>((options, database) => options.XmlRepository = new DatabaseXmlRepository(database));
         services.AddHttpContextAccessor();
         services.AddSingleton<WindowClient>();
+        services.AddSingleton<LoginThrottle>();
         services.Configure<WebEncoderOptions>(options => options.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         return services;
     }
