@@ -383,6 +383,12 @@ public static class Schema
             last_failure_at BIGINT NOT NULL,
             locked_until BIGINT NOT NULL);
         """),
+        // 20: the sign-in key ring is stored sealed with the platform key (Web/KeyRingEncryption). Keys that earlier
+        // versions stored in the clear are dropped, not sealed: they have sat readable in the database and its backups,
+        // so they could be used to forge cookies until they expire. New keys are made at start; everyone signs in again.
+        new("""
+        DELETE FROM data_protection_keys WHERE xml LIKE '%requiresEncryption="true"%';
+        """),
     ];
 
     public static Task MigrateAsync(Database database, CancellationToken cancel = default) => MigrateAsync(database, int.MaxValue, cancel);

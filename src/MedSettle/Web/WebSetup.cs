@@ -38,7 +38,11 @@ public static class WebSetup
             options.Conventions.AuthorizeFolder("/Dashboard", StaffPolicy);
         });
         services.AddDataProtection().SetApplicationName("MedSettle");
-        services.AddOptions<KeyManagementOptions>().Configure<Database>((options, database) => options.XmlRepository = new DatabaseXmlRepository(database));
+        services.AddOptions<KeyManagementOptions>().Configure<Database, IServiceProvider>((options, database, provider) =>
+        {
+            options.XmlRepository = new DatabaseXmlRepository(database);
+            options.XmlEncryptor = new SecretBoxXmlEncryptor(provider.GetService<SecretBox>() ?? SecretBox.Default);
+        });
         services.AddHttpContextAccessor();
         services.AddSingleton<WindowClient>();
         services.AddSingleton<LoginThrottle>();
