@@ -8,7 +8,7 @@ namespace MedSettle.Web;
 /// <summary>
 /// Limits password guessing at the login form. Failed sign-ins are counted in the database (<c>login_failures</c>),
 /// per username (known or not, alike) and per client address, so that every server of one database counts the same.
-/// From the 5th failure in a row of a username, or the 20th of an address, sign-in is locked for 5 minutes, and each
+/// From the 5th failure in a row of a username, or the 20th of an address (<see cref="AddressLimitSetting"/>), sign-in is locked for 5 minutes, and each
 /// further failure after a lockout doubles it (10, 20, 40, at most 60 minutes); a quarter of an hour without failures
 /// after the last failure or lockout forgets the count, and signing in forgets the username's.
 /// <para>
@@ -17,9 +17,15 @@ namespace MedSettle.Web;
 /// charge back.
 /// </para>
 /// </summary>
-public sealed class LoginThrottle(Database database, PlatformClock clock)
+public sealed class LoginThrottle(Database database, PlatformClock clock, int addressLimit = LoginThrottle.DefaultAddressLimit)
 {
-    public const int UsernameLimit = 5, AddressLimit = 20;
+    public const int UsernameLimit = 5, DefaultAddressLimit = 20;
+
+    /// <summary>
+    /// Setting for the failures from one client address that lock it (0: no limit by address). Behind a load balancer
+    /// every client has the balancer's address: there, 0, and rely on the limit by username.
+    /// </summary>
+    public const string AddressLimitSetting = "MedSettle:Login:AddressLimit";
     private static readonly TimeSpan FirstLockout = TimeSpan.FromMinutes(5), LongestLockout = TimeSpan.FromMinutes(60), Forget = TimeSpan.FromMinutes(15);
 
     private sealed class FailureRow
@@ -39,6 +45,7 @@ public sealed class LoginThrottle(Database database, PlatformClock clock)
         var now = clock.UtcNow.ToUnixTimeSeconds();
         var user = "user:" + Truncate(username.Trim().ToLowerInvariant(), 128);
         var from = address is null ? null : "addr:" + (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+        if (addressLimit <= 0) from = null;
         string[] subjects = from is null ? [user] : [.. new[] { user, from }.Order(StringComparer.Ordinal)];
         return await database.WriteAsync(async unit =>
         {
@@ -55,7 +62,7 @@ public sealed class LoginThrottle(Database database, PlatformClock clock)
             foreach (var row in rows)
             {
                 var failures = Math.Max(row.LastFailureAt, row.LockedUntil) + (long)Forget.TotalSeconds < now ? 1 : row.Failures + 1;
-                var limit = row.Subject == user ? UsernameLimit : AddressLimit;
+                var limit = row.Subject == user ? UsernameLimit : addressLimit;
                 var locked = failures >= limit ? now + (long)Lockout(failures - limit).TotalSeconds : 0;
                 lockedIfWrong = Math.Max(lockedIfWrong, locked);
                 await unit.ExecuteAsync("UPDATE login_failures SET failures = @failures, last_failure_at = @now, locked_until = @locked WHERE subject = @subject",
@@ -77,7 +84,7 @@ public sealed class LoginThrottle(Database database, PlatformClock clock)
                     """
                     UPDATE login_failures SET failures = failures - 1, locked_until = CASE WHEN failures - 1 < @limit THEN 0 ELSE locked_until END
                     WHERE subject = @subject AND failures > 0
-                    """, new { subject = attempt.AddressSubject, limit = AddressLimit });
+                    """, new { subject = attempt.AddressSubject, limit = addressLimit });
             await unit.ExecuteAsync("DELETE FROM login_failures WHERE last_failure_at < @stale AND locked_until < @stale", new { stale });
             return (0, true);
         });

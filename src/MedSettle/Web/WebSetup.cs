@@ -45,7 +45,8 @@ public static class WebSetup
         });
         services.AddHttpContextAccessor();
         services.AddSingleton<WindowClient>();
-        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton(provider => new LoginThrottle(provider.GetRequiredService<Database>(), provider.GetRequiredService<PlatformClock>(),
+            provider.GetRequiredService<IConfiguration>().GetValue(LoginThrottle.AddressLimitSetting, LoginThrottle.DefaultAddressLimit)));
         services.Configure<WebEncoderOptions>(options => options.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         return services;
     }

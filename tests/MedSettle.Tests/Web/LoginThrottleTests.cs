@@ -13,8 +13,12 @@ namespace MedSettle.Tests.Web;
 /// (so every server of one database counts the same), a run of them locks the sign-in for a while that grows, the
 /// clerk is told in Chinese how long, and an unknown username costs as much time as a known one.
 /// </summary>
-public abstract class LoginThrottleTests(DatabaseTarget target) : PlatformTests(target, JilinCentral)
+public abstract class LoginThrottleTests : PlatformTests
 {
+    private readonly DatabaseTarget _target;
+
+    protected LoginThrottleTests(DatabaseTarget target) : base(target, JilinCentral) => _target = target;
+
     private const string Locked5 = "登录失败次数过多，请 5 分钟后再试";
 
     private Uri Site => Platform.Http.BaseAddress!;
@@ -130,6 +134,19 @@ public abstract class LoginThrottleTests(DatabaseTarget target) : PlatformTests(
 
         Assert.Equal(HttpStatusCode.TooManyRequests, status);
         Assert.Contains(Locked5, body);
+    }
+
+    [Fact]
+    public async Task With_the_address_limit_set_to_0_only_usernames_are_limited()
+    {
+        await using var platform = await RunningPlatform.StartAsync(_target, settings: new Dictionary<string, string?> { [LoginThrottle.AddressLimitSetting] = "0" });
+        await Accounts.AddAsync(platform.Database, "clerk", "收费员小李", Roles.Clerk, JilinCentral, null, "clerk-password", platform.Clock.GetLocalNow().DateTime);
+        var site = platform.Http.BaseAddress!;
+        for (var i = 0; i < 20; i++)
+            await LogInAsync(site, $"guess{i:D2}", "wrong-password");
+
+        Assert.Equal(HttpStatusCode.Redirect, (await LogInAsync(site, "clerk", "clerk-password")).Status);
+        await FailAsync(site, "clerk", 5);
     }
 
     [Fact]

@@ -96,6 +96,28 @@ public abstract class WebSessionTests(DatabaseTarget target) : PlatformTests(tar
     }
 
     [Fact]
+    public async Task An_account_from_before_security_stamps_signs_in_and_gets_one()
+    {
+        await Accounts.AddAsync(Platform.Database, "clerk", "收费员小李", Roles.Clerk, JilinCentral, null, "clerk-password", Now);
+        await Platform.Database.WriteAsync(async unit => (await unit.ExecuteAsync("UPDATE users SET security_stamp = ''"), true));
+
+        using var clerk = await WebSession.SignInAsync(Site, "clerk", "clerk-password");
+
+        Assert.True(await WebSession.OpensAsync(Site, "/window", clerk.Cookie!));
+        Assert.NotEqual("", await Platform.Database.ReadAsync(unit => unit.ScalarAsync<string>("SELECT security_stamp FROM users WHERE username = 'clerk'")));
+    }
+
+    [Fact]
+    public async Task Emptying_every_stamp_signs_everyone_out()
+    {
+        using var clerk = await ClerkAsync();
+
+        await Platform.Database.WriteAsync(async unit => (await unit.ExecuteAsync("UPDATE users SET security_stamp = ''"), true));
+
+        Assert.False(await WebSession.OpensAsync(Site, "/window", clerk.Cookie!));
+    }
+
+    [Fact]
     public async Task Signing_out_ends_only_the_session_of_that_account()
     {
         using var clerk = await ClerkAsync();
