@@ -164,9 +164,10 @@ public abstract class LoginThrottleTests : PlatformTests
             unknown.Add(await TimeAsync($"nobody{i}"));
         }
 
-        double Median(List<double> times) => times.Order().ElementAt(times.Count / 2);
-        Assert.True(Median(unknown) > 0.6 * Median(known),
-            $"an unknown username is refused in {Median(unknown):0.0} ms, a wrong password in {Median(known):0.0} ms");
+        // The fastest of each: a busy machine only ever adds time, so the minimum is the work itself.
+        Assert.True(unknown.Min() > 0.5 * known.Min(),
+            $"an unknown username is refused in {unknown.Min():0.0} ms at best, a wrong password in {known.Min():0.0} ms at best "
+            + $"(all: {string.Join(", ", unknown.Select(t => t.ToString("0")))} / {string.Join(", ", known.Select(t => t.ToString("0")))})");
     }
 
     private async Task<double> TimeAsync(string username)
