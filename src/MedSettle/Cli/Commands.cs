@@ -391,7 +391,23 @@ public static class Commands
                 return 2;
             }
         });
-        return new Command("user", "Web accounts") { add };
+        var disabledName = new Argument<string>("USERNAME") { Description = "The sign-in name" };
+        var disable = new Command("disable", "Disable a web account: it can no longer sign in, and its open sessions end at once (`user add` enables it again)")
+            { Db, KeyFile, disabledName };
+        disable.SetAction(async (parse, cancel) =>
+        {
+            await using var database = OpenDatabase(parse, mustExist: true);
+            await Schema.MigrateAsync(database, cancel);
+            var user = parse.GetValue(disabledName)!;
+            if (!await Accounts.DisableAsync(database, user, new PlatformClock(TimeProvider.System).Now))
+            {
+                Console.Error.WriteLine($"there is no account {user}");
+                return 2;
+            }
+            Console.WriteLine($"account {user} is disabled and its sessions have ended");
+            return 0;
+        });
+        return new Command("user", "Web accounts") { add, disable };
     }
 
     private static Command SimulateCommand()

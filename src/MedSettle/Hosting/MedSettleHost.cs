@@ -21,7 +21,8 @@ public static class MedSettleHost
         builder.WebHost.UseUrls(urls);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        // the key ring lives in the database, as protected as the data it guards; no separate XML encryptor is configured
+        // the key ring lives in the database, sealed with the platform key (Web/KeyRingEncryption); a key that cannot be
+        // opened is an error, and logged as one
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new PlatformClock(time ?? TimeProvider.System));

@@ -82,6 +82,7 @@ public sealed class Database : IAsyncDisposable
                 throw new DatabaseProblem($"There is no database at {Path.GetFullPath(path)}: check --db (`medsettle import` or `medsettle serve` creates one).");
             var directory = Path.GetDirectoryName(Path.GetFullPath(path));
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+            if (!OperatingSystem.IsWindows()) OwnerOnly(path);
             var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 60 };
             return new Database(DbProvider.Sqlite, $"sqlite:{path}", null, builder.ToString(), KeySource.Resolve(keyFile, value));
         }
@@ -116,6 +117,41 @@ public sealed class Database : IAsyncDisposable
                 NpgsqlDataSource.Create(relaxed), NpgsqlDataSource.Create(byKey));
         }
         throw new DatabaseProblem($"--db must be sqlite:PATH or postgres:CONNECTION_STRING, not \"{value}\"");
+    }
+
+    private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode GroupAndOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+                                                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>
+    /// An embedded database holds the sign-in key ring and sealed personal data: its file is created readable and
+    /// writable by its owner alone (0600), which SQLite gives its -wal and -shm files too; an existing file (or -wal,
+    /// -shm) open to group or others, as earlier versions created it, is narrowed to its owner.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static void OwnerOnly(string path)
+    {
+        if (!File.Exists(path))
+        {
+            try
+            {
+                using var created = new FileStream(path, new FileStreamOptions
+                    { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerReadWrite });
+            }
+            catch (IOException) when (File.Exists(path)) { } // another process created it first
+        }
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            try
+            {
+                if (File.Exists(file) && (File.GetUnixFileMode(file) & GroupAndOthers) != 0)
+                    File.SetUnixFileMode(file, File.GetUnixFileMode(file) & ~GroupAndOthers);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"warning: could not make {file} readable by its owner alone (mode 0600): {e.Message}");
+            }
+        }
     }
 
     public async Task<DbConnection> OpenConnectionAsync(CancellationToken cancel = default)

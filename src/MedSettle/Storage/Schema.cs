@@ -381,6 +381,26 @@ public static class Schema
             holder TEXT NOT NULL,
             expires_at BIGINT NOT NULL);
         """),
+        // 22: each web account's security stamp, carried by its sign-in cookies and checked on every request
+        // (Web/Accounts): a new password, role or hospital, disabling the account or signing out changes it, and every
+        // cookie made before stops working. '' (rows from before) matches no cookie.
+        new("""
+        ALTER TABLE users ADD COLUMN security_stamp TEXT NOT NULL DEFAULT '';
+        """),
+        // 23: failed sign-ins by username and by client address, shared by every server (Web/LoginThrottle); times in Unix seconds
+        new("""
+        CREATE TABLE login_failures (
+            subject TEXT PRIMARY KEY,
+            failures BIGINT NOT NULL,
+            last_failure_at BIGINT NOT NULL,
+            locked_until BIGINT NOT NULL);
+        """),
+        // 24: the sign-in key ring is stored sealed with the platform key (Web/KeyRingEncryption). Keys that earlier
+        // versions stored in the clear are dropped, not sealed: they have sat readable in the database and its backups,
+        // so they could be used to forge cookies until they expire. New keys are made at start; everyone signs in again.
+        new("""
+        DELETE FROM data_protection_keys WHERE xml LIKE '%requiresEncryption="true"%';
+        """),
     ];
 
     /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>

@@ -20,14 +20,25 @@ public sealed class UserRow
     public string? Admdvs { get; set; }
     public string PasswordHash { get; set; } = "";
     public string? DisabledAt { get; set; }
+    public string SecurityStamp { get; set; } = "";
 }
 
-/// <summary>Web accounts, with passwords kept only as salted PBKDF2-SHA256 hashes.</summary>
+/// <summary>
+/// Web accounts, with passwords kept only as salted PBKDF2-SHA256 hashes. Each account has a security stamp, a random
+/// value its sign-in cookies carry and every request checks (<see cref="IsCurrentAsync"/>): changing the account
+/// (password, role, hospital, region), disabling it or signing out gives it a new stamp, which ends every session made
+/// before at once, on every server.
+/// </summary>
 public static class Accounts
 {
     private const int Iterations = 210_000;
 
-    public const string HospitalClaim = "fixmedins_code", RegionClaim = "admdvs";
+    public const string HospitalClaim = "fixmedins_code", RegionClaim = "admdvs", StampClaim = "medsettle_stamp";
+
+    /// <summary>What an unknown username's password is checked against, so that refusing it takes as long as refusing a wrong password.</summary>
+    private static readonly Lazy<string> NobodysHash = new(() => Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))));
+
+    private static string NewStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     public static async Task AddAsync(Database database, string username, string displayName, string role, string? hospital, string? region,
         string password, DateTime now)
@@ -42,27 +53,63 @@ public static class Accounts
                 throw new ArgumentException($"hospital {hospital} is not in the reference data");
             await unit.ExecuteAsync(
                 """
-                INSERT INTO users (username, display_name, role, fixmedins_code, admdvs, password_hash, created_at)
-                VALUES (@username, @displayName, @role, @hospital, @region, @hash, @now)
+                INSERT INTO users (username, display_name, role, fixmedins_code, admdvs, password_hash, created_at, security_stamp)
+                VALUES (@username, @displayName, @role, @hospital, @region, @hash, @now, @stamp)
                 ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
-                    fixmedins_code = excluded.fixmedins_code, admdvs = excluded.admdvs, password_hash = excluded.password_hash, disabled_at = NULL
+                    fixmedins_code = excluded.fixmedins_code, admdvs = excluded.admdvs, password_hash = excluded.password_hash, disabled_at = NULL,
+                    security_stamp = excluded.security_stamp
                 """,
                 new { username, displayName, role, hospital = role == Roles.Clerk ? hospital : null, region = role == Roles.Agency ? region : null,
-                      hash = Hash(password), now = now.ToText() });
+                      hash = Hash(password), now = now.ToText(), stamp = NewStamp() });
             return (0, true);
         });
     }
 
-    /// <summary>The account's claims when the password is right; null otherwise (the caller says nothing about which part was wrong).</summary>
+    /// <summary>Disables the account and ends its sessions; false when there is no such account.</summary>
+    public static async Task<bool> DisableAsync(Database database, string username, DateTime now) =>
+        await database.WriteAsync(async unit =>
+        {
+            var changed = await unit.ExecuteAsync("UPDATE users SET disabled_at = @now, security_stamp = @stamp WHERE username = @username",
+                new { username, now = now.ToText(), stamp = NewStamp() });
+            return (changed == 1, true);
+        });
+
+    /// <summary>Ends every session of the account (signing out): its cookies made so far open nothing any more.</summary>
+    public static Task EndSessionsAsync(Database database, string username) =>
+        database.WriteAsync(async unit =>
+            (await unit.ExecuteAsync("UPDATE users SET security_stamp = @stamp WHERE username = @username", new { username, stamp = NewStamp() }), true));
+
+    /// <summary>Whether a session of <paramref name="username"/> made with <paramref name="stamp"/> may still be used: the account exists, is enabled and has that stamp.</summary>
+    public static async Task<bool> IsCurrentAsync(Database database, string username, string stamp)
+    {
+        if (stamp.Length == 0) return false;
+        var user = await database.ReadOnceAsync(unit => unit.FirstOrDefaultAsync<UserRow>(
+            "SELECT security_stamp, disabled_at FROM users WHERE username = @username", new { username }));
+        return user is { DisabledAt: null } && user.SecurityStamp == stamp;
+    }
+
+    /// <summary>
+    /// The account's claims when the password is right; null otherwise (the caller says nothing about which part was
+    /// wrong). An unknown or disabled account costs the same password hashing as a known one.
+    /// </summary>
     public static async Task<ClaimsPrincipal?> SignInAsync(Database database, string username, string password)
     {
         var user = await database.ReadAsync(unit => unit.FirstOrDefaultAsync<UserRow>("SELECT * FROM users WHERE username = @username", new { username }));
-        if (user is null || user.DisabledAt is not null || !Verify(password, user.PasswordHash)) return null;
+        var verified = Verify(password, user?.PasswordHash ?? NobodysHash.Value);
+        if (user is null || user.DisabledAt is not null || !verified) return null;
+        if (user.SecurityStamp.Length == 0)
+        {
+            user.SecurityStamp = NewStamp(); // an account from before security stamps
+            await database.WriteAsync(async unit => (await unit.ExecuteAsync(
+                "UPDATE users SET security_stamp = @stamp WHERE username = @username AND security_stamp = ''", new { username, stamp = user.SecurityStamp }), true));
+            if (!await IsCurrentAsync(database, username, user.SecurityStamp)) return null; // changed meanwhile
+        }
         var claims = new List<Claim>
         {
             new(ClaimTypes.Name, user.Username),
             new(ClaimTypes.GivenName, user.DisplayName),
             new(ClaimTypes.Role, user.Role),
+            new(StampClaim, user.SecurityStamp),
         };
         if (user.FixmedinsCode is not null) claims.Add(new Claim(HospitalClaim, user.FixmedinsCode));
         if (user.Admdvs is not null) claims.Add(new Claim(RegionClaim, user.Admdvs));

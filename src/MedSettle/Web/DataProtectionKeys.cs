@@ -10,15 +10,21 @@ namespace MedSettle.Web;
 /// The ASP.NET Core data-protection key ring (which seals sign-in cookies and anti-forgery tokens) kept in the
 /// database, table <c>data_protection_keys</c>, so that every server on one database accepts the cookies of the others:
 /// a clerk signed in through server A stays signed in when the load balancer sends the next request to server B.
+/// Each key is stored sealed with the platform key (<see cref="SecretBoxXmlEncryptor"/>); a key found in the clear
+/// (written by an earlier version, or put there by hand) is never used.
 /// </summary>
 public sealed class DatabaseXmlRepository(Database database) : IXmlRepository
 {
     private const long FirstKeyLock = 7262002;
+    private static readonly XName RequiresEncryption = XName.Get("requiresEncryption", "http://schemas.asp.net/2015/03/dataProtection");
 
     public IReadOnlyCollection<XElement> GetAllElements() =>
         database.ReadAsync(async unit =>
             (await unit.QueryAsync<string>("SELECT xml FROM data_protection_keys ORDER BY created_at, friendly_name"))
-            .Select(xml => XElement.Parse(xml)).ToList()).GetAwaiter().GetResult();
+            .Select(xml => XElement.Parse(xml)).Where(element => !HoldsSecretInTheClear(element)).ToList()).GetAwaiter().GetResult();
+
+    private static bool HoldsSecretInTheClear(XElement element) =>
+        element.DescendantsAndSelf().Any(e => (bool?)e.Attribute(RequiresEncryption) == true);
 
     public void StoreElement(XElement element, string friendlyName) =>
         database.WriteAsync(async unit =>

@@ -2,6 +2,7 @@ using MedSettle.Storage;
 using MedSettle.Transactions;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -26,6 +27,7 @@ public static class WebSetup
             options.Cookie.Name = "medsettle";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Events.OnValidatePrincipal = EndedSessionsAsync;
         });
         services.AddAuthorizationBuilder()
             .AddPolicy(ClerkPolicy, p => p.RequireRole(Roles.Clerk).RequireClaim(Accounts.HospitalClaim))
@@ -36,11 +38,33 @@ public static class WebSetup
             options.Conventions.AuthorizeFolder("/Dashboard", StaffPolicy);
         });
         services.AddDataProtection().SetApplicationName("MedSettle");
-        services.AddOptions<KeyManagementOptions>().Configure<Database>((options, database) => options.XmlRepository = new DatabaseXmlRepository(database));
+        services.AddOptions<KeyManagementOptions>().Configure<Database, IServiceProvider>((options, database, provider) =>
+        {
+            options.XmlRepository = new DatabaseXmlRepository(database);
+            options.XmlEncryptor = new SecretBoxXmlEncryptor(provider.GetService<SecretBox>() ?? SecretBox.Default);
+        });
         services.AddHttpContextAccessor();
         services.AddSingleton<WindowClient>();
+        services.AddSingleton(provider => new LoginThrottle(provider.GetRequiredService<Database>(), provider.GetRequiredService<PlatformClock>(),
+            provider.GetRequiredService<IConfiguration>().GetValue(LoginThrottle.AddressLimitSetting, LoginThrottle.DefaultAddressLimit)));
         services.Configure<WebEncoderOptions>(options => options.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         return services;
+    }
+
+    /// <summary>
+    /// Every request: a cookie whose account has since been changed, disabled or signed out (its security stamp is no
+    /// longer the account's) is dropped, and the request goes on anonymous (to the login page). One read by key, not
+    /// cached, so that a change takes effect at once on every server.
+    /// </summary>
+    private static async Task EndedSessionsAsync(CookieValidatePrincipalContext context)
+    {
+        var user = context.Principal;
+        var database = context.HttpContext.RequestServices.GetRequiredService<Database>();
+        if (user?.Identity?.Name is { } username && user.FindFirst(Accounts.StampClaim)?.Value is { } stamp
+            && await Accounts.IsCurrentAsync(database, username, stamp))
+            return;
+        context.RejectPrincipal();
+        await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
     }
 
     private const string StatusPage = """
