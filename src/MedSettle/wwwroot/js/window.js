@@ -188,5 +188,54 @@ window.MedSettle = (() => {
     }
   });
 
+  // Buttons say what they do in data-* attributes (the Content-Security-Policy allows no inline handlers):
+  // data-open-dialog="id" opens that dialog, data-close-dialog closes its own, data-print prints the page, and
+  // data-register-another confirms registering another visit while one is open.
+  document.addEventListener('click', e => {
+    const button = e.target instanceof Element ? e.target.closest('button') : null;
+    if (!button || button.disabled) return;
+    if (button.dataset.openDialog) document.getElementById(button.dataset.openDialog)?.showModal();
+    else if (button.hasAttribute('data-close-dialog')) button.closest('dialog')?.close();
+    else if (button.hasAttribute('data-print')) window.print();
+    else if (button.hasAttribute('data-register-another')) {
+      document.getElementById('another').value = 'true';
+      button.closest('dialog')?.close();
+      document.getElementById('register-form').requestSubmit();
+    }
+  });
+
+  // What each page of the window needs, found by its elements.
+  function start() {
+    const byId = id => document.getElementById(id);
+    // The window's first page: the identity-number check and the diagnosis look-up of the filing.
+    checkIdentityNumber(byId('certno'), byId('certno-error'), byId('find'));
+    suggest(byId('dise-search'), byId('dise-list'),
+      q => fetch('/window/api/icd10?q=' + encodeURIComponent(q)).then(r => r.json()),
+      d => d.code + '  ' + d.name,
+      d => {
+        byId('dise-codg').value = d.code;
+        byId('dise-name').value = d.name;
+        byId('dise-search').value = d.code + ' ' + d.name;
+        byId('dise-error').textContent = '';
+      });
+    const fileForm = byId('file-form');
+    if (fileForm) fileForm.addEventListener('submit', e => {
+      if (!byId('dise-codg').value) {
+        e.preventDefault();
+        byId('dise-error').textContent = '请从检索结果中选择一个诊断';
+      }
+    });
+    // A visit's page: the bill editor, whose every change withdraws the pre-settlement on screen.
+    if (byId('bill')) {
+      const withdraw = () => withdrawPreSettlement(byId('explanation'));
+      bill(byId('bill'), byId('total'), byId('lines'), byId('catalogue-search'), byId('catalogue-list'), withdraw, byId('bill-error'));
+      document.querySelectorAll('#bill-form input[type=checkbox]').forEach(box => box.addEventListener('change', withdraw));
+      const settleLines = byId('settle-lines');
+      if (settleLines) settleLines.form.addEventListener('submit', () => { settleLines.value = byId('lines').value; });
+    }
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+
   return { suggest, checkIdentityNumber, identityNumberProblem, bill, withdrawPreSettlement, money };
 })();
