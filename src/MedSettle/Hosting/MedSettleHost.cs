@@ -26,10 +26,12 @@ public static class MedSettleHost
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new PlatformClock(time ?? TimeProvider.System));
         builder.Services.AddMedSettleWeb();
+        builder.Services.AddForwardedHeadersFromTrustedProxies(builder.Configuration);
         HospitalRateLimit.AddHospitalRateLimit(builder.Services, builder.Configuration);
 
         var app = builder.Build();
         await DatabaseXmlRepository.EnsureKeyAsync(app.Services);
+        app.UseSecurityHeaders();
         app.UseAdminTokens();
         app.UseMedSettleWeb();
         app.MapGet("/health", () => TypedResults.Ok(new

@@ -5,6 +5,7 @@ using System.Text.Unicode;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.WebEncoders;
 
 namespace MedSettle.Web;
@@ -26,7 +27,10 @@ public static class WebSetup
             options.Cookie.Name = "medsettle";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; // Secure over HTTPS (also through a TLS proxy: SecurityHeaders)
         });
+        services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
+        services.Configure<CookieTempDataProviderOptions>(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddAuthorizationBuilder()
             .AddPolicy(ClerkPolicy, p => p.RequireRole(Roles.Clerk).RequireClaim(Accounts.HospitalClaim))
             .AddPolicy(StaffPolicy, p => p.RequireRole(Roles.Agency, Roles.Province));
