@@ -28,11 +28,13 @@ public static class MedSettleHost
         builder.Services.AddSingleton(new PlatformClock(time ?? TimeProvider.System));
         builder.Services.AddHostedService<IdNodeRenewal>();
         builder.Services.AddMedSettleWeb();
+        builder.Services.AddForwardedHeadersFromTrustedProxies(builder.Configuration);
         HospitalRateLimit.AddHospitalRateLimit(builder.Services, builder.Configuration);
         WindowLookupLimit.AddWindowLookupLimit(builder.Services, builder.Configuration);
 
         var app = builder.Build();
         await DatabaseXmlRepository.EnsureKeyAsync(app.Services);
+        app.UseSecurityHeaders();
         app.UseAdminTokens();
         app.UseMedSettleWeb();
         // liveness for anyone (a load balancer's check); the figures behind it are at /api/admin/health, behind a token

@@ -18,11 +18,10 @@
   };
   const empty = { title: { text: '暂无数据', left: 'center', top: 'middle', textStyle: { color: '#9aa5b1', fontSize: 14, fontWeight: 'normal' } } };
 
-  function moneyTooltip(params) {
-    const list = Array.isArray(params) ? params : [params];
-    const head = list.length ? list[0].axisValueLabel || list[0].name : '';
-    return [head].concat(list.map(p => `${p.marker}${p.seriesName}：${p.seriesName.includes('人次') ? Number(p.value).toLocaleString('zh-CN') : yuan(p.value) + ' 元'}`)).join('<br>');
-  }
+  // A tooltip formatter's answer is HTML: every name and value in it is escaped (region names come from imported
+  // reference data); only ECharts' own colour marker (p.marker) goes in as markup.
+  const escapeHtml = v => String(v ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  const seriesLines = params => params.map(p => `${p.marker}${escapeHtml(p.seriesName)}：${escapeHtml(yuan(p.value))} 元`).join('<br>');
 
   // Regions as horizontal bars (long names such as 延边朝鲜族自治州 stay readable), largest on top.
   function regionBars(el, groups) {
@@ -30,8 +29,8 @@
     const option = Object.assign({}, base, {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: params => {
         const g = rows[params[0].dataIndex];
-        return `${g.name}<br>备案人次：${g.filings.toLocaleString('zh-CN')}　结算人次：${g.settlements.toLocaleString('zh-CN')}<br>`
-          + params.map(p => `${p.marker}${p.seriesName}：${yuan(p.value)} 元`).join('<br>');
+        return `${escapeHtml(g.name)}<br>备案人次：${escapeHtml(g.filings.toLocaleString('zh-CN'))}　结算人次：${escapeHtml(g.settlements.toLocaleString('zh-CN'))}<br>`
+          + seriesLines(params);
       } },
       xAxis: { type: 'value', axisLabel: { formatter: wan } },
       yAxis: { type: 'category', data: rows.map(g => g.name), axisTick: { show: false } },
@@ -48,8 +47,8 @@
       grid: Object.assign({}, base.grid, { bottom: 30 }),
       tooltip: { trigger: 'axis', formatter: params => {
         const i = params[0].dataIndex;
-        return `${d.days[i]}<br>备案人次：${d.filings[i]}　结算人次：${d.settlements[i]}<br>`
-          + params.map(p => `${p.marker}${p.seriesName}：${yuan(p.value)} 元`).join('<br>');
+        return `${escapeHtml(d.days[i])}<br>备案人次：${escapeHtml(d.filings[i])}　结算人次：${escapeHtml(d.settlements[i])}<br>`
+          + seriesLines(params);
       } },
       xAxis: { type: 'category', data: d.days, boundaryGap: false, axisLabel: { formatter: v => v.slice(5) } },
       yAxis: { type: 'value', axisLabel: { formatter: wan } },
@@ -66,7 +65,7 @@
   function share(el, s) {
     const total = Number(s.fund) + Number(s.personal);
     const option = Object.assign({}, base, {
-      tooltip: { trigger: 'item', formatter: p => `${p.marker}${p.name}：${yuan(p.value)} 元（${p.percent.toFixed(2)}%）` },
+      tooltip: { trigger: 'item', formatter: p => `${p.marker}${escapeHtml(p.name)}：${escapeHtml(yuan(p.value))} 元（${escapeHtml(p.percent.toFixed(2))}%）` },
       legend: { bottom: 0 },
       series: [{
         type: 'pie', radius: ['42%', '70%'], center: ['50%', '46%'], avoidLabelOverlap: true,

@@ -7,7 +7,7 @@ window.MedSettle = (() => {
     if (!input) return;
     let items = [], active = -1, timer = null;
     const render = () => {
-      list.innerHTML = '';
+      list.replaceChildren();
       items.forEach((item, i) => {
         const li = document.createElement('li');
         li.textContent = label(item);
@@ -50,6 +50,25 @@ window.MedSettle = (() => {
     input.addEventListener('input', () => { error.textContent = ''; input.classList.remove('invalid'); });
   }
 
+  // Every piece of data goes in as text (codes and names come from imported reference data): never through innerHTML.
+  function element(tag, className, text, attributes) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined && text !== null) el.textContent = String(text);
+    for (const [name, value] of Object.entries(attributes || {})) el.setAttribute(name, value);
+    return el;
+  }
+  const cell = (content, className) => {
+    const td = element('td', className);
+    if (content instanceof Node) td.appendChild(content); else td.textContent = content ?? '';
+    return td;
+  };
+  const numberInput = (className, value, label) => {
+    const input = element('input', className, null, { type: 'number', step: '0.01', min: '0.01', 'aria-label': label });
+    input.value = value ?? '';
+    return input;
+  };
+
   // The bill: lines with price and count, the amount as round(price × count, 2), a live total, posted as JSON.
   // onEdit is called on every change the clerk makes to the lines (price, count, a line added or removed).
   // An empty field stays empty (null), never a silent 0: the form is not sent until every price and count is above 0.
@@ -61,16 +80,18 @@ window.MedSettle = (() => {
     const lines = JSON.parse(hidden.value || '[]');
     const levelName = { 1: '甲类', 2: '乙类', 3: '丙类' };
     const render = () => {
-      body.innerHTML = '';
+      body.replaceChildren();
       let total = 0;
       lines.forEach((l, i) => {
         const amount = amountOf(l);
         total += amount;
         const tr = document.createElement('tr');
-        tr.innerHTML = `<td>${l.code}</td><td>${l.name}</td><td><span class="tag ${['', 'a', 'b', 'c'][l.level]}">${levelName[l.level] || ''}</span></td>
-          <td class="num"><input class="price" type="number" step="0.01" min="0.01" value="${l.price ?? ''}" placeholder="请填写" aria-label="单价" style="width:7rem"></td>
-          <td class="num"><input class="count" type="number" step="0.01" min="0.01" value="${l.count ?? ''}" aria-label="数量" style="width:5rem"></td>
-          <td class="num amount">${money(amount)}</td><td><button type="button" class="remove" aria-label="删除">删除</button></td>`;
+        const tag = element('span', 'tag ' + (['', 'a', 'b', 'c'][l.level] || ''), levelName[l.level] || '');
+        const price = numberInput('price', l.price, '单价');
+        price.placeholder = '请填写';
+        tr.append(cell(l.code), cell(l.name), cell(tag),
+          cell(price, 'num'), cell(numberInput('count', l.count, '数量'), 'num'),
+          cell(money(amount), 'num amount'), cell(element('button', 'remove', '删除', { type: 'button', 'aria-label': '删除' })));
         tr.querySelector('.price').addEventListener('input', e => { l.price = number(e.target.value); clear(e.target); update(); edited(); });
         tr.querySelector('.count').addEventListener('input', e => { l.count = number(e.target.value); clear(e.target); update(); edited(); });
         tr.querySelector('.remove').addEventListener('click', () => { lines.splice(i, 1); render(); edited(); });
@@ -166,6 +187,55 @@ window.MedSettle = (() => {
       }
     }
   });
+
+  // Buttons say what they do in data-* attributes (the Content-Security-Policy allows no inline handlers):
+  // data-open-dialog="id" opens that dialog, data-close-dialog closes its own, data-print prints the page, and
+  // data-register-another confirms registering another visit while one is open.
+  document.addEventListener('click', e => {
+    const button = e.target instanceof Element ? e.target.closest('button') : null;
+    if (!button || button.disabled) return;
+    if (button.dataset.openDialog) document.getElementById(button.dataset.openDialog)?.showModal();
+    else if (button.hasAttribute('data-close-dialog')) button.closest('dialog')?.close();
+    else if (button.hasAttribute('data-print')) window.print();
+    else if (button.hasAttribute('data-register-another')) {
+      document.getElementById('another').value = 'true';
+      button.closest('dialog')?.close();
+      document.getElementById('register-form').requestSubmit();
+    }
+  });
+
+  // What each page of the window needs, found by its elements.
+  function start() {
+    const byId = id => document.getElementById(id);
+    // The window's first page: the identity-number check and the diagnosis look-up of the filing.
+    checkIdentityNumber(byId('certno'), byId('certno-error'), byId('find'));
+    suggest(byId('dise-search'), byId('dise-list'),
+      q => fetch('/window/api/icd10?q=' + encodeURIComponent(q)).then(r => r.json()),
+      d => d.code + '  ' + d.name,
+      d => {
+        byId('dise-codg').value = d.code;
+        byId('dise-name').value = d.name;
+        byId('dise-search').value = d.code + ' ' + d.name;
+        byId('dise-error').textContent = '';
+      });
+    const fileForm = byId('file-form');
+    if (fileForm) fileForm.addEventListener('submit', e => {
+      if (!byId('dise-codg').value) {
+        e.preventDefault();
+        byId('dise-error').textContent = '请从检索结果中选择一个诊断';
+      }
+    });
+    // A visit's page: the bill editor, whose every change withdraws the pre-settlement on screen.
+    if (byId('bill')) {
+      const withdraw = () => withdrawPreSettlement(byId('explanation'));
+      bill(byId('bill'), byId('total'), byId('lines'), byId('catalogue-search'), byId('catalogue-list'), withdraw, byId('bill-error'));
+      document.querySelectorAll('#bill-form input[type=checkbox]').forEach(box => box.addEventListener('change', withdraw));
+      const settleLines = byId('settle-lines');
+      if (settleLines) settleLines.form.addEventListener('submit', () => { settleLines.value = byId('lines').value; });
+    }
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
 
   return { suggest, checkIdentityNumber, identityNumberProblem, bill, withdrawPreSettlement, money };
 })();
