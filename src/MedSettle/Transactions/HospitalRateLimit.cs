@@ -1,5 +1,3 @@
-using System.Threading.RateLimiting;
-
 namespace MedSettle.Transactions;
 
 /// <summary>
@@ -12,32 +10,21 @@ public sealed class HospitalRateLimit : IDisposable
 {
     public const string Section = "MedSettle:RateLimit";
 
-    private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly KeyedTokenBuckets _buckets;
 
     public HospitalRateLimit(int permitsPerSecond, int burst)
     {
         PermitsPerSecond = permitsPerSecond;
-        var (period, perPeriod) = permitsPerSecond >= 10 ? (TimeSpan.FromMilliseconds(100), permitsPerSecond / 10) : (TimeSpan.FromSeconds(1), permitsPerSecond);
-        _limiter = PartitionedRateLimiter.Create<string, string>(paasid => RateLimitPartition.GetTokenBucketLimiter(paasid, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(1, burst),
-            TokensPerPeriod = perPeriod,
-            ReplenishmentPeriod = period,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+        _buckets = permitsPerSecond >= 10
+            ? new KeyedTokenBuckets(permitsPerSecond / 10, TimeSpan.FromMilliseconds(100), burst)
+            : new KeyedTokenBuckets(permitsPerSecond, TimeSpan.FromSeconds(1), burst);
     }
 
     public int PermitsPerSecond { get; }
 
-    public bool TryAcquire(string paasid, out TimeSpan retryAfter)
-    {
-        using var lease = _limiter.AttemptAcquire(paasid);
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-        return lease.IsAcquired;
-    }
+    public bool TryAcquire(string paasid, out TimeSpan retryAfter) => _buckets.TryAcquire(paasid, out retryAfter);
 
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose() => _buckets.Dispose();
 
     public static IServiceCollection AddHospitalRateLimit(IServiceCollection services, IConfiguration configuration)
     {

@@ -1,4 +1,4 @@
-using System.Threading.RateLimiting;
+using MedSettle.Transactions;
 
 namespace MedSettle.Web;
 
@@ -12,31 +12,19 @@ public sealed class WindowLookupLimit : IDisposable
 {
     public const string Section = "MedSettle:WindowLookups";
 
-    private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly KeyedTokenBuckets _buckets;
 
     public WindowLookupLimit(int perMinute, int burst)
     {
         PerMinute = perMinute;
-        _limiter = PartitionedRateLimiter.Create<string, string>(account => RateLimitPartition.GetTokenBucketLimiter(account, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(1, burst),
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(60.0 / Math.Max(1, perMinute)),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+        _buckets = new KeyedTokenBuckets(1, TimeSpan.FromSeconds(60.0 / Math.Max(1, perMinute)), burst);
     }
 
     public int PerMinute { get; }
 
-    public bool TryAcquire(string account, out TimeSpan retryAfter)
-    {
-        using var lease = _limiter.AttemptAcquire(account);
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(60.0 / Math.Max(1, PerMinute));
-        return lease.IsAcquired;
-    }
+    public bool TryAcquire(string account, out TimeSpan retryAfter) => _buckets.TryAcquire(account, out retryAfter);
 
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose() => _buckets.Dispose();
 
     public static IServiceCollection AddWindowLookupLimit(IServiceCollection services, IConfiguration configuration)
     {
