@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using MedSettle.Admin;
 using MedSettle.Demo;
@@ -50,6 +51,11 @@ public static class Commands
         catch (NpgsqlException e) when (Unreachable(e))
         {
             Console.Error.WriteLine($"Cannot use the PostgreSQL database given by --db: {e.Message}");
+            return 2;
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            Console.Error.WriteLine($"{e.Message.TrimEnd('.')}: another program is listening there; stop it or give another address with --urls");
             return 2;
         }
         catch (OperationCanceledException)
@@ -214,17 +220,47 @@ public static class Commands
         return new Command("hospital", "Hospitals' access to the transaction API") { credentials };
     }
 
+    /// <summary>A required day, yyyy-MM-dd; anything else is a usage error that names the option and the value.</summary>
+    private static Option<DateOnly> DayOption(string name, string description) => new(name)
+    {
+        Description = description,
+        Required = true,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) return day;
+            result.AddError($"{name} must be a day written yyyy-MM-dd; \"{text}\" is not one");
+            return default;
+        },
+    };
+
+    /// <summary>The option's value, when it could be read (a value that could not is reported by the parser itself).</summary>
+    private static bool Parsed<T>(System.CommandLine.Parsing.CommandResult result, Option<T> option, out T value)
+    {
+        try
+        {
+            value = result.GetValue(option)!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
+    }
+
     private static Command StatsCommand()
     {
-        var from = new Option<DateOnly>("--from") { Description = "First day (yyyy-MM-dd)", Required = true };
-        var to = new Option<DateOnly>("--to") { Description = "Last day (yyyy-MM-dd)", Required = true };
+        var from = DayOption("--from", "First day (yyyy-MM-dd)");
+        var to = DayOption("--to", "Last day (yyyy-MM-dd)");
         var home = new Option<string?>("--insuplc-admdvs") { Description = "Only this home region" };
         var area = new Option<string?>("--mdtrtarea-admvs") { Description = "Only this treating region" };
         var hospital = new Option<string?>("--fixmedins-code") { Description = "Only this hospital" };
         var command = new Command("stats", "The four headline figures for a period: 备案人次, 结算人次, 结算金额, 医保支付金额") { Db, KeyFile, from, to, home, area, hospital };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(from) > result.GetValue(to)) result.AddError("--from must not be after --to");
+            if (Parsed(result, from, out var first) && Parsed(result, to, out var last) && first > last)
+                result.AddError("--from must not be after --to");
         });
         command.SetAction(async (parse, cancel) =>
         {
@@ -412,8 +448,8 @@ public static class Commands
 
     private static Command SimulateCommand()
     {
-        var from = new Option<DateOnly>("--from") { Description = "First simulated day (yyyy-MM-dd)", Required = true };
-        var to = new Option<DateOnly>("--to") { Description = "Last simulated day (yyyy-MM-dd), not after today", Required = true };
+        var from = DayOption("--from", "First simulated day (yyyy-MM-dd)");
+        var to = DayOption("--to", "Last simulated day (yyyy-MM-dd), not after today");
         var rate = AtLeast(1, new Option<int>("--rate") { Description = "Emergency filings per day across the province", DefaultValueFactory = _ => 8 });
         var seed = new Option<int>("--seed") { Description = "Random seed (the same seed and data give the same history)", DefaultValueFactory = _ => 2026 };
         var command = new Command("simulate", "Drive realistic traffic through the transaction API over a period, on a simulated clock") { Db, KeyFile, from, to, rate, seed };

@@ -21,6 +21,8 @@ public static class MedSettleHost
         builder.WebHost.UseUrls(urls);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // a host that cannot start (a port in use) is reported by the command line in one line, not logged with its stack
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         // the key ring lives in the database, sealed with the platform key (Web/KeyRingEncryption); a key that cannot be
         // opened is an error, and logged as one
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);

@@ -78,6 +78,8 @@ public abstract class CommandLineTests(DatabaseTarget target)
             (["demo-bundle", "--persons", "-1", TestPaths.TempDirectory()], "--persons must be at least 0"),
             (["simulate", "--from", "2026-03-01", "--to", "2026-03-02", "--rate", "0"], "--rate must be at least 1"),
             (["stats", "--from", "2026-03-31", "--to", "2026-03-01"], "--from must not be after --to"),
+            (["stats", "--from", "2026-13-01", "--to", "2026-03-01"], "--from must be a day written yyyy-MM-dd; \"2026-13-01\" is not one"),
+            (["simulate", "--from", "2026-03-01", "--to", "3/1/2026"], "--to must be a day written yyyy-MM-dd"),
             (["clear", "--month", "2026-03", "--out", file], $"--out must be a folder; {file} is a file"),
         ];
         foreach (var (args, error) in cases)
@@ -87,6 +89,23 @@ public abstract class CommandLineTests(DatabaseTarget target)
             Assert.StartsWith(error, errors);
             Assert.DoesNotContain(" at MedSettle.", errors);
         }
+    }
+
+    [Fact]
+    public async Task Serve_on_a_port_in_use_answers_2_with_one_line()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+
+        var (code, output, errors) = await InProcessCli.RunAsync("serve", "--db", await target.NewDatabaseValueAsync(), "--urls", $"http://127.0.0.1:{port}");
+
+        Assert.Equal(2, code);
+        // (a fresh database first says where its new key file is) then one line for the port
+        var last = errors.Trim().Split('\n')[^1];
+        Assert.StartsWith($"Failed to bind to address http://127.0.0.1:{port}: address already in use", last);
+        Assert.Equal(1, errors.Split('\n').Count(l => l.Contains("Failed to bind", StringComparison.Ordinal)));
+        Assert.DoesNotContain(" at Microsoft.", output + errors); // no stack trace
     }
 
     [Fact]
