@@ -126,6 +126,13 @@ public sealed class DashboardTests : IAsyncLifetime
         // Its own position only, as its admin token sees it: one row, Changchun's.
         await Expect(page.Locator("#clearing-positions tbody tr")).ToHaveCountAsync(1);
         await Expect(page.Locator("#clearing-positions tbody")).ToContainTextAsync("长春");
+        // and heads with its own totals (the lines Changchun pays or is paid in), not the province's
+        var statement = await MonthlyClearing.GetAsync(_platform.Database, "2026-02", _platform.Clock.GetLocalNow().DateTime);
+        var own = statement.Lines.Where(l => l.PayerAdmdvs == "220100" || l.PayeeAdmdvs == "220100").ToList();
+        Assert.NotEqual(statement.Totals.MedfeeSumamt, own.Sum(l => l.MedfeeSumamt));
+        await Expect(page.Locator("#totals-title")).ToContainTextAsync("长春市合计");
+        await Expect(page.Locator("#totals")).ToContainTextAsync(N2(own.Sum(l => l.MedfeeSumamt)));
+        await Expect(page.Locator("#totals")).Not.ToContainTextAsync(N2(statement.Totals.MedfeeSumamt));
         var window = await page.GotoAsync("/window");
         await Expect(page).ToHaveURLAsync(new Regex("/denied"));
         Assert.Equal(403, window!.Status);

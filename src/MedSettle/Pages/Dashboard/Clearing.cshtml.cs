@@ -35,6 +35,15 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
     public IReadOnlyList<DisputeOut> Disputes { get; private set; } = [];
     public int LinePage { get; private set; } = 1;
     public int LinePages => Math.Max(1, (Lines.Count + LinesPerPage - 1) / LinesPerPage);
+    /// <summary>
+    /// The totals the page heads with: the province's, or, for one region (an agency's own, or the province's filter), the
+    /// sum of the lines that region takes part in, as payer or payee.
+    /// </summary>
+    public ClearingTotals? ShownTotals => Statement is null ? null
+        : Region is null ? Statement.Totals
+        : new ClearingTotals(Lines.Sum(l => l.Count), Lines.Sum(l => l.MedfeeSumamt), Lines.Sum(l => l.FundPaySumamt), Lines.Sum(l => l.AcctPay),
+            Lines.Sum(l => l.AmountOwed));
+
     public IEnumerable<ClearingLineOut> LinesOnPage => Lines.Skip((LinePage - 1) * LinesPerPage).Take(LinesPerPage);
 
     public async Task<IActionResult> OnGetAsync()
