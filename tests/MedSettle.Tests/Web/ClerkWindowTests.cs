@@ -467,6 +467,81 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#bill-form")).ToHaveCountAsync(0);
     }
 
+    private static Task<int> KeptBillsAsync(IPage page) =>
+        page.EvaluateAsync<int>("() => Object.keys(localStorage).filter(k => k.startsWith('medsettle.bill.')).length");
+
+    [Fact]
+    public async Task Lines_not_yet_uploaded_survive_a_discharge_and_leaving_the_page_after_a_warning_and_go_once_uploaded()
+    {
+        var page = await OpenVisitAsync("yanbian", "220104198807210227", "王芳", search: "I21.0", found: "急性前壁心肌梗死", admission: true);
+        var visitUrl = page.Url;
+        var dialogs = new List<string>();
+        var accept = true;
+        page.Dialog += async (_, dialog) =>
+        {
+            dialogs.Add(dialog.Message);
+            if (accept) await dialog.AcceptAsync(); else await dialog.DismissAsync();
+        };
+        await AddLineAsync(page, "110900001", "55.00", "4");
+        await AddLineAsync(page, "120400001", "18.00", "8");
+        await Expect(page.Locator("#bill-unsent")).ToContainTextAsync("尚未上传");
+
+        // Leaving for the window's first page: the clerk is asked, and saying no stays with the bill.
+        accept = false;
+        await page.GetByRole(AriaRole.Link, new() { Name = "收费窗口", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(2);
+        Assert.Single(dialogs);
+        Assert.Contains("2 行费用明细尚未上传", dialogs[0]);
+        Assert.Equal(visitUrl, page.Url);
+
+        // 办理出院 with the bill unsent: asked first; after it the lines are back in the editor, still marked unsent.
+        accept = true;
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理出院" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已办理出院");
+        Assert.Equal(2, dialogs.Count);
+        Assert.Contains("尚未上传", dialogs[1]);
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#bill tbody tr").First.Locator("input.price")).ToHaveValueAsync("55");
+        await Expect(page.Locator("#bill tbody tr").Last.Locator("input.count")).ToHaveValueAsync("8");
+        await Expect(page.Locator("#total")).ToHaveTextAsync("364.00");
+        await Expect(page.Locator("#bill-unsent")).ToContainTextAsync("已恢复上次未上传的费用明细");
+        Assert.Equal(0L, await FeeLinesAsync());
+
+        // Away to 收费窗口 (confirmed) and back: the bill is still there.
+        await page.GetByRole(AriaRole.Link, new() { Name = "收费窗口", Exact = true }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window$"));
+        Assert.Equal(3, dialogs.Count);
+        await page.GotoAsync(visitUrl);
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#total")).ToHaveTextAsync("364.00");
+
+        // Uploaded: nothing is kept any more, and leaving asks nothing.
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#explanation")).ToBeVisibleAsync();
+        Assert.Equal(2L, await FeeLinesAsync());
+        Assert.Equal(0, await KeptBillsAsync(page));
+        await Expect(page.Locator("#bill-unsent")).ToBeHiddenAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "收费窗口", Exact = true }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window$"));
+        Assert.Equal(3, dialogs.Count);
+    }
+
+    [Fact]
+    public async Task An_unsent_bill_is_cleared_only_when_the_clerk_says_so()
+    {
+        var page = await OpenVisitAsync();
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await page.ReloadAsync();
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(1);
+        Assert.Equal(1, await KeptBillsAsync(page));
+
+        await page.Locator("#clear-unsent").ClickAsync();
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#bill-unsent")).ToBeHiddenAsync();
+        Assert.Equal(0, await KeptBillsAsync(page));
+    }
+
     private Task<long> OpenVisitCountAsync() =>
         _platform.Database.ReadAsync(u => u.ScalarAsync<long>("SELECT COUNT(*) FROM visits WHERE cancelled_at IS NULL"));
 
