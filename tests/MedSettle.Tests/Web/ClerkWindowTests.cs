@@ -308,7 +308,11 @@ public sealed class ClerkWindowTests : IAsyncLifetime
 
         await page.GotoAsync("/window/today");
         await Expect(page.Locator("#today tbody tr")).ToHaveCountAsync(2);
-        await page.Locator("#reconcile").GetByRole(AriaRole.Button, new() { Name = "对账" }).First.ClickAsync();
+        // the hospital's own figures for the day: settled and reversed, nothing left
+        var reconcile = page.Locator("#reconcile");
+        await reconcile.GetByLabel("笔数").First.FillAsync("0");
+        foreach (var total in new[] { "医疗费总额", "基金支付", "个人账户" }) await reconcile.GetByLabel(total).First.FillAsync("0.00");
+        await reconcile.GetByRole(AriaRole.Button, new() { Name = "对账" }).First.ClickAsync();
         await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("对账平衡");
         await Browser.ScreenshotAsync(page, "window-today");
     }
@@ -540,6 +544,40 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(0);
         await Expect(page.Locator("#bill-unsent")).ToBeHiddenAsync();
         Assert.Equal(0, await KeptBillsAsync(page));
+    }
+
+    [Fact]
+    public async Task The_days_reconciliation_starts_empty_needs_the_hospitals_figures_and_names_each_total_that_differs()
+    {
+        var page = await OpenVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await SettleOpenBillAsync(page);
+        var fund = await _platform.Database.ReadAsync(u => u.ScalarAsync<long>("SELECT fund_pay_fen FROM settlements WHERE kind = 'settle'"));
+        var acct = await _platform.Database.ReadAsync(u => u.ScalarAsync<long>("SELECT acct_pay_fen FROM settlements WHERE kind = 'settle'"));
+
+        await page.GotoAsync("/window/today");
+        var reconcile = page.Locator("#reconcile");
+        await Expect(reconcile.Locator("tbody tr")).ToHaveCountAsync(1);
+        foreach (var field in new[] { "笔数", "医疗费总额", "基金支付", "个人账户" })
+            await Expect(reconcile.GetByLabel(field)).ToHaveValueAsync(""); // never the platform's own figures
+
+        await reconcile.GetByRole(AriaRole.Button, new() { Name = "对账" }).ClickAsync();
+        await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("未填写：笔数、医疗费总额、基金支付、个人账户");
+        await Expect(page.Locator("#reconcile-result")).Not.ToContainTextAsync("对账平衡");
+
+        await reconcile.GetByLabel("笔数").FillAsync("1");
+        await reconcile.GetByLabel("医疗费总额").FillAsync("60.00");
+        await reconcile.GetByLabel("基金支付").FillAsync((fund / 100m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture));
+        await reconcile.GetByLabel("个人账户").FillAsync((acct / 100m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture));
+        await reconcile.GetByRole(AriaRole.Button, new() { Name = "对账" }).ClickAsync();
+        await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("医疗费总额：医院 60.00，平台 50.00，相差 10.00");
+        await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("1 项合计不一致");
+        await Expect(page.Locator("#reconcile-result")).Not.ToContainTextAsync("基金支付：");
+        await Expect(reconcile.GetByLabel("医疗费总额")).ToHaveValueAsync("60.00"); // what the clerk typed stays to be corrected
+
+        await reconcile.GetByLabel("医疗费总额").FillAsync("50.00");
+        await reconcile.GetByRole(AriaRole.Button, new() { Name = "对账" }).ClickAsync();
+        await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("对账平衡");
     }
 
     private Task<long> OpenVisitCountAsync() =>
