@@ -308,7 +308,11 @@ public sealed class ClerkWindowTests : IAsyncLifetime
 
         await page.GotoAsync("/window/today");
         await Expect(page.Locator("#today tbody tr")).ToHaveCountAsync(2);
-        await page.Locator("#reconcile").GetByRole(AriaRole.Button, new() { Name = "对账" }).First.ClickAsync();
+        // the hospital's own figures for the day: settled and reversed, nothing left
+        var reconcile = page.Locator("#reconcile");
+        await reconcile.GetByLabel("笔数").First.FillAsync("0");
+        foreach (var total in new[] { "医疗费总额", "基金支付", "个人账户" }) await reconcile.GetByLabel(total).First.FillAsync("0.00");
+        await reconcile.GetByRole(AriaRole.Button, new() { Name = "对账" }).First.ClickAsync();
         await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("对账平衡");
         await Browser.ScreenshotAsync(page, "window-today");
     }
@@ -465,6 +469,115 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#cancelled")).ToContainTextAsync("撤销入院");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "办理出院" })).ToHaveCountAsync(0);
         await Expect(page.Locator("#bill-form")).ToHaveCountAsync(0);
+    }
+
+    private static Task<int> KeptBillsAsync(IPage page) =>
+        page.EvaluateAsync<int>("() => Object.keys(localStorage).filter(k => k.startsWith('medsettle.bill.')).length");
+
+    [Fact]
+    public async Task Lines_not_yet_uploaded_survive_a_discharge_and_leaving_the_page_after_a_warning_and_go_once_uploaded()
+    {
+        var page = await OpenVisitAsync("yanbian", "220104198807210227", "王芳", search: "I21.0", found: "急性前壁心肌梗死", admission: true);
+        var visitUrl = page.Url;
+        var dialogs = new List<string>();
+        var accept = true;
+        page.Dialog += async (_, dialog) =>
+        {
+            dialogs.Add(dialog.Message);
+            if (accept) await dialog.AcceptAsync(); else await dialog.DismissAsync();
+        };
+        await AddLineAsync(page, "110900001", "55.00", "4");
+        await AddLineAsync(page, "120400001", "18.00", "8");
+        await Expect(page.Locator("#bill-unsent")).ToContainTextAsync("尚未上传");
+
+        // Leaving for the window's first page: the clerk is asked, and saying no stays with the bill.
+        accept = false;
+        await page.GetByRole(AriaRole.Link, new() { Name = "收费窗口", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(2);
+        Assert.Single(dialogs);
+        Assert.Contains("2 行费用明细尚未上传", dialogs[0]);
+        Assert.Equal(visitUrl, page.Url);
+
+        // 办理出院 with the bill unsent: asked first; after it the lines are back in the editor, still marked unsent.
+        accept = true;
+        await page.GetByRole(AriaRole.Button, new() { Name = "办理出院" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已办理出院");
+        Assert.Equal(2, dialogs.Count);
+        Assert.Contains("尚未上传", dialogs[1]);
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#bill tbody tr").First.Locator("input.price")).ToHaveValueAsync("55");
+        await Expect(page.Locator("#bill tbody tr").Last.Locator("input.count")).ToHaveValueAsync("8");
+        await Expect(page.Locator("#total")).ToHaveTextAsync("364.00");
+        await Expect(page.Locator("#bill-unsent")).ToContainTextAsync("已恢复上次未上传的费用明细");
+        Assert.Equal(0L, await FeeLinesAsync());
+
+        // Away to 收费窗口 (confirmed) and back: the bill is still there.
+        await page.GetByRole(AriaRole.Link, new() { Name = "收费窗口", Exact = true }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window$"));
+        Assert.Equal(3, dialogs.Count);
+        await page.GotoAsync(visitUrl);
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#total")).ToHaveTextAsync("364.00");
+
+        // Uploaded: nothing is kept any more, and leaving asks nothing.
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#explanation")).ToBeVisibleAsync();
+        Assert.Equal(2L, await FeeLinesAsync());
+        Assert.Equal(0, await KeptBillsAsync(page));
+        await Expect(page.Locator("#bill-unsent")).ToBeHiddenAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "收费窗口", Exact = true }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window$"));
+        Assert.Equal(3, dialogs.Count);
+    }
+
+    [Fact]
+    public async Task An_unsent_bill_is_cleared_only_when_the_clerk_says_so()
+    {
+        var page = await OpenVisitAsync();
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await page.ReloadAsync();
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(1);
+        Assert.Equal(1, await KeptBillsAsync(page));
+
+        await page.Locator("#clear-unsent").ClickAsync();
+        await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#bill-unsent")).ToBeHiddenAsync();
+        Assert.Equal(0, await KeptBillsAsync(page));
+    }
+
+    [Fact]
+    public async Task The_days_reconciliation_starts_empty_needs_the_hospitals_figures_and_names_each_total_that_differs()
+    {
+        var page = await OpenVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await SettleOpenBillAsync(page);
+        var fund = await _platform.Database.ReadAsync(u => u.ScalarAsync<long>("SELECT fund_pay_fen FROM settlements WHERE kind = 'settle'"));
+        var acct = await _platform.Database.ReadAsync(u => u.ScalarAsync<long>("SELECT acct_pay_fen FROM settlements WHERE kind = 'settle'"));
+
+        await page.GotoAsync("/window/today");
+        var reconcile = page.Locator("#reconcile");
+        await Expect(reconcile.Locator("tbody tr")).ToHaveCountAsync(1);
+        foreach (var field in new[] { "笔数", "医疗费总额", "基金支付", "个人账户" })
+            await Expect(reconcile.GetByLabel(field)).ToHaveValueAsync(""); // never the platform's own figures
+
+        await reconcile.GetByRole(AriaRole.Button, new() { Name = "对账" }).ClickAsync();
+        await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("未填写：笔数、医疗费总额、基金支付、个人账户");
+        await Expect(page.Locator("#reconcile-result")).Not.ToContainTextAsync("对账平衡");
+
+        await reconcile.GetByLabel("笔数").FillAsync("1");
+        await reconcile.GetByLabel("医疗费总额").FillAsync("60.00");
+        await reconcile.GetByLabel("基金支付").FillAsync((fund / 100m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture));
+        await reconcile.GetByLabel("个人账户").FillAsync((acct / 100m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture));
+        await reconcile.GetByRole(AriaRole.Button, new() { Name = "对账" }).ClickAsync();
+        await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("医疗费总额：医院 60.00，平台 50.00，相差 10.00");
+        await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("1 项合计不一致");
+        await Expect(page.Locator("#reconcile-result")).Not.ToContainTextAsync("基金支付：");
+        await Expect(reconcile.GetByLabel("医疗费总额")).ToHaveValueAsync("60.00"); // what the clerk typed stays to be corrected
+
+        await reconcile.GetByLabel("医疗费总额").FillAsync("50.00");
+        await reconcile.GetByRole(AriaRole.Button, new() { Name = "对账" }).ClickAsync();
+        await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("对账平衡");
     }
 
     private Task<long> OpenVisitCountAsync() =>

@@ -67,19 +67,71 @@ public sealed class TodayModel(WindowClient client, Database database, PlatformC
 
     public async Task OnGetAsync() => await LoadAsync();
 
-    public async Task<IActionResult> OnPostReconcileAsync(string insutype, string clrType, string setlOptins, decimal medfee, decimal fund, decimal acct, long count)
+    /// <summary>The figures the clerk typed for one group (from the hospital's own system), shown again with the result.</summary>
+    public sealed record Typed(string Key, string? Count, string? Medfee, string? Fund, string? Acct);
+
+    public Typed? Posted { get; private set; }
+
+    /// <summary>
+    /// 对总账 (3201) with the hospital's own day totals: every figure must be typed (the form never offers the platform's
+    /// own, which would always balance), and a difference names each total that differs, with both figures and the gap.
+    /// </summary>
+    public async Task<IActionResult> OnPostReconcileAsync(string insutype, string clrType, string setlOptins, string? medfee, string? fund, string? acct, string? count)
     {
         if (!await LoadAsync()) return Page();
+        var key = $"{insutype}/{clrType}/{setlOptins}";
+        Posted = new Typed(key, count, medfee, fund, acct);
+        var fields = new (string Name, string? Value)[] { ("笔数", count), ("医疗费总额", medfee), ("基金支付", fund), ("个人账户", acct) };
+        var missing = fields.Where(f => string.IsNullOrWhiteSpace(f.Value)).Select(f => f.Name).ToList();
+        if (missing.Count > 0)
+        {
+            Reconciled = new Result(key, false, $"请填写本院系统（HIS）的当日合计后再对账，未填写：{string.Join("、", missing)}");
+            return Page();
+        }
+        var bad = fields.Where(f => f.Name == "笔数"
+                ? !long.TryParse(f.Value!.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+                : !decimal.TryParse(f.Value!.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _))
+            .Select(f => $"{f.Name}“{f.Value!.Trim()}”不是有效的{(f.Name == "笔数" ? "整数" : "金额（元）")}").ToList();
+        if (bad.Count > 0)
+        {
+            Reconciled = new Result(key, false, string.Join("；", bad) + "，请核对后重新填写");
+            return Page();
+        }
+        var typed = new
+        {
+            count = long.Parse(count!.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture),
+            medfee = decimal.Parse(medfee!.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture),
+            fund = decimal.Parse(fund!.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture),
+            acct = decimal.Parse(acct!.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture),
+        };
         var reply = await client.CallAsync(User.Hospital()!, User.DisplayName(), "3201", new
         {
             data = new { insutype, clr_type = clrType, setl_optins = setlOptins, stmt_begndate = Day, stmt_enddate = Day,
-                medfee_sumamt = medfee, fund_pay_sumamt = fund, acct_pay = acct, fixmedins_setl_cnt = count },
+                medfee_sumamt = typed.medfee, fund_pay_sumamt = typed.fund, acct_pay = typed.acct, fixmedins_setl_cnt = typed.count },
         });
-        var key = $"{insutype}/{clrType}/{setlOptins}";
-        Reconciled = reply.Ok
-            ? new Result(key, reply.Output.GetProperty("stmtinfo").GetProperty("stmt_rslt").GetString() == "0",
-                reply.Output.GetProperty("stmtinfo").GetProperty("stmt_rslt_dscr").GetString()!)
-            : new Result(key, false, reply.Error ?? "", reply.Detail);
+        if (!reply.Ok)
+        {
+            Reconciled = new Result(key, false, reply.Error ?? "", reply.Detail);
+            return Page();
+        }
+        var info = reply.Output.GetProperty("stmtinfo");
+        if (info.GetProperty("stmt_rslt").GetString() == "0")
+        {
+            Reconciled = new Result(key, true, info.GetProperty("stmt_rslt_dscr").GetString()!);
+            return Page();
+        }
+        var platform = reply.Output.GetProperty("platform");
+        var differences = new List<string>();
+        void Compare(string what, decimal hospital, decimal ours)
+        {
+            if (hospital != ours) differences.Add($"{what}：医院 {hospital:0.00}，平台 {ours:0.00}，相差 {hospital - ours:0.00}");
+        }
+        var platformCount = platform.GetProperty("fixmedins_setl_cnt").GetInt64();
+        if (typed.count != platformCount) differences.Add($"结算笔数：医院 {typed.count}，平台 {platformCount}，相差 {typed.count - platformCount}");
+        Compare("医疗费总额", typed.medfee, platform.GetProperty("medfee_sumamt").GetDecimal());
+        Compare("基金支付", typed.fund, platform.GetProperty("fund_pay_sumamt").GetDecimal());
+        Compare("个人账户", typed.acct, platform.GetProperty("acct_pay").GetDecimal());
+        Reconciled = new Result(key, false, $"对账不平，{differences.Count} 项合计不一致：{string.Join("；", differences)}", info.GetProperty("stmt_rslt_dscr").GetString());
         return Page();
     }
 

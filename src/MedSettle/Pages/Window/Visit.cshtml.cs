@@ -40,6 +40,9 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     /// <summary>The registration's warning (e.g. no filing yet), carried over from the window's first page.</summary>
     [TempData] public string? Warning { get; set; }
     public string EditorJson { get; private set; } = "[]";
+
+    /// <summary>The visit's open lines as uploaded: the bill editor keeps (in the browser) whatever differs from them as unsent.</summary>
+    public string UploadedJson { get; private set; } = "[]";
     public bool Inpatient => Visit.Kind == "inpatient";
     public bool FinallySettled => Settlements.Any(s => s.MidSetlFlag != "1");
     public bool Cancelled => Visit.CancelledAt is not null;
@@ -218,7 +221,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             return (true, true);
         });
         if (loaded)
-            EditorJson = JsonSerializer.Serialize(OpenLines.Select(l => new BillLine(l.MedListCodg, l.MedListName, (int)l.ChrgitmLv,
+            UploadedJson = EditorJson = JsonSerializer.Serialize(OpenLines.Select(l => new BillLine(l.MedListCodg, l.MedListName, (int)l.ChrgitmLv,
                 decimal.Parse(l.Pric, CultureInfo.InvariantCulture), decimal.Parse(l.Cnt, CultureInfo.InvariantCulture))), WebJson);
         return loaded;
     }

@@ -204,6 +204,73 @@ window.MedSettle = (() => {
     }
   });
 
+  // An unsent bill: while the editor's lines differ from the ones uploaded, they are kept in this browser (localStorage,
+  // per visit, with item codes, names, levels, prices and counts only) until they are uploaded or deliberately cleared,
+  // and shown again when the visit's page is. While they exist, whatever would leave or reload the page (a form posted,
+  // a link, closing the tab) asks first. Returns whether a kept bill was put back into the editor.
+  const billKey = lines => JSON.stringify((lines || []).map(l => [String(l.code),
+    l.price === null || l.price === undefined || l.price === '' ? null : Number(l.price),
+    l.count === null || l.count === undefined || l.count === '' ? null : Number(l.count)]));
+  function keepUnsentBill(hidden, billForm) {
+    const visit = hidden.dataset.visit;
+    if (!visit || !billForm) return { restored: false, changed: () => {} };
+    const storageKey = 'medsettle.bill.' + visit;
+    const uploaded = billKey(JSON.parse(hidden.dataset.uploaded || '[]'));
+    const current = () => JSON.parse(hidden.value || '[]');
+    const unsent = () => billKey(current()) !== uploaded;
+    const store = {
+      read() { try { return JSON.parse(window.localStorage.getItem(storageKey) || 'null'); } catch { return null; } },
+      write(lines) {
+        try { window.localStorage.setItem(storageKey, JSON.stringify(lines.map(l => ({ code: l.code, name: l.name, level: l.level, price: l.price, count: l.count })))); } catch { /* storage full or off: the warnings still hold */ }
+      },
+      remove() { try { window.localStorage.removeItem(storageKey); } catch { /* nothing kept */ } },
+    };
+    // The page shows either the uploaded lines (then a bill kept from before comes back) or lines the clerk sent that
+    // were refused (then those are the unsent bill).
+    let restored = false;
+    const kept = store.read();
+    if (!unsent() && Array.isArray(kept) && billKey(kept) !== uploaded) { hidden.value = JSON.stringify(kept); restored = true; }
+
+    const bar = element('div', 'notice no-print', null, { id: 'bill-unsent' });
+    const text = element('span');
+    const clear = element('button', null, '清空未上传的明细', { type: 'button', id: 'clear-unsent' });
+    bar.append(text, ' ', clear);
+    billForm.before(bar);
+    let leaving = false;
+    const changed = () => {
+      const lines = current();
+      const pending = unsent();
+      if (pending) store.write(lines); else store.remove();
+      bar.hidden = !pending;
+      text.textContent = (restored ? '已恢复上次未上传的费用明细。' : '')
+        + `本次就诊有 ${lines.length} 行费用明细与已上传的不同，尚未上传（已暂存在本机）；点击“上传明细并预结算”上传后清除。`;
+    };
+    const question = () => `本次就诊有 ${current().length} 行费用明细尚未上传。继续将离开本页：未上传的明细暂存在本机，回到本就诊页面时恢复，但不会上传，也不计入结算。确定继续吗？`;
+    clear.addEventListener('click', () => {
+      if (!window.confirm('清空本次就诊未上传的费用明细？已上传的明细不受影响。')) return;
+      store.remove();
+      leaving = true;
+      window.location.assign(window.location.pathname);
+    });
+    // Asked before the form is sent (capture), so that a refusal stops the busy marking and every other handler.
+    document.addEventListener('submit', e => {
+      if (e.target === billForm || leaving || !unsent()) return;
+      if (!window.confirm(question())) { e.preventDefault(); e.stopImmediatePropagation(); }
+    }, true);
+    document.addEventListener('submit', e => { if (!e.defaultPrevented) leaving = true; });
+    document.addEventListener('click', e => {
+      const link = e.target instanceof Element ? e.target.closest('a[href]') : null;
+      if (!link || leaving || e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || link.target === '_blank' || !unsent()) return;
+      const url = new URL(link.href, window.location.href);
+      if (url.hash && url.pathname === window.location.pathname && url.search === window.location.search) return;
+      if (window.confirm(question())) leaving = true; else e.preventDefault();
+    }, true);
+    window.addEventListener('beforeunload', e => { if (!leaving && unsent()) { e.preventDefault(); e.returnValue = ''; } });
+    window.addEventListener('pageshow', e => { if (e.persisted) leaving = false; });
+    changed();
+    return { restored, changed };
+  }
+
   // What each page of the window needs, found by its elements.
   function start() {
     const byId = id => document.getElementById(id);
@@ -228,7 +295,10 @@ window.MedSettle = (() => {
     // A visit's page: the bill editor, whose every change withdraws the pre-settlement on screen.
     if (byId('bill')) {
       const withdraw = () => withdrawPreSettlement(byId('explanation'));
-      bill(byId('bill'), byId('total'), byId('lines'), byId('catalogue-search'), byId('catalogue-list'), withdraw, byId('bill-error'));
+      const unsent = keepUnsentBill(byId('lines'), byId('bill-form'));
+      bill(byId('bill'), byId('total'), byId('lines'), byId('catalogue-search'), byId('catalogue-list'),
+        () => { withdraw(); unsent.changed(); }, byId('bill-error'));
+      if (unsent.restored) withdraw();
       document.querySelectorAll('#bill-form input[type=checkbox]').forEach(box => box.addEventListener('change', withdraw));
       const settleLines = byId('settle-lines');
       if (settleLines) settleLines.form.addEventListener('submit', () => { settleLines.value = byId('lines').value; });
@@ -237,5 +307,5 @@ window.MedSettle = (() => {
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
 
-  return { suggest, checkIdentityNumber, identityNumberProblem, bill, withdrawPreSettlement, money };
+  return { suggest, checkIdentityNumber, identityNumberProblem, bill, withdrawPreSettlement, keepUnsentBill, money };
 })();
