@@ -150,4 +150,46 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "转住院" })).ToHaveCountAsync(0);
         await Expect(page.Locator("#to-admission-dialog")).ToHaveCountAsync(0);
     }
+    [Fact]
+    public async Task A_refused_admission_stops_the_transfer_and_leaves_the_registration_and_its_lines_as_they_were()
+    {
+        var page = await OpenOutpatientVisitAsync();
+        var outpatient = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#visit-explained")).ToContainTextAsync("50.00");
+        await page.GetByRole(AriaRole.Button, new() { Name = "转住院" }).ClickAsync();
+        await _platform.Database.WriteAsync<int>(async u => (await u.ExecuteAsync("UPDATE persons SET psn_insu_stas = '2' WHERE psn_no = @ZhangWei", new { ZhangWei }), true));
+
+        await page.Locator("#confirm-to-admission").ClickAsync();
+
+        await Expect(page.Locator("#problem")).ToContainTextAsync("未转住院：入院未被受理");
+        await Expect(page.Locator("#problem")).ToContainTextAsync("门诊就诊及其费用明细未作任何改变");
+        Assert.EndsWith($"/window/visit/{outpatient}", page.Url.Split('?')[0]);
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM visits WHERE kind = 'inpatient'"));
+        Assert.Null(await ScalarAsync<string?>("SELECT cancelled_at FROM visits WHERE mdtrt_id = @outpatient", new { outpatient }));
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT COUNT(*) FROM fee_lines WHERE mdtrt_id = @outpatient AND withdrawn_at IS NULL", new { outpatient }));
+    }
+
+    [Fact]
+    public async Task Lines_the_admission_refuses_undo_the_admission_and_the_clerk_is_told_where_the_lines_are()
+    {
+        var page = await OpenOutpatientVisitAsync();
+        var outpatient = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#visit-explained")).ToContainTextAsync("50.00");
+        await page.GetByRole(AriaRole.Button, new() { Name = "转住院" }).ClickAsync();
+        // the item leaves the catalogue meanwhile: the upload to the admission is refused, and so is the one back
+        await _platform.Database.WriteAsync<int>(async u => (await u.ExecuteAsync("UPDATE catalogue SET med_list_codg = 'GONE110200001' WHERE med_list_codg = '110200001'"), true));
+
+        await page.Locator("#confirm-to-admission").ClickAsync();
+
+        await Expect(page.Locator("#problem")).ToContainTextAsync("未转住院：住院费用明细上传未被受理");
+        await Expect(page.Locator("#problem")).ToContainTextAsync("已撤销刚办理的入院 Z");
+        await Expect(page.Locator("#problem")).ToContainTextAsync("门诊费用明细 1 条已撤销但未能恢复");
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM visits WHERE kind = 'inpatient' AND cancelled_at IS NULL"));
+        Assert.Null(await ScalarAsync<string?>("SELECT cancelled_at FROM visits WHERE mdtrt_id = @outpatient", new { outpatient }));
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "转住院" })).ToHaveCountAsync(1);
+    }
 }
