@@ -56,7 +56,27 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     public string Now => clock.Now.ToString("yyyy-MM-ddTHH:mm");
     private string Hospital => User.Hospital()!;
 
-    public async Task<IActionResult> OnGetAsync(string mdtrtId) => await LoadAsync(mdtrtId) ? Page() : NotFound();
+    /// <summary>What a 转住院 did, carried to the admission's page (or back to this one) across its redirect.</summary>
+    [TempData] public string? CarriedMessage { get; set; }
+    [TempData] public string? CarriedProblem { get; set; }
+
+    /// <summary>转住院 is offered on an open emergency registration with no settlement standing.</summary>
+    public bool CanTransfer => !Inpatient && !Cancelled && Settlements.Count == 0;
+
+    /// <summary>
+    /// The msgid the 转住院 form sends, made when the page is shown; each of its transactions has its own msgid derived from
+    /// it (<see cref="StepMsgid"/>), so the same form sent again repeats them and the platform does nothing twice.
+    /// </summary>
+    public string TransferMsgid => _transferMsgid ??= client.NewMsgid(Hospital);
+    private string? _transferMsgid;
+
+    public async Task<IActionResult> OnGetAsync(string mdtrtId)
+    {
+        if (!await LoadAsync(mdtrtId)) return NotFound();
+        Message = CarriedMessage;
+        Problem = CarriedProblem;
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostPreSettleAsync(string mdtrtId, string lines, bool useAccount, bool midSettle)
     {
@@ -145,6 +165,100 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         var reply = await client.CallAsync(Hospital, User.DisplayName(), "2405", new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo } });
         return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error, reply.Ok ? "已撤销出院：患者恢复为在院，可继续录入费用、中途结算或重新办理出院" : null, detail: reply.Detail);
     }
+
+    /// <summary>
+    /// 急诊转住院: admits the person (2401) from the registration's begin time, so under the same filing; withdraws the
+    /// registration's open lines (2205) and uploads the same lines to the admission (2301); then cancels the registration
+    /// (2202). Each step has its own msgid derived from the form's: the same form sent again repeats them, and a step the
+    /// platform refuses stops the transfer with what was done undone where the interface allows (2204 back, 2404).
+    /// </summary>
+    public async Task<IActionResult> OnPostToAdmissionAsync(string mdtrtId, bool confirmed, string? msgid)
+    {
+        if (!await LoadAsync(mdtrtId)) return NotFound();
+        if (msgid is not { Length: 30 } || !msgid.StartsWith(Hospital, StringComparison.Ordinal) || !msgid[12..].All(char.IsAsciiDigit))
+            msgid = client.NewMsgid(Hospital);
+        var number = "ZY" + msgid[^18..];
+        var hospital = Hospital;
+        var earlier = await database.ReadAsync(unit => unit.FirstOrDefaultAsync<string>(
+            "SELECT mdtrt_id FROM visits WHERE fixmedins_code = @hospital AND ipt_otp_no = @number AND kind = 'inpatient' AND cancelled_at IS NULL",
+            new { hospital, number }));
+        if (Cancelled && earlier is not null) // this very form, sent again after it was done
+        {
+            CarriedMessage = $"已转住院：住院就诊 {earlier}（门诊挂号 {mdtrtId} 已撤销）。本次为重复提交，未重复办理。";
+            return Redirect($"/window/visit/{earlier}");
+        }
+        if (Inpatient) return await ShowAsync(mdtrtId, "本次就诊已是住院就诊，无需转住院");
+        if (Cancelled) return await ShowAsync(mdtrtId, $"就诊 {mdtrtId} 已取消挂号，不能转住院：如患者需住院，请返回收费窗口办理入院");
+        if (Settlements.Count > 0) return await ShowAsync(mdtrtId, "本次门诊已结算，不能转住院：如需转住院，请先在结算单上撤销结算");
+        if (!confirmed) return await ShowAsync(mdtrtId, "转住院须先确认");
+
+        var psnNo = Visit.PsnNo;
+        var lines = OpenLines.ToList();
+        var admitted = await Step("2401", 'A', new
+        {
+            mdtrtinfo = new { psn_no = psnNo, insutype = Visit.Insutype, begntime = Visit.Begntime, med_type = "24", ipt_no = number, adm_dept_name = "急诊科" },
+        });
+        if (!admitted.Ok) return await ShowAsync(mdtrtId, $"未转住院：入院未被受理（{admitted.Error}）。门诊就诊及其费用明细未作任何改变。", detail: admitted.Detail);
+        var admission = admitted.Output.GetProperty("result").GetProperty("mdtrt_id").GetString()!;
+
+        if (lines.Count == 0 && earlier is not null)
+            lines = await WithdrawnEarlierAsync(mdtrtId, msgid); // this form, sent again after its lines were withdrawn
+        if (lines.Count > 0)
+        {
+            var withdrawn = await Step("2205", 'B', new { data = new { mdtrt_id = mdtrtId, psn_no = psnNo, chrg_bchno = "0000" } });
+            if (!withdrawn.Ok)
+                return await ShowAsync(mdtrtId, $"未转住院：门诊费用明细撤销未被受理（{withdrawn.Error}）。{await UndoAdmissionAsync(admission)}门诊就诊及其费用明细未作改变。",
+                    detail: withdrawn.Detail);
+            var moved = await Step("2301", 'C', new { feedetail = Feedetail(lines, admission) });
+            if (!moved.Ok)
+            {
+                var restored = await Step("2204", 'F', new { feedetail = Feedetail(lines, mdtrtId) });
+                var linesState = restored.Ok
+                    ? $"门诊费用明细 {lines.Count} 条已重新上传到门诊就诊。"
+                    : $"门诊费用明细 {lines.Count} 条已撤销但未能恢复（{restored.Error}），请在本页重新录入。";
+                return await ShowAsync(mdtrtId, $"未转住院：住院费用明细上传未被受理（{moved.Error}）。{await UndoAdmissionAsync(admission)}{linesState}", detail: moved.Detail);
+            }
+        }
+
+        var cancelled = await Step("2202", 'D', new { data = new { mdtrt_id = mdtrtId, psn_no = psnNo } });
+        var carried = lines.Count > 0 ? $"门诊费用明细 {lines.Count} 条已转入住院" : "门诊无已上传的费用明细";
+        if (cancelled.Ok) CarriedMessage = $"已转住院：住院就诊 {admission}，{carried}，门诊挂号 {mdtrtId} 已撤销";
+        else CarriedProblem = $"已转住院：住院就诊 {admission}，{carried}；但门诊挂号 {mdtrtId} 未能撤销（{cancelled.Error}），请打开门诊就诊 {mdtrtId} 取消挂号";
+        if (admitted.Warning is not null) Warning = admitted.Warning;
+        return Redirect($"/window/visit/{admission}");
+
+        Task<WindowReply> Step(string infno, char step, object input) =>
+            client.CallAsync(hospital, User.DisplayName(), infno, input, StepMsgid(msgid, step));
+
+        async Task<string> UndoAdmissionAsync(string id)
+        {
+            var undone = await Step("2404", 'E', new { data = new { mdtrt_id = id, psn_no = psnNo } });
+            return undone.Ok ? $"已撤销刚办理的入院 {id}。" : $"刚办理的入院 {id} 未能撤销（{undone.Error}），请打开住院就诊 {id} 办理入院撤销。";
+        }
+    }
+
+    /// <summary>The msgid of step <paramref name="step"/> of the 转住院 sent as <paramref name="msgid"/>: its sequence's first digit replaced by a letter, so it is no msgid the window makes otherwise.</summary>
+    public static string StepMsgid(string msgid, char step) => string.Concat(msgid.AsSpan(0, 26), step.ToString(), msgid.AsSpan(27));
+
+    /// <summary>The registration's lines this 转住院's own 2205 withdrew (its stored answer names them), for the same form sent again.</summary>
+    private async Task<List<FeeLineRow>> WithdrawnEarlierAsync(string mdtrtId, string msgid)
+    {
+        var withdrawn = await client.CallAsync(Hospital, User.DisplayName(), "2205",
+            new { data = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, chrg_bchno = "0000" } }, StepMsgid(msgid, 'B'));
+        if (!withdrawn.Ok || !withdrawn.Output.TryGetProperty("result", out var result)) return [];
+        var sns = result.EnumerateArray().Select(r => r.GetProperty("feedetl_sn").GetString()!).ToHashSet();
+        var rows = await database.ReadAsync(unit => unit.QueryAsync<FeeLineRow>(
+            "SELECT * FROM fee_lines WHERE mdtrt_id = @mdtrtId AND withdrawn_at IS NOT NULL ORDER BY withdrawn_at DESC", new { mdtrtId }));
+        return rows.Where(r => sns.Contains(r.FeedetlSn)).DistinctBy(r => r.FeedetlSn).OrderBy(r => r.UploadMsgid, StringComparer.Ordinal).ThenBy(r => r.FeedetlSn, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The lines as uploaded to visit <paramref name="to"/>: the same serial numbers, items, prices, counts and fee times.</summary>
+    private object Feedetail(IEnumerable<FeeLineRow> lines, string to) => lines.Select(l => new
+    {
+        feedetl_sn = l.FeedetlSn, mdtrt_id = to, psn_no = Visit.PsnNo, chrg_bchno = l.ChrgBchno, fee_ocur_time = l.FeeOcurTime,
+        med_list_codg = l.MedListCodg, medins_list_codg = l.MedListCodg, pric = decimal.Parse(l.Pric, CultureInfo.InvariantCulture),
+        cnt = decimal.Parse(l.Cnt, CultureInfo.InvariantCulture), det_item_fee_sumamt = Money.FromFen(l.AmountFen),
+    }).ToList();
 
     private static List<BillLine> ParseBill(string lines) =>
         JsonSerializer.Deserialize<List<BillLine>>(lines, WebJson) ?? [];
