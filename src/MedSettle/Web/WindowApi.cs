@@ -21,7 +21,7 @@ public static class WindowApi
             if (query.Length == 0) return TypedResults.Json(Array.Empty<CatalogueHit>());
             var hits = await db.ReadAsync(unit => unit.QueryAsync<CatalogueHit>(
                 """
-                SELECT med_list_codg AS code, med_list_name AS name, list_type, med_chrgitm_type AS charge_type, chrgitm_lv AS level,
+                SELECT med_list_codg AS code, med_list_name AS name, list_type, med_chrgitm_type AS charge_type, CAST(chrgitm_lv AS BIGINT) AS level,
                        selfpay_prop, pric_uplmt_amt
                 FROM catalogue
                 WHERE med_list_codg LIKE @prefix OR med_list_name LIKE @contains OR name_initials LIKE @initials

@@ -116,6 +116,20 @@ public abstract partial class PersonalDataTests
     }
 
     [Fact]
+    public async Task The_window_s_catalogue_search_answers_on_every_database()
+    {
+        // (here beside the window's other look-ups because this class signs a clerk in over HTTP on both databases)
+        var now = Platform.Clock.GetLocalNow().DateTime;
+        await Accounts.AddAsync(Platform.Database, "clerk", "收费员小李", Roles.Clerk, JilinCentral, null, "clerk-password", now);
+        using var clerk = await SignInAsync("clerk", "clerk-password");
+
+        using var found = await clerk.GetAsync("/window/api/catalogue?q=110200001");
+        Assert.Equal(System.Net.HttpStatusCode.OK, found.StatusCode);
+        var hit = Assert.Single(System.Text.Json.JsonDocument.Parse(await found.Content.ReadAsStringAsync()).RootElement.EnumerateArray());
+        Assert.Equal("110200001", hit.GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task The_window_limits_how_fast_a_clerk_looks_people_up()
     {
         var now = Platform.Clock.GetLocalNow().DateTime;
