@@ -150,8 +150,9 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "转住院" })).ToHaveCountAsync(0);
         await Expect(page.Locator("#to-admission-dialog")).ToHaveCountAsync(0);
     }
-    [Fact]
-    public async Task A_refused_admission_stops_the_transfer_and_leaves_the_registration_and_its_lines_as_they_were()
+
+    /// <summary>An outpatient visit with one uploaded line (110200001, 50.00), its 转住院 dialog open, not yet confirmed.</summary>
+    private async Task<(IPage Page, string Outpatient)> OneLineVisitAskingToAdmitAsync()
     {
         var page = await OpenOutpatientVisitAsync();
         var outpatient = page.Url[(page.Url.LastIndexOf('/') + 1)..];
@@ -159,6 +160,13 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
         await page.Locator("#presettle-button").ClickAsync();
         await Expect(page.Locator("#visit-explained")).ToContainTextAsync("50.00");
         await page.GetByRole(AriaRole.Button, new() { Name = "转住院" }).ClickAsync();
+        return (page, outpatient);
+    }
+
+    [Fact]
+    public async Task A_refused_admission_stops_the_transfer_and_leaves_the_registration_and_its_lines_as_they_were()
+    {
+        var (page, outpatient) = await OneLineVisitAskingToAdmitAsync();
         await _platform.Database.WriteAsync<int>(async u => (await u.ExecuteAsync("UPDATE persons SET psn_insu_stas = '2' WHERE psn_no = @ZhangWei", new { ZhangWei }), true));
 
         await page.Locator("#confirm-to-admission").ClickAsync();
@@ -174,12 +182,7 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
     [Fact]
     public async Task Lines_the_admission_refuses_undo_the_admission_and_the_clerk_is_told_where_the_lines_are()
     {
-        var page = await OpenOutpatientVisitAsync();
-        var outpatient = page.Url[(page.Url.LastIndexOf('/') + 1)..];
-        await AddLineAsync(page, "110200001", "50.00", "1");
-        await page.Locator("#presettle-button").ClickAsync();
-        await Expect(page.Locator("#visit-explained")).ToContainTextAsync("50.00");
-        await page.GetByRole(AriaRole.Button, new() { Name = "转住院" }).ClickAsync();
+        var (page, outpatient) = await OneLineVisitAskingToAdmitAsync();
         // the item leaves the catalogue meanwhile: the upload to the admission is refused, and so is the one back
         await _platform.Database.WriteAsync<int>(async u => (await u.ExecuteAsync("UPDATE catalogue SET med_list_codg = 'GONE110200001' WHERE med_list_codg = '110200001'"), true));
 
