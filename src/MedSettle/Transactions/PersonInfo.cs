@@ -64,13 +64,10 @@ public static class PersonInfo
         $"未查询到人员编号 {psnNo} 在本机构的备案或就诊：首次接诊请以身份证号码（mdtrt_cert_type 02 与 mdtrt_cert_no）查询";
 
     /// <summary>Whether the person has a filing or a visit at the calling hospital (revoked or cancelled ones count: they were in front of it).</summary>
-    public static async Task<bool> IsInFrontOfAsync(TransactionContext ctx, string psnNo) =>
-        await IsKnownAtAsync(ctx.Db, ctx.FixmedinsCode, psnNo);
-
-    public static async Task<bool> IsKnownAtAsync(UnitOfWork db, string fixmedinsCode, string psnNo) =>
-        await db.FirstOrDefaultAsync<int?>(
+    private static async Task<bool> IsInFrontOfAsync(TransactionContext ctx, string psnNo) =>
+        await ctx.Db.FirstOrDefaultAsync<int?>(
             """
             SELECT 1 WHERE EXISTS (SELECT 1 FROM filings WHERE psn_no = @psnNo AND fixmedins_code = @fixmedinsCode)
                         OR EXISTS (SELECT 1 FROM visits WHERE psn_no = @psnNo AND fixmedins_code = @fixmedinsCode)
-            """, new { psnNo, fixmedinsCode }) is not null;
+            """, new { psnNo, fixmedinsCode = ctx.FixmedinsCode }) is not null;
 }
