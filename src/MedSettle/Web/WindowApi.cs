@@ -5,7 +5,26 @@ namespace MedSettle.Web;
 /// <summary>Look-ups the window's pages call as the clerk types: diagnoses and catalogue items.</summary>
 public static class WindowApi
 {
-    public sealed record CatalogueHit(string Code, string Name, string ListType, string ChargeType, long Level, string SelfpayProp, string? PricUplmtAmt);
+    /// <summary>
+    /// One item found. Settable properties, not a positional record: a search that finds nothing gives SQLite no row to
+    /// type the level column by, and a constructor match would fail on it (HTTP 500 instead of an empty list).
+    /// </summary>
+    public sealed class CatalogueHit
+    {
+        public string Code { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string ListType { get; init; } = "";
+        public string ChargeType { get; init; } = "";
+        public long Level { get; init; }
+        public string SelfpayProp { get; init; } = "";
+        public string? PricUplmtAmt { get; init; }
+
+        /// <summary>
+        /// The count above which one line of this item is unusual enough for the window to ask (a slipped key: 100 for 10):
+        /// drugs (list_type 1xx) are billed by the tablet, ampoule or gram, services (2xx) and consumables (3xx) one by one.
+        /// </summary>
+        public int UsualMaxCount => ListType.StartsWith('1') ? 100 : 30;
+    }
 
     /// <summary>
     /// Catalogue search: a code by its start, a name or its pinyin initials anywhere in it (TBQS finds 注射用头孢曲松钠,
