@@ -13,6 +13,13 @@ public static class Formats
     public static DateOnly ParseDate(string text) => DateOnly.ParseExact(text[..10], Date, CultureInfo.InvariantCulture);
     public static DateTime ParseTime(string text) => DateTime.ParseExact(text, Time, CultureInfo.InvariantCulture);
 
+    /// <summary>A ratio as people read it: 0.5 → 50%, 0.525 → 52.5% (never rounded to whole percents).</summary>
+    public static string Percent(decimal ratio) => (ratio * 100m).ToString("0.###", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>A ratio stored as text ("0.5000") as a percentage; text that is no number is shown as it is.</summary>
+    public static string Percent(string ratio) =>
+        decimal.TryParse(ratio, NumberStyles.Number, CultureInfo.InvariantCulture, out var r) ? Percent(r) : ratio;
+
     public static string InsutypeName(string insutype) => insutype switch
     {
         "310" => "职工基本医疗保险",

@@ -78,11 +78,6 @@ public sealed class PoliciesModel(Database database, PlatformClock clock) : Page
 
     public static decimal M(long fen) => Money.FromFen(fen);
 
-    public static string RatioText(string ratio) =>
-        decimal.TryParse(ratio, NumberStyles.Number, CultureInfo.InvariantCulture, out var r)
-            ? (r * 100m).ToString("0.##", CultureInfo.InvariantCulture) + "%"
-            : ratio;
-
     /// <summary>现行 (in force today), 历史 (replaced) or 待生效 (from a later date).</summary>
     public (string Text, string Css) State(Row row) =>
         string.CompareOrdinal(row.EffectiveFrom, Today) > 0 ? ("待生效", "b")
