@@ -5,9 +5,15 @@ window.MedSettle = (() => {
 
   function suggest(input, list, fetcher, label, onPick) {
     if (!input) return;
-    let items = [], active = -1, timer = null;
+    let items = [], active = -1, timer = null, missed = '';
+    // missed: the query that found nothing, said in the list (未找到) so that the clerk knows the search ran
     const render = () => {
       list.replaceChildren();
+      if (missed && items.length === 0) {
+        list.appendChild(element('li', 'missed', `未找到“${missed}”：请换用编码、名称或拼音首字母检索`, { 'aria-disabled': 'true', id: list.id + '-missed' }));
+        list.hidden = false;
+        return;
+      }
       items.forEach((item, i) => {
         const li = document.createElement('li');
         li.textContent = label(item);
@@ -18,18 +24,25 @@ window.MedSettle = (() => {
       });
       list.hidden = items.length === 0;
     };
-    const pick = i => { if (items[i]) { onPick(items[i]); items = []; active = -1; render(); } };
+    const pick = i => { if (items[i]) { onPick(items[i]); items = []; active = -1; missed = ''; render(); } };
     input.addEventListener('input', () => {
       clearTimeout(timer);
-      timer = setTimeout(async () => { items = await fetcher(input.value.trim()); active = items.length ? 0 : -1; render(); }, 120);
+      timer = setTimeout(async () => {
+        const query = input.value.trim();
+        items = await fetcher(query);
+        active = items.length ? 0 : -1;
+        missed = query && items.length === 0 ? query : '';
+        render();
+      }, 120);
     });
     input.addEventListener('keydown', e => {
       if (e.key === 'ArrowDown' && items.length) { active = (active + 1) % items.length; render(); e.preventDefault(); }
       else if (e.key === 'ArrowUp' && items.length) { active = (active - 1 + items.length) % items.length; render(); e.preventDefault(); }
       else if (e.key === 'Enter' && items.length && active >= 0) { pick(active); e.preventDefault(); }
-      else if (e.key === 'Escape') { items = []; render(); }
+      else if (e.key === 'Enter' && missed) e.preventDefault(); // nothing to add: the form is not sent either
+      else if (e.key === 'Escape') { items = []; missed = ''; render(); }
     });
-    input.addEventListener('blur', () => setTimeout(() => { items = []; render(); }, 150));
+    input.addEventListener('blur', () => setTimeout(() => { items = []; missed = ''; render(); }, 150));
   }
 
   // GB 11643: 17 digits and a check character from the weighted sum.
@@ -94,6 +107,13 @@ window.MedSettle = (() => {
           cell(money(amount), 'num amount'), cell(element('button', 'remove', '删除', { type: 'button', 'aria-label': '删除' })));
         tr.querySelector('.price').addEventListener('input', e => { l.price = number(e.target.value); clear(e.target); update(); edited(); });
         tr.querySelector('.count').addEventListener('input', e => { l.count = number(e.target.value); clear(e.target); update(); edited(); });
+        // Enter moves on rather than sending the form: from the price to the count, from the count to the next item's search.
+        tr.querySelector('.price').addEventListener('keydown', e => {
+          if (e.key === 'Enter') { e.preventDefault(); tr.querySelector('.count').focus(); tr.querySelector('.count').select(); }
+        });
+        tr.querySelector('.count').addEventListener('keydown', e => {
+          if (e.key === 'Enter') { e.preventDefault(); if (search) search.focus(); }
+        });
         tr.querySelector('.remove').addEventListener('click', () => { lines.splice(i, 1); render(); edited(); });
         body.appendChild(tr);
       });
@@ -113,7 +133,7 @@ window.MedSettle = (() => {
     suggest(search, list, q => q ? fetch('/window/api/catalogue?q=' + encodeURIComponent(q)).then(r => r.json()) : Promise.resolve([]),
       i => `${i.code}  ${i.name}  ${levelName[i.level] || ''}${i.pricUplmtAmt ? '  限价 ' + i.pricUplmtAmt : ''}`,
       i => {
-        lines.push({ code: i.code, name: i.name, level: i.level, price: i.pricUplmtAmt ? Number(i.pricUplmtAmt) : null, count: 1 });
+        lines.push({ code: i.code, name: i.name, level: i.level, price: i.pricUplmtAmt ? Number(i.pricUplmtAmt) : null, count: 1, usual: i.usualMaxCount });
         search.value = '';
         render();
         edited();
@@ -137,6 +157,17 @@ window.MedSettle = (() => {
         if (error) { error.textContent = `第 ${i + 1} 行 ${l.code} ${l.name}：${problem}`; error.hidden = false; }
         return;
       }
+      // A count far above what the item usually takes (a slipped key: 100 for 10) is asked about once, line by line.
+      const unusual = lines.map((l, i) => [l, i]).filter(([l]) => l.usual && l.count > l.usual);
+      if (unusual.length === 0) return;
+      const list = unusual.map(([l, i]) => `第 ${i + 1} 行 ${l.name}：数量 ${l.count}（此类项目一次一般不超过 ${l.usual}）`).join('\n');
+      if (window.confirm(`以下数量远高于常见用量，请核对：\n${list}\n\n确认数量无误并上传吗？`)) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      const count = rows[unusual[0][1]].querySelector('.count');
+      count.classList.add('invalid');
+      count.focus();
+      count.select();
     });
     render();
   }
@@ -211,17 +242,18 @@ window.MedSettle = (() => {
   const billKey = lines => JSON.stringify((lines || []).map(l => [String(l.code),
     l.price === null || l.price === undefined || l.price === '' ? null : Number(l.price),
     l.count === null || l.count === undefined || l.count === '' ? null : Number(l.count)]));
+  const billStorageKey = visit => 'medsettle.bill.' + visit;
   function keepUnsentBill(hidden, billForm) {
     const visit = hidden.dataset.visit;
     if (!visit || !billForm) return { restored: false, changed: () => {} };
-    const storageKey = 'medsettle.bill.' + visit;
+    const storageKey = billStorageKey(visit);
     const uploaded = billKey(JSON.parse(hidden.dataset.uploaded || '[]'));
     const current = () => JSON.parse(hidden.value || '[]');
     const unsent = () => billKey(current()) !== uploaded;
     const store = {
       read() { try { return JSON.parse(window.localStorage.getItem(storageKey) || 'null'); } catch { return null; } },
       write(lines) {
-        try { window.localStorage.setItem(storageKey, JSON.stringify(lines.map(l => ({ code: l.code, name: l.name, level: l.level, price: l.price, count: l.count })))); } catch { /* storage full or off: the warnings still hold */ }
+        try { window.localStorage.setItem(storageKey, JSON.stringify(lines.map(l => ({ code: l.code, name: l.name, level: l.level, price: l.price, count: l.count, usual: l.usual })))); } catch { /* storage full or off: the warnings still hold */ }
       },
       remove() { try { window.localStorage.removeItem(storageKey); } catch { /* nothing kept */ } },
     };
@@ -303,6 +335,25 @@ window.MedSettle = (() => {
       const settleLines = byId('settle-lines');
       if (settleLines) settleLines.form.addEventListener('submit', () => { settleLines.value = byId('lines').value; });
     }
+    // A visit closed (cancelled or finally settled) takes no more lines: a bill kept for it would only come back nowhere.
+    const closed = byId('visit-closed');
+    if (closed) try { window.localStorage.removeItem(billStorageKey(closed.dataset.visit)); } catch { /* nothing kept */ }
+    focusNextStep(byId);
+  }
+
+  // Each page opens on its next step: after a pre-settlement the explanation and 确认结算; on a visit the catalogue search;
+  // after a look-up or a filing what the server names (data-next on the person's card: the diagnosis, 挂号, an open visit).
+  function focusNextStep(byId) {
+    const explanation = byId('explanation');
+    const settle = byId('settle-button');
+    if (explanation && settle && !settle.disabled && !byId('problem')) {
+      explanation.scrollIntoView({ block: 'start' });
+      settle.focus({ preventScroll: true });
+      return;
+    }
+    const person = byId('person');
+    const next = person && person.dataset.next ? byId(person.dataset.next) : byId('catalogue-search');
+    if (next) next.focus();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
