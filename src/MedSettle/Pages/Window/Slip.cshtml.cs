@@ -18,6 +18,18 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
     public string HomeRegionName { get; private set; } = "";
     public IReadOnlyList<FeeLineRow> Lines { get; private set; } = [];
 
+    /// <summary>The diagnosis: the visit's own (admissions carry one), else its filing's.</summary>
+    public string Diagnosis { get; private set; } = "";
+
+    /// <summary>A 中途结算, taken while the patient is still in hospital.</summary>
+    public bool MidStay => Settlement.MidSetlFlag == "1";
+
+    /// <summary>
+    /// On a stay's final settlement: every settlement of the stay standing with it (the earlier 中途结算 first), so the slip
+    /// shows the whole stay; empty when the final settlement is the stay's only one.
+    /// </summary>
+    public IReadOnlyList<SettlementRow> Stay { get; private set; } = [];
+
     /// <summary>
     /// A reversal moves its settlement's lines into the visit's open bill and notes which they were; a settlement
     /// reversed before that note was kept (migration 17) shows its totals only.
@@ -59,6 +71,16 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
             Person = (await unit.FirstOrDefaultAsync<PersonRow>("SELECT * FROM persons WHERE psn_no = @psnNo AND insutype = @insutype",
                 new { psnNo = settlement.PsnNo, insutype = settlement.Insutype }))!;
             Hospital = (await unit.FirstOrDefaultAsync<HospitalRow>("SELECT * FROM hospitals WHERE fixmedins_code = @hospital", new { hospital }))!;
+            var visit = await unit.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId = settlement.MdtrtId });
+            var filing = visit?.DiseCodg is null && settlement.TrtDclaDetlSn.Length > 0
+                ? await unit.FirstOrDefaultAsync<FilingRow>("SELECT * FROM filings WHERE trt_dcla_detl_sn = @sn", new { sn = settlement.TrtDclaDetlSn })
+                : null;
+            Diagnosis = visit?.DiseCodg is { } code ? $"{code} {visit.DiseName}" : filing is null ? "" : $"{filing.DiseCodg} {filing.DiseName}";
+            var stay = settlement.MidSetlFlag != "1" && settlement.ReversedBy is null && settlement.ClrType == "21"
+                ? (await unit.QueryAsync<SettlementRow>(
+                    $"SELECT * FROM settlements s WHERE {Visits.StandingSettlementOf("@mdtrtId")} ORDER BY s.bill_no", new { mdtrtId = settlement.MdtrtId })).ToList()
+                : [];
+            Stay = stay.Count > 1 ? stay : [];
             HomeRegionName = await unit.FirstOrDefaultAsync<string>("SELECT name FROM regions WHERE admdvs = @admdvs", new { admdvs = settlement.InsuplcAdmdvs }) ?? "";
             Lines = (await unit.QueryAsync<FeeLineRow>(settlement.ReversedBy is null
                     ? $"SELECT * FROM fee_lines f WHERE {Bills.LinesOfBill("@mdtrtId", "@billNo")} ORDER BY f.feedetl_sn"

@@ -53,7 +53,24 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     /// <summary>The visit's lines no settlement has taken: the open bill.</summary>
     public IEnumerable<FeeLineRow> OpenLines => Lines.Where(l => l.SetlId is null);
     public int OpenLineCount => OpenLines.Count();
-    public string Now => clock.Now.ToString("yyyy-MM-ddTHH:mm");
+    public string Now => Later(clock.Now.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture), EarliestDischarge);
+
+    /// <summary>
+    /// The earliest discharge time the form takes (yyyy-MM-ddTHH:mm): the admission, or the latest settlement of the stay
+    /// already made (rounded up to the minute), since a discharge before a 中途结算 would put that settlement after the stay.
+    /// </summary>
+    public string EarliestDischarge
+    {
+        get
+        {
+            var latest = Settlements.Select(s => s.SetlTime).Append(Visit.Begntime).Max(StringComparer.Ordinal)!;
+            var time = Formats.ParseTime(latest);
+            if (time.Second > 0) time = time.AddSeconds(60 - time.Second);
+            return time.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static string Later(string a, string b) => string.CompareOrdinal(a, b) >= 0 ? a : b;
     private string Hospital => User.Hospital()!;
 
     /// <summary>What a 转住院 did, carried to the admission's page (or back to this one) across its redirect.</summary>
@@ -78,11 +95,23 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         return Page();
     }
 
+    /// <summary>Why a 中途结算 cannot be made now, in the clerk's words: only an admission not yet discharged takes one.</summary>
+    private string? MidSettleProblem(bool midSettle) =>
+        !midSettle ? null
+        : !Inpatient ? "急诊门诊不办理中途结算"
+        : Visit.Endtime is not null ? $"患者已于 {Visit.Endtime} 出院，不能再中途结算：请办理出院结算。未结算。"
+        : null;
+
     public async Task<IActionResult> OnPostPreSettleAsync(string mdtrtId, string lines, bool useAccount, bool midSettle)
     {
         if (!await LoadAsync(mdtrtId)) return NotFound();
         var bill = ParseBill(lines);
         EditorJson = lines;
+        if (MidSettleProblem(midSettle) is { } notNow)
+        {
+            Problem = notNow;
+            return Page();
+        }
         if (bill.Count == 0)
         {
             Problem = "请先录入费用明细";
@@ -124,6 +153,8 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     public async Task<IActionResult> OnPostSettleAsync(string mdtrtId, decimal medfee, bool useAccount, bool midSettle, string? lines)
     {
         if (!await LoadAsync(mdtrtId)) return NotFound();
+        if (MidSettleProblem(midSettle) is { } notNow)
+            return await ShowAsync(mdtrtId, notNow, editor: string.IsNullOrEmpty(lines) ? null : lines);
         if (!string.IsNullOrEmpty(lines) && !IsUploaded(ParseBill(lines)))
         {
             EditorJson = lines;
@@ -140,6 +171,8 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         if (!await LoadAsync(mdtrtId)) return NotFound();
         var time = endtime.Replace('T', ' ');
         if (time.Length == 16) time += ":00";
+        if (Settlements.MaxBy(x => x.SetlTime, StringComparer.Ordinal) is { } last && string.CompareOrdinal(time, last.SetlTime) < 0)
+            return await ShowAsync(mdtrtId, $"出院时间 {time} 早于本次住院已办理的中途结算 {last.SetlId}（{last.SetlTime}）：出院时间不能早于已办理的结算，请核对后重新填写。未办理出院。");
         var reply = await client.CallAsync(Hospital, User.DisplayName(), "2402",
             new { dscginfo = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, insutype = Visit.Insutype, endtime = time, dise_codg = Visit.DiseCodg, dscg_way = "1" } });
         return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error, reply.Ok ? "已办理出院，可以出院结算" : null, detail: reply.Detail);
@@ -348,7 +381,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         var parts = new List<string>();
         if (l.OverlmtFen > 0) parts.Add($"单价 {l.Pric} 超过限价 {l.PricUplmtAmt}，超出部分 {Money.FromFen(l.OverlmtFen):N2} 自付");
         if (level == ChargeLevel.ClassB)
-            parts.Add($"乙类项目先行自付 {decimal.Parse(l.SelfpayProp, CultureInfo.InvariantCulture):P0}：{Money.FromFen(l.PreselfpayFen):N2}");
+            parts.Add($"乙类项目先行自付 {Formats.Percent(l.SelfpayProp)}：{Money.FromFen(l.PreselfpayFen):N2}");
         if (parts.Count == 0) parts.Add("甲类项目，全部纳入政策范围");
         return string.Join("；", parts);
     }
