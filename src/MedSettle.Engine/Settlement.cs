@@ -38,12 +38,19 @@ public readonly record struct PersonalAccount(bool IsEmployee, bool UseRequested
     public bool Pays => IsEmployee && UseRequested;
 }
 
-/// <summary>How a settlement moves the person's accumulators; a reversal moves them back by the same amounts.</summary>
-public readonly record struct AccumulatorEffect(decimal FundPaid, decimal DeductibleUsed, decimal AccountSpent)
+/// <summary>
+/// How a settlement moves the person's accumulators; a reversal moves them back by the same amounts. Each
+/// supplementary fund's year grows by its base (even where it pays nothing) and its pay.
+/// </summary>
+public readonly record struct AccumulatorEffect(decimal FundPaid, decimal DeductibleUsed, decimal AccountSpent,
+    FundYear Hifob = default, FundYear Hifmi = default, FundYear Maf = default)
 {
-    public AccumulatorEffect Reversed => new(-FundPaid, -DeductibleUsed, -AccountSpent);
+    public AccumulatorEffect Reversed => new(-FundPaid, -DeductibleUsed, -AccountSpent,
+        new FundYear(-Hifob.Base, -Hifob.Paid), new FundYear(-Hifmi.Base, -Hifmi.Paid), new FundYear(-Maf.Base, -Maf.Paid));
 }
 
+/// <param name="Reimbursable">The in-scope amount above the deductible: the basic fund's base (its setldetail row).</param>
+/// <param name="Hifob">大额补助's share, when a rule is in force for the person; likewise 大病保险 and 医疗救助.</param>
 public sealed record SettlementResult(
     BillTotals Bill,
     decimal ActPayDedc,
@@ -55,13 +62,27 @@ public sealed record SettlementResult(
     decimal PsnCashPay,
     decimal Balc,
     decimal PoolPropSelfpay,
-    AccumulatorEffect Effect);
+    AccumulatorEffect Effect,
+    decimal Reimbursable = 0m,
+    FundShare? Hifob = null,
+    FundShare? Hifmi = null,
+    FundShare? Maf = null)
+{
+    public decimal HifobPay => Hifob?.Pay ?? 0.00m;
+    public decimal HifmiPay => Hifmi?.Pay ?? 0.00m;
+    public decimal MafPay => Maf?.Pay ?? 0.00m;
+}
 
 public static class Settlement
 {
-    /// <summary>Rules 5-10 of DESIGN.md: from the graded bill, the home region's policy and what the person has used so far.</summary>
-    public static SettlementResult Compute(in BillTotals bill, Policy policy, in Accumulated used, in PersonalAccount account)
+    /// <summary>
+    /// Rules 5–15 of DESIGN.md: from the graded bill, the home region's policy, what the person has used so far and the
+    /// supplementary funds in force for them (none: exactly v1's rules 5–10).
+    /// </summary>
+    public static SettlementResult Compute(in BillTotals bill, Policy policy, in Accumulated used, in PersonalAccount account,
+        SupplementaryCover? cover = null)
     {
+        cover ??= SupplementaryCover.None;
         var deductibleLeft = policy.DeductibleBasis == DeductibleBasis.PerVisit
             ? Math.Max(0m, policy.Deductible - used.DeductibleUsedThisVisit)
             : Math.Max(0m, policy.Deductible - used.DeductibleUsedThisYear);
@@ -72,7 +93,28 @@ public static class Settlement
 
         var capLeft = Math.Max(0m, policy.AnnualCap - used.FundPaidThisYear);
         var hifpPay = Math.Min(fundRaw, capLeft);
-        var fundPaySumamt = hifpPay;
+
+        // 11. 大额补助: the in-scope amount the basic fund's cap left unpaid.
+        FundShare? hifob = null;
+        if (cover.Hifob is { } hifobRule)
+        {
+            var beyond = fundRaw > capLeft && policy.Ratio > 0m
+                ? reimbursable - Math.Min(reimbursable, Money.Round(capLeft / policy.Ratio))
+                : 0m;
+            hifob = FundShare.Of(hifobRule, cover.HifobYear, beyond);
+        }
+        // 12. 大病保险: the in-scope personal burden after the basic fund, deductible included.
+        FundShare? hifmi = cover.Hifmi is { } hifmiRule ? FundShare.Of(hifmiRule, cover.HifmiYear, bill.InscpScpAmt - hifpPay) : null;
+        var hifobPay = hifob?.Pay ?? 0m;
+        var hifmiPay = hifmi?.Pay ?? 0m;
+        // 13. 医疗救助: what is left of the in-scope amount after every insurance fund.
+        FundShare? maf = cover.Maf is { } mafRule
+            ? FundShare.Of(mafRule, cover.MafYear, bill.InscpScpAmt - hifpPay - hifobPay - hifmiPay)
+            : null;
+        var mafPay = maf?.Pay ?? 0m;
+
+        // 14.
+        var fundPaySumamt = hifpPay + hifobPay + hifmiPay + mafPay;
 
         var psnPartAmt = bill.MedfeeSumamt - fundPaySumamt;
         var acctPay = account.Pays ? Math.Min(account.Balance, psnPartAmt) : 0m;
@@ -91,6 +133,21 @@ public static class Settlement
             PsnCashPay: Money.Fen(psnCashPay),
             Balc: Money.Fen(balc),
             PoolPropSelfpay: decimal.Round(policy.Ratio, 4, MidpointRounding.AwayFromZero) + 0.0000m,
-            Effect: new AccumulatorEffect(hifpPay, deductibleAdded, acctPay));
+            Effect: new AccumulatorEffect(hifpPay, deductibleAdded, acctPay, YearOf(hifob), YearOf(hifmi), YearOf(maf)),
+            Reimbursable: Money.Fen(reimbursable),
+            Hifob: hifob,
+            Hifmi: hifmi,
+            Maf: maf);
+    }
+
+    private static FundYear YearOf(FundShare? share) => share is { } s ? new FundYear(s.Base, s.Pay) : default;
+
+    /// <summary>The supplementary rule in force on <paramref name="visitDate"/>: the latest effective_from on or before it.</summary>
+    public static SupplementaryRule? InForce(IEnumerable<SupplementaryRule> versions, DateOnly visitDate)
+    {
+        SupplementaryRule? chosen = null;
+        foreach (var rule in versions)
+            if (rule.EffectiveFrom <= visitDate && (chosen is null || rule.EffectiveFrom > chosen.EffectiveFrom)) chosen = rule;
+        return chosen;
     }
 }
