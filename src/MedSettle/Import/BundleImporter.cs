@@ -43,7 +43,13 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
     internal sealed record Region(string Admdvs, string Name);
     internal sealed record Hospital(string FixmedinsCode, string FixmedinsName, string Admdvs, int HospLv, int CrossRegionEnabled);
     internal sealed record Item(string MedListCodg, string MedListName, string ListType, string MedChrgitmType, int ChrgitmLv, string SelfpayProp, string? PricUplmtAmt);
-    internal sealed record Person(string InsuplcAdmdvs, string PsnNo, string Insutype, string PsnName, string Certno, string Gend, string Brdy, string PsnInsuStas, long AcctImportedFen);
+    internal sealed record Person(string InsuplcAdmdvs, string PsnNo, string Insutype, string PsnName, string Certno, string Gend, string Brdy, string PsnInsuStas, long AcctImportedFen,
+        string? AssistanceType);
+    internal sealed record SupplementVersion(string InsuplcAdmdvs, string Fund, string Insutype, string AssistanceType, string EffectiveFrom,
+        long ThresholdFen, string Bands, long AnnualCapFen, long Line)
+    {
+        public string Key => $"{InsuplcAdmdvs}/{Fund}/{Insutype}{AssistanceType}/{EffectiveFrom}";
+    }
     internal sealed record PolicyVersion(string InsuplcAdmdvs, string Insutype, string Category, int HospLv, string EffectiveFrom, long DeductibleFen, string DeductibleBasis, string Ratio, long AnnualCapFen, long Line);
 
     public async Task<ImportSummary> ImportAsync(string directory, CancellationToken cancel = default)
@@ -57,8 +63,10 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         var regions = ReadCsv(directory, "regions.csv", ["admdvs", "name"], ReadRegion);
         var hospitals = ReadCsv(directory, "hospitals.csv", ["fixmedins_code", "fixmedins_name", "admdvs", "hosp_lv", "cross_region_enabled"], ReadHospital);
         var catalogue = ReadCsv(directory, "catalogue.csv", ["med_list_codg", "med_list_name", "list_type", "med_chrgitm_type", "chrgitm_lv", "selfpay_prop", "pric_uplmt_amt"], ReadItem);
-        var persons = ReadCsv(directory, "persons.csv", ["psn_no", "psn_name", "certno", "gend", "brdy", "insuplc_admdvs", "insutype", "psn_insu_stas", "acct_balc"], ReadPerson);
-        var policies = ReadPolicies(directory);
+        var persons = ReadCsv(directory, "persons.csv", ["psn_no", "psn_name", "certno", "gend", "brdy", "insuplc_admdvs", "insutype", "psn_insu_stas", "acct_balc"], ReadPerson,
+            optional: ["assistance_type"]);
+        var policies = ReadJsonArray(directory, "policies.json", "policy", ReadPolicy);
+        var supplements = ReadJsonArray(directory, "supplements.json", "supplementary row", ReadSupplement);
 
         Duplicates("regions.csv", regions, r => r.Value.Admdvs, "admdvs");
         Duplicates("hospitals.csv", hospitals, r => r.Value.FixmedinsCode, "fixmedins_code");
@@ -66,6 +74,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         Duplicates("persons.csv", persons, r => $"{r.Value.PsnNo}/{r.Value.Insutype}", "psn_no");
         Duplicates("policies.json", policies.Select(p => (p.Line, p)).ToList(),
             r => $"{r.Value.InsuplcAdmdvs}/{r.Value.Insutype}/{r.Value.Category}/{r.Value.HospLv}/{r.Value.EffectiveFrom}", "effective_from");
+        Duplicates("supplements.json", supplements.Select(p => (p.Line, p)).ToList(), r => r.Value.Key, "effective_from");
 
         await using (var connection = await database.OpenConnectionAsync(cancel))
         {
@@ -77,6 +86,15 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                 if (!knownRegions.Contains(p.InsuplcAdmdvs)) Problem("persons.csv", line, "insuplc_admdvs", $"\"{p.InsuplcAdmdvs}\" is not a pooling region in regions.csv");
             foreach (var p in policies)
                 if (!knownRegions.Contains(p.InsuplcAdmdvs)) Problem("policies.json", p.Line, "insuplc_admdvs", $"\"{p.InsuplcAdmdvs}\" is not a pooling region in regions.csv");
+            foreach (var p in supplements)
+                if (!knownRegions.Contains(p.InsuplcAdmdvs)) Problem("supplements.json", p.Line, "insuplc_admdvs", $"\"{p.InsuplcAdmdvs}\" is not a pooling region in regions.csv");
+            var storedSupplements = (await connection.QueryAsync<SupplementRow>("SELECT * FROM supplements"))
+                .ToDictionary(r => $"{r.InsuplcAdmdvs}/{r.Fund}/{r.Insutype}{r.AssistanceType}/{r.EffectiveFrom}");
+            foreach (var p in supplements)
+                if (storedSupplements.TryGetValue(p.Key, out var r) && (r.ThresholdFen != p.ThresholdFen || r.AnnualCapFen != p.AnnualCapFen
+                        || !Transactions.Supplements.ToRule(r).Bands.SequenceEqual(BandsOf(p))))
+                    Problem("supplements.json", p.Line, "effective_from",
+                        $"the supplementary row {p.Key} is already stored with other values; versions are never overwritten, add a new version with a later effective_from");
 
             var stored = (await connection.QueryAsync<PolicyRow>("SELECT * FROM policies"))
                 .ToDictionary(p => $"{p.InsuplcAdmdvs}/{p.Insutype}/{p.Category}/{p.HospLv}/{p.EffectiveFrom}");
@@ -104,10 +122,13 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             {
                 var sealed_ = keys.SealPerson(p.PsnName, p.Certno);
                 return [p.InsuplcAdmdvs, p.PsnNo, p.Insutype, sealed_.PsnNameEnc, sealed_.CertnoEnc, sealed_.CertnoHash, sealed_.PdDigest,
-                    p.Gend, p.Brdy, p.PsnInsuStas, p.AcctImportedFen, p.AcctImportedFen];
+                    p.Gend, p.Brdy, p.PsnInsuStas, p.AcctImportedFen, p.AcctImportedFen, p.AssistanceType];
             }));
             files["policies.json"] = (policies.Count, await UpsertAsync(unit, "policies", policies, Sql.Policies, Sql.PolicyColumns,
                 p => [p.InsuplcAdmdvs, p.Insutype, p.Category, p.HospLv, p.EffectiveFrom, p.DeductibleFen, p.DeductibleBasis, p.Ratio, p.AnnualCapFen]));
+            if (supplements.Count > 0)
+                files["supplements.json"] = (supplements.Count, await UpsertAsync(unit, "supplements", supplements, Sql.Supplements, Sql.SupplementColumns,
+                    p => [p.InsuplcAdmdvs, p.Fund, p.Insutype, p.AssistanceType, p.EffectiveFrom, p.ThresholdFen, p.Bands, p.AnnualCapFen]));
 
             var moved = (await unit.QueryAsync<string>(
                 "SELECT psn_no FROM persons GROUP BY psn_no, insutype HAVING COUNT(*) > 1 LIMIT 20")).ToList();
@@ -168,7 +189,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         return changed;
     }
 
-    private List<(long Line, T Value)> ReadCsv<T>(string directory, string file, string[] required, Func<Row, T?> read) where T : class
+    private List<(long Line, T Value)> ReadCsv<T>(string directory, string file, string[] required, Func<Row, T?> read, string[]? optional = null) where T : class
     {
         var path = Path.Combine(directory, file);
         var rows = new List<(long, T)>();
@@ -188,6 +209,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                 else Problem(file, 1, name, "this required column is missing from the header");
             }
             if (index.Count < required.Length) return rows;
+            var present = required.Concat((optional ?? []).Where(name => reader.Header.TryIndexOf(name, out var i) && index.TryAdd(name, i))).ToArray();
 
             foreach (var sepRow in reader)
             {
@@ -201,8 +223,8 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                 else
                 {
                     var row = new Row(file, line, this, index);
-                    for (var i = 0; i < required.Length; i++) row.Values[i] = sepRow[index[required[i]]].ToString();
-                    row.Names = required;
+                    for (var i = 0; i < present.Length; i++) row.Values[i] = sepRow[index[present[i]]].ToString();
+                    row.Names = present;
                     if (read(row) is { } value) rows.Add((line, value));
                 }
                 if (_problems.Count >= MaxProblems) break;
@@ -235,7 +257,8 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         public string[] Values { get; } = new string[index.Count];
         public string[] Names { get; set; } = [];
         public bool Ok { get; private set; } = true;
-        private string Raw(string column) => Values[Array.IndexOf(Names, column)];
+        /// <summary>The column's value; "" for an optional column the file does not have.</summary>
+        private string Raw(string column) => Array.IndexOf(Names, column) is var i and >= 0 ? Values[i] : "";
 
         public string? Fail(string column, string message)
         {
@@ -329,15 +352,16 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             r.Code("gend", s => s is "1" or "2" or "0" or "9", "a sex code 1 (male), 2 (female), 0 or 9"),
             r.Date("brdy"),
             r.Code("psn_insu_stas", s => s is "1" or "2" or "4", "an insurance status 1 (active), 2 (paused) or 4 (ended)"),
-            Money.ToFen(balance));
+            Money.ToFen(balance),
+            r.Code("assistance_type", s => s is "" or "1" or "2" or "3", "an assistance class 1 (特困人员), 2 (低保对象), 3 (返贫致贫/监测对象) or blank") is { Length: > 0 } a ? a : null);
         return r.Ok ? person : null;
     }
 
-    private List<PolicyVersion> ReadPolicies(string directory)
+    /// <summary>A JSON array of objects, each read by <paramref name="read"/> with its line and its place in the array.</summary>
+    private List<T> ReadJsonArray<T>(string directory, string file, string what, Func<string, long, int, JsonElement, T?> read) where T : class
     {
-        const string file = "policies.json";
         var path = Path.Combine(directory, file);
-        var result = new List<PolicyVersion>();
+        var result = new List<T>();
         if (!File.Exists(path)) return result;
         var bytes = File.ReadAllBytes(path);
         var start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0; // a byte order mark, as some editors write
@@ -346,7 +370,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
             {
-                Problem(file, 1, null, "must be a JSON array of policy objects");
+                Problem(file, 1, null, $"must be a JSON array of {what} objects");
                 return result;
             }
             var item = 0;
@@ -355,8 +379,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                 item++;
                 var line = 1 + bytes.AsSpan(start, (int)reader.TokenStartIndex).Count((byte)'\n');
                 using var element = JsonDocument.ParseValue(ref reader);
-                var policy = ReadPolicy(file, line, item, element.RootElement);
-                if (policy is not null) result.Add(policy);
+                if (read(file, line, item, element.RootElement) is { } value) result.Add(value);
                 if (_problems.Count >= MaxProblems) break;
             }
         }
@@ -365,6 +388,111 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             Problem(file, (e.LineNumber ?? 0) + 1, null, $"is not valid JSON: {e.Message}");
         }
         return result;
+    }
+
+    private static IReadOnlyList<Band> BandsOf(SupplementVersion p) =>
+        Transactions.Supplements.ToRule(new SupplementRow { Fund = p.Fund, EffectiveFrom = p.EffectiveFrom, Bands = p.Bands }).Bands;
+
+    /// <summary>
+    /// One row of supplements.json (DESIGN.md rules 11–15): 大额 (hifob) for 310, 大病 (hifmi) for 390, 医疗救助 (maf) for an
+    /// assistance class; a threshold, bands whose upto rises strictly above it (only the last may be null) and a cap.
+    /// </summary>
+    private SupplementVersion? ReadSupplement(string file, long line, int item, JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            Problem(file, line, null, $"supplementary row {item} is not a JSON object");
+            return null;
+        }
+        var ok = true;
+        void Fail(string field, string message)
+        {
+            ok = false;
+            Problem(file, line, field, $"(supplementary row {item}) {message}");
+        }
+        string Field(JsonElement o, string name) =>
+            o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v)
+                ? v.ValueKind switch { JsonValueKind.String => v.GetString() ?? "", JsonValueKind.Number => v.GetRawText(), _ => "" }
+                : "";
+        decimal Amount(string name)
+        {
+            var raw = Field(e, name);
+            if (decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= 0 && d <= 999_999_999m && decimal.Round(d, 2) == d)
+                return d;
+            Fail(name, raw.Length == 0 ? "is missing; it must be a non-negative amount" : $"\"{raw}\" is not a non-negative amount with at most 2 decimals");
+            return 0m;
+        }
+
+        var region = Field(e, "insuplc_admdvs");
+        if (!IsAdmdvs(region)) Fail("insuplc_admdvs", $"\"{region}\" is not a 6-digit region code");
+        var fund = Field(e, "fund");
+        var insutype = Field(e, "insutype");
+        var assistance = Field(e, "assistance_type");
+        switch (fund)
+        {
+            case "hifob" when insutype != "310":
+                Fail("insutype", $"\"{insutype}\" is not 310: 职工大额医疗费用补助 (hifob) is the employees' fund");
+                break;
+            case "hifmi" when insutype != "390":
+                Fail("insutype", $"\"{insutype}\" is not 390: 城乡居民大病保险 (hifmi) is the residents' fund");
+                break;
+            case "maf" when assistance is not ("1" or "2" or "3"):
+                Fail("assistance_type", assistance.Length == 0
+                    ? "is missing: a 医疗救助 (maf) row is for one assistance class, 1 (特困人员), 2 (低保对象) or 3 (返贫致贫/监测对象)"
+                    : $"\"{assistance}\" is not an assistance class 1, 2 or 3");
+                break;
+            case "hifob" or "hifmi" or "maf":
+                break;
+            default:
+                Fail("fund", $"\"{fund}\" is not a supplementary fund hifob (大额), hifmi (大病) or maf (医疗救助)");
+                break;
+        }
+        var from = Field(e, "effective_from");
+        if (!DateOnly.TryParseExact(from, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+            Fail("effective_from", $"\"{from}\" is not a date written yyyy-MM-dd");
+        var threshold = Amount("threshold");
+        var cap = Amount("annual_cap");
+
+        var bands = new List<Band>();
+        if (!e.TryGetProperty("bands", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+            Fail("bands", "is missing or empty; it must be an array of {upto, ratio}, upto rising above the threshold (null on the last: no end)");
+        else
+        {
+            var i = 0;
+            foreach (var band in list.EnumerateArray())
+            {
+                i++;
+                var field = $"bands[{i - 1}]";
+                var last = i == list.GetArrayLength();
+                var uptoRaw = band.ValueKind == JsonValueKind.Object && band.TryGetProperty("upto", out var u) ? u : default;
+                decimal? upto = null;
+                if (uptoRaw.ValueKind == JsonValueKind.Number && uptoRaw.TryGetDecimal(out var up) && decimal.Round(up, 2) == up) upto = up;
+                else if (uptoRaw.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined && last) upto = null;
+                else
+                {
+                    Fail(field + ".upto", uptoRaw.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined
+                        ? "is null, but only the last band may have no end"
+                        : $"\"{uptoRaw.GetRawText()}\" is not an amount with at most 2 decimals");
+                    continue;
+                }
+                var ratioRaw = Field(band, "ratio");
+                if (!decimal.TryParse(ratioRaw, NumberStyles.Float, CultureInfo.InvariantCulture, out var ratio) || ratio < 0m || ratio > 1m)
+                {
+                    Fail(field + ".ratio", ratioRaw.Length == 0 ? "is missing; it must be a ratio between 0 and 1" : $"\"{ratioRaw}\" is not a ratio between 0 and 1");
+                    continue;
+                }
+                var below = bands.Count > 0 ? bands[^1].Upto : threshold;
+                if (upto is { } end && end <= below)
+                    Fail(field + ".upto", bands.Count > 0
+                        ? $"{end} is not above the band before ({below}): upto must rise strictly"
+                        : $"{end} is not above the threshold ({threshold})");
+                bands.Add(new Band(upto, ratio));
+            }
+        }
+        return ok
+            ? new SupplementVersion(region, fund, fund == "maf" ? "" : insutype, fund == "maf" ? assistance : "", from, Money.ToFen(threshold),
+                Transactions.Supplements.BandsJson(bands), Money.ToFen(cap), line)
+            : null;
     }
 
     private PolicyVersion? ReadPolicy(string file, long line, int item, JsonElement e)
@@ -464,22 +592,29 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             """;
 
         public static readonly string[] PersonColumns = ["insuplc_admdvs", "psn_no", "insutype", "psn_name_enc", "certno_enc", "certno_hash", "pd_digest",
-            "gend", "brdy", "psn_insu_stas", "acct_balc_fen", "acct_imported_fen"];
+            "gend", "brdy", "psn_insu_stas", "acct_balc_fen", "acct_imported_fen", "assistance_type"];
 
         // pd_digest (a keyed digest of name and identity number) tells a changed person without decrypting: the sealed values differ every time
         public const string Persons = """
-            INSERT INTO persons (insuplc_admdvs, psn_no, insutype, psn_name_enc, certno_enc, certno_hash, pd_digest, gend, brdy, psn_insu_stas, acct_balc_fen, acct_imported_fen) VALUES (@p)
+            INSERT INTO persons (insuplc_admdvs, psn_no, insutype, psn_name_enc, certno_enc, certno_hash, pd_digest, gend, brdy, psn_insu_stas, acct_balc_fen, acct_imported_fen, assistance_type) VALUES (@p)
             ON CONFLICT (insuplc_admdvs, psn_no, insutype) DO UPDATE SET psn_name_enc = excluded.psn_name_enc, certno_enc = excluded.certno_enc,
                 certno_hash = excluded.certno_hash, pd_digest = excluded.pd_digest,
                 gend = excluded.gend, brdy = excluded.brdy, psn_insu_stas = excluded.psn_insu_stas,
                 acct_balc_fen = persons.acct_balc_fen + (excluded.acct_imported_fen - persons.acct_imported_fen),
-                acct_imported_fen = excluded.acct_imported_fen
+                acct_imported_fen = excluded.acct_imported_fen, assistance_type = excluded.assistance_type
             WHERE persons.pd_digest <> excluded.pd_digest OR persons.gend <> excluded.gend
                OR persons.brdy <> excluded.brdy OR persons.psn_insu_stas <> excluded.psn_insu_stas
                OR persons.acct_imported_fen <> excluded.acct_imported_fen
+               OR COALESCE(persons.assistance_type, '') <> COALESCE(excluded.assistance_type, '')
             """;
 
         public static readonly string[] PolicyColumns = ["insuplc_admdvs", "insutype", "category", "hosp_lv", "effective_from", "deductible_fen", "deductible_basis", "ratio", "annual_cap_fen"];
+        public static readonly string[] SupplementColumns = ["insuplc_admdvs", "fund", "insutype", "assistance_type", "effective_from", "threshold_fen", "bands", "annual_cap_fen"];
+        public const string Supplements = """
+            INSERT INTO supplements (insuplc_admdvs, fund, insutype, assistance_type, effective_from, threshold_fen, bands, annual_cap_fen) VALUES (@p)
+            ON CONFLICT (insuplc_admdvs, fund, insutype, assistance_type, effective_from) DO NOTHING
+            """;
+
         public const string Policies = """
             INSERT INTO policies (insuplc_admdvs, insutype, category, hosp_lv, effective_from, deductible_fen, deductible_basis, ratio, annual_cap_fen) VALUES (@p)
             ON CONFLICT (insuplc_admdvs, insutype, category, hosp_lv, effective_from) DO NOTHING

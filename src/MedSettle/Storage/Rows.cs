@@ -34,6 +34,9 @@ public sealed class PersonRow
     public string PsnInsuStas { get; set; } = "";
     public long AcctBalcFen { get; set; }
     public long AcctImportedFen { get; set; }
+
+    /// <summary>医疗救助 class: 1 特困人员, 2 低保对象, 3 返贫致贫/监测对象; null for none.</summary>
+    public string? AssistanceType { get; set; }
 }
 
 public sealed class CatalogueRow
@@ -57,6 +60,23 @@ public class PolicyRow
     public long DeductibleFen { get; set; }
     public string DeductibleBasis { get; set; } = "";
     public string Ratio { get; set; } = "";
+    public long AnnualCapFen { get; set; }
+}
+
+/// <summary>
+/// A supplementary fund's version (supplements.json): 大额 hifob and 大病 hifmi by scheme (<see cref="Insutype"/>),
+/// 医疗救助 maf by assistance class (<see cref="AssistanceType"/>); the key's other part is ''. <see cref="Bands"/> is JSON,
+/// <c>[{"upto": 50000.00 or null, "ratio": 0.6}, …]</c>.
+/// </summary>
+public sealed class SupplementRow
+{
+    public string InsuplcAdmdvs { get; set; } = "";
+    public string Fund { get; set; } = "";
+    public string Insutype { get; set; } = "";
+    public string AssistanceType { get; set; } = "";
+    public string EffectiveFrom { get; set; } = "";
+    public long ThresholdFen { get; set; }
+    public string Bands { get; set; } = "[]";
     public long AnnualCapFen { get; set; }
 }
 
@@ -165,15 +185,33 @@ public sealed record SettlementRow
     public long BalcFen { get; set; }
     public string Msgid { get; set; } = "";
 
+    // The supplementary funds' shares (rules 11–15): what each paid; its base and cap left before, null where the fund
+    // does not apply to the person (no row in force), so that its setldetail row is left out.
+    public long HifobFen { get; set; }
+    public long HifmiFen { get; set; }
+    public long MafFen { get; set; }
+    public long? HifobBaseFen { get; set; }
+    public long? HifmiBaseFen { get; set; }
+    public long? MafBaseFen { get; set; }
+    public long? HifobCapLeftFen { get; set; }
+    public long? HifmiCapLeftFen { get; set; }
+    public long? MafCapLeftFen { get; set; }
+
     /// <summary>The visit's bill the settlement took (Transactions/Bills); null on a reversal's row.</summary>
     public long? BillNo { get; set; }
 }
 
-public sealed class AccumulatorRow
+public class AccumulatorRow
 {
     public long HifpPaidFen { get; set; }
     public long DedcOutpatientFen { get; set; }
     public long DedcInpatientFen { get; set; }
+    public long HifobBaseFen { get; set; }
+    public long HifobPaidFen { get; set; }
+    public long HifmiBaseFen { get; set; }
+    public long HifmiPaidFen { get; set; }
+    public long MafBaseFen { get; set; }
+    public long MafPaidFen { get; set; }
 }
 
 public sealed class MessageRow

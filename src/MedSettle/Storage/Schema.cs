@@ -401,6 +401,38 @@ public static class Schema
         new("""
         DELETE FROM data_protection_keys WHERE xml LIKE '%requiresEncryption="true"%';
         """),
+        // 25: one-stop settlement (DESIGN.md rules 11–15). The supplementary funds' versions (supplements.json: 大额 hifob
+        // and 大病 hifmi by scheme, 医疗救助 maf by assistance class; the key's unused part is ''), the person's assistance
+        // class, each settlement's share of every fund with its base and cap left (NULL where the fund does not apply to
+        // the person), and each fund's year: its cumulative base and what it paid.
+        new("""
+        CREATE TABLE supplements (
+            insuplc_admdvs TEXT NOT NULL,
+            fund TEXT NOT NULL,
+            insutype TEXT NOT NULL,
+            assistance_type TEXT NOT NULL,
+            effective_from TEXT NOT NULL,
+            threshold_fen BIGINT NOT NULL,
+            bands TEXT NOT NULL,
+            annual_cap_fen BIGINT NOT NULL,
+            PRIMARY KEY (insuplc_admdvs, fund, insutype, assistance_type, effective_from));
+        ALTER TABLE persons ADD COLUMN assistance_type TEXT NULL;
+        ALTER TABLE settlements ADD COLUMN hifob_fen BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE settlements ADD COLUMN hifmi_fen BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE settlements ADD COLUMN maf_fen BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE settlements ADD COLUMN hifob_base_fen BIGINT NULL;
+        ALTER TABLE settlements ADD COLUMN hifmi_base_fen BIGINT NULL;
+        ALTER TABLE settlements ADD COLUMN maf_base_fen BIGINT NULL;
+        ALTER TABLE settlements ADD COLUMN hifob_cap_left_fen BIGINT NULL;
+        ALTER TABLE settlements ADD COLUMN hifmi_cap_left_fen BIGINT NULL;
+        ALTER TABLE settlements ADD COLUMN maf_cap_left_fen BIGINT NULL;
+        ALTER TABLE year_accumulators ADD COLUMN hifob_base_fen BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE year_accumulators ADD COLUMN hifob_paid_fen BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE year_accumulators ADD COLUMN hifmi_base_fen BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE year_accumulators ADD COLUMN hifmi_paid_fen BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE year_accumulators ADD COLUMN maf_base_fen BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE year_accumulators ADD COLUMN maf_paid_fen BIGINT NOT NULL DEFAULT 0;
+        """),
     ];
 
     /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>

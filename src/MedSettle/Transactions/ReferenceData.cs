@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MedSettle.Engine;
 using MedSettle.Storage;
 
 namespace MedSettle.Transactions;
@@ -13,12 +14,17 @@ public sealed class ReferenceData
 {
     private static readonly ConditionalWeakTable<Database, StrongBox<ReferenceData?>> Held = new();
 
-    private ReferenceData(long version, Dictionary<string, HospitalRow> hospitals, Dictionary<PolicyKey, IReadOnlyList<PolicyRow>> policies)
+    private ReferenceData(long version, Dictionary<string, HospitalRow> hospitals, Dictionary<PolicyKey, IReadOnlyList<PolicyRow>> policies,
+        Dictionary<string, IReadOnlyList<SupplementaryRule>> supplements)
     {
         Version = version;
         Hospitals = hospitals;
         Policies = policies;
+        Supplements = supplements;
     }
+
+    /// <summary>Every version of every supplementary fund, by home region; a region that is absent has none.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<SupplementaryRule>> Supplements { get; }
 
     public long Version { get; }
 
@@ -46,7 +52,10 @@ public sealed class ReferenceData
         var policies = (await unit.QueryAsync<PolicyRow>("SELECT * FROM policies"))
             .GroupBy(p => new PolicyKey(p.InsuplcAdmdvs, p.Insutype, p.Category, p.HospLv))
             .ToDictionary(g => g.Key, g => (IReadOnlyList<PolicyRow>)g.ToList());
-        var fresh = new ReferenceData(loaded, hospitals, policies);
+        var supplements = (await unit.QueryAsync<SupplementRow>("SELECT * FROM supplements"))
+            .GroupBy(r => r.InsuplcAdmdvs, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<SupplementaryRule>)g.Select(Transactions.Supplements.ToRule).ToList(), StringComparer.Ordinal);
+        var fresh = new ReferenceData(loaded, hospitals, policies, supplements);
         Volatile.Write(ref held.Value, fresh);
         return fresh;
     }

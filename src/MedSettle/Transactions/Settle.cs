@@ -13,23 +13,45 @@ public static class Settle
     private sealed record Prepared(VisitRow Visit, PersonRow Person, HospitalRow Hospital, FilingRow Filing, Policy Policy,
         string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, long BillNo, SettlementResult Result);
 
+    /// <summary>
+    /// The supplementary funds in force for <paramref name="person"/> on <paramref name="day"/> (DESIGN.md rules 11–13):
+    /// 大额 for employees, 大病 for residents, 医疗救助 by the person's assistance class, each with its year so far.
+    /// </summary>
+    public static SupplementaryCover CoverOf(PersonRow person, IReadOnlyList<SupplementaryRule> rules, DateOnly day, AccumulatorRow year)
+    {
+        if (rules.Count == 0) return SupplementaryCover.None;
+        var assistance = string.IsNullOrEmpty(person.AssistanceType) ? null : person.AssistanceType;
+        SupplementaryRule? Pick(SupplementaryFund fund, Func<SupplementaryRule, bool> applies) =>
+            Engine.Settlement.InForce(rules.Where(r => r.Fund == fund && applies(r)), day);
+        return new SupplementaryCover(
+            Pick(SupplementaryFund.Hifob, r => person.Insutype == "310" && r.Insutype == "310"),
+            new FundYear(Money.FromFen(year.HifobBaseFen), Money.FromFen(year.HifobPaidFen)),
+            Pick(SupplementaryFund.Hifmi, r => person.Insutype == "390" && r.Insutype == "390"),
+            new FundYear(Money.FromFen(year.HifmiBaseFen), Money.FromFen(year.HifmiPaidFen)),
+            Pick(SupplementaryFund.Maf, r => assistance is not null && r.AssistanceType == assistance),
+            new FundYear(Money.FromFen(year.MafBaseFen), Money.FromFen(year.MafPaidFen)));
+    }
+
     public static async Task<object?> PreSettleAsync(TransactionContext ctx, VisitKind kind)
     {
         var prepared = await PrepareAsync(ctx, kind, preview: true, SettlementReads.Direct);
-        return Output(prepared.Person, ToRow(prepared, setlId: "", ctx), prepared.Result.CapLeft);
+        return Output(prepared.Person, ToRow(prepared, setlId: "", ctx));
     }
 
     public static async Task<object?> SettleAsync(TransactionContext ctx, VisitKind kind)
     {
         var decided = await DecideAsync(ctx, kind, SettlementReads.Direct);
         // The row takes the visit's open bill, read under the person's lock: no fee line is written (see Bills).
-        await InsertAsync(ctx.Db, decided.Row);
-        await ApplyAsync(ctx.Db, decided.Person, decided.Year, decided.Row.ClrType, decided.Effect);
+        await SettlementEffects.WriteAsync(ctx.Db, decided.Effects);
         return decided.Output;
     }
 
-    /// <summary>A settlement decided and not yet recorded: the row to insert, what it moves, and the answer to the hospital.</summary>
-    public sealed record Decided(SettlementRow Row, PersonRow Person, int Year, AccumulatorEffect Effect, object Output);
+    /// <summary>A settlement decided and not yet recorded: what it changes, and the answer to the hospital.</summary>
+    public sealed record Decided(SettlementEffects Effects, object Output)
+    {
+        public SettlementRow Row => Effects.Row;
+        public PersonRow Person => Effects.Person;
+    }
 
     /// <summary>Everything 2207/2304 decides, read through <paramref name="reads"/>; the caller records it.</summary>
     public static async Task<Decided> DecideAsync(TransactionContext ctx, VisitKind kind, ISettlementReads reads)
@@ -38,7 +60,7 @@ public static class Settle
         var setlId = ctx.NewId('S', prepared.Person.InsuplcAdmdvs);
         var row = ToRow(prepared, setlId, ctx);
         ctx.Subject = setlId;
-        return new Decided(row, prepared.Person, prepared.Year, prepared.Result.Effect, Output(prepared.Person, row, prepared.Result.CapLeft));
+        return new Decided(new SettlementEffects(row, prepared.Person, prepared.Result.Effect), Output(prepared.Person, row));
     }
 
     public static async Task<object?> ReverseAsync(TransactionContext ctx, VisitKind kind)
@@ -55,7 +77,7 @@ public static class Settle
         if (original.ClrType != expectedClr)
             throw new Refusal(kind == VisitKind.Outpatient ? $"结算 {setlId} 是住院结算，请用 2305 撤销" : $"结算 {setlId} 是门诊结算，请用 2208 撤销");
         var (reversal, person) = await ReverseAsync(ctx, original);
-        return Output(person, reversal, Money.FromFen(reversal.CapLeftFen));
+        return Output(person, reversal);
     }
 
     /// <summary>Reverses a settlement: a negative row of its own time, and every accumulator and balance put back.</summary>
@@ -73,11 +95,11 @@ public static class Settle
         if (later is not null)
             throw new Refusal($"就诊 {current.MdtrtId} 在结算 {original.SetlId} 之后还有结算 {later} 未撤销：请先撤销 {later}，再撤销本笔（按结算先后倒序撤销）");
 
-        var effect = new AccumulatorEffect(Money.FromFen(current.HifpFen), Money.FromFen(current.DedcAddedFen), Money.FromFen(current.AcctPayFen));
         var reversalId = ctx.NewId('R', current.InsuplcAdmdvs);
         var reversal = Negated(current, reversalId, ctx);
         reversal.BalcFen = person.AcctBalcFen + current.AcctPayFen;
-        await InsertAsync(ctx.Db, reversal);
+        // the reversal's row is the settlement's negated, so its effects take back exactly what the settlement moved
+        await SettlementEffects.WriteAsync(ctx.Db, SettlementEffects.Of(reversal, person));
         await ctx.Db.ExecuteAsync("UPDATE settlements SET reversed_by = @reversalId WHERE setl_id = @setlId", new { reversalId, setlId = current.SetlId });
         // its lines go back into the visit's open bill (after every bill taken so far, this one included), noted as the
         // lines it had taken (its slip still lists them)
@@ -88,7 +110,6 @@ public static class Settle
             """, new { setlId = current.SetlId, mdtrtId = current.MdtrtId, billNo = current.BillNo });
         await ctx.Db.ExecuteAsync($"UPDATE fee_lines SET bill_no = {Bills.OpenNumber("@mdtrtId")} WHERE mdtrt_id = @mdtrtId AND bill_no = @billNo",
             new { mdtrtId = current.MdtrtId, billNo = current.BillNo });
-        await ApplyAsync(ctx.Db, person, (int)current.Year, current.ClrType, effect.Reversed);
         ctx.Subject = reversalId;
         return (reversal, person);
     }
@@ -142,6 +163,7 @@ public static class Settle
         var usedThisVisit = standing.Sum(s => s.ActPayDedcFen);
 
         var acctUsedFlag = data.OptionalText("acct_used_flag") == "1" ? "1" : "0";
+        var cover = CoverOf(person, await reads.SupplementsAsync(ctx, person.InsuplcAdmdvs), visitDate, accumulated);
         var result = Engine.Settlement.Compute(
             bill,
             policy,
@@ -149,7 +171,8 @@ public static class Settle
                 Money.FromFen(accumulated.HifpPaidFen),
                 Money.FromFen(category == CareCategory.Inpatient ? accumulated.DedcInpatientFen : accumulated.DedcOutpatientFen),
                 Money.FromFen(usedThisVisit)),
-            new PersonalAccount(person.Insutype == "310", acctUsedFlag == "1", Money.FromFen(person.AcctBalcFen)));
+            new PersonalAccount(person.Insutype == "310", acctUsedFlag == "1", Money.FromFen(person.AcctBalcFen)),
+            cover);
         return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, open.BillNo, result);
     }
 
@@ -165,30 +188,6 @@ public static class Settle
         (int)row.HospLv, Formats.ParseDate(row.EffectiveFrom), Money.FromFen(row.DeductibleFen),
         row.DeductibleBasis == "per_year" ? DeductibleBasis.PerYear : DeductibleBasis.PerVisit,
         decimal.Parse(row.Ratio, CultureInfo.InvariantCulture), Money.FromFen(row.AnnualCapFen));
-
-    /// <summary>Moves the year's fund paid, the deductible used and the account balance by <paramref name="effect"/>.</summary>
-    private static async Task ApplyAsync(UnitOfWork db, PersonRow person, int year, string clrType, AccumulatorEffect effect)
-    {
-        var dedcColumn = clrType == "21" ? "dedc_inpatient_fen" : "dedc_outpatient_fen";
-        var fund = Money.ToFen(effect.FundPaid);
-        var dedc = Money.ToFen(effect.DeductibleUsed);
-        await db.ExecuteAsync(
-            $"""
-            INSERT INTO year_accumulators (insuplc_admdvs, psn_no, insutype, year, hifp_paid_fen, dedc_outpatient_fen, dedc_inpatient_fen)
-            VALUES (@insuplcAdmdvs, @psnNo, @insutype, @year, @fund, @dedcOutpatient, @dedcInpatient)
-            ON CONFLICT (insuplc_admdvs, psn_no, insutype, year) DO UPDATE SET
-                hifp_paid_fen = year_accumulators.hifp_paid_fen + @fund, {dedcColumn} = year_accumulators.{dedcColumn} + @dedc
-            """,
-            new
-            {
-                insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year, fund, dedc,
-                dedcOutpatient = clrType == "21" ? 0 : dedc, dedcInpatient = clrType == "21" ? dedc : 0,
-            });
-        if (effect.AccountSpent != 0)
-            await db.ExecuteAsync(
-                "UPDATE persons SET acct_balc_fen = acct_balc_fen - @spent WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype",
-                new { spent = Money.ToFen(effect.AccountSpent), insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype });
-    }
 
     private static SettlementRow ToRow(Prepared p, string setlId, TransactionContext ctx)
     {
@@ -228,7 +227,19 @@ public static class Settle
             BalcFen = Money.ToFen(r.Balc),
             Msgid = ctx.Msgid,
             BillNo = p.BillNo,
+            HifobFen = Fen(r.Hifob?.Pay),
+            HifmiFen = Fen(r.Hifmi?.Pay),
+            MafFen = Fen(r.Maf?.Pay),
+            HifobBaseFen = FenOrNull(r.Hifob?.Base),
+            HifmiBaseFen = FenOrNull(r.Hifmi?.Base),
+            MafBaseFen = FenOrNull(r.Maf?.Base),
+            HifobCapLeftFen = FenOrNull(r.Hifob?.CapLeft),
+            HifmiCapLeftFen = FenOrNull(r.Hifmi?.CapLeft),
+            MafCapLeftFen = FenOrNull(r.Maf?.CapLeft),
         };
+
+        static long Fen(decimal? amount) => amount is { } a ? Money.ToFen(a) : 0;
+        static long? FenOrNull(decimal? amount) => amount is { } a ? Money.ToFen(a) : null;
     }
 
     /// <summary>The reversal of a settlement: the same case with every amount negated, at its own time.</summary>
@@ -253,21 +264,15 @@ public static class Settle
         AcctPayFen = -s.AcctPayFen,
         PsnCashFen = -s.PsnCashFen,
         Msgid = ctx.Msgid,
+        HifobFen = -s.HifobFen,
+        HifmiFen = -s.HifmiFen,
+        MafFen = -s.MafFen,
+        HifobBaseFen = -s.HifobBaseFen,
+        HifmiBaseFen = -s.HifmiBaseFen,
+        MafBaseFen = -s.MafBaseFen,
     };
 
-    private static Task<int> InsertAsync(UnitOfWork db, SettlementRow row) => db.ExecuteAsync(
-        """
-        INSERT INTO settlements (setl_id, kind, orig_setl_id, mdtrt_id, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, psn_no, insutype,
-            med_type, clr_type, mid_setl_flag, acct_used_flag, year, setl_time, trt_dcla_detl_sn, policy_effective_from, pool_prop_selfpay,
-            medfee_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, act_pay_dedc_fen, dedc_added_fen, cap_left_fen,
-            hifp_fen, fund_pay_fen, psn_part_fen, acct_pay_fen, psn_cash_fen, balc_fen, msgid, bill_no)
-        VALUES (@SetlId, @Kind, @OrigSetlId, @MdtrtId, @InsuplcAdmdvs, @MdtrtareaAdmvs, @FixmedinsCode, @PsnNo, @Insutype,
-            @MedType, @ClrType, @MidSetlFlag, @AcctUsedFlag, @Year, @SetlTime, @TrtDclaDetlSn, @PolicyEffectiveFrom, @PoolPropSelfpay,
-            @MedfeeFen, @FulamtOwnpayFen, @OverlmtFen, @PreselfpayFen, @InscpFen, @ActPayDedcFen, @DedcAddedFen, @CapLeftFen,
-            @HifpFen, @FundPayFen, @PsnPartFen, @AcctPayFen, @PsnCashFen, @BalcFen, @Msgid, @BillNo)
-        """, row);
-
-    private static object Output(PersonRow person, SettlementRow s, decimal capLeft)
+    private static object Output(PersonRow person, SettlementRow s)
     {
         var age = People.Age(person, Formats.ParseDate(s.SetlTime));
         var fundPayType = s.Insutype == "310" ? ("310100", "职工基本医疗保险统筹基金") : ("390100", "城乡居民基本医疗保险基金");
@@ -277,24 +282,32 @@ public static class Settle
             Money.FromFen(s.MedfeeFen), Money.FromFen(s.FulamtOwnpayFen), Money.FromFen(s.OverlmtFen), Money.FromFen(s.PreselfpayFen),
             Money.FromFen(s.InscpFen), Money.FromFen(s.ActPayDedcFen), Money.FromFen(s.HifpFen),
             decimal.Parse(s.PoolPropSelfpay, CultureInfo.InvariantCulture),
-            0.00m, 0.00m, 0.00m, 0.00m, 0.00m, 0.00m,
+            0.00m, 0.00m, Money.FromFen(s.HifmiFen), Money.FromFen(s.HifobFen), Money.FromFen(s.MafFen), 0.00m,
             Money.FromFen(s.FundPayFen), Money.FromFen(s.PsnPartFen), Money.FromFen(s.AcctPayFen), Money.FromFen(s.PsnCashFen), 0.00m,
             Money.FromFen(s.BalcFen), 0.00m, s.Msgid, s.InsuplcAdmdvs, "01", s.ClrType, s.MidSetlFlag, s.Kind == "reversal" ? "1" : "0",
             s.OrigSetlId);
-        var setldetail = new[]
+        // Rule 15: the basic fund on what it reimbursed (in scope above the deductible), then each supplementary fund
+        // that applies to the person, on the base it was computed on.
+        var setldetail = new List<SetlDetail>(4)
         {
-            new
-            {
-                fund_pay_type = fundPayType.Item1,
-                inscp_scp_amt = Money.FromFen(s.InscpFen),
-                crt_payb_lmt_amt = Money.Fen(capLeft),
-                fund_payamt = Money.FromFen(s.HifpFen),
-                fund_pay_type_name = fundPayType.Item2,
-                setl_proc_info = ProcessInfo(s, setlinfo.PoolPropSelfpay),
-            },
+            new(fundPayType.Item1, Money.FromFen(s.InscpFen - s.ActPayDedcFen), Money.FromFen(s.CapLeftFen), Money.FromFen(s.HifpFen),
+                fundPayType.Item2, ProcessInfo(s, setlinfo.PoolPropSelfpay)),
         };
+        AddShare(SupplementaryFund.Hifob, s.HifobBaseFen, s.HifobCapLeftFen, s.HifobFen);
+        AddShare(SupplementaryFund.Hifmi, s.HifmiBaseFen, s.HifmiCapLeftFen, s.HifmiFen);
+        AddShare(SupplementaryFund.Maf, s.MafBaseFen, s.MafCapLeftFen, s.MafFen);
         return new { setlinfo, setldetail };
+
+        void AddShare(SupplementaryFund fund, long? baseFen, long? capLeftFen, long payFen)
+        {
+            if (baseFen is not { } b) return;
+            setldetail.Add(new SetlDetail(FundShare.PayTypeCode(fund), Money.FromFen(b), Money.FromFen(capLeftFen ?? 0), Money.FromFen(payFen),
+                FundShare.PayTypeName(fund), null));
+        }
     }
+
+    private sealed record SetlDetail(string FundPayType, decimal InscpScpAmt, decimal CrtPaybLmtAmt, decimal FundPayamt, string FundPayTypeName,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? SetlProcInfo);
 
     /// <summary>How the fund's share was reached, for the clerk; a reversal says what it undoes rather than showing a negative deductible.</summary>
     private static string ProcessInfo(SettlementRow s, decimal poolPropSelfpay)

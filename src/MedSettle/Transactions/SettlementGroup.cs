@@ -564,8 +564,12 @@ public sealed class SettlementGroup
 
         public Task<AccumulatorRow?> AccumulatedAsync(TransactionContext ctx, PersonRow person, int year) =>
             _accumulators.TryGetValue((person.InsuplcAdmdvs, person.PsnNo, person.Insutype), out var found)
-                ? Task.FromResult<AccumulatorRow?>(found.FirstOrDefault(a => a.Year == year)?.Amounts)
+                ? Task.FromResult<AccumulatorRow?>(found.FirstOrDefault(a => a.Year == year))
                 : SettlementReads.Direct.AccumulatedAsync(ctx, person, year);
+
+        /// <summary>From the whole supplements table as of the group's reads: a region absent there has none.</summary>
+        public Task<IReadOnlyList<SupplementaryRule>> SupplementsAsync(TransactionContext ctx, string region) =>
+            Task.FromResult(_reference.Supplements.TryGetValue(region, out var found) ? found : (IReadOnlyList<SupplementaryRule>)[]);
     }
 
     private sealed class NonceRow
@@ -574,17 +578,13 @@ public sealed class SettlementGroup
         public string Nonce { get; set; } = "";
     }
 
-    private sealed class KeyedAccumulator
+    /// <summary>A person's year as the group reads it: the key, then every amount (AccumulatorRow's).</summary>
+    private sealed class KeyedAccumulator : AccumulatorRow
     {
         public string InsuplcAdmdvs { get; set; } = "";
         public string PsnNo { get; set; } = "";
         public string Insutype { get; set; } = "";
         public long Year { get; set; }
-        public long HifpPaidFen { get; set; }
-        public long DedcOutpatientFen { get; set; }
-        public long DedcInpatientFen { get; set; }
-
-        public AccumulatorRow Amounts => new() { HifpPaidFen = HifpPaidFen, DedcOutpatientFen = DedcOutpatientFen, DedcInpatientFen = DedcInpatientFen };
     }
 
     /// <summary>
@@ -624,51 +624,25 @@ public sealed class SettlementGroup
                 Text(settled.Select(s => s.Request.Kind.Infno)), Text(settled.Select(s => s.Request.InputHash)),
                 Text(rows.Select(r => r.SetlId)), Text(settled.Select(s => StoredResponses.Redact(s.Response))), Text(settled.Select(s => s.Request.Received.ToText())));
             // Each row takes its visit's open bill, read under the persons' locks: no fee line is written (see Bills).
-            writes.Add("""
-                INSERT INTO settlements (setl_id, kind, orig_setl_id, mdtrt_id, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, psn_no, insutype,
-                    med_type, clr_type, mid_setl_flag, acct_used_flag, year, setl_time, trt_dcla_detl_sn, policy_effective_from, pool_prop_selfpay,
-                    medfee_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, act_pay_dedc_fen, dedc_added_fen, cap_left_fen,
-                    hifp_fen, fund_pay_fen, psn_part_fen, acct_pay_fen, psn_cash_fen, balc_fen, msgid, bill_no)
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                    $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[],
-                    $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[],
-                    $27::bigint[], $28::bigint[], $29::bigint[], $30::bigint[], $31::bigint[], $32::bigint[], $33::text[], $34::bigint[])
-                """,
-                Text(rows.Select(r => r.SetlId)), Text(rows.Select(r => r.Kind)), Text(rows.Select(r => r.OrigSetlId)), Text(rows.Select(r => r.MdtrtId)),
-                Text(rows.Select(r => r.InsuplcAdmdvs)), Text(rows.Select(r => r.MdtrtareaAdmvs)), Text(rows.Select(r => r.FixmedinsCode)),
-                Text(rows.Select(r => r.PsnNo)), Text(rows.Select(r => r.Insutype)), Text(rows.Select(r => r.MedType)), Text(rows.Select(r => r.ClrType)),
-                Text(rows.Select(r => r.MidSetlFlag)), Text(rows.Select(r => r.AcctUsedFlag)), Int(rows.Select(r => (int)r.Year)),
-                Text(rows.Select(r => r.SetlTime)), Text(rows.Select(r => r.TrtDclaDetlSn)), Text(rows.Select(r => r.PolicyEffectiveFrom)),
-                Text(rows.Select(r => r.PoolPropSelfpay)),
-                Long(rows.Select(r => r.MedfeeFen)), Long(rows.Select(r => r.FulamtOwnpayFen)), Long(rows.Select(r => r.OverlmtFen)),
-                Long(rows.Select(r => r.PreselfpayFen)), Long(rows.Select(r => r.InscpFen)), Long(rows.Select(r => r.ActPayDedcFen)),
-                Long(rows.Select(r => r.DedcAddedFen)), Long(rows.Select(r => r.CapLeftFen)), Long(rows.Select(r => r.HifpFen)),
-                Long(rows.Select(r => r.FundPayFen)), Long(rows.Select(r => r.PsnPartFen)), Long(rows.Select(r => r.AcctPayFen)),
-                Long(rows.Select(r => r.PsnCashFen)), Long(rows.Select(r => r.BalcFen)), Text(rows.Select(r => r.Msgid)),
-                Long(rows.Select(r => r.BillNo!.Value)));
-            var moved = settled.Select(s => s.Decided).ToList();
-            long Fen(decimal amount) => Money.ToFen(amount);
-            writes.Add("""
-                INSERT INTO year_accumulators (insuplc_admdvs, psn_no, insutype, year, hifp_paid_fen, dedc_outpatient_fen, dedc_inpatient_fen)
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[])
-                ON CONFLICT (insuplc_admdvs, psn_no, insutype, year) DO UPDATE SET
-                    hifp_paid_fen = year_accumulators.hifp_paid_fen + excluded.hifp_paid_fen,
-                    dedc_outpatient_fen = year_accumulators.dedc_outpatient_fen + excluded.dedc_outpatient_fen,
-                    dedc_inpatient_fen = year_accumulators.dedc_inpatient_fen + excluded.dedc_inpatient_fen
-                """,
-                Text(moved.Select(d => d.Person.InsuplcAdmdvs)), Text(moved.Select(d => d.Person.PsnNo)), Text(moved.Select(d => d.Person.Insutype)),
-                Int(moved.Select(d => d.Year)), Long(moved.Select(d => Fen(d.Effect.FundPaid))),
-                Long(moved.Select(d => d.Row.ClrType == "21" ? 0 : Fen(d.Effect.DeductibleUsed))),
-                Long(moved.Select(d => d.Row.ClrType == "21" ? Fen(d.Effect.DeductibleUsed) : 0)));
-            var spent = moved.Where(d => d.Effect.AccountSpent != 0).ToList();
+            // Rows, years and balances are rendered from SettlementEffects' column lists, as the single path writes them.
+            var effects = settled.Select(s => s.Decided.Effects).ToList();
+            writes.Add(InsertSettlementsSql,
+                [.. SettlementEffects.SettlementColumns.Select(c => Array(c.Type, rows.Select(c.Value)))]);
+            writes.Add(AddToYearsSql,
+                [
+                    Text(effects.Select(e => e.Person.InsuplcAdmdvs)), Text(effects.Select(e => e.Person.PsnNo)), Text(effects.Select(e => e.Person.Insutype)),
+                    Int(effects.Select(e => e.Year)),
+                    .. SettlementEffects.YearColumns.Select(c => Long(effects.Select(c.Delta))),
+                ]);
+            var spent = effects.Where(e => e.Effect.AccountSpent != 0).ToList();
             if (spent.Count > 0)
                 writes.Add("""
                     UPDATE persons p SET acct_balc_fen = p.acct_balc_fen - u.spent
                     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(insuplc_admdvs, psn_no, insutype, spent)
                     WHERE p.insuplc_admdvs = u.insuplc_admdvs AND p.psn_no = u.psn_no AND p.insutype = u.insutype
                     """,
-                    Text(spent.Select(d => d.Person.InsuplcAdmdvs)), Text(spent.Select(d => d.Person.PsnNo)), Text(spent.Select(d => d.Person.Insutype)),
-                    Long(spent.Select(d => Fen(d.Effect.AccountSpent))));
+                    Text(spent.Select(e => e.Person.InsuplcAdmdvs)), Text(spent.Select(e => e.Person.PsnNo)), Text(spent.Select(e => e.Person.Insutype)),
+                    Long(spent.Select(e => Money.ToFen(e.Effect.AccountSpent))));
             // the answers carry name and identity number: one audit row each, in the same batch and transaction
             writes.Add("""
                 INSERT INTO personal_data_reads (read_at, channel, actor, fixmedins_code, insuplc_admdvs, psn_no, source, purpose, reference)
@@ -676,11 +650,34 @@ public sealed class SettlementGroup
                 """,
                 Text(settled.Select(s => s.Request.Received.ToText())), Text(settled.Select(s => s.Request.Caller.Channel)),
                 Text(settled.Select(s => s.Request.Caller.Actor)), Text(settled.Select(s => s.Request.Caller.FixmedinsCode)),
-                Text(moved.Select(d => d.Person.InsuplcAdmdvs)), Text(moved.Select(d => d.Person.PsnNo)),
+                Text(effects.Select(e => e.Person.InsuplcAdmdvs)), Text(effects.Select(e => e.Person.PsnNo)),
                 Text(settled.Select(s => $"{s.Request.Kind.Infno} {s.Request.Kind.Name}")),
                 Text(settled.Select(s => PersonalDataReads.Transactions[s.Request.Kind.Infno])), Text(settled.Select(s => s.Request.Caller.Msgid)));
         }
     
+        private static readonly string InsertSettlementsSql =
+            $"INSERT INTO settlements ({SettlementEffects.InsertSettlementColumns}) SELECT * FROM unnest("
+            + string.Join(", ", SettlementEffects.SettlementColumns.Select((c, i) => $"${i + 1}::{SqlType(c.Type)}[]")) + ")";
+
+        private static readonly string AddToYearsSql = SettlementEffects.AddToYearSql(
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], "
+            + string.Join(", ", SettlementEffects.YearColumns.Select((_, i) => $"${i + 5}::bigint[]")) + ")");
+
+        private static string SqlType(SettlementEffects.ColumnType type) => type switch
+        {
+            SettlementEffects.ColumnType.Text => "text",
+            SettlementEffects.ColumnType.Int => "int",
+            _ => "bigint",
+        };
+
+        private static NpgsqlParameter Array(SettlementEffects.ColumnType type, IEnumerable<object?> values) => type switch
+        {
+            SettlementEffects.ColumnType.Text => Text(values.Cast<string?>()),
+            SettlementEffects.ColumnType.Int => Int(values.Cast<int>()),
+            SettlementEffects.ColumnType.Long => Long(values.Cast<long>()),
+            _ => new NpgsqlParameter { Value = values.Cast<long?>().ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
+        };
+
         /// <summary>
         /// The group's writes as one statement, <c>WITH w0 AS (…), w1 AS (…) SELECT 1</c>: one round of the protocol and
         /// one executor instead of one per table. They all see the same snapshot, so none may depend on another's rows,

@@ -31,6 +31,9 @@ public interface ISettlementReads
 
     /// <summary>The person's accumulators for the year, if any settlement has touched them.</summary>
     Task<AccumulatorRow?> AccumulatedAsync(TransactionContext ctx, PersonRow person, int year);
+
+    /// <summary>Every version of the home region's supplementary funds (DESIGN.md rules 11–15).</summary>
+    Task<IReadOnlyList<SupplementaryRule>> SupplementsAsync(TransactionContext ctx, string region);
 }
 
 /// <summary>A visit's open fee lines (neither withdrawn nor settled): their number and graded amounts summed, in fen.</summary>
@@ -98,6 +101,8 @@ public static class SettlementReads
             ctx.Db.FirstOrDefaultAsync<AccumulatorRow>(
                 "SELECT * FROM year_accumulators WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype AND year = @year",
                 new { insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year });
+
+        public Task<IReadOnlyList<SupplementaryRule>> SupplementsAsync(TransactionContext ctx, string region) => Supplements.VersionsAsync(ctx.Db, region);
     }
 
     public static async Task<IReadOnlyList<PolicyRow>> PolicyVersionsAsync(UnitOfWork db, PolicyKey key) =>
