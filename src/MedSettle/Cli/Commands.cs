@@ -122,17 +122,21 @@ public static class Commands
     private static Command ImportCommand()
     {
         var directory = new Argument<DirectoryInfo>("DIR") { Description = "The bundle: regions.csv, hospitals.csv, catalogue.csv, persons.csv, policies.json" };
-        var command = new Command("import", "Validate and load a reference-data bundle (all or nothing)") { Db, KeyFile, directory };
+        var strict = new Option<bool>("--strict")
+        {
+            Description = "Refuse the bundle (nothing written) for what is otherwise imported with a warning: identity numbers that fail the GB 11643 check",
+        };
+        var command = new Command("import", "Validate and load a reference-data bundle (all or nothing)") { Db, KeyFile, strict, directory };
         command.SetAction(async (parse, cancel) =>
         {
             await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
-            return await ImportWithProgressAsync(database, parse.GetValue(directory)!.FullName, cancel);
+            return await ImportWithProgressAsync(database, parse.GetValue(directory)!.FullName, cancel, parse.GetValue(strict));
         });
         return command;
     }
 
-    public static async Task<int> ImportWithProgressAsync(Database database, string directory, CancellationToken cancel)
+    public static async Task<int> ImportWithProgressAsync(Database database, string directory, CancellationToken cancel, bool strict = false)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         try
@@ -150,16 +154,21 @@ public static class Commands
                         if (p.Total > 0) { task.MaxValue = p.Total; task.Value = p.Done; }
                         else task.Value = task.MaxValue;
                     });
-                    summary = await new BundleImporter(database, progress).ImportAsync(directory, cancel);
+                    summary = await new BundleImporter(database, progress, strict).ImportAsync(directory, cancel);
                     foreach (var task in tasks.Values) task.Value = task.MaxValue;
                 });
             var table = new Table().AddColumns("file", "rows", "added or changed");
             foreach (var (file, (rows, changed)) in summary.Files)
                 table.AddRow(file, rows.ToString("N0"), changed.ToString("N0"));
             AnsiConsole.Write(table);
+            foreach (var warning in summary.Warnings) Console.Error.WriteLine("warning: " + warning);
+            if (summary.WarningCount > summary.Warnings.Count)
+                Console.Error.WriteLine($"warning: and {summary.WarningCount - summary.Warnings.Count:N0} more like these");
+            var warned = summary.WarningCount == 0 ? ""
+                : $"; [yellow]{summary.WarningCount:N0} warning(s)[/] (imported all the same; --strict refuses them)";
             AnsiConsole.MarkupLine(summary.Changed == 0
-                ? $"[green]Imported[/] into {Markup.Escape(database.Description)}: nothing changed ({started.Elapsed.TotalSeconds:0.0} s)."
-                : $"[green]Imported[/] into {Markup.Escape(database.Description)}: {summary.Changed:N0} row(s) added or changed ({started.Elapsed.TotalSeconds:0.0} s).");
+                ? $"[green]Imported[/] into {Markup.Escape(database.Description)}: nothing changed{warned} ({started.Elapsed.TotalSeconds:0.0} s)."
+                : $"[green]Imported[/] into {Markup.Escape(database.Description)}: {summary.Changed:N0} row(s) added or changed{warned} ({started.Elapsed.TotalSeconds:0.0} s).");
             return 0;
         }
         catch (ImportFailed failed)

@@ -17,28 +17,47 @@ public sealed record ImportProblem(string File, long Line, string? Column, strin
 
 public sealed record ImportProgress(string Stage, long Done, long Total);
 
-public sealed record ImportSummary(IReadOnlyDictionary<string, (long Rows, long Changed)> Files)
+/// <summary>
+/// What an import wrote, file by file, and what it imported but warns about (at most the first
+/// <see cref="BundleImporter.MaxProblems"/> of them in <see cref="Warnings"/>; <see cref="WarningCount"/> counts all).
+/// </summary>
+public sealed record ImportSummary(IReadOnlyDictionary<string, (long Rows, long Changed)> Files, IReadOnlyList<ImportProblem> Warnings, long WarningCount)
 {
     public long Changed => Files.Values.Sum(f => f.Changed);
 }
 
-public sealed class ImportFailed(IReadOnlyList<ImportProblem> problems)
-    : Exception(problems.Count >= BundleImporter.MaxProblems
-        ? $"The bundle was not imported; nothing was changed. Reading stopped at the first {problems.Count} problems: fix these and import again to see any others."
-        : $"The bundle was not imported ({problems.Count} problem(s)); nothing was changed.")
+public sealed class ImportFailed : Exception
 {
-    public IReadOnlyList<ImportProblem> Problems { get; } = problems;
+    public ImportFailed(IReadOnlyList<ImportProblem> problems)
+        : base(problems.Count >= BundleImporter.MaxProblems
+            ? $"The bundle was not imported; nothing was changed. Reading stopped at the first {problems.Count} problems: fix these and import again to see any others."
+            : $"The bundle was not imported ({problems.Count} problem(s)); nothing was changed.")
+    {
+        Problems = problems;
+    }
+
+    /// <summary>A refusal of the bundle as a whole, said in one line.</summary>
+    public ImportFailed(string message) : base(message)
+    {
+        Problems = [];
+    }
+
+    public IReadOnlyList<ImportProblem> Problems { get; }
 }
 
 /// <summary>
 /// Loads a reference-data bundle (regions, hospitals, catalogue, persons, policies): reads and validates all of it
 /// first, then writes all of it in one transaction or nothing. Unchanged rows are left alone, so re-importing the same
-/// bundle changes nothing; policy versions are added and never overwritten.
+/// bundle changes nothing; policy versions are added and never overwritten. A person whose identity number is not a valid
+/// GB 11643 number is imported with a warning (the bundle format does not require the check digit), or refused when
+/// <paramref name="strict"/>: the window finds a person only by a valid identity number.
 /// </summary>
-public sealed class BundleImporter(Database database, IProgress<ImportProgress>? progress = null)
+public sealed class BundleImporter(Database database, IProgress<ImportProgress>? progress = null, bool strict = false)
 {
     internal const int MaxProblems = 200;
     private readonly List<ImportProblem> _problems = [];
+    private readonly List<ImportProblem> _warnings = [];
+    private long _warningCount;
 
     internal sealed record Region(string Admdvs, string Name);
     internal sealed record Hospital(string FixmedinsCode, string FixmedinsName, string Admdvs, int HospLv, int CrossRegionEnabled);
@@ -67,6 +86,9 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             optional: ["assistance_type"]);
         var policies = ReadJsonArray(directory, "policies.json", "policy", ReadPolicy);
         var supplements = ReadJsonArray(directory, "supplements.json", "supplementary row", ReadSupplement);
+        foreach (var (line, p) in persons)
+            if (IdentityNumberProblem(p.Certno) is { } why)
+                Warning("persons.csv", line, "certno", $"{IdentityNumber.Mask(p.Certno)} {why}; the window cannot find this person by identity number");
 
         Duplicates("regions.csv", regions, r => r.Value.Admdvs, "admdvs");
         Duplicates("hospitals.csv", hospitals, r => r.Value.FixmedinsCode, "fixmedins_code");
@@ -106,6 +128,9 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                     Problem("policies.json", p.Line, "effective_from",
                         $"the policy {key} is already stored with other values; policy versions are never overwritten, add a new version with a later effective_from");
             }
+            if (_problems.Count == 0 && policies.Count == 0 && stored.Count == 0)
+                throw new ImportFailed("The bundle was not imported; nothing was changed: it has no policies (policies.json is missing or empty) and the "
+                                       + "database holds none, so no visit could be settled. Add policies.json to the bundle.");
         }
         if (_problems.Count > 0) throw new ImportFailed(_problems);
 
@@ -139,7 +164,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             await unit.ExecuteAsync("UPDATE reference_data SET version = version + 1 WHERE id = 1");
             return (0, true);
         }, cancel);
-        return new ImportSummary(files);
+        return new ImportSummary(files, _warnings, _warningCount);
     }
 
     private async Task<long> UpsertAsync<T>(UnitOfWork unit, string table, IReadOnlyList<T> rows, string upsertSql, string[] columns, Func<T, object?[]> values)
@@ -486,6 +511,9 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                     Fail(field + ".upto", bands.Count > 0
                         ? $"{end} is not above the band before ({below}): upto must rise strictly"
                         : $"{end} is not above the threshold ({threshold})");
+                if (bands.Count > 0 && ratio < bands[^1].Ratio)
+                    Warning(file, line, field + ".ratio", $"(supplementary row {item}) {ratio} is lower than the band before ({bands[^1].Ratio}): "
+                                                          + "a larger burden would be paid at a lower ratio (梯度倒挂); imported as written");
                 bands.Add(new Band(upto, ratio));
             }
         }
@@ -559,6 +587,27 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
     private void Problem(string file, long line, string? column, string message)
     {
         if (_problems.Count < MaxProblems) _problems.Add(new ImportProblem(file, line, column, message));
+    }
+
+    /// <summary>Something imported all the same; a problem when the import is strict.</summary>
+    private void Warning(string file, long line, string? column, string message)
+    {
+        if (strict)
+        {
+            Problem(file, line, column, message);
+            return;
+        }
+        _warningCount++;
+        if (_warnings.Count < MaxProblems) _warnings.Add(new ImportProblem(file, line, column, message));
+    }
+
+    /// <summary>Why the window could never find <paramref name="certno"/> (null when it is a valid GB 11643 number); never the number itself.</summary>
+    private static string? IdentityNumberProblem(string certno)
+    {
+        if (IdentityNumber.IsValid(certno)) return null;
+        return certno.Length == 18 && !certno.AsSpan(0, 17).ContainsAnyExceptInRange('0', '9')
+            ? $"fails the GB 11643 check digit (expected {IdentityNumber.CheckCharacter(certno)})"
+            : "is not an 18-character GB 11643 identity number (17 digits and a check digit or X)";
     }
 
     private static class Sql

@@ -122,6 +122,54 @@ public abstract class CommandLineTests(DatabaseTarget target)
     }
 
     [Fact]
+    public async Task Import_warns_of_an_identity_number_failing_its_check_digit_without_printing_it_and_strict_refuses_it()
+    {
+        var directory = TestPaths.TempDirectory();
+        foreach (var file in Directory.GetFiles(TestPaths.JilinMini)) File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
+        var persons = Path.Combine(directory, "persons.csv");
+        File.WriteAllText(persons, File.ReadAllText(persons).Replace("220102197503120110", "220102197503120111"));
+        var db = await target.NewDatabaseValueAsync();
+        const string Warning = "persons.csv line 2, column certno: 220102********0111 fails the GB 11643 check digit (expected 0); "
+                               + "the window cannot find this person by identity number";
+
+        var (code, output, errors) = await InProcessCli.RunAsync("import", "--strict", "--db", db, directory);
+
+        Assert.Equal(2, code);
+        Assert.Contains(Warning, errors);
+        Assert.Contains("nothing was changed", errors);
+        Assert.DoesNotContain("220102197503120111", output + errors);
+        await using (var database = Database.Open(db))
+        await using (var connection = await database.OpenConnectionAsync())
+            Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM persons"));
+
+        (code, output, errors) = await InProcessCli.RunAsync("import", "--db", db, directory);
+
+        Assert.Equal(0, code);
+        Assert.Equal("warning: " + Warning, errors.Trim().Split('\n').Single(l => l.Contains("certno", StringComparison.Ordinal)).Trim());
+        Assert.Contains("1 warning(s)", System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " ")); // however the console wraps it
+        Assert.DoesNotContain("220102197503120111", output + errors);
+        await using (var database = Database.Open(db))
+        await using (var connection = await database.OpenConnectionAsync())
+            Assert.Equal(5L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM persons"));
+    }
+
+    [Fact]
+    public async Task Import_of_a_bundle_without_policies_into_a_database_without_any_answers_2_with_one_line()
+    {
+        var directory = TestPaths.TempDirectory();
+        foreach (var file in Directory.GetFiles(TestPaths.JilinMini).Where(f => !f.EndsWith("policies.json", StringComparison.Ordinal)))
+            File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
+
+        var (code, output, errors) = await InProcessCli.RunAsync("import", "--db", await target.NewDatabaseValueAsync(), directory);
+
+        Assert.Equal(2, code);
+        var lines = errors.Trim().Split('\n');
+        Assert.StartsWith("The bundle was not imported; nothing was changed: it has no policies", lines[^1]);
+        Assert.Equal(1, lines.Count(l => l.Contains("not imported", StringComparison.Ordinal)));
+        Assert.DoesNotContain(" at MedSettle.", output + errors);
+    }
+
+    [Fact]
     public async Task The_demo_province_imports_cleanly_and_settles_a_generated_person()
     {
         var bundle = TestPaths.TempDirectory();

@@ -172,6 +172,71 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
         Assert.Equal(145, await CountAsync("policies"));
     }
 
+    /// <summary>jilin-mini with 王芳's check digit wrong (7 → 8) and 李娜's identity number cut to 16 characters.</summary>
+    private static string BundleWithBadIdentityNumbers()
+    {
+        var directory = CopyOfJilinMini();
+        var persons = Path.Combine(directory, "persons.csv");
+        File.WriteAllText(persons, File.ReadAllText(persons).Replace("220104198807210227", "220104198807210228").Replace("220202196201050349", "2202021962010503"));
+        return directory;
+    }
+
+    [Fact]
+    public async Task Identity_numbers_the_window_could_never_find_are_imported_with_a_warning_by_line_masked()
+    {
+        var summary = await new BundleImporter(_database).ImportAsync(BundleWithBadIdentityNumbers());
+
+        Assert.Equal(5, await CountAsync("persons"));
+        Assert.Equal(2, summary.WarningCount);
+        Assert.Equal(
+        [
+            "persons.csv line 3, column certno: 220104********0228 fails the GB 11643 check digit (expected 7); the window cannot find this person by identity number",
+            "persons.csv line 4, column certno: 220202******0503 is not an 18-character GB 11643 identity number (17 digits and a check digit or X); "
+            + "the window cannot find this person by identity number",
+        ], summary.Warnings.Select(w => w.ToString()));
+        Assert.Equal(0, (await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini)).WarningCount);
+    }
+
+    [Fact]
+    public async Task A_strict_import_refuses_identity_numbers_that_fail_the_check_and_writes_nothing()
+    {
+        var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database, strict: true).ImportAsync(BundleWithBadIdentityNumbers()));
+
+        Assert.Equal(2, failed.Problems.Count);
+        Assert.StartsWith("persons.csv line 3, column certno: 220104********0228 fails the GB 11643 check digit (expected 7)", failed.Problems[0].ToString());
+        Assert.Equal(0, await CountAsync("persons"));
+        Assert.Equal(0, await CountAsync("regions"));
+        Assert.Equal(0, (await new BundleImporter(_database, strict: true).ImportAsync(TestPaths.JilinMini)).WarningCount);
+    }
+
+    [Fact]
+    public async Task A_bundle_without_policies_is_refused_while_the_database_has_none_and_accepted_once_it_has()
+    {
+        var directory = CopyOfJilinMini();
+        var policies = Path.Combine(directory, "policies.json");
+        File.Delete(policies);
+
+        var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
+
+        Assert.Empty(failed.Problems);
+        Assert.StartsWith("The bundle was not imported; nothing was changed: it has no policies (policies.json is missing or empty)", failed.Message);
+        Assert.DoesNotContain('\n', failed.Message);
+        Assert.Equal(0, await CountAsync("regions"));
+        Assert.Equal(0, await CountAsync("persons"));
+        File.WriteAllText(policies, "[]");
+        await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
+        Assert.Equal(0, await CountAsync("regions"));
+
+        await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini);
+        File.Delete(policies);
+        var persons = Path.Combine(directory, "persons.csv");
+        File.WriteAllText(persons, File.ReadAllText(persons).Replace(",张伟,", ",张伟明,"));
+        var partial = await new BundleImporter(_database).ImportAsync(directory);
+
+        Assert.Equal(1, partial.Changed);
+        Assert.Equal(144, await CountAsync("policies"));
+    }
+
     [Fact]
     public async Task A_changed_opening_balance_moves_the_current_balance_by_the_difference()
     {

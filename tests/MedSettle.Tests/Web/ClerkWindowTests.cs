@@ -580,6 +580,52 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("对账平衡");
     }
 
+    [Fact]
+    public async Task The_day_page_names_schemes_and_regions_and_reconciles_a_file_the_HIS_exported()
+    {
+        var page = await OpenVisitAsync();
+        await AddLineAsync(page, "110200001", "50.00", "1");
+        await SettleOpenBillAsync(page);
+        var (fund, acct) = await _platform.Database.ReadAsync(async u => (
+            await u.ScalarAsync<long>("SELECT fund_pay_fen FROM settlements WHERE kind = 'settle'") / 100m,
+            await u.ScalarAsync<long>("SELECT acct_pay_fen FROM settlements WHERE kind = 'settle'") / 100m));
+        var gbk = System.Text.CodePagesEncodingProvider.Instance.GetEncoding(936)!;
+        FilePayload Csv(string name, string text) => new() { Name = name, MimeType = "text/csv", Buffer = gbk.GetBytes(text) };
+        const string Header = "险种,清算类别,清算机构,笔数,医疗费总额,基金支付,个人账户\r\n";
+        string Amount(decimal yuan) => yuan.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+
+        await page.GotoAsync("/window/today");
+        await Expect(page.Locator("#today tbody tr").First).ToContainTextAsync("职工基本医疗保险");
+        await Expect(page.Locator("#today tbody tr").First.Locator("span[title='医保区划 220100']")).ToHaveTextAsync("长春市");
+        await Expect(page.Locator("#reconcile tbody tr").First).ToContainTextAsync(new Regex(@"职工基本医疗保险\s*门诊\s*长春市"));
+        await Expect(page.Locator("#reconcile").GetByLabel("医疗费总额")).ToHaveValueAsync("");
+
+        await page.Locator("#reconcile-file").SetInputFilesAsync(Csv("his-bad.csv", Header + "310,11,220100,1,六十,0,0\r\n"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "导入并对账" }).ClickAsync();
+        await Expect(page.Locator("#reconcile-file-problems")).ToContainTextAsync("“his-bad.csv”未导入，未进行对账");
+        await Expect(page.Locator("#reconcile-file-problems")).ToContainTextAsync("第 2 行“医疗费总额”列：“六十”不是金额");
+        await Expect(page.Locator("#reconcile-file-outcomes")).ToHaveCountAsync(0);
+
+        await page.Locator("#reconcile-file").SetInputFilesAsync(Csv("his-2026-03-15.csv",
+            Header + $"职工基本医疗保险,门诊,长春市,1,60.00,{Amount(fund)},{Amount(acct)}\r\n" + "城乡居民基本医疗保险,住院,吉林市,0,0.00,0.00,0.00\r\n"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "导入并对账" }).ClickAsync();
+
+        await Expect(page.Locator("#reconcile-file-result")).ToContainTextAsync("对账不平，共 2 组：平衡 0 组，不平 1 组，平台无 1 组");
+        var outcomes = page.Locator("#reconcile-file-outcomes tbody tr");
+        await Expect(outcomes).ToHaveCountAsync(2);
+        await Expect(outcomes.Nth(0)).ToContainTextAsync(new Regex(@"职工基本医疗保险\s*门诊\s*长春市\s*不平\s*医疗费总额：医院 60\.00，平台 50\.00，相差 10\.00"));
+        await Expect(outcomes.Nth(0)).Not.ToContainTextAsync("基金支付：");
+        await Expect(outcomes.Nth(1)).ToContainTextAsync(new Regex(@"城乡居民基本医疗保险\s*住院\s*吉林市\s*平台无此组\s*平台当日没有此组的结算，文件此组合计均为 0"));
+        await Expect(page.Locator("#reconcile").GetByLabel("医疗费总额")).ToHaveValueAsync(""); // still the clerk's own to type
+        await Browser.ScreenshotAsync(page, "window-today-file-reconciliation");
+
+        await page.Locator("#reconcile-file").SetInputFilesAsync(new FilePayload { Name = "his-export.xlsx", MimeType = "text/csv", Buffer = new byte[300 * 1024] });
+        await page.GetByRole(AriaRole.Button, new() { Name = "导入并对账" }).ClickAsync();
+        await Expect(page.Locator("#reconcile-file-problems")).ToContainTextAsync($"对总账文件不能超过 {HisTotalsFile.MaxBytes / 1024} KB");
+        await Expect(page.Locator("#reconcile-file-outcomes")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#today tbody tr")).ToHaveCountAsync(1); // the day's page as it was
+    }
+
     private Task<long> OpenVisitCountAsync() =>
         _platform.Database.ReadAsync(u => u.ScalarAsync<long>("SELECT COUNT(*) FROM visits WHERE cancelled_at IS NULL"));
 
