@@ -401,6 +401,11 @@ public static class Schema
         new("""
         DELETE FROM data_protection_keys WHERE xml LIKE '%requiresEncryption="true"%';
         """),
+        // 25: why a settlement was reversed, on the reversal's row: the clerk's reason at the window, or 2208/2305's optional memo
+        // from a HIS (null when none was given, as for every reversal before). Free text a person wrote: shown, never logged.
+        new("""
+        ALTER TABLE settlements ADD COLUMN reason TEXT NULL;
+        """),
     ];
 
     /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>

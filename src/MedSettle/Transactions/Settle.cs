@@ -54,12 +54,21 @@ public static class Settle
         var expectedClr = kind == VisitKind.Outpatient ? "11" : "21";
         if (original.ClrType != expectedClr)
             throw new Refusal(kind == VisitKind.Outpatient ? $"结算 {setlId} 是住院结算，请用 2305 撤销" : $"结算 {setlId} 是门诊结算，请用 2208 撤销");
-        var (reversal, person) = await ReverseAsync(ctx, original);
+        var reason = data.OptionalText("memo");
+        if (reason is { Length: > MaxReasonLength })
+            throw new Refusal($"撤销原因 {data.Path}.memo 过长（{reason.Length} 个字符），最多 {MaxReasonLength} 个字符");
+        var (reversal, person) = await ReverseAsync(ctx, original, reason);
         return Output(person, reversal, Money.FromFen(reversal.CapLeftFen));
     }
 
-    /// <summary>Reverses a settlement: a negative row of its own time, and every accumulator and balance put back.</summary>
-    public static async Task<(SettlementRow Reversal, PersonRow Person)> ReverseAsync(TransactionContext ctx, SettlementRow original)
+    /// <summary>The longest reason for a reversal (2208/2305 <c>memo</c>, the window's 撤销原因), in characters.</summary>
+    public const int MaxReasonLength = 100;
+
+    /// <summary>
+    /// Reverses a settlement: a negative row of its own time, carrying the <paramref name="reason"/> given (if any), and every
+    /// accumulator and balance put back.
+    /// </summary>
+    public static async Task<(SettlementRow Reversal, PersonRow Person)> ReverseAsync(TransactionContext ctx, SettlementRow original, string? reason = null)
     {
         var person = await People.LockAsync(ctx, original.PsnNo, original.Insutype);
         var current = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId = original.SetlId });
@@ -75,7 +84,7 @@ public static class Settle
 
         var effect = new AccumulatorEffect(Money.FromFen(current.HifpFen), Money.FromFen(current.DedcAddedFen), Money.FromFen(current.AcctPayFen));
         var reversalId = ctx.NewId('R', current.InsuplcAdmdvs);
-        var reversal = Negated(current, reversalId, ctx);
+        var reversal = Negated(current, reversalId, ctx) with { Reason = reason };
         reversal.BalcFen = person.AcctBalcFen + current.AcctPayFen;
         await InsertAsync(ctx.Db, reversal);
         await ctx.Db.ExecuteAsync("UPDATE settlements SET reversed_by = @reversalId WHERE setl_id = @setlId", new { reversalId, setlId = current.SetlId });
@@ -260,11 +269,11 @@ public static class Settle
         INSERT INTO settlements (setl_id, kind, orig_setl_id, mdtrt_id, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, psn_no, insutype,
             med_type, clr_type, mid_setl_flag, acct_used_flag, year, setl_time, trt_dcla_detl_sn, policy_effective_from, pool_prop_selfpay,
             medfee_fen, fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, act_pay_dedc_fen, dedc_added_fen, cap_left_fen,
-            hifp_fen, fund_pay_fen, psn_part_fen, acct_pay_fen, psn_cash_fen, balc_fen, msgid, bill_no)
+            hifp_fen, fund_pay_fen, psn_part_fen, acct_pay_fen, psn_cash_fen, balc_fen, msgid, bill_no, reason)
         VALUES (@SetlId, @Kind, @OrigSetlId, @MdtrtId, @InsuplcAdmdvs, @MdtrtareaAdmvs, @FixmedinsCode, @PsnNo, @Insutype,
             @MedType, @ClrType, @MidSetlFlag, @AcctUsedFlag, @Year, @SetlTime, @TrtDclaDetlSn, @PolicyEffectiveFrom, @PoolPropSelfpay,
             @MedfeeFen, @FulamtOwnpayFen, @OverlmtFen, @PreselfpayFen, @InscpFen, @ActPayDedcFen, @DedcAddedFen, @CapLeftFen,
-            @HifpFen, @FundPayFen, @PsnPartFen, @AcctPayFen, @PsnCashFen, @BalcFen, @Msgid, @BillNo)
+            @HifpFen, @FundPayFen, @PsnPartFen, @AcctPayFen, @PsnCashFen, @BalcFen, @Msgid, @BillNo, @Reason)
         """, row);
 
     private static object Output(PersonRow person, SettlementRow s, decimal capLeft)
