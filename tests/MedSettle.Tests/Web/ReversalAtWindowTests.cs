@@ -8,7 +8,7 @@ namespace MedSettle.Tests.Web;
 
 /// <summary>
 /// 撤销结算 at the window, in a real browser: the clerk gives a reason, which is kept with the reversal and shown on the slip
-/// and in the dashboard; the banner says what goes back to whom.
+/// and in the dashboard; the banner says what goes back to whom; the visit keeps listing the reversed settlement.
 /// 李娜 (310, account 86.20, insured in 吉林市) at 长春市示例第一医院: her bill is more than her account, so the reversal gives
 /// back cash, account and fund alike.
 /// </summary>
@@ -158,6 +158,35 @@ public abstract class ReversalAtWindowTests(DatabaseTarget target) : IAsyncLifet
         await Browser.ScreenshotAsync(page, Screenshot("window-slip-reversal-refund"));
         await page.ReloadAsync();
         await Expect(page.Locator("#reverse-message")).ToHaveCountAsync(0); // said once, when it happened
+    }
+
+    [Fact]
+    public async Task A_reversed_settlement_stays_on_its_visit_marked_reversed_with_its_time()
+    {
+        var page = await SettleAsync();
+        var settled = (await SettlementAsync())!;
+        _platform.Clock.Advance(TimeSpan.FromMinutes(20));
+        await ReverseAsync(page, "单价录入错误");
+        var (time, _) = await ReversalAsync(settled.SetlId);
+
+        await page.GotoAsync($"/window/visit/{settled.MdtrtId}");
+
+        var row = page.Locator($"#settlement-{settled.SetlId}");
+        await Expect(page.Locator("#settlements tbody tr")).ToHaveCountAsync(1);
+        await Expect(row.Locator(".settlement-state")).ToContainTextAsync("已撤销");
+        await Expect(row.Locator(".settlement-state")).ToContainTextAsync(time);
+        await Expect(row).ToHaveClassAsync("reversed");
+        await Expect(row.Locator("a")).ToHaveAttributeAsync("href", $"/window/slip/{settled.SetlId}");
+
+        // settled again, the visit lists both: the reversed one, marked, and the one that stands
+        await page.Locator("#presettle-button").ClickAsync();
+        await page.Locator("#settle-button").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/window/slip/S"));
+        await page.GotoAsync($"/window/visit/{settled.MdtrtId}");
+        await Expect(page.Locator("#settlements tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#settlements tbody tr.reversed")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#settlements tbody tr").Last.Locator(".settlement-state")).ToHaveTextAsync("有效");
+        await Browser.ScreenshotAsync(page, Screenshot("window-visit-reversed-settlement"));
     }
 }
 
