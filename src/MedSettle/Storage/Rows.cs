@@ -199,6 +199,9 @@ public sealed record SettlementRow
 
     /// <summary>The visit's bill the settlement took (Transactions/Bills); null on a reversal's row.</summary>
     public long? BillNo { get; set; }
+
+    /// <summary>On a reversal's row, why it was reversed (free text from the clerk or the HIS); null when none was given.</summary>
+    public string? Reason { get; set; }
 }
 
 public class AccumulatorRow

@@ -401,7 +401,12 @@ public static class Schema
         new("""
         DELETE FROM data_protection_keys WHERE xml LIKE '%requiresEncryption="true"%';
         """),
-        // 25: one-stop settlement (DESIGN.md rules 11–15). The supplementary funds' versions (supplements.json: 大额 hifob
+        // 25: why a settlement was reversed, on the reversal's row: the clerk's reason at the window, or 2208/2305's optional memo
+        // from a HIS (null when none was given, as for every reversal before). Free text a person wrote: shown, never logged.
+        new("""
+        ALTER TABLE settlements ADD COLUMN reason TEXT NULL;
+        """),
+        // 26: one-stop settlement (DESIGN.md rules 11–15). The supplementary funds' versions (supplements.json: 大额 hifob
         // and 大病 hifmi by scheme, 医疗救助 maf by assistance class; the key's unused part is ''), the person's assistance
         // class, each settlement's share of every fund with its base and cap left (NULL where the fund does not apply to
         // the person), and each fund's year: its cumulative base and what it paid.

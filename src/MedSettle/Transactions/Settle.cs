@@ -76,12 +76,21 @@ public static class Settle
         var expectedClr = kind == VisitKind.Outpatient ? "11" : "21";
         if (original.ClrType != expectedClr)
             throw new Refusal(kind == VisitKind.Outpatient ? $"结算 {setlId} 是住院结算，请用 2305 撤销" : $"结算 {setlId} 是门诊结算，请用 2208 撤销");
-        var (reversal, person) = await ReverseAsync(ctx, original);
+        var reason = data.OptionalText("memo");
+        if (reason is { Length: > MaxReasonLength })
+            throw new Refusal($"撤销原因 {data.Path}.memo 过长（{reason.Length} 个字符），最多 {MaxReasonLength} 个字符");
+        var (reversal, person) = await ReverseAsync(ctx, original, reason);
         return Output(person, reversal);
     }
 
-    /// <summary>Reverses a settlement: a negative row of its own time, and every accumulator and balance put back.</summary>
-    public static async Task<(SettlementRow Reversal, PersonRow Person)> ReverseAsync(TransactionContext ctx, SettlementRow original)
+    /// <summary>The longest reason for a reversal (2208/2305 <c>memo</c>, the window's 撤销原因), in characters.</summary>
+    public const int MaxReasonLength = 100;
+
+    /// <summary>
+    /// Reverses a settlement: a negative row of its own time, carrying the <paramref name="reason"/> given (if any), and every
+    /// accumulator and balance put back.
+    /// </summary>
+    public static async Task<(SettlementRow Reversal, PersonRow Person)> ReverseAsync(TransactionContext ctx, SettlementRow original, string? reason = null)
     {
         var person = await People.LockAsync(ctx, original.PsnNo, original.Insutype);
         var current = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId = original.SetlId });
@@ -96,7 +105,7 @@ public static class Settle
             throw new Refusal($"就诊 {current.MdtrtId} 在结算 {original.SetlId} 之后还有结算 {later} 未撤销：请先撤销 {later}，再撤销本笔（按结算先后倒序撤销）");
 
         var reversalId = ctx.NewId('R', current.InsuplcAdmdvs);
-        var reversal = Negated(current, reversalId, ctx);
+        var reversal = Negated(current, reversalId, ctx) with { Reason = reason };
         reversal.BalcFen = person.AcctBalcFen + current.AcctPayFen;
         // the reversal's row is the settlement's negated, so its effects take back exactly what the settlement moved
         await SettlementEffects.WriteAsync(ctx.Db, SettlementEffects.Of(reversal, person));

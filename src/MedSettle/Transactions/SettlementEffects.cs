@@ -73,6 +73,7 @@ public sealed record SettlementEffects(SettlementRow Row, PersonRow Person, Accu
         new("hifob_cap_left_fen", ColumnType.NullableLong, r => r.HifobCapLeftFen),
         new("hifmi_cap_left_fen", ColumnType.NullableLong, r => r.HifmiCapLeftFen),
         new("maf_cap_left_fen", ColumnType.NullableLong, r => r.MafCapLeftFen),
+        new("reason", ColumnType.Text, r => r.Reason),
     ];
 
     public sealed record YearColumn(string Name, Func<SettlementEffects, long> Delta);

@@ -215,6 +215,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#slip-lines tbody tr")).ToHaveCountAsync(2);
         var first = page.Url;
         await page.Locator("#reverse-button").ClickAsync();
+        await page.Locator("#reverse-reason").FillAsync("收费项目或数量录入错误");
         await page.Locator("#confirm-reverse").ClickAsync();
         await Expect(page.Locator("#reversed")).ToContainTextAsync("已全部退回");
 
@@ -301,6 +302,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         Assert.Equal(404, (await other.GotoAsync($"/window/visit/{visit}"))!.Status);
 
         await page.Locator("#reverse-button").ClickAsync();
+        await page.Locator("#reverse-reason").FillAsync("收费项目或数量录入错误");
         await page.Locator("#confirm-reverse").ClickAsync();
         await Expect(page.Locator("#reversed")).ToContainTextAsync("已全部退回");
         await using (var connection = await _platform.Database.OpenConnectionAsync())
@@ -380,6 +382,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
 
         await page.GotoAsync(slip);
         await page.Locator("#reverse-button").ClickAsync();
+        await page.Locator("#reverse-reason").FillAsync("收费项目或数量录入错误");
         await page.Locator("#confirm-reverse").ClickAsync();
         await Expect(page.Locator("#reversed")).ToBeVisibleAsync();
         await page.GotoAsync($"/window?psn={ZhangWei}");
@@ -455,6 +458,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
 
         await page.GotoAsync(slip);
         await page.Locator("#reverse-button").ClickAsync();
+        await page.Locator("#reverse-reason").FillAsync("收费项目或数量录入错误");
         await page.Locator("#confirm-reverse").ClickAsync();
         await Expect(page.Locator("#reversed")).ToBeVisibleAsync();
         await page.GotoAsync($"/window/visit/{visit}");

@@ -46,6 +46,9 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
 
     public IEnumerable<ClearingLineOut> LinesOnPage => Lines.Skip((LinePage - 1) * LinesPerPage).Take(LinesPerPage);
 
+    /// <summary>The month's clearing beside the dashboard's figures for it: the province's, or the focused region's insured.</summary>
+    public ClearingVersusDashboard? VersusDashboard { get; private set; }
+
     public async Task<IActionResult> OnGetAsync()
     {
         if (!await PrepareAsync()) return Page();
@@ -152,6 +155,40 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
         Lines = Region is null ? Statement.Lines : Statement.Lines.Where(l => l.PayerAdmdvs == Region || l.PayeeAdmdvs == Region).ToList();
         Disputes = Region is null ? Statement.Disputes : Statement.Disputes.Where(d => d.PayerAdmdvs == Region || d.PayeeAdmdvs == Region).ToList();
         LinePage = Math.Clamp(int.TryParse(Request.Query["page"], out var page) ? page : 1, 1, LinePages);
+        VersusDashboard = await ClearingVersusDashboard.CompareAsync(database, Statement, Region, HttpContext.RequestAborted);
+    }
+
+    /// <summary>Why the clearing and the dashboard differ for the month, in one sentence: the reversals that cross a month's end.</summary>
+    public string? DashboardDifferenceText
+    {
+        get
+        {
+            if (VersusDashboard is not { } v) return null;
+            var (earlier, later, difference) = (v.EarlierReversedThisMonth, v.ThisMonthReversedLater, v.Difference);
+            if (difference.IsZero && earlier.IsZero && later.IsZero) return "本月清算与看板一致：没有跨月撤销的结算。";
+            var reasons = new List<string>();
+            if (earlier.Count > 0)
+                reasons.Add($"本月撤销了 {earlier.Count} 笔以前月份的结算（合计 {earlier.MedfeeSumamt:N2} 元，其中基金支付 {earlier.FundPaySumamt:N2} 元），"
+                            + "清算在撤销的本月冲减，看板按结算时间不计入本月");
+            if (later.Count > 0)
+                reasons.Add($"另有 {later.Count} 笔本月结算在以后月份被撤销（合计 {later.MedfeeSumamt:N2} 元，其中基金支付 {later.FundPaySumamt:N2} 元），"
+                            + "看板已不计，清算仍计入本月、在撤销的月份冲减");
+            if (!v.Unexplained.IsZero)
+                reasons.Add($"其余 {Math.Abs(v.Unexplained.MedfeeSumamt):N2} 元不能由跨月撤销解释：清算单计算之后数据有变，请重新计算本月清算后核对");
+            var direction = difference.MedfeeSumamt < 0 ? "少" : "多";
+            return $"与看板相差 {Math.Abs(difference.MedfeeSumamt):N2} 元（清算比看板{direction}）：{string.Join("；", reasons)}。";
+        }
+    }
+
+    /// <summary>The dashboard for the whole month shown, with the region the comparison is for (an agency's is forced there anyway).</summary>
+    public string DashboardLink
+    {
+        get
+        {
+            var first = MonthlyClearing.ParseMonth(Statement!.Month);
+            return "/dashboard" + DashboardScope.Query(("from", first.ToText()), ("to", first.AddMonths(1).AddDays(-1).ToText()),
+                ("home", ForcedRegion is null ? Region : null));
+        }
     }
 
     public string StatusName => Statement?.Status switch

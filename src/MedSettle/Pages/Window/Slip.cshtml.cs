@@ -1,3 +1,4 @@
+using MedSettle.Engine;
 using MedSettle.Privacy;
 using MedSettle.Storage;
 using MedSettle.Transactions;
@@ -40,21 +41,47 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
     /// <summary>The API's own text of a refusal shown in the clerk's words, for support.</summary>
     public string? ProblemDetail { get; private set; }
 
+    /// <summary>After a reversal: what goes back to whom (<see cref="RefundMessage"/>).</summary>
+    public string? Message { get; private set; }
+
+    /// <summary>The reason the clerk typed, shown again in the form when the reversal was not made.</summary>
+    public string? Reason { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string setlId) => await LoadAsync(setlId) ? Page() : NotFound();
 
-    public async Task<IActionResult> OnPostReverseAsync(string setlId, bool confirmed)
+    public async Task<IActionResult> OnPostReverseAsync(string setlId, bool confirmed, string? reason)
     {
         if (!await LoadAsync(setlId)) return NotFound();
+        Reason = reason?.Trim();
         if (!confirmed)
         {
             Problem = "撤销结算须先确认";
             return Page();
         }
+        if (string.IsNullOrEmpty(Reason))
+        {
+            Problem = "请填写撤销原因（可选择常见原因或直接填写），本次未撤销";
+            return Page();
+        }
+        if (Reason.Length > Settle.MaxReasonLength)
+        {
+            Problem = $"撤销原因最多 {Settle.MaxReasonLength} 个字（现为 {Reason.Length} 个），请简要填写，本次未撤销";
+            return Page();
+        }
         var reply = await client.CallAsync(Hospital.FixmedinsCode, User.DisplayName(), Settlement.ClrType == "21" ? "2305" : "2208",
-            new { data = new { setl_id = setlId, mdtrt_id = Settlement.MdtrtId, psn_no = Settlement.PsnNo } });
+            new { data = new { setl_id = setlId, mdtrt_id = Settlement.MdtrtId, psn_no = Settlement.PsnNo, memo = Reason } });
         if (!reply.Ok) (Problem, ProblemDetail) = (reply.Error, reply.Detail);
         await LoadAsync(setlId);
+        if (reply.Ok && Reversal is not null) Message = RefundMessage(Reversal);
         return Page();
+    }
+
+    /// <summary>What a reversal gives back, in the clerk's words: the cash to hand the patient, the account's and the funds' money.</summary>
+    public static string RefundMessage(SettlementRow reversal)
+    {
+        var account = reversal.AcctPayFen == 0 ? "" : $"个人账户退回 {Money.FromFen(-reversal.AcctPayFen):N2} 元，";
+        return $"已撤销结算 {reversal.OrigSetlId}：退还患者现金 {Money.FromFen(-reversal.PsnCashFen):N2} 元，{account}"
+               + $"基金支付 {Money.FromFen(-reversal.FundPayFen):N2} 元已冲回";
     }
 
     private async Task<bool> LoadAsync(string setlId)

@@ -30,6 +30,9 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     public Policy? Policy { get; private set; }
     public IReadOnlyList<FeeLineRow> Lines { get; private set; } = [];
     public IReadOnlyList<SettlementRow> Settlements { get; private set; } = [];
+
+    /// <summary>Every settlement of the visit in order, those reversed too, each with its reversal (null while it stands): the 已结算 table.</summary>
+    public IReadOnlyList<(SettlementRow Settlement, SettlementRow? Reversal)> SettlementHistory { get; private set; } = [];
     public Preview? Explained { get; private set; }
     public string? Problem { get; private set; }
 
@@ -364,6 +367,10 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
                 $"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")} ORDER BY f.upload_msgid, f.feedetl_sn", new { mdtrtId })).ToList();
             Settlements = (await unit.QueryAsync<SettlementRow>(
                 $"SELECT * FROM settlements s WHERE {Visits.StandingSettlementOf("@mdtrtId")} ORDER BY s.setl_time", new { mdtrtId })).ToList();
+            var all = (await unit.QueryAsync<SettlementRow>(
+                "SELECT * FROM settlements WHERE mdtrt_id = @mdtrtId ORDER BY setl_time, setl_id", new { mdtrtId })).ToList();
+            SettlementHistory = all.Where(s => s.Kind == "settle")
+                .Select(s => (s, all.FirstOrDefault(r => r.Kind == "reversal" && r.OrigSetlId == s.SetlId))).ToList();
             await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Window/Visit", Person, "窗口办理就诊、费用与结算", mdtrtId);
             return (true, true);
         });
