@@ -55,7 +55,10 @@ public static class PersonInfo
                 insuplc_admdvs = r.InsuplcAdmdvs,
                 psn_type = r.Insutype == "310" ? "1101" : "1501",
             }).ToList(),
-            idetinfo = Array.Empty<object>(),
+            // the person's 医疗救助 class (DESIGN.md rule 13: 1 特困人员, 2 低保对象, 3 返贫致贫/监测对象), which the bundle gives undated
+            idetinfo = rows.Select(r => r.AssistanceType).Where(a => !string.IsNullOrEmpty(a)).Distinct()
+                .Select(a => new { psn_idet_type = a, psn_type_lv = (string?)null, begntime = (string?)null, endtime = (string?)null })
+                .ToList(),
         };
     }
 

@@ -21,6 +21,21 @@ public static class Invariants
         public long Derived { get; set; }
     }
 
+    /// <summary>Each supplementary fund's year (its base and its pay) equals its settlements' (DESIGN.md rules 11–15).</summary>
+    private static IEnumerable<(string Name, string Sql, string Unit)> SupplementaryYearChecks() =>
+        from fund in new[] { "hifob", "hifmi", "maf" }
+        from part in new[] { ("base", $"COALESCE({fund}_base_fen, 0)"), ("paid", $"{fund}_fen") }
+        let column = $"{fund}_{part.Item1}_fen"
+        select ($"year {fund} {part.Item1} equals the settlements'", $"""
+            SELECT a.insuplc_admdvs || '/' || a.psn_no || '/' || a.insutype || '/' || a.year AS subject, a.{column} AS stored,
+                   COALESCE(s.fen, 0) AS derived
+            FROM year_accumulators a LEFT JOIN (
+                SELECT insuplc_admdvs, psn_no, insutype, year, CAST(SUM({part.Item2}) AS BIGINT) AS fen FROM settlements
+                GROUP BY insuplc_admdvs, psn_no, insutype, year) s
+              ON s.insuplc_admdvs = a.insuplc_admdvs AND s.psn_no = a.psn_no AND s.insutype = a.insutype AND s.year = a.year
+            WHERE a.{column} <> COALESCE(s.fen, 0)
+            """, "fen");
+
     private static readonly (string Name, string Sql, string Unit)[] Checks =
     [
         ("year fund paid equals the settlements' fund", """
@@ -52,6 +67,11 @@ public static class Invariants
               ON s.insuplc_admdvs = a.insuplc_admdvs AND s.psn_no = a.psn_no AND s.insutype = a.insutype AND s.year = a.year
             WHERE a.dedc_outpatient_fen <> COALESCE(s.outpatient, 0) OR a.dedc_inpatient_fen <> COALESCE(s.inpatient, 0)
             """, "fen (outpatient·10⁹ + inpatient)"),
+        .. SupplementaryYearChecks(),
+        ("a settlement's fund pay is the sum of its funds' pays", """
+            SELECT setl_id AS subject, fund_pay_fen AS stored, hifp_fen + hifob_fen + hifmi_fen + maf_fen AS derived FROM settlements
+            WHERE fund_pay_fen <> hifp_fen + hifob_fen + hifmi_fen + maf_fen
+            """, "fen"),
         ("account balance equals the opening balance less the settlements' account payments", """
             SELECT p.insuplc_admdvs || '/' || p.psn_no || '/' || p.insutype AS subject, p.acct_balc_fen AS stored,
                    p.acct_imported_fen - COALESCE(s.fen, 0) AS derived

@@ -346,7 +346,7 @@ public abstract partial class PersonalDataTests : PlatformTests
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
 
-    [GeneratedRegex("<section class=\"card\" id=\"person\">.*?</section>", RegexOptions.Singleline)]
+    [GeneratedRegex("<section class=\"card\" id=\"person\"[^>]*>.*?</section>", RegexOptions.Singleline)]
     private static partial Regex PersonCard();
 }
 
