@@ -18,6 +18,8 @@ public class EngineBenchmarks
     private Policy _policy = null!;
     private Accumulated _used;
     private PersonalAccount _account;
+    private Accumulated _nearCap;
+    private SupplementaryCover _tiers = SupplementaryCover.None;
 
     [GlobalSetup]
     public void Setup()
@@ -56,6 +58,17 @@ public class EngineBenchmarks
         _used = new Accumulated(0m, 0m);
         _account = new PersonalAccount(IsEmployee: true, UseRequested: true, Balance: 1520.50m);
 
+        // The same bill for a person the supplementary funds all reach (DESIGN.md rules 11–15): the basic cap nearly spent,
+        // so 大额 takes the in-scope amount it leaves; 大病 crossing its threshold into its second band; 医疗救助 above its
+        // own. (Employees have 大额 and residents 大病, never both: the engine computes whatever is in force.)
+        var from = new DateOnly(2026, 1, 1);
+        _nearCap = new Accumulated(149_900m, 200m);
+        _tiers = new SupplementaryCover(
+            new SupplementaryRule("220100", SupplementaryFund.Hifob, "310", null, from, 0m, [new Band(null, 0.9m)], 400_000m), new FundYear(0m, 0m),
+            new SupplementaryRule("220100", SupplementaryFund.Hifmi, "390", null, from, 15_000m,
+                [new Band(50_000m, 0.6m), new Band(100_000m, 0.7m), new Band(null, 0.8m)], 300_000m), new FundYear(49_900m, 20_000m),
+            new SupplementaryRule("220100", SupplementaryFund.Maf, null, "2", from, 1_000m, [new Band(null, 0.7m)], 30_000m), new FundYear(5_000m, 2_800m));
+
         _totals = GradeBill();
         Verify();
     }
@@ -80,6 +93,10 @@ public class EngineBenchmarks
         var result = Settlement.Compute(_totals, _policy, _used, _account);
         if (result is not { ActPayDedc: 200.00m, HifpPay: 209.26m, PsnPartAmt: 467.87m, AcctPay: 467.87m, PsnCashPay: 0.00m, Balc: 1052.63m })
             throw new InvalidOperationException($"settlement {result}");
+        var tiers = Settlement.Compute(_totals, _policy, _nearCap, _account, _tiers);
+        if (tiers.HifpPay != 100.00m || tiers.HifobPay <= 0m || tiers.HifmiPay <= 0m || tiers.MafPay <= 0m
+            || tiers.FundPaySumamt != tiers.HifpPay + tiers.HifobPay + tiers.HifmiPay + tiers.MafPay || tiers.FundPaySumamt + tiers.PsnPartAmt != _totals.MedfeeSumamt)
+            throw new InvalidOperationException($"the bill does not reach every tier: {tiers}");
     }
 
     /// <summary>Everything one settlement computes: rules 1-4 for ten fee lines, the visit totals, rules 5-10.</summary>
@@ -90,6 +107,16 @@ public class EngineBenchmarks
         foreach (ref readonly var line in _bill.AsSpan())
             totals = totals.Add(LineGrading.Grade(line.Item, line.Price, line.Count, line.Amount));
         return Settlement.Compute(totals, _policy, _used, _account);
+    }
+
+    /// <summary>The same, for a person every supplementary fund pays for (rules 1–15).</summary>
+    [Benchmark]
+    public SettlementResult SettleTenLineBillThroughAllTiers()
+    {
+        var totals = BillTotals.Zero;
+        foreach (ref readonly var line in _bill.AsSpan())
+            totals = totals.Add(LineGrading.Grade(line.Item, line.Price, line.Count, line.Amount));
+        return Settlement.Compute(totals, _policy, _nearCap, _account, _tiers);
     }
 
     /// <summary>Rules 1-4 for one fee line (the 乙类 line over its price ceiling: the longest path).</summary>

@@ -30,7 +30,8 @@ public static class DemoProvince
 
     private sealed record CodedSeed(string Code, string Name, string ChargeType, int Level, decimal? Ceiling);
 
-    private sealed record Person(string PsnNo, string Name, string Certno, string Gend, DateOnly Birthday, string Admdvs, string Insutype, string Status, decimal Balance);
+    private sealed record Person(string PsnNo, string Name, string Certno, string Gend, DateOnly Birthday, string Admdvs, string Insutype, string Status, decimal Balance,
+        string AssistanceType = "");
 
     private sealed record PolicyRow(string Admdvs, string Insutype, string Category, int Level, DateOnly From, int Deductible, string Basis, int RatioPercent, int AnnualCap);
 
@@ -127,6 +128,7 @@ public static class DemoProvince
         new("ZA12BAD0011010103983", "复方丹参滴丸", "101", "11", B, 0.05m, null),
         new("C14010101001", "一次性使用输液器", "301", "08", B, 0.20m, 5.00m),
         new("XS0000000001", "自费营养制剂", "101", "09", C, 0m, null),
+        new("311300001", "重症监护", "201", "05", A, 0m, null),
     ];
 
     private static readonly (string Name, string Atc, int Level)[] WesternDrugs =
@@ -485,13 +487,17 @@ public static class DemoProvince
     /// <summary>The sample's people (张伟, 王芳…), whom README's walkthrough settles: the demo's simulated history leaves them alone.</summary>
     public static IReadOnlySet<string> WalkthroughPeople => SamplePersons.Select(p => p.PsnNo).ToHashSet();
 
-    private static readonly (string PsnNo, string Name, string Certno, string Gend, DateOnly Birthday, string Admdvs, string Insutype, string Status, decimal Balance)[] SamplePersons =
+    private static readonly (string PsnNo, string Name, string Certno, string Gend, DateOnly Birthday, string Admdvs, string Insutype, string Status, decimal Balance,
+        string AssistanceType)[] SamplePersons =
     [
-        ("22010000000000000001", "张伟", "220102197503120110", "1", new(1975, 3, 12), "220100", "310", "1", 1520.50m),
-        ("22010000000000000002", "王芳", "220104198807210227", "2", new(1988, 7, 21), "220100", "390", "1", 0m),
-        ("22020000000000000003", "李娜", "220202196201050349", "2", new(1962, 1, 5), "220200", "310", "1", 86.20m),
-        ("22240000000000000004", "金明哲", "222401199909300454", "1", new(1999, 9, 30), "222400", "390", "1", 0m),
-        ("22070000000000000005", "刘洋", "220702197011180531", "1", new(1970, 11, 18), "220700", "310", "2", 300.00m),
+        ("22010000000000000001", "张伟", "220102197503120110", "1", new(1975, 3, 12), "220100", "310", "1", 1520.50m, ""),
+        ("22010000000000000002", "王芳", "220104198807210227", "2", new(1988, 7, 21), "220100", "390", "1", 0m, ""),
+        ("22020000000000000003", "李娜", "220202196201050349", "2", new(1962, 1, 5), "220200", "310", "1", 86.20m, ""),
+        ("22240000000000000004", "金明哲", "222401199909300454", "1", new(1999, 9, 30), "222400", "390", "1", 0m, ""),
+        ("22070000000000000005", "刘洋", "220702197011180531", "1", new(1970, 11, 18), "220700", "310", "2", 300.00m, ""),
+        ("22010000000000000006", "孙丽", "220103198405160523", "2", new(1984, 5, 16), "220100", "390", "1", 0m, ""),
+        ("22010000000000000007", "陈刚", "220105196609090612", "1", new(1966, 9, 9), "220100", "310", "1", 800.00m, ""),
+        ("22010000000000000008", "赵敏", "220106197212040749", "2", new(1972, 12, 4), "220100", "390", "1", 0m, "2"),
     ];
 
     private static readonly PolicyBase[] PolicyBases =
@@ -540,7 +546,7 @@ public static class DemoProvince
     private static readonly string[] KoreanFemaleNames = ["春花", "英姬", "美兰", "顺姬", "贞淑", "美玉", "京花", "惠善", "秀贤", "玉子", "恩静", "海燕"];
 
     /// <summary>Writes a complete reference-data bundle for a demo province into <paramref name="directory"/> (created if missing):
-    /// regions.csv, hospitals.csv, catalogue.csv, persons.csv and policies.json. Deterministic for a given seed.</summary>
+    /// regions.csv, hospitals.csv, catalogue.csv, persons.csv, policies.json and supplements.json. Deterministic for a given seed.</summary>
     public static void WriteBundle(string directory, int persons = 3000, int seed = 2026)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
@@ -554,9 +560,10 @@ public static class DemoProvince
             AllHospitals().Select(h => new[] { h.Code, h.Name, h.Admdvs, Text(h.Level), h.CrossRegion ? "1" : "0" }));
         WriteCsv(Path.Combine(directory, "catalogue.csv"), "med_list_codg,med_list_name,list_type,med_chrgitm_type,chrgitm_lv,selfpay_prop,pric_uplmt_amt",
             Catalogue(random).Select(CatalogueFields));
-        WriteCsv(Path.Combine(directory, "persons.csv"), "psn_no,psn_name,certno,gend,brdy,insuplc_admdvs,insutype,psn_insu_stas,acct_balc",
+        WriteCsv(Path.Combine(directory, "persons.csv"), "psn_no,psn_name,certno,gend,brdy,insuplc_admdvs,insutype,psn_insu_stas,acct_balc,assistance_type",
             People(random, persons).Select(PersonFields));
         WritePolicies(Path.Combine(directory, "policies.json"), Policies());
+        WriteSupplements(Path.Combine(directory, "supplements.json"), Supplements());
     }
 
     private static IEnumerable<Hospital> AllHospitals()
@@ -626,7 +633,7 @@ public static class DemoProvince
         foreach (var p in SamplePersons)
         {
             certnos.Add(p.Certno);
-            yield return new Person(p.PsnNo, p.Name, p.Certno, p.Gend, p.Birthday, p.Admdvs, p.Insutype, p.Status, p.Balance);
+            yield return new Person(p.PsnNo, p.Name, p.Certno, p.Gend, p.Birthday, p.Admdvs, p.Insutype, p.Status, p.Balance, p.AssistanceType);
         }
 
         var totalWeight = Regions.Sum(r => r.Weight);
@@ -642,7 +649,9 @@ public static class DemoProvince
             var name = PersonName(random, region, male);
             var certno = NewCertno(random, region, birthday, male, certnos);
             var psnNo = region.Admdvs + Text(100_001 + i, "D14");
-            yield return new Person(psnNo, name, certno, male ? "1" : "2", birthday, region.Admdvs, insutype, status, balance);
+            // 医疗救助: a few per cent of residents, most of them 低保 (1 特困人员 1 %, 2 低保对象 3 %, 3 返贫致贫/监测对象 1 %)
+            var assistance = insutype != "390" ? "" : random.Next(100) switch { 0 => "1", < 4 => "2", 4 => "3", _ => "" };
+            yield return new Person(psnNo, name, certno, male ? "1" : "2", birthday, region.Admdvs, insutype, status, balance, assistance);
         }
     }
 
@@ -719,8 +728,59 @@ public static class DemoProvince
     private static string[] PersonFields(Person p) =>
     [
         p.PsnNo, p.Name, p.Certno, p.Gend, p.Birthday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        p.Admdvs, p.Insutype, p.Status, p.Insutype == "310" ? Money(p.Balance) : "0",
+        p.Admdvs, p.Insutype, p.Status, p.Insutype == "310" ? Money(p.Balance) : "0", p.AssistanceType,
     ];
+
+    private sealed record SupplementRow(string Admdvs, string Fund, string Key, DateOnly From, int Threshold, (int? Upto, int RatioPercent)[] Bands, int AnnualCap);
+
+    /// <summary>
+    /// Every region's supplementary funds, Jilin-like: residents' 大病 from about 15,000 in rising bands, employees' 大额 on
+    /// what the basic cap leaves, 医疗救助 for the three assistance classes; 2026's rows, and 2025's a little meaner.
+    /// </summary>
+    private static IEnumerable<SupplementRow> Supplements()
+    {
+        foreach (var region in Regions)
+            foreach (var (from, less) in new[] { (CurrentPolicyDate, 0), (PreviousPolicyDate, 5) })
+            {
+                var threshold = 15000 - region.RatioBonus * 1000 + less * 200;
+                yield return new SupplementRow(region.Admdvs, "hifmi", "390", from, threshold,
+                    [(50000, 60 - less), (100000, 70 - less), (null, 80 - less)], 300000 - less * 10000);
+                yield return new SupplementRow(region.Admdvs, "hifob", "310", from, 0, [(null, 90 - less)], 400000 - less * 10000);
+                yield return new SupplementRow(region.Admdvs, "maf", "1", from, 0, [(null, 90 - less)], 50000);
+                yield return new SupplementRow(region.Admdvs, "maf", "2", from, 1000, [(null, 70 - less)], 30000);
+                yield return new SupplementRow(region.Admdvs, "maf", "3", from, 5000, [(null, 60 - less)], 20000);
+            }
+    }
+
+    private static void WriteSupplements(string path, IEnumerable<SupplementRow> rows)
+    {
+        using var stream = File.Create(path);
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, NewLine = "\n", Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        json.WriteStartArray();
+        foreach (var r in rows)
+        {
+            json.WriteStartObject();
+            json.WriteString("insuplc_admdvs", r.Admdvs);
+            json.WriteString("fund", r.Fund);
+            json.WriteString(r.Fund == "maf" ? "assistance_type" : "insutype", r.Key);
+            json.WriteString("effective_from", r.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            json.WriteNumber("threshold", r.Threshold);
+            json.WriteStartArray("bands");
+            foreach (var (upto, ratio) in r.Bands)
+            {
+                json.WriteStartObject();
+                if (upto is { } u) json.WriteNumber("upto", u); else json.WriteNull("upto");
+                json.WriteNumber("ratio", ratio / 100m);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteNumber("annual_cap", r.AnnualCap);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.Flush();
+        stream.WriteByte((byte)'\n');
+    }
 
     private static void WritePolicies(string path, IEnumerable<PolicyRow> policies)
     {

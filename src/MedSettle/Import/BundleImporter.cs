@@ -75,7 +75,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
     {
         if (!Directory.Exists(directory))
             throw new ImportFailed([new ImportProblem(directory, 0, null, "the bundle directory does not exist")]);
-        string[] names = ["regions.csv", "hospitals.csv", "catalogue.csv", "persons.csv", "policies.json"];
+        string[] names = ["regions.csv", "hospitals.csv", "catalogue.csv", "persons.csv", "policies.json", "supplements.json"];
         if (!names.Any(n => File.Exists(Path.Combine(directory, n))))
             throw new ImportFailed([new ImportProblem(directory, 0, null, $"no bundle files found (expected {string.Join(", ", names)})")]);
 

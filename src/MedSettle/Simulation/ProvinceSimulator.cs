@@ -27,7 +27,7 @@ public sealed record SimulationOptions(DateOnly From, DateOnly To, int FilingsPe
 /// or stopped by a refusal). <paramref name="Refused"/>: calls answered with infcode -1 (each ends its case).
 /// </summary>
 public sealed record SimulationReport(int Filings, int Settlements, int Reversals, int Resettlements, int NeverSettled, int Refused,
-    decimal MedfeeSumamt, decimal FundPaySumamt);
+    decimal MedfeeSumamt, decimal FundPaySumamt, decimal HifpPay = 0m, decimal HifobPay = 0m, decimal HifmiPay = 0m, decimal MafPay = 0m);
 
 /// <summary>
 /// Drives realistic cross-region emergency traffic through the real transaction API (<see cref="TransactionApi.CallAsync"/>,
@@ -317,7 +317,8 @@ public sealed class ProvinceSimulator(Database database)
         private readonly Dictionary<string, (DateTime Time, int Sequence)> _msgids;
         private readonly Dictionary<string, (DateOnly Day, string SignNo)> _signIns = new(StringComparer.Ordinal);
         private readonly Dictionary<string, DateTime> _busyUntil = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, (decimal Medfee, decimal FundPay)> _standing = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (decimal Medfee, decimal FundPay, decimal Hifp, decimal Hifob, decimal Hifmi, decimal Maf)> _standing =
+            new(StringComparer.Ordinal);
         private readonly HashSet<string> _filingsSeen = new(StringComparer.Ordinal);
         private readonly ArrayBufferWriter<byte> _buffer = new(4096);
         private readonly Utf8JsonWriter _writer;
@@ -363,14 +364,10 @@ public sealed class ProvinceSimulator(Database database)
                 progress?.Report((d + 1, days));
             }
 
-            var medfee = 0m;
-            var fund = 0m;
-            foreach (var (m, f) in _standing.Values)
-            {
-                medfee += m;
-                fund += f;
-            }
-            return new SimulationReport(_filings, _standing.Count, _reversals, _resettlements, _filings - _settledFilings, _refused, medfee, fund);
+            var standing = _standing.Values;
+            return new SimulationReport(_filings, _standing.Count, _reversals, _resettlements, _filings - _settledFilings, _refused,
+                standing.Sum(s => s.Medfee), standing.Sum(s => s.FundPay),
+                standing.Sum(s => s.Hifp), standing.Sum(s => s.Hifob), standing.Sum(s => s.Hifmi), standing.Sum(s => s.Maf));
         }
 
         // -------- steps ------------------------------------------------------------------------------------------
@@ -644,7 +641,8 @@ public sealed class ProvinceSimulator(Database database)
                 var medfee = info.GetProperty("medfee_sumamt").GetDecimal();
                 if (medfee != c.Medfee)
                     throw new InvalidOperationException($"Settlement {setlId} came to medfee_sumamt {medfee} for a bill of {c.Medfee}: {Show(body)}");
-                _standing.Add(setlId, (medfee, info.GetProperty("fund_pay_sumamt").GetDecimal()));
+                decimal Pay(string name) => info.GetProperty(name).GetDecimal();
+                _standing.Add(setlId, (medfee, Pay("fund_pay_sumamt"), Pay("hifp_pay"), Pay("hifob_pay"), Pay("hifmi_pay"), Pay("maf_pay")));
             }
             c.SetlId = setlId;
             if (!c.EverSettled)

@@ -150,7 +150,7 @@ public abstract class CommandLineTests(DatabaseTarget target)
         Assert.DoesNotContain("220102197503120111", output + errors);
         await using (var database = Database.Open(db))
         await using (var connection = await database.OpenConnectionAsync())
-            Assert.Equal(5L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM persons"));
+            Assert.Equal(8L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM persons"));
     }
 
     [Fact]
@@ -197,7 +197,7 @@ public abstract class CommandLineTests(DatabaseTarget target)
         DemoProvince.WriteBundle(a, persons: 200);
         DemoProvince.WriteBundle(b, persons: 200);
 
-        foreach (var file in new[] { "regions.csv", "hospitals.csv", "catalogue.csv", "persons.csv", "policies.json" })
+        foreach (var file in new[] { "regions.csv", "hospitals.csv", "catalogue.csv", "persons.csv", "policies.json", "supplements.json" })
             Assert.Equal(File.ReadAllText(Path.Combine(a, file)), File.ReadAllText(Path.Combine(b, file)));
         var persons = File.ReadAllLines(Path.Combine(a, "persons.csv"));
         Assert.All(File.ReadAllLines(Path.Combine(TestPaths.JilinMini, "persons.csv")).Skip(1), line => Assert.Contains(line, persons));

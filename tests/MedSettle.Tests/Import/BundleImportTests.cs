@@ -33,14 +33,15 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
     public async Task The_jilin_mini_sample_imports_cleanly_and_a_second_import_changes_nothing()
     {
         var first = await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini);
-        Assert.Equal(12 + 6 + 11 + 5 + 144, first.Changed);
+        Assert.Equal(12 + 6 + 12 + 8 + 144 + 9, first.Changed);
+        Assert.Equal(9, await CountAsync("supplements"));
         Assert.Equal(144, await CountAsync("policies"));
-        Assert.Equal(5, await CountAsync("persons"));
+        Assert.Equal(8, await CountAsync("persons"));
 
         var again = await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini);
 
         Assert.Equal(0, again.Changed);
-        Assert.Equal(11, await CountAsync("catalogue"));
+        Assert.Equal(12, await CountAsync("catalogue"));
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
     {
         var directory = CopyOfJilinMini();
         var persons = Path.Combine(directory, "persons.csv");
-        // An unquoted thousands separator: ten fields under a header of nine, which must not shift 张伟's balance to 1.00.
+        // An unquoted thousands separator: eleven fields under a header of ten, which must not shift 张伟's balance to 1.00.
         File.WriteAllText(persons, File.ReadAllText(persons).Replace(",1520.50", ",1,520.50"));
         // 吉林市 as GBK bytes, the way a spreadsheet on a Chinese desktop may save it.
         var regions = Path.Combine(directory, "regions.csv");
@@ -103,7 +104,7 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
         var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
 
         var messages = failed.Problems.Select(p => p.ToString()).ToList();
-        Assert.Contains("persons.csv line 2: 10 fields, but the header has 9: quote a value that contains a comma (\"1,520.50\")", messages);
+        Assert.Contains("persons.csv line 2: 11 fields, but the header has 10: quote a value that contains a comma (\"1,520.50\")", messages);
         Assert.Contains("regions.csv line 14: is not UTF-8 text (GBK or Latin-1?): save the file as UTF-8", messages);
         Assert.Equal(0, await CountAsync("persons"));
 
@@ -111,7 +112,7 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
         File.WriteAllText(persons, File.ReadAllText(Path.Combine(TestPaths.JilinMini, "persons.csv")) + "\n\n");
         var policies = Path.Combine(directory, "policies.json");
         File.WriteAllText(policies, File.ReadAllText(policies), new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
-        Assert.Equal(12 + 6 + 11 + 5 + 144, (await new BundleImporter(_database).ImportAsync(directory)).Changed);
+        Assert.Equal(12 + 6 + 12 + 8 + 144 + 9, (await new BundleImporter(_database).ImportAsync(directory)).Changed);
         await using var connection = await _database.OpenConnectionAsync();
         Assert.Equal(152050L, await connection.ExecuteScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = '22010000000000000001'"));
     }
@@ -128,7 +129,7 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
 
         Assert.StartsWith("persons.csv line 2, column insuplc_admdvs: person 22010000000000000001 is already insured in another pooling region",
             Assert.Single(failed.Problems).ToString());
-        Assert.Equal(5, await CountAsync("persons"));
+        Assert.Equal(8, await CountAsync("persons"));
     }
 
     [Fact]
@@ -186,7 +187,7 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
     {
         var summary = await new BundleImporter(_database).ImportAsync(BundleWithBadIdentityNumbers());
 
-        Assert.Equal(5, await CountAsync("persons"));
+        Assert.Equal(8, await CountAsync("persons"));
         Assert.Equal(2, summary.WarningCount);
         Assert.Equal(
         [

@@ -44,7 +44,7 @@ public abstract class ProvinceSimulatorTests(DatabaseTarget target) : IAsyncLife
     public async Task Three_weeks_of_traffic_leave_the_platform_agreeing_with_the_report()
     {
         var progress = new Recorder();
-        var options = new SimulationOptions(new DateOnly(2026, 1, 19), new DateOnly(2026, 2, 8), FilingsPerDay: 8, FinishOpenCases: true);
+        var options = new SimulationOptions(new DateOnly(2026, 1, 19), new DateOnly(2026, 2, 8), FilingsPerDay: 10, FinishOpenCases: true);
 
         var report = await new ProvinceSimulator(_database).RunAsync(options, progress);
 
@@ -63,6 +63,16 @@ public abstract class ProvinceSimulatorTests(DatabaseTarget target) : IAsyncLife
         Assert.Equal(report.Settlements, (int)standing.Count);
         Assert.Equal(report.MedfeeSumamt, standing.Medfee / 100m);
         Assert.Equal(report.FundPaySumamt, standing.Fund / 100m);
+        // the fund share split by fund (DESIGN.md rules 11–15), as the settlements hold it
+        var funds = await c.QuerySingleAsync<(long Hifp, long Hifob, long Hifmi, long Maf)>(
+            """
+            SELECT CAST(COALESCE(SUM(hifp_fen), 0) AS BIGINT), CAST(COALESCE(SUM(hifob_fen), 0) AS BIGINT),
+                   CAST(COALESCE(SUM(hifmi_fen), 0) AS BIGINT), CAST(COALESCE(SUM(maf_fen), 0) AS BIGINT)
+            FROM settlements WHERE kind = 'settle' AND reversed_by IS NULL
+            """);
+        Assert.Equal((funds.Hifp / 100m, funds.Hifob / 100m, funds.Hifmi / 100m, funds.Maf / 100m),
+            (report.HifpPay, report.HifobPay, report.HifmiPay, report.MafPay));
+        Assert.Equal(report.FundPaySumamt, report.HifpPay + report.HifobPay + report.HifmiPay + report.MafPay);
         Assert.Equal(report.Reversals, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM settlements WHERE kind = 'reversal'"));
         Assert.Equal(report.Filings, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM filings"));
 

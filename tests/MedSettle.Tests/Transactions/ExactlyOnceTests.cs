@@ -121,6 +121,73 @@ public abstract class ExactlyOnceTests(DatabaseTarget target) : PlatformTests(ta
         Assert.Equal(1, replies.Count(r => r.Money("setlinfo", "act_pay_dedc") > 0));
         Assert.Empty(await MedSettle.Verify.Invariants.CheckAsync(Platform.Database));
     }
+
+    /// <summary>A small 大病 row for 长春市's residents from 2026-03-01: from the first fen at 50 %, at most <paramref name="cap"/>.</summary>
+    private async Task ImportSmallMajorIllnessCapAsync(decimal cap)
+    {
+        var bundle = TestPaths.TempDirectory();
+        File.WriteAllText(Path.Combine(bundle, "supplements.json"), $$"""
+            [{"insuplc_admdvs":"220100","fund":"hifmi","insutype":"390","effective_from":"2026-03-01","threshold":0,
+              "bands":[{"upto":null,"ratio":0.5}],"annual_cap":{{cap}}}]
+            """);
+        await new BundleImporter(Platform.Database).ImportAsync(bundle);
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_settlements_for_one_resident_never_pay_past_a_small_major_illness_cap()
+    {
+        await ImportSmallMajorIllnessCapAsync(1000m);
+        (await His.FileAsync(WangFang, "390", "2026-03-15")).ShouldSucceed();
+        var visits = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            var mdtrtId = (await His.RegisterAsync(WangFang, "390", "2026-03-15 09:00:00", $"MZ{i:D3}")).ShouldSucceed().Text("data", "mdtrt_id");
+            (await His.UploadAsync(mdtrtId, WangFang, [("110200001", 100.00m, 5), ("XJ01DDA036B001010178838", 23.45m, 2)])).ShouldSucceed();
+            visits.Add(mdtrtId);
+        }
+
+        var replies = await Task.WhenAll(visits.Select(v => His.SettleAsync(v, WangFang, "390", 546.90m, useAccount: false)));
+
+        Assert.All(replies, r => r.ShouldSucceed());
+        var paid = replies.Sum(r => r.Money("setlinfo", "hifmi_pay"));
+        var bases = replies.Sum(r => r.Output.GetProperty("setldetail")[1].GetProperty("inscp_scp_amt").GetDecimal());
+        Assert.Equal(1000.00m, paid);
+        Assert.All(replies, r => Assert.Equal(r.Money("setlinfo", "fund_pay_sumamt"), r.Money("setlinfo", "hifp_pay") + r.Money("setlinfo", "hifmi_pay")));
+        Assert.Equal(100000L, await ScalarAsync<long>("SELECT hifmi_paid_fen FROM year_accumulators WHERE psn_no = @p AND year = 2026", new { p = WangFang }));
+        Assert.Equal((long)(bases * 100), await ScalarAsync<long>("SELECT hifmi_base_fen FROM year_accumulators WHERE psn_no = @p AND year = 2026", new { p = WangFang }));
+        // each settlement saw the cap left by those before it: one of them took the last of it, the rest found none
+        Assert.Equal(0.00m, replies.Select(r => r.Output.GetProperty("setldetail")[1].GetProperty("crt_payb_lmt_amt").GetDecimal()).Min());
+        Assert.Empty(await MedSettle.Verify.Invariants.CheckAsync(Platform.Database));
+    }
+
+    [Fact]
+    public async Task Reversals_and_undos_in_any_order_leave_every_funds_year_equal_to_its_standing_settlements()
+    {
+        await ImportSmallMajorIllnessCapAsync(300m);
+        (await His.FileAsync(WangFang, "390", "2026-03-15")).ShouldSucceed();
+        var settled = new List<(string MdtrtId, string SetlId, string Msgid)>();
+        for (var i = 0; i < 6; i++)
+        {
+            var mdtrtId = (await His.RegisterAsync(WangFang, "390", "2026-03-15 09:00:00", $"MZ{i:D3}")).ShouldSucceed().Text("data", "mdtrt_id");
+            (await His.UploadAsync(mdtrtId, WangFang, [("110200001", 100.00m, 5), ("XJ01DDA036B001010178838", 23.45m, 2)])).ShouldSucceed();
+            var msgid = Platform.NewMsgid(JilinCentral);
+            var reply = (await His.SettleAsync(mdtrtId, WangFang, "390", 546.90m, useAccount: false, msgid: msgid)).ShouldSucceed();
+            // retried: answered from the stored answer, nothing settled twice
+            Assert.Equal(reply.Body, (await His.SettleAsync(mdtrtId, WangFang, "390", 546.90m, useAccount: false, msgid: msgid)).ShouldSucceed().Body);
+            settled.Add((mdtrtId, reply.Text("setlinfo", "setl_id"), msgid));
+        }
+        Assert.Equal(30000L, await ScalarAsync<long>("SELECT hifmi_paid_fen FROM year_accumulators WHERE psn_no = @p", new { p = WangFang }));
+
+        // taken back out of order, alternately by 2208 and by 2601 冲正 of the settling message, checking after each
+        foreach (var (s, i) in new[] { 3, 0, 5, 1, 4, 2 }.Select((k, i) => (settled[k], i)))
+        {
+            if (i % 2 == 0) (await His.ReverseAsync(s.SetlId, s.MdtrtId, WangFang)).ShouldSucceed();
+            else (await His.UndoAsync(WangFang, s.Msgid, "2207")).ShouldSucceed();
+            Assert.Empty(await MedSettle.Verify.Invariants.CheckAsync(Platform.Database));
+        }
+        Assert.Equal(0L, await ScalarAsync<long>(
+            "SELECT hifp_paid_fen + hifmi_base_fen + hifmi_paid_fen + dedc_outpatient_fen FROM year_accumulators WHERE psn_no = @p", new { p = WangFang }));
+    }
 }
 
 public sealed class ExactlyOnceTests_Sqlite() : ExactlyOnceTests(new SqliteTarget());
