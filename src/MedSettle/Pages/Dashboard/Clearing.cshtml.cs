@@ -41,8 +41,7 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
     /// </summary>
     public ClearingTotals? ShownTotals => Statement is null ? null
         : Region is null ? Statement.Totals
-        : new ClearingTotals(Lines.Sum(l => l.Count), Lines.Sum(l => l.MedfeeSumamt), Lines.Sum(l => l.FundPaySumamt), Lines.Sum(l => l.AcctPay),
-            Lines.Sum(l => l.AmountOwed));
+        : ClearingTotals.Of(Lines);
 
     public IEnumerable<ClearingLineOut> LinesOnPage => Lines.Skip((LinePage - 1) * LinesPerPage).Take(LinesPerPage);
 
