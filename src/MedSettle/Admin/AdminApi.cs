@@ -95,8 +95,7 @@ public static class AdminApi
         return statement with
         {
             Lines = lines,
-            Totals = new ClearingTotals(lines.Sum(l => l.Count), lines.Sum(l => l.MedfeeSumamt), lines.Sum(l => l.FundPaySumamt),
-                lines.Sum(l => l.AcctPay), lines.Sum(l => l.AmountOwed)),
+            Totals = ClearingTotals.Of(lines),
             Positions = statement.Positions.Where(p => p.Admdvs == region).ToList(),
             Transfers = statement.Transfers.Where(t => t.Admdvs == region).ToList(),
             Disputes = statement.Disputes.Where(d => d.PayerAdmdvs == region || d.PayeeAdmdvs == region).ToList(),

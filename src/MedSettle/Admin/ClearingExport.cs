@@ -19,10 +19,17 @@ public static class ClearingExport
         ["结算人次"] = l.Count,
         ["医疗费总额"] = l.MedfeeSumamt,
         ["基金支付总额"] = l.FundPaySumamt,
+        ["统筹基金支付"] = ByFund(s, l.HifpPay),
+        ["大额补助支付"] = ByFund(s, l.HifobPay),
+        ["大病保险支付"] = ByFund(s, l.HifmiPay),
+        ["医疗救助支付"] = ByFund(s, l.MafPay),
         ["个人账户支出"] = l.AcctPay,
         ["应付金额"] = l.AmountOwed,
         ["有异议笔数"] = l.DisputedCount,
     });
+
+    /// <summary>An amount by fund, left empty where the statement has no split by fund (stored before it had one, and not derivable).</summary>
+    private static decimal? ByFund(ClearingStatement s, decimal amount) => s.FundSplit == MonthlyClearing.SplitUnavailable ? null : amount;
 
     private static IEnumerable<IDictionary<string, object?>> PositionRows(ClearingStatement s) => s.Positions.Select(p => (IDictionary<string, object?>)new Dictionary<string, object?>
     {
@@ -30,6 +37,11 @@ public static class ClearingExport
         ["统筹区"] = p.Name,
         ["应收（作为就医地）"] = p.Receivable,
         ["应付（作为参保地）"] = p.Payable,
+        ["应付中统筹基金"] = ByFund(s, p.HifpPay),
+        ["应付中大额补助"] = ByFund(s, p.HifobPay),
+        ["应付中大病保险"] = ByFund(s, p.HifmiPay),
+        ["应付中医疗救助"] = ByFund(s, p.MafPay),
+        ["应付中个人账户"] = p.AcctPay,
         ["轧差净额"] = p.Net,
     });
 

@@ -6,24 +6,43 @@ using MedSettle.Transactions;
 
 namespace MedSettle.Admin;
 
+/// <summary>One line of the statement; <paramref name="HifpPay"/> to <paramref name="MafPay"/> split <paramref name="FundPaySumamt"/> by fund.</summary>
 public sealed record ClearingLineOut(
     string PayerAdmdvs, string PayerName, string PayeeAdmdvs, string PayeeName, string FixmedinsCode, string FixmedinsName,
-    long Count, decimal MedfeeSumamt, decimal FundPaySumamt, decimal AcctPay, decimal AmountOwed, long DisputedCount);
+    long Count, decimal MedfeeSumamt, decimal FundPaySumamt, decimal HifpPay, decimal HifobPay, decimal HifmiPay, decimal MafPay,
+    decimal AcctPay, decimal AmountOwed, long DisputedCount);
 
-public sealed record PositionOut(string Admdvs, string Name, decimal Receivable, decimal Payable, decimal Net);
+/// <summary>A region's position; <paramref name="HifpPay"/> to <paramref name="AcctPay"/> say who owes its <paramref name="Payable"/>: each of its funds and its insured's personal accounts.</summary>
+public sealed record PositionOut(string Admdvs, string Name, decimal Receivable, decimal Payable, decimal Net,
+    decimal HifpPay, decimal HifobPay, decimal HifmiPay, decimal MafPay, decimal AcctPay);
 
 public sealed record TransferOut(string Admdvs, string Name, string Direction, decimal Amount, string Counterparty);
 
 public sealed record DisputeOut(string SetlId, string FixmedinsCode, string PayerAdmdvs, string PayeeAdmdvs, string SetlTime,
     decimal MedfeeSumamt, decimal AmountOwed, string? Memo, string DisputedAt);
 
-public sealed record ClearingTotals(long Count, decimal MedfeeSumamt, decimal FundPaySumamt, decimal AcctPay, decimal AmountOwed);
+public sealed record ClearingTotals(long Count, decimal MedfeeSumamt, decimal FundPaySumamt, decimal HifpPay, decimal HifobPay, decimal HifmiPay,
+    decimal MafPay, decimal AcctPay, decimal AmountOwed)
+{
+    /// <summary>The sums of <paramref name="lines"/>.</summary>
+    public static ClearingTotals Of(IReadOnlyCollection<ClearingLineOut> lines)
+    {
+        var funds = FundPays.Sum(lines, l => new FundPays(l.HifpPay, l.HifobPay, l.HifmiPay, l.MafPay)).WithTwoPlaces();
+        return new ClearingTotals(lines.Sum(l => l.Count), Money.Fen(lines.Sum(l => l.MedfeeSumamt)), Money.Fen(lines.Sum(l => l.FundPaySumamt)),
+            funds.Hifp, funds.Hifob, funds.Hifmi, funds.Maf, Money.Fen(lines.Sum(l => l.AcctPay)), Money.Fen(lines.Sum(l => l.AmountOwed)));
+    }
+}
 
-/// <summary>A month's clearing statement (清算单): lines, regional positions, transfers, and the rows hospitals disputed.</summary>
+/// <summary>
+/// A month's clearing statement (清算单): lines, regional positions, transfers, and the rows hospitals disputed.
+/// <paramref name="FundSplit"/> says where the amounts by fund come from: <see cref="MonthlyClearing.SplitComputed"/> with
+/// the statement; for a statement stored before it had them, <see cref="MonthlyClearing.SplitDerived"/> from the month's
+/// settlements (which still add up to each stored line) or <see cref="MonthlyClearing.SplitUnavailable"/> (left 0).
+/// </summary>
 public sealed record ClearingStatement(
     string Month, string Status, string ComputedAt, string? ConfirmedAt, ClearingTotals Totals,
     IReadOnlyList<ClearingLineOut> Lines, IReadOnlyList<PositionOut> Positions, IReadOnlyList<TransferOut> Transfers,
-    IReadOnlyList<DisputeOut> Disputes);
+    IReadOnlyList<DisputeOut> Disputes, string? FundSplit);
 
 public sealed class ClearingRefused(int status, string message) : Exception(message)
 {
@@ -38,6 +57,8 @@ public static class MonthlyClearing
 {
     public const string Preview = "preview", Computed = "computed", Confirmed = "confirmed";
 
+    public const string SplitComputed = "computed", SplitDerived = "derived", SplitUnavailable = "unavailable";
+
     private sealed class LineRow
     {
         public string Payer { get; set; } = "";
@@ -46,7 +67,13 @@ public static class MonthlyClearing
         public long N { get; set; }
         public long Medfee { get; set; }
         public long Fund { get; set; }
+        public long Hifp { get; set; }
+        public long Hifob { get; set; }
+        public long Hifmi { get; set; }
+        public long Maf { get; set; }
         public long Acct { get; set; }
+
+        public FundPays Funds => new(Money.FromFen(Hifp), Money.FromFen(Hifob), Money.FromFen(Hifmi), Money.FromFen(Maf));
     }
 
     private sealed class DisputeRow
@@ -115,8 +142,57 @@ public static class MonthlyClearing
     private static async Task<ClearingStatement?> StoredAsync(Database database, string month)
     {
         var row = await database.ReadAsync(unit => unit.FirstOrDefaultAsync<StoredRow>("SELECT status, result FROM clearings WHERE month = @month", new { month }));
-        return row is null ? null : JsonSerializer.Deserialize<ClearingStatement>(row.Result, TransactionApi.Json);
+        if (row is null) return null;
+        var statement = JsonSerializer.Deserialize<ClearingStatement>(row.Result, TransactionApi.Json)!;
+        return statement.FundSplit is null ? await WithDerivedFundSplitAsync(database, statement) : statement;
     }
+
+    /// <summary>
+    /// A statement stored before lines were split by fund, with the split read from the month's settlements where each of
+    /// its lines still has exactly the stored count and sums; otherwise the split is unavailable (0). Nothing stored changes.
+    /// </summary>
+    private static async Task<ClearingStatement> WithDerivedFundSplitAsync(Database database, ClearingStatement statement)
+    {
+        var first = ParseMonth(statement.Month);
+        var rows = (await database.ReadAsync(unit => LineRowsAsync(unit, first)))
+            .ToDictionary(r => (r.Payer, r.Payee, r.Hospital));
+        bool Matches(ClearingLineOut l) => rows.TryGetValue((l.PayerAdmdvs, l.PayeeAdmdvs, l.FixmedinsCode), out var r)
+            && r.N == l.Count && r.Medfee == Money.ToFen(l.MedfeeSumamt) && r.Fund == Money.ToFen(l.FundPaySumamt) && r.Acct == Money.ToFen(l.AcctPay)
+            && r.Hifp + r.Hifob + r.Hifmi + r.Maf == r.Fund;
+        var derived = statement.Lines.All(Matches);
+        var lines = statement.Lines.Select(l =>
+        {
+            var funds = derived ? rows[(l.PayerAdmdvs, l.PayeeAdmdvs, l.FixmedinsCode)].Funds : default;
+            return l with { HifpPay = funds.Hifp, HifobPay = funds.Hifob, HifmiPay = funds.Hifmi, MafPay = funds.Maf };
+        }).ToList();
+        var totals = ClearingTotals.Of(lines);
+        return statement with
+        {
+            FundSplit = derived ? SplitDerived : SplitUnavailable,
+            Lines = lines,
+            Totals = statement.Totals with { HifpPay = totals.HifpPay, HifobPay = totals.HifobPay, HifmiPay = totals.HifmiPay, MafPay = totals.MafPay },
+            Positions = statement.Positions.Select(p =>
+            {
+                var owed = ClearingTotals.Of(lines.Where(l => l.PayerAdmdvs == p.Admdvs).ToList());
+                return p with { HifpPay = owed.HifpPay, HifobPay = owed.HifobPay, HifmiPay = owed.HifmiPay, MafPay = owed.MafPay, AcctPay = owed.AcctPay };
+            }).ToList(),
+        };
+    }
+
+    /// <summary>The month's settlements and reversals summed per line (home region, treating region, hospital).</summary>
+    private static async Task<List<LineRow>> LineRowsAsync(UnitOfWork unit, DateOnly first) =>
+        (await unit.QueryAsync<LineRow>(
+            """
+            SELECT insuplc_admdvs AS payer, mdtrtarea_admvs AS payee, fixmedins_code AS hospital,
+                   SUM(CASE WHEN kind = 'settle' THEN 1 ELSE -1 END) AS n,
+                   CAST(SUM(medfee_fen) AS BIGINT) AS medfee, CAST(SUM(fund_pay_fen) AS BIGINT) AS fund,
+                   CAST(SUM(hifp_fen) AS BIGINT) AS hifp, CAST(SUM(hifob_fen) AS BIGINT) AS hifob, CAST(SUM(hifmi_fen) AS BIGINT) AS hifmi,
+                   CAST(SUM(maf_fen) AS BIGINT) AS maf, CAST(SUM(acct_pay_fen) AS BIGINT) AS acct
+            FROM settlements
+            WHERE setl_time >= @from AND setl_time < @to
+            GROUP BY insuplc_admdvs, mdtrtarea_admvs, fixmedins_code
+            ORDER BY insuplc_admdvs, mdtrtarea_admvs, fixmedins_code
+            """, new { from = first.ToText(), to = first.AddMonths(1).ToText() })).ToList();
 
     private static Task StoreAsync(Database database, ClearingStatement statement) =>
         database.WriteAsync<int>(async unit =>
@@ -142,16 +218,7 @@ public static class MonthlyClearing
         {
             var range = new { from = first.ToText(), to = first.AddMonths(1).ToText(), month };
             progress?.Report("汇总本月结算与撤销");
-            var rows = (await unit.QueryAsync<LineRow>(
-                """
-                SELECT insuplc_admdvs AS payer, mdtrtarea_admvs AS payee, fixmedins_code AS hospital,
-                       SUM(CASE WHEN kind = 'settle' THEN 1 ELSE -1 END) AS n,
-                       CAST(SUM(medfee_fen) AS BIGINT) AS medfee, CAST(SUM(fund_pay_fen) AS BIGINT) AS fund, CAST(SUM(acct_pay_fen) AS BIGINT) AS acct
-                FROM settlements
-                WHERE setl_time >= @from AND setl_time < @to
-                GROUP BY insuplc_admdvs, mdtrtarea_admvs, fixmedins_code
-                ORDER BY insuplc_admdvs, mdtrtarea_admvs, fixmedins_code
-                """, range)).ToList();
+            var rows = await LineRowsAsync(unit, first);
             progress?.Report("读取医院确认结果");
             var disputes = (await unit.QueryAsync<DisputeRow>(
                 """
@@ -165,23 +232,28 @@ public static class MonthlyClearing
             var hospitals = (await unit.QueryAsync<(string, string)>("SELECT fixmedins_code, fixmedins_name FROM hospitals")).ToDictionary(r => r.Item1, r => r.Item2);
 
             progress?.Report("轧差计算各统筹区头寸");
-            var lines = rows.Select(r => new ClearingLine(r.Payer, r.Payee, r.Hospital, r.N, Money.FromFen(r.Medfee), Money.FromFen(r.Fund), Money.FromFen(r.Acct))).ToList();
+            var lines = rows.Select(r => new ClearingLine(r.Payer, r.Payee, r.Hospital, r.N, Money.FromFen(r.Medfee), Money.FromFen(r.Fund), r.Funds,
+                Money.FromFen(r.Acct))).ToList();
             var (positions, transfers) = Clearing.Net(lines);
             var disputedByLine = disputes.GroupBy(d => (d.InsuplcAdmdvs, d.MdtrtareaAdmvs, d.FixmedinsCode)).ToDictionary(g => g.Key, g => (long)g.Count());
             string Region(string admdvs) => regions.GetValueOrDefault(admdvs, admdvs);
 
+            var lineOuts = lines.Select(l => new ClearingLineOut(l.PayerAdmdvs, Region(l.PayerAdmdvs), l.PayeeAdmdvs, Region(l.PayeeAdmdvs), l.FixmedinsCode,
+                hospitals.GetValueOrDefault(l.FixmedinsCode, l.FixmedinsCode), l.Count, l.MedfeeSumamt, l.FundPaySumamt, l.Funds.Hifp, l.Funds.Hifob,
+                l.Funds.Hifmi, l.Funds.Maf, l.AcctPay, Money.Fen(l.AmountOwed), disputedByLine.GetValueOrDefault((l.PayerAdmdvs, l.PayeeAdmdvs, l.FixmedinsCode))))
+                .ToList();
+
             return new ClearingStatement(
                 month, status, now.ToText(), confirmedAt,
-                new ClearingTotals(lines.Sum(l => l.Count), Money.Fen(lines.Sum(l => l.MedfeeSumamt)), Money.Fen(lines.Sum(l => l.FundPaySumamt)),
-                    Money.Fen(lines.Sum(l => l.AcctPay)), Money.Fen(lines.Sum(l => l.AmountOwed))),
-                lines.Select(l => new ClearingLineOut(l.PayerAdmdvs, Region(l.PayerAdmdvs), l.PayeeAdmdvs, Region(l.PayeeAdmdvs), l.FixmedinsCode,
-                    hospitals.GetValueOrDefault(l.FixmedinsCode, l.FixmedinsCode), l.Count, l.MedfeeSumamt, l.FundPaySumamt, l.AcctPay,
-                    Money.Fen(l.AmountOwed), disputedByLine.GetValueOrDefault((l.PayerAdmdvs, l.PayeeAdmdvs, l.FixmedinsCode)))).ToList(),
-                positions.Select(p => new PositionOut(p.Admdvs, Region(p.Admdvs), p.Receivable, p.Payable, Money.Fen(p.Net))).ToList(),
+                ClearingTotals.Of(lineOuts),
+                lineOuts,
+                positions.Select(p => new PositionOut(p.Admdvs, Region(p.Admdvs), p.Receivable, p.Payable, Money.Fen(p.Net),
+                    p.PayableFunds.Hifp, p.PayableFunds.Hifob, p.PayableFunds.Hifmi, p.PayableFunds.Maf, p.PayableAcct)).ToList(),
                 transfers.Select(t => new TransferOut(t.Admdvs, Region(t.Admdvs), t.Direction == TransferDirection.PayToProvince ? "pay" : "receive",
                     t.Amount, "省级清算账户")).ToList(),
                 disputes.Select(d => new DisputeOut(d.SetlId, d.FixmedinsCode, d.InsuplcAdmdvs, d.MdtrtareaAdmvs, d.SetlTime, Money.FromFen(d.MedfeeFen),
-                    Money.FromFen(d.FundPayFen + d.AcctPayFen), d.Memo, d.ConfirmedAt)).ToList());
+                    Money.FromFen(d.FundPayFen + d.AcctPayFen), d.Memo, d.ConfirmedAt)).ToList(),
+                SplitComputed);
         });
     }
 }

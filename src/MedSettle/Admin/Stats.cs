@@ -6,9 +6,14 @@ namespace MedSettle.Admin;
 
 public sealed record StatsQuery(DateOnly From, DateOnly To, string? InsuplcAdmdvs = null, string? MdtrtareaAdmvs = null, string? FixmedinsCode = null);
 
-public sealed record StatsGroup(string Key, string Name, long Filings, long Settlements, decimal MedfeeSumamt, decimal FundPaySumamt);
+/// <summary>One row of a breakdown; <paramref name="HifpPay"/> to <paramref name="MafPay"/> split <paramref name="FundPaySumamt"/> by fund (0 where nothing was settled).</summary>
+public sealed record StatsGroup(string Key, string Name, long Filings, long Settlements, decimal MedfeeSumamt, decimal FundPaySumamt,
+    decimal HifpPay = 0.00m, decimal HifobPay = 0.00m, decimal HifmiPay = 0.00m, decimal MafPay = 0.00m);
 
-/// <summary>The province's four headline figures (备案人次, 结算人次, 结算金额, 医保支付金额), with breakdowns.</summary>
+/// <summary>
+/// The province's four headline figures (备案人次, 结算人次, 结算金额, 医保支付金额), with breakdowns; 医保支付金额 split by
+/// fund: 统筹基金 (hifp), 大额补助 (hifob), 大病保险 (hifmi), 医疗救助 (maf).
+/// </summary>
 public sealed record StatsReport(
     string From,
     string To,
@@ -16,6 +21,10 @@ public sealed record StatsReport(
     long Settlements,
     decimal MedfeeSumamt,
     decimal FundPaySumamt,
+    decimal HifpPay,
+    decimal HifobPay,
+    decimal HifmiPay,
+    decimal MafPay,
     decimal FundShare,
     IReadOnlyList<StatsGroup> ByHomeRegion,
     IReadOnlyList<StatsGroup> ByTreatingRegion,
@@ -38,6 +47,10 @@ public static class Stats
         public long N { get; set; }
         public long Medfee { get; set; }
         public long Fund { get; set; }
+        public long Hifp { get; set; }
+        public long Hifob { get; set; }
+        public long Hifmi { get; set; }
+        public long Maf { get; set; }
     }
 
     /// <summary>
@@ -73,7 +86,11 @@ public static class Stats
                 "revoked_at IS NULL AND created_at >= @from AND created_at < @to" + filter, "COUNT(*) AS n"), p)).ToList();
             var settlements = (await unit.QueryAsync<Cell>(Cells("settlements", "setl_time",
                 "kind = 'settle' AND reversed_by IS NULL AND setl_time >= @from AND setl_time < @to" + filter,
-                "COUNT(*) AS n, CAST(SUM(medfee_fen) AS BIGINT) AS medfee, CAST(SUM(fund_pay_fen) AS BIGINT) AS fund"), p)).ToList();
+                """
+                COUNT(*) AS n, CAST(SUM(medfee_fen) AS BIGINT) AS medfee, CAST(SUM(fund_pay_fen) AS BIGINT) AS fund,
+                CAST(SUM(hifp_fen) AS BIGINT) AS hifp, CAST(SUM(hifob_fen) AS BIGINT) AS hifob, CAST(SUM(hifmi_fen) AS BIGINT) AS hifmi,
+                CAST(SUM(maf_fen) AS BIGINT) AS maf
+                """), p)).ToList();
 
             var regions = (await unit.QueryAsync<(string, string)>("SELECT admdvs, name FROM regions")).ToDictionary(r => r.Item1, r => r.Item2);
             var hospitals = (await unit.QueryAsync<(string, string)>("SELECT fixmedins_code, fixmedins_name FROM hospitals")).ToDictionary(r => r.Item1, r => r.Item2);
@@ -81,9 +98,17 @@ public static class Stats
             List<StatsGroup> Groups(Func<Cell, string> key, Func<string, string> name)
             {
                 var f = filings.GroupBy(key).ToDictionary(g => g.Key, g => g.Sum(c => c.N));
-                var s = settlements.GroupBy(key).ToDictionary(g => g.Key, g => (N: g.Sum(c => c.N), Medfee: g.Sum(c => c.Medfee), Fund: g.Sum(c => c.Fund)));
-                return f.Keys.Union(s.Keys).Order(StringComparer.Ordinal).Select(k => new StatsGroup(k, name(k), f.GetValueOrDefault(k),
-                    s.GetValueOrDefault(k).N, Money.FromFen(s.GetValueOrDefault(k).Medfee), Money.FromFen(s.GetValueOrDefault(k).Fund))).ToList();
+                var s = settlements.GroupBy(key).ToDictionary(g => g.Key, g => new Cell
+                {
+                    N = g.Sum(c => c.N), Medfee = g.Sum(c => c.Medfee), Fund = g.Sum(c => c.Fund),
+                    Hifp = g.Sum(c => c.Hifp), Hifob = g.Sum(c => c.Hifob), Hifmi = g.Sum(c => c.Hifmi), Maf = g.Sum(c => c.Maf),
+                });
+                return f.Keys.Union(s.Keys).Order(StringComparer.Ordinal).Select(k =>
+                {
+                    var c = s.GetValueOrDefault(k) ?? new Cell();
+                    return new StatsGroup(k, name(k), f.GetValueOrDefault(k), c.N, Money.FromFen(c.Medfee), Money.FromFen(c.Fund),
+                        Money.FromFen(c.Hifp), Money.FromFen(c.Hifob), Money.FromFen(c.Hifmi), Money.FromFen(c.Maf));
+                }).ToList();
             }
 
             var byHome = Groups(c => c.Home, k => regions.GetValueOrDefault(k, k));
@@ -95,6 +120,8 @@ public static class Stats
             var fund = byHome.Sum(g => g.FundPaySumamt);
             return new StatsReport(p.from, query.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 byHome.Sum(g => g.Filings), byHome.Sum(g => g.Settlements), Money.Fen(medfee), Money.Fen(fund),
+                Money.Fen(byHome.Sum(g => g.HifpPay)), Money.Fen(byHome.Sum(g => g.HifobPay)), Money.Fen(byHome.Sum(g => g.HifmiPay)),
+                Money.Fen(byHome.Sum(g => g.MafPay)),
                 medfee == 0 ? 0m : decimal.Round(fund / medfee, 4, MidpointRounding.AwayFromZero),
                 byHome, byArea, byHospital, byDay);
         }, cancel);

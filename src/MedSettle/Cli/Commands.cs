@@ -284,18 +284,29 @@ public static class Commands
             headline.AddRow(report.Filings.ToString("N0"), report.Settlements.ToString("N0"), report.MedfeeSumamt.ToString("N2"),
                 report.FundPaySumamt.ToString("N2"), report.FundShare.ToString("P1"));
             AnsiConsole.Write(headline);
+            var byFund = new Table().Title("医保支付金额按基金（元）").AddColumns(FundHeadings);
+            foreach (var column in byFund.Columns) column.RightAligned();
+            byFund.AddRow(FundCells(report.HifpPay, report.HifobPay, report.HifmiPay, report.MafPay));
+            AnsiConsole.Write(byFund);
             foreach (var (title, groups) in new[] { ("按参保地", report.ByHomeRegion), ("按就医地", report.ByTreatingRegion), ("按定点医院", report.ByHospital) })
             {
-                var table = new Table().Title(title).AddColumns("编码", "名称", "备案人次", "结算人次", "结算金额", "医保支付金额");
+                var table = new Table().Title(title).AddColumns(["编码", "名称", "备案人次", "结算人次", "结算金额", "医保支付金额", .. FundHeadings]);
                 foreach (var column in table.Columns.Skip(2)) column.RightAligned();
                 foreach (var g in groups)
-                    table.AddRow(g.Key, Markup.Escape(g.Name), g.Filings.ToString("N0"), g.Settlements.ToString("N0"), g.MedfeeSumamt.ToString("N2"), g.FundPaySumamt.ToString("N2"));
+                    table.AddRow([g.Key, Markup.Escape(g.Name), g.Filings.ToString("N0"), g.Settlements.ToString("N0"), g.MedfeeSumamt.ToString("N2"),
+                        g.FundPaySumamt.ToString("N2"), .. FundCells(g.HifpPay, g.HifobPay, g.HifmiPay, g.MafPay)]);
                 AnsiConsole.Write(table);
             }
             return 0;
         });
         return command;
     }
+
+    /// <summary>The funds of 医保支付金额, headed as on the dashboard's clearing page.</summary>
+    private static readonly string[] FundHeadings = ["统筹基金", "大额补助", "大病保险", "医疗救助"];
+
+    private static string[] FundCells(decimal hifp, decimal hifob, decimal hifmi, decimal maf) =>
+        [hifp.ToString("N2"), hifob.ToString("N2"), hifmi.ToString("N2"), maf.ToString("N2")];
 
     private static Command ClearCommand()
     {

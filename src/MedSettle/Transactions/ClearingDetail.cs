@@ -7,7 +7,9 @@ namespace MedSettle.Transactions;
 
 /// <summary>
 /// The treating side's monthly clearing detail: 3260 pulls a month's cross-region settlements at this hospital, 100 rows
-/// a page; 3261 confirms (cnfm_flag 1) or disputes (cnfm_flag 0) them. Disputed rows appear in the clearing statement.
+/// a page, each with what the home region owes for it (optins_pay_sumamt) and who owes it: each fund (hifp_pay, hifob_pay,
+/// hifmi_pay, maf_pay; together fund_pay_sumamt) and the personal account (acct_pay); 3261 confirms (cnfm_flag 1) or
+/// disputes (cnfm_flag 0) them. Disputed rows appear in the clearing statement.
 /// </summary>
 public static class ClearingDetail
 {
@@ -24,6 +26,10 @@ public static class ClearingDetail
         public string Kind { get; set; } = "";
         public long MedfeeFen { get; set; }
         public long FundPayFen { get; set; }
+        public long HifpFen { get; set; }
+        public long HifobFen { get; set; }
+        public long HifmiFen { get; set; }
+        public long MafFen { get; set; }
         public long AcctPayFen { get; set; }
         public string? CnfmFlag { get; set; }
     }
@@ -42,7 +48,7 @@ public static class ClearingDetail
         var rows = (await ctx.Db.QueryAsync<DetailRow>(
             """
             SELECT s.setl_id, s.mdtrtarea_admvs, s.fixmedins_code, p.certno_enc, s.mdtrt_id, s.setl_time, s.kind, s.medfee_fen, s.fund_pay_fen,
-                   s.acct_pay_fen, c.cnfm_flag
+                   s.hifp_fen, s.hifob_fen, s.hifmi_fen, s.maf_fen, s.acct_pay_fen, c.cnfm_flag
             FROM settlements s
             LEFT JOIN persons p ON p.insuplc_admdvs = s.insuplc_admdvs AND p.psn_no = s.psn_no AND p.insutype = s.insutype
             LEFT JOIN clearing_confirmations c ON c.setl_id = s.setl_id
@@ -69,6 +75,12 @@ public static class ClearingDetail
                 refd_setl_flag = r.Kind == "reversal" ? "1" : "0",
                 medfee_sumamt = Money.FromFen(r.MedfeeFen),
                 optins_pay_sumamt = Money.FromFen(r.FundPayFen + r.AcctPayFen),
+                fund_pay_sumamt = Money.FromFen(r.FundPayFen),
+                hifp_pay = Money.FromFen(r.HifpFen),
+                hifob_pay = Money.FromFen(r.HifobFen),
+                hifmi_pay = Money.FromFen(r.HifmiFen),
+                maf_pay = Money.FromFen(r.MafFen),
+                acct_pay = Money.FromFen(r.AcctPayFen),
                 cnfm_flag = r.CnfmFlag,
             }).ToList(),
         };

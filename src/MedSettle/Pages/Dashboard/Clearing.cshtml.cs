@@ -41,8 +41,7 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
     /// </summary>
     public ClearingTotals? ShownTotals => Statement is null ? null
         : Region is null ? Statement.Totals
-        : new ClearingTotals(Lines.Sum(l => l.Count), Lines.Sum(l => l.MedfeeSumamt), Lines.Sum(l => l.FundPaySumamt), Lines.Sum(l => l.AcctPay),
-            Lines.Sum(l => l.AmountOwed));
+        : ClearingTotals.Of(Lines);
 
     public IEnumerable<ClearingLineOut> LinesOnPage => Lines.Skip((LinePage - 1) * LinesPerPage).Take(LinesPerPage);
 
@@ -190,6 +189,20 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
                 ("home", ForcedRegion is null ? Region : null));
         }
     }
+
+    /// <summary>The funds each line's, each total's and each region's fund pay is split into, in this order on the page.</summary>
+    public static readonly string[] FundHeadings = ["统筹基金", "大额补助", "大病保险", "医疗救助"];
+
+    /// <summary>An amount by fund as shown: a dash where the statement has no split by fund.</summary>
+    public string ByFund(decimal amount) => Statement?.FundSplit == MonthlyClearing.SplitUnavailable ? "—" : amount.ToString("N2");
+
+    /// <summary>Where the amounts by fund of a statement stored before it had them come from, or null for one computed with them.</summary>
+    public string? FundSplitNote => Statement?.FundSplit switch
+    {
+        MonthlyClearing.SplitDerived => "本清算单保存于按基金分列之前，各基金金额由本月结算逐条推算（与清算单每条明细的人次和金额一致），清算单本身未改动。",
+        MonthlyClearing.SplitUnavailable => "本清算单保存于按基金分列之前，且本月结算已与清算单不一致，各基金金额无法推算（显示为 —）；清算单本身未改动。",
+        _ => null,
+    };
 
     public string StatusName => Statement?.Status switch
     {
