@@ -51,7 +51,7 @@ public static class FundWords
     {
         if (bands is [{ Upto: null } only]) return $"起付线以上 {Formats.Percent(only.Ratio)}";
         return string.Join(" · ", bands.Select(b => b.Upto is { } upto
-            ? $"≤{upto.ToString("#,##0.##", Invariant)} {Formats.Percent(b.Ratio)}"
+            ? $"≤{upto.ToString(upto % 1m == 0m ? "#,##0" : "#,##0.00", Invariant)} {Formats.Percent(b.Ratio)}"
             : $"以上 {Formats.Percent(b.Ratio)}"));
     }
 
@@ -65,7 +65,7 @@ public static class FundWords
     {
         SupplementaryFund.Hifob => "超过统筹基金年度最高支付限额的政策范围内费用",
         SupplementaryFund.Hifmi => "政策范围内个人负担",
-        _ => "经基本医保和大病保险（大额补助）后的政策范围内个人负担",
+        _ => "医保支付后的政策范围内个人负担",
     };
 
     private static string ThresholdName(SupplementaryFund fund) => fund == SupplementaryFund.Maf ? "救助起付线" : "起付线";
@@ -119,7 +119,7 @@ public static class FundWords
         if (pieces.Count == 0) return text + $"未超过{threshold}，本次不支付 {N2(share.Pay)}";
 
         var banded = rule.BandedPay(before, share.Base);
-        var lead = threshold is null ? "" : before < rule.Threshold ? $"超过{threshold} 的 " : $"已超过{threshold}，";
+        var lead = threshold is null ? "本次 " : before < rule.Threshold ? $"超过{threshold} 的 " : $"已超过{threshold}，";
         text += pieces.Count == 1
             ? $"{lead}{N2(pieces[0].Amount)} 按 {Formats.Percent(pieces[0].Ratio)}"
             : lead + string.Join("、", pieces.Select(p => $"{N2(p.From)}–{N2(p.To)} 段 {N2(p.Amount)} 按 {Formats.Percent(p.Ratio)} 计 {Exact(p.Pay)}"))
