@@ -5,12 +5,13 @@ using System.Text.RegularExpressions;
 using MedSettle.Tests.Infrastructure;
 using MedSettle.Web;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
+using static Microsoft.Playwright.Assertions;
 
 namespace MedSettle.Tests.Web;
 
 /// <summary>
 /// The dashboard after one-stop settlements (issue 19, item 6), over HTTP on both databases: the fund share split by fund
-/// (chart data and its table) over the standing settlements of the period with the dashboard's scoping, each fund on a
+/// (chart data and its table, the chart drawn in a browser) over the standing settlements of the period with the dashboard's scoping, each fund on a
 /// settlement's page, and the supplementary funds' versions on the policy page.
 /// </summary>
 public abstract partial class OneStopDashboardTests(DatabaseTarget target) : PlatformTests(target, JilinCentral)
@@ -103,6 +104,36 @@ public abstract partial class OneStopDashboardTests(DatabaseTarget target) : Pla
         // a reversed settlement is no longer counted: 陈刚's takes his 统筹 and all of the period's 大额 with it
         (await His.ReverseAsync(chen.SetlId, chen.MdtrtId, ChenGang, inpatient: true)).ShouldSucceed();
         Assert.Equal((88625.10m, 0.00m, 11712.72m, 10160.56m, 29528.62m), Share(await PageAsync(province, "/dashboard?from=2026-04-01&to=2026-06-30")));
+    }
+
+    [Fact]
+    public async Task The_fund_share_chart_draws_each_fund_in_a_browser()
+    {
+        await ExamplesAsync();
+        await SignInAsync("province", Roles.Province, null);
+        await using var browser = await Browser.NewContextAsync(Platform.Http.BaseAddress!.ToString());
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/login");
+        await page.GetByLabel("用户名").FillAsync("province");
+        await page.GetByLabel("密码").FillAsync("province-password");
+        await page.GetByLabel("密码").PressAsync("Enter");
+        await Expect(page).ToHaveURLAsync(new Regex("/dashboard"));
+
+        await page.GotoAsync("/dashboard?from=2026-04-01&to=2026-06-30");
+        await Expect(page.Locator("body[data-charts-ready='true']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#chart-share canvas")).ToHaveCountAsync(1);
+        var slices = await page.EvaluateAsync<string[]>(
+            "() => echarts.getInstanceByDom(document.getElementById('chart-share')).getOption().series[0].data.map(d => `${d.name} ${d.value}`)");
+        Assert.Equal(["统筹基金 238625.1", "大额补助 35634.07", "大病保险 11712.72", "医疗救助 10160.56", "个人负担 60854.55"], slices);
+        await page.WaitForTimeoutAsync(600); // let the chart finish its short entry animation for the picture
+        await Browser.ScreenshotAsync(page, $"dashboard-fund-share-{GetType().Name.Split('_')[^1].ToLowerInvariant()}");
+
+        // a period with 赵敏's settlement only: no 大额补助 slice
+        await page.GotoAsync("/dashboard?from=2026-06-01&to=2026-06-30");
+        await Expect(page.Locator("body[data-charts-ready='true']")).ToHaveCountAsync(1);
+        slices = await page.EvaluateAsync<string[]>(
+            "() => echarts.getInstanceByDom(document.getElementById('chart-share')).getOption().series[0].data.map(d => d.name)");
+        Assert.Equal(["统筹基金", "大病保险", "医疗救助", "个人负担"], slices);
     }
 
     [Fact]
