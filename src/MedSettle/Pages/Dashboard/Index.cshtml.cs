@@ -38,6 +38,9 @@ public sealed class IndexModel(Database database, PlatformClock clock) : PageMod
     public IReadOnlyList<StatsGroup> HospitalRows { get; private set; } = [];
     public string ChartJson { get; private set; } = "{}";
 
+    /// <summary>The fund share split by fund (统筹基金, 大额补助, 大病保险, 医疗救助) over the same settlements as the figures.</summary>
+    public FundSplit? Funds { get; private set; }
+
     public async Task<IActionResult> OnGetAsync()
     {
         if (DashboardScope.IsMisconfigured(User)) return Forbid();
@@ -75,8 +78,11 @@ public sealed class IndexModel(Database database, PlatformClock clock) : PageMod
         }
         if (HasErrors) return Page();
 
-        var report = await Stats.ComputeAsync(database, new StatsQuery(from, to, Home, Area, Hospital), HttpContext.RequestAborted);
+        var query = new StatsQuery(from, to, Home, Area, Hospital);
+        var report = await Stats.ComputeAsync(database, query, HttpContext.RequestAborted);
         Report = report;
+        var funds = await FundSplit.ComputeAsync(database, query, HttpContext.RequestAborted);
+        Funds = funds;
         HospitalRows = report.ByHospital.OrderByDescending(g => g.MedfeeSumamt).ThenByDescending(g => g.Filings).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
 
         // every day of the period, with zeros where nothing happened, so the trend line does not skip quiet days
@@ -99,7 +105,7 @@ public sealed class IndexModel(Database database, PlatformClock clock) : PageMod
                 settlements = days.Select(d => Day(d).Settlements).ToList(),
                 filings = days.Select(d => Day(d).Filings).ToList(),
             },
-            share = new { fund = report.FundPaySumamt, personal = Money.Fen(report.MedfeeSumamt - report.FundPaySumamt) },
+            share = new { hifp = funds.Hifp, hifob = funds.Hifob, hifmi = funds.Hifmi, maf = funds.Maf, personal = funds.Personal },
         });
         return Page();
     }

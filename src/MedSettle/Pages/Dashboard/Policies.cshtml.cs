@@ -19,6 +19,30 @@ public sealed class PoliciesModel(Database database, PlatformClock clock) : Page
         public string? CurrentFrom { get; set; }
     }
 
+    /// <summary>A supplementary fund's version (大额补助, 大病保险, 医疗救助) with its region's name and the version in force today for its key.</summary>
+    public sealed class SupplementVersion
+    {
+        public string InsuplcAdmdvs { get; set; } = "";
+        public string Fund { get; set; } = "";
+        public string Insutype { get; set; } = "";
+        public string AssistanceType { get; set; } = "";
+        public string EffectiveFrom { get; set; } = "";
+        public long ThresholdFen { get; set; }
+        public string Bands { get; set; } = "[]";
+        public long AnnualCapFen { get; set; }
+        public string RegionName { get; set; } = "";
+        public string? CurrentFrom { get; set; }
+
+        public SupplementaryRule Rule => Supplements.ToRule(new SupplementRow
+        {
+            InsuplcAdmdvs = InsuplcAdmdvs, Fund = Fund, Insutype = Insutype, AssistanceType = AssistanceType, EffectiveFrom = EffectiveFrom,
+            ThresholdFen = ThresholdFen, Bands = Bands, AnnualCapFen = AnnualCapFen,
+        });
+    }
+
+    /// <summary>The supplementary funds' versions of the region (and scheme) shown; they apply to both care categories.</summary>
+    public IReadOnlyList<SupplementVersion> SupplementRows { get; private set; } = [];
+
     /// <summary>Region shown; blank means all regions. An agency starts on its own region.</summary>
     [BindProperty(SupportsGet = true)] public string? Region { get; set; }
     [BindProperty(SupportsGet = true)] public string? Scheme { get; set; }
@@ -73,16 +97,46 @@ public sealed class PoliciesModel(Database database, PlatformClock clock) : Page
             ORDER BY p.insuplc_admdvs, p.insutype, CASE p.category WHEN 'emergency_outpatient' THEN 0 ELSE 1 END, p.hosp_lv DESC, p.effective_from DESC
             LIMIT @limit OFFSET @offset
             """, param with { offset = (PageNumber - 1) * PageSize }))).ToList();
+        SupplementRows = await SupplementVersionsAsync();
         return Page();
+    }
+
+    /// <summary>Every version of the supplementary funds under the page's filters (region; a scheme keeps 医疗救助, which is for either scheme).</summary>
+    private async Task<IReadOnlyList<SupplementVersion>> SupplementVersionsAsync()
+    {
+        var where = "1 = 1"
+                    + (Region is null ? "" : " AND s.insuplc_admdvs = @region")
+                    + (Scheme is null ? "" : " AND (s.insutype = @scheme OR s.fund = 'maf')");
+        const string currentFrom = """
+            (SELECT MAX(q.effective_from) FROM supplements q
+             WHERE q.insuplc_admdvs = s.insuplc_admdvs AND q.fund = s.fund AND q.insutype = s.insutype AND q.assistance_type = s.assistance_type
+               AND q.effective_from <= @today)
+            """;
+        if (Current) where += $" AND s.effective_from = {currentFrom}";
+        return (await database.ReadAsync(unit => unit.QueryAsync<SupplementVersion>(
+            $"""
+            SELECT s.*, COALESCE(r.name, s.insuplc_admdvs) AS region_name, {currentFrom} AS current_from
+            FROM supplements s LEFT JOIN regions r ON r.admdvs = s.insuplc_admdvs
+            WHERE {where}
+            ORDER BY s.insuplc_admdvs, CASE s.fund WHEN 'hifob' THEN 0 WHEN 'hifmi' THEN 1 ELSE 2 END, s.insutype, s.assistance_type, s.effective_from DESC
+            """, new { region = Region, scheme = Scheme, today = Today }))).ToList();
     }
 
     public static decimal M(long fen) => Money.FromFen(fen);
 
     /// <summary>现行 (in force today), 历史 (replaced) or 待生效 (from a later date).</summary>
-    public (string Text, string Css) State(Row row) =>
-        string.CompareOrdinal(row.EffectiveFrom, Today) > 0 ? ("待生效", "b")
-        : row.EffectiveFrom == row.CurrentFrom ? ("现行", "a")
+    public (string Text, string Css) State(Row row) => State(row.EffectiveFrom, row.CurrentFrom);
+
+    public (string Text, string Css) State(SupplementVersion row) => State(row.EffectiveFrom, row.CurrentFrom);
+
+    private (string Text, string Css) State(string effectiveFrom, string? currentFrom) =>
+        string.CompareOrdinal(effectiveFrom, Today) > 0 ? ("待生效", "b")
+        : effectiveFrom == currentFrom ? ("现行", "a")
         : ("历史", "");
+
+    /// <summary>Whom a version is for: the scheme (大额补助 职工, 大病保险 居民) or the assistance class (医疗救助).</summary>
+    public static string ForWhom(SupplementVersion row) =>
+        row.Fund == "maf" ? MedSettle.Web.FundWords.AssistanceName(row.AssistanceType) ?? row.AssistanceType : DashboardScope.SchemeName(row.Insutype);
 
     public string PageLink(int page) =>
         "/dashboard/policies" + DashboardScope.Query(("region", Region ?? "all"), ("scheme", Scheme), ("category", Category),

@@ -71,6 +71,25 @@ public sealed class SettlementModel(Database database, PlatformClock clock) : Pa
 
     public static decimal M(long fen) => Money.FromFen(fen);
 
+    /// <summary>A supplementary fund's part of a settlement, as the page lists it.</summary>
+    public sealed record Share(string Code, string Name, decimal Base, decimal CapLeft, decimal Pay);
+
+    /// <summary>The supplementary funds that applied to the settlement (those with a base), in setldetail's order: 大额补助, 大病保险, 医疗救助.</summary>
+    public static IReadOnlyList<Share> Supplementary(SettlementRow s)
+    {
+        var shares = new List<Share>(3);
+        Add(SupplementaryFund.Hifob, s.HifobBaseFen, s.HifobCapLeftFen, s.HifobFen);
+        Add(SupplementaryFund.Hifmi, s.HifmiBaseFen, s.HifmiCapLeftFen, s.HifmiFen);
+        Add(SupplementaryFund.Maf, s.MafBaseFen, s.MafCapLeftFen, s.MafFen);
+        return shares;
+
+        void Add(SupplementaryFund fund, long? baseFen, long? capLeftFen, long payFen)
+        {
+            if (baseFen is { } b)
+                shares.Add(new Share(Supplements.FundCode(fund), MedSettle.Web.FundWords.Name(fund), M(b), M(capLeftFen ?? 0), M(payFen)));
+        }
+    }
+
     public static string LevelTag(long level) => level switch
     {
         1 => "甲类",

@@ -21,7 +21,9 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
     private const string LookedUpKey = "window-looked-up";
 
     public sealed record Insurance(string Insutype, string Status, decimal Balance, string HomeRegion, string HomeRegionName);
-    public sealed record Person(string PsnNo, string Name, string MaskedCertno, string Gender, string Birthday, int Age, IReadOnlyList<Insurance> Insurances);
+    /// <param name="Assistance">The 医疗救助 classes 1101 answers in idetinfo, in words (特困人员, 低保对象, 返贫致贫/监测对象); empty for none.</param>
+    public sealed record Person(string PsnNo, string Name, string MaskedCertno, string Gender, string Birthday, int Age, IReadOnlyList<Insurance> Insurances,
+        IReadOnlyList<string> Assistance);
 
     public string? Certno { get; private set; }
     [BindProperty(SupportsGet = true)] public string? Psn { get; set; }
@@ -105,7 +107,11 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
             baseinfo.GetProperty("age").GetInt32(),
             reply.Output.GetProperty("insuinfo").EnumerateArray().Select(i => new Insurance(
                 i.GetProperty("insutype").GetString()!, i.GetProperty("psn_insu_stas").GetString()!, i.GetProperty("balc").GetDecimal(),
-                i.GetProperty("insuplc_admdvs").GetString()!, regions.GetValueOrDefault(i.GetProperty("insuplc_admdvs").GetString()!, ""))).ToList());
+                i.GetProperty("insuplc_admdvs").GetString()!, regions.GetValueOrDefault(i.GetProperty("insuplc_admdvs").GetString()!, ""))).ToList(),
+            reply.Output.TryGetProperty("idetinfo", out var idetinfo) && idetinfo.ValueKind == JsonValueKind.Array
+                ? idetinfo.EnumerateArray().Select(d => d.GetProperty("psn_idet_type").GetString()).Select(t => FundWords.AssistanceName(t) ?? $"人员身份{t}")
+                    .Distinct().ToList()
+                : []);
         var psnNo = Found.PsnNo;
         Filings = (await database.ReadAsync(unit => unit.QueryAsync<FilingRow>(
             "SELECT * FROM filings WHERE psn_no = @psnNo AND fixmedins_code = @hospital ORDER BY created_at DESC LIMIT 10",

@@ -22,6 +22,24 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
     /// <summary>The diagnosis: the visit's own (admissions carry one), else its filing's.</summary>
     public string Diagnosis { get; private set; } = "";
 
+    /// <summary>
+    /// Each fund that paid its part of the settlement, in the slip's order: 统筹基金, then the supplementary funds that apply
+    /// to the person (those with a base: 大额补助, 大病保险, 医疗救助), then 基金支付总额; each with its cell's id.
+    /// </summary>
+    public IReadOnlyList<(string Label, long Fen, string Id)> FundCells
+    {
+        get
+        {
+            var s = Settlement;
+            var cells = new List<(string, long, string)> { ("统筹基金支付", s.HifpFen, "slip-fund") };
+            if (s.HifobBaseFen is not null) cells.Add(($"{FundWords.Name(SupplementaryFund.Hifob)}支付", s.HifobFen, "slip-hifob"));
+            if (s.HifmiBaseFen is not null) cells.Add(($"{FundWords.Name(SupplementaryFund.Hifmi)}支付", s.HifmiFen, "slip-hifmi"));
+            if (s.MafBaseFen is not null) cells.Add(($"{FundWords.Name(SupplementaryFund.Maf)}支付", s.MafFen, "slip-maf"));
+            cells.Add(("基金支付总额", s.FundPayFen, "slip-fund-total"));
+            return cells;
+        }
+    }
+
     /// <summary>A 中途结算, taken while the patient is still in hospital.</summary>
     public bool MidStay => Settlement.MidSetlFlag == "1";
 

@@ -19,11 +19,32 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     /// <summary>A pre-settlement as the clerk reads it.</summary>
     public sealed record Preview(
         decimal Medfee, decimal FullOwnPay, decimal OverLimit, decimal PreSelfPay, decimal InScope, decimal Deductible, decimal Ratio,
-        decimal Fund, decimal CapLeft, decimal PersonPart, decimal Account, decimal Cash, decimal BalanceAfter, bool UseAccount, bool MidSettle)
+        decimal Fund, decimal CapLeft, decimal PersonPart, decimal Account, decimal Cash, decimal BalanceAfter, bool UseAccount, bool MidSettle,
+        decimal FundTotal, IReadOnlyList<Tier> Tiers)
     {
+        /// <summary>What the basic fund leaves of the in-scope part above the deductible (before the supplementary funds).</summary>
         public decimal PersonShareOfInScope => InScope - Deductible - Fund;
         public bool Capped => Fund < Money.Round((InScope - Deductible) * Ratio);
+
+        /// <summary>The funds with something to say: a fund with nothing to compute on (大额 while the basic cap holds) stays off the page.</summary>
+        public IReadOnlyList<Tier> ShownTiers => Tiers.Where(t => t.Base != 0m || t.Pay != 0m).ToList();
     }
+
+    /// <summary>
+    /// One supplementary fund's share of the pre-settlement (a setldetail row: its base, cap left before, pay) with how it
+    /// was reached in the clerk's words (<see cref="FundWords.Explain"/>).
+    /// </summary>
+    public sealed record Tier(SupplementaryFund Fund, decimal Base, decimal CapLeft, decimal Pay, string Why)
+    {
+        public string Name => FundWords.Name(Fund);
+        public string Code => Supplements.FundCode(Fund);
+    }
+
+    /// <summary>The supplementary funds in force for the person on the visit's begin date (the rules its settlements use).</summary>
+    public SupplementaryCover Cover { get; private set; } = SupplementaryCover.None;
+
+    /// <summary>The person's assistance class in words (特困人员, 低保对象, 返贫致贫/监测对象), null for none.</summary>
+    public string? Assistance => FundWords.AssistanceName(Person.AssistanceType);
 
     public VisitRow Visit { get; private set; } = null!;
     public PersonRow Person { get; private set; } = null!;
@@ -149,7 +170,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         var medfee = Money.FromFen(OpenLines.Sum(l => l.AmountFen));
         var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2303" : "2206", SettleInput(medfee, useAccount, midSettle));
         if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error, editor: lines, detail: reply.Detail);
-        Explained = Read(reply.Output, useAccount, midSettle);
+        Explained = await ReadAsync(reply.Output, useAccount, midSettle);
         return Page();
     }
 
@@ -330,13 +351,52 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         },
     };
 
-    private static Preview Read(JsonElement output, bool useAccount, bool midSettle)
+    /// <summary>
+    /// The answer of 2206/2303 as the clerk reads it. Each supplementary fund's line is explained from its setldetail row,
+    /// the rule in force and the person's year as it stands (a pre-settlement changes neither); where those no longer give
+    /// the answer's figure to the fen (a settlement of the person elsewhere in between), the line gives the answer's figures only.
+    /// </summary>
+    private async Task<Preview> ReadAsync(JsonElement output, bool useAccount, bool midSettle)
     {
         var s = output.GetProperty("setlinfo");
         decimal D(string name) => s.GetProperty(name).GetDecimal();
+        var detail = output.GetProperty("setldetail");
+        var basic = detail[0];
+        var shares = detail.EnumerateArray()
+            .Select(d => (Fund: FundWords.OfPayType(d.GetProperty("fund_pay_type").GetString()), Row: d))
+            .Where(d => d.Fund is not null)
+            .Select(d => new FundShare(d.Fund!.Value, d.Row.GetProperty("inscp_scp_amt").GetDecimal(), d.Row.GetProperty("crt_payb_lmt_amt").GetDecimal(),
+                d.Row.GetProperty("fund_payamt").GetDecimal()))
+            .ToList();
+        var year = shares.Count == 0 ? new AccumulatorRow() : await YearAsync();
+        var tiers = shares.Select(share =>
+        {
+            var (rule, fundYear) = share.Fund switch
+            {
+                SupplementaryFund.Hifob => (Cover.Hifob, new FundYear(Money.FromFen(year.HifobBaseFen), Money.FromFen(year.HifobPaidFen))),
+                SupplementaryFund.Hifmi => (Cover.Hifmi, new FundYear(Money.FromFen(year.HifmiBaseFen), Money.FromFen(year.HifmiPaidFen))),
+                _ => (Cover.Maf, new FundYear(Money.FromFen(year.MafBaseFen), Money.FromFen(year.MafPaidFen))),
+            };
+            var why = rule is null ? null : FundWords.Explain(rule, fundYear, share);
+            if (share.Fund == SupplementaryFund.Hifob && FundWords.BeyondTheCap(D("inscp_scp_amt") - D("act_pay_dedc"),
+                    basic.GetProperty("crt_payb_lmt_amt").GetDecimal(), D("pool_prop_selfpay"), share.Base) is { } beyond)
+                why = why is null ? beyond : $"{beyond}；{why}";
+            return new Tier(share.Fund, share.Base, share.CapLeft, share.Pay,
+                why ?? $"计算基数 {share.Base:N2}，结算前本年剩余最高支付限额 {share.CapLeft:N2}，支付 {share.Pay:N2}");
+        }).ToList();
         return new Preview(D("medfee_sumamt"), D("fulamt_ownpay_amt"), D("overlmt_selfpay"), D("preselfpay_amt"), D("inscp_scp_amt"), D("act_pay_dedc"),
-            D("pool_prop_selfpay"), D("hifp_pay"), output.GetProperty("setldetail")[0].GetProperty("crt_payb_lmt_amt").GetDecimal(), D("psn_part_amt"),
-            D("acct_pay"), D("psn_cash_pay"), D("balc"), useAccount, midSettle);
+            D("pool_prop_selfpay"), D("hifp_pay"), basic.GetProperty("crt_payb_lmt_amt").GetDecimal(), D("psn_part_amt"),
+            D("acct_pay"), D("psn_cash_pay"), D("balc"), useAccount, midSettle, D("fund_pay_sumamt"), tiers);
+    }
+
+    /// <summary>The person's year of the visit (year of its begin date) as it stands: every fund's cumulative base and pay.</summary>
+    private Task<AccumulatorRow> YearAsync()
+    {
+        var person = Person;
+        var year = Formats.ParseDate(Visit.Begntime).Year;
+        return database.ReadAsync(async unit => await unit.FirstOrDefaultAsync<AccumulatorRow>(
+            "SELECT * FROM year_accumulators WHERE insuplc_admdvs = @region AND psn_no = @psnNo AND insutype = @insutype AND year = @year",
+            new { region = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year }) ?? new AccumulatorRow());
     }
 
     /// <summary>The visit again with a problem or message; <paramref name="editor"/> keeps the bill the clerk typed (a refusal must not wipe it).</summary>
@@ -363,6 +423,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             var level = await unit.ScalarAsync<long>("SELECT hosp_lv FROM hospitals WHERE fixmedins_code = @hospital", new { hospital });
             Policy = await Settle.PolicyAsync(unit, Person.InsuplcAdmdvs, Person.Insutype,
                 visit.Kind == "inpatient" ? CareCategory.Inpatient : CareCategory.EmergencyOutpatient, (int)level, Formats.ParseDate(visit.Begntime));
+            Cover = Settle.CoverOf(Person, await Supplements.VersionsAsync(unit, Person.InsuplcAdmdvs), Formats.ParseDate(visit.Begntime), new AccumulatorRow());
             Lines = (await unit.QueryAsync<FeeLineRow>(
                 $"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")} ORDER BY f.upload_msgid, f.feedetl_sn", new { mdtrtId })).ToList();
             Settlements = (await unit.QueryAsync<SettlementRow>(

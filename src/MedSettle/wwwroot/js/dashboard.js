@@ -3,7 +3,10 @@
 (() => {
   'use strict';
 
-  const COLORS = { medfee: '#4f7cac', fund: '#0b6e4f', personal: '#e0a03a', count: '#8a6bb1' };
+  const COLORS = {
+    medfee: '#4f7cac', fund: '#0b6e4f', personal: '#e0a03a', count: '#8a6bb1',
+    hifob: '#2f9c95', hifmi: '#6a994e', maf: '#b5838d',
+  };
   const yuan = v => Number(v || 0).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const wan = v => {
     const n = Number(v || 0);
@@ -62,18 +65,23 @@
     return draw(el, option);
   }
 
+  // Who paid the settlements' bills: each fund (统筹基金, then the funds settled with it in one stop) and the insured.
   function share(el, s) {
-    const total = Number(s.fund) + Number(s.personal);
+    const parts = [
+      { name: '统筹基金', value: s.hifp, color: COLORS.fund },
+      { name: '大额补助', value: s.hifob, color: COLORS.hifob },
+      { name: '大病保险', value: s.hifmi, color: COLORS.hifmi },
+      { name: '医疗救助', value: s.maf, color: COLORS.maf },
+      { name: '个人负担', value: s.personal, color: COLORS.personal },
+    ].filter(p => Number(p.value) > 0);
+    const total = parts.reduce((sum, p) => sum + Number(p.value), 0);
     const option = Object.assign({}, base, {
       tooltip: { trigger: 'item', formatter: p => `${p.marker}${escapeHtml(p.name)}：${escapeHtml(yuan(p.value))} 元（${escapeHtml(p.percent.toFixed(2))}%）` },
       legend: { bottom: 0 },
       series: [{
         type: 'pie', radius: ['42%', '70%'], center: ['50%', '46%'], avoidLabelOverlap: true,
-        label: { position: 'inside', color: '#fff', fontWeight: 'bold', formatter: p => `${p.percent.toFixed(1)}%` },
-        data: [
-          { name: '基金支付', value: s.fund, itemStyle: { color: COLORS.fund } },
-          { name: '个人负担', value: s.personal, itemStyle: { color: COLORS.personal } },
-        ],
+        label: { position: 'inside', color: '#fff', fontWeight: 'bold', formatter: p => (p.percent >= 4 ? `${p.percent.toFixed(1)}%` : '') },
+        data: parts.map(p => ({ name: p.name, value: p.value, itemStyle: { color: p.color } })),
       }],
     }, total > 0 ? {} : empty);
     return draw(el, option);
