@@ -68,7 +68,7 @@ public class PolicyRow
 /// 医疗救助 maf by assistance class (<see cref="AssistanceType"/>); the key's other part is ''. <see cref="Bands"/> is JSON,
 /// <c>[{"upto": 50000.00 or null, "ratio": 0.6}, …]</c>.
 /// </summary>
-public sealed class SupplementRow
+public class SupplementRow
 {
     public string InsuplcAdmdvs { get; set; } = "";
     public string Fund { get; set; } = "";

@@ -37,14 +37,8 @@ public abstract class ClerkDayTests(DatabaseTarget target) : IAsyncLifetime
 
     private async Task<IPage> FindZhangWeiAsync()
     {
-        var page = await _browser.NewPageAsync();
-        await page.GotoAsync("/window");
-        await page.GetByLabel("用户名").FillAsync("clerk");
-        await page.GetByLabel("密码").FillAsync("clerk-password");
-        await page.GetByLabel("密码").PressAsync("Enter");
-        await page.Locator("#certno").FillAsync("220102197503120110");
-        await page.Locator("#certno").PressAsync("Enter");
-        await Expect(page.Locator("#person")).ToContainTextAsync("张");
+        var page = await WindowClerk.SignInAsync(_browser, "clerk", "clerk-password");
+        await WindowClerk.FindAsync(page, "220102197503120110", "张");
         return page;
     }
 
@@ -52,24 +46,8 @@ public abstract class ClerkDayTests(DatabaseTarget target) : IAsyncLifetime
     private async Task<IPage> OpenVisitAsync(bool admission)
     {
         var page = await FindZhangWeiAsync();
-        await page.Locator("#dise-search").FillAsync("fy");
-        await Expect(page.Locator("#dise-list li").First).ToContainTextAsync("肺炎");
-        await page.Locator("#dise-search").PressAsync("Enter");
-        await page.GetByRole(AriaRole.Button, new() { Name = "备案并核定" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("备案成功");
-        if (admission) await page.Locator("#kind").SelectOptionAsync("inpatient");
-        await page.Locator("#register-button").ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex(admission ? "/window/visit/Z" : "/window/visit/M"));
+        await WindowClerk.FileAndRegisterAsync(page, admission, search: "fy", found: "肺炎");
         return page;
-    }
-
-    private static async Task AddLineAsync(IPage page, string code, string price, string count)
-    {
-        await page.Locator("#catalogue-search").FillAsync(code);
-        await Expect(page.Locator("#catalogue-list li").First).ToContainTextAsync(code);
-        await page.Locator("#catalogue-search").PressAsync("Enter");
-        await page.Locator("#bill tbody tr").Last.Locator("input.price").FillAsync(price);
-        await page.Locator("#bill tbody tr").Last.Locator("input.count").FillAsync(count);
     }
 
     [Fact]
@@ -125,7 +103,7 @@ public abstract class ClerkDayTests(DatabaseTarget target) : IAsyncLifetime
     public async Task A_count_far_above_the_usual_is_asked_about_before_the_bill_is_uploaded()
     {
         var page = await OpenVisitAsync(admission: false);
-        await AddLineAsync(page, "110200001", "50.00", "500"); // a service, one at a time: 500 is a slipped key
+        await WindowClerk.AddLineAsync(page, "110200001", "50.00", "500"); // a service, one at a time: 500 is a slipped key
         string? asked = null;
         var answer = false;
         page.Dialog += async (_, dialog) =>
@@ -152,7 +130,7 @@ public abstract class ClerkDayTests(DatabaseTarget target) : IAsyncLifetime
         var visit = page.Url;
         _platform.Clock.Advance(TimeSpan.FromHours(2)); // admitted at 10:00; the 中途结算 at 12:00
         await page.ReloadAsync();
-        await AddLineAsync(page, "210102001", "240.00", "1");
+        await WindowClerk.AddLineAsync(page, "210102001", "240.00", "1");
         await page.GetByLabel("中途结算（未出院）").CheckAsync();
         await page.Locator("#presettle-button").ClickAsync();
         await Expect(page.Locator("#explanation h2").First).ToContainTextAsync("中途结算");
@@ -178,7 +156,7 @@ public abstract class ClerkDayTests(DatabaseTarget target) : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "办理出院" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已办理出院");
         await Expect(page.GetByLabel("中途结算（未出院）")).ToHaveCountAsync(0); // discharged: only the final settlement is left
-        await AddLineAsync(page, "110200001", "50.00", "1");
+        await WindowClerk.AddLineAsync(page, "110200001", "50.00", "1");
         // Even a form that asks for a 中途结算 after the discharge is refused by the window.
         await page.EvaluateAsync("""
             () => { const f = document.getElementById('bill-form'); const i = document.createElement('input');
@@ -204,7 +182,7 @@ public abstract class ClerkDayTests(DatabaseTarget target) : IAsyncLifetime
     {
         var page = await OpenVisitAsync(admission: false);
         var key = "medsettle.bill." + page.Url[(page.Url.LastIndexOf('/') + 1)..];
-        await AddLineAsync(page, "110200001", "50.00", "1");
+        await WindowClerk.AddLineAsync(page, "110200001", "50.00", "1");
         Assert.NotNull(await page.EvaluateAsync<string?>("k => localStorage.getItem(k)", key));
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync(); // yes, leave the unsent line
 

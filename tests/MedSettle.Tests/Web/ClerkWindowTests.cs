@@ -62,6 +62,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await page.Locator("#certno").FillAsync(certno);
         await page.Locator("#certno").PressAsync("Enter");
         await Expect(page.Locator("#person")).ToContainTextAsync(name);
+        await WindowClerk.WhenReadyAsync(page);
         await page.Locator("#dise-search").FillAsync(search);
         await Expect(page.Locator("#dise-list li").First).ToContainTextAsync(found);
         await page.Locator("#dise-search").PressAsync("Enter");

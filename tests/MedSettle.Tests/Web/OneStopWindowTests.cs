@@ -41,33 +41,11 @@ public abstract class OneStopWindowTests(DatabaseTarget target) : IAsyncLifetime
     /// <summary>Signs the clerk in, finds the person by identity number, files the emergency and admits them (24): the admission's page.</summary>
     private async Task<IPage> AdmitAsync(string certno, string shownName)
     {
-        var page = await _browser.NewPageAsync();
+        var page = await WindowClerk.SignInAsync(_browser, "clerk", "clerk-password");
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync(); // counts asked about are the example's own
-        await page.GotoAsync("/window");
-        await page.GetByLabel("用户名").FillAsync("clerk");
-        await page.GetByLabel("密码").FillAsync("clerk-password");
-        await page.GetByLabel("密码").PressAsync("Enter");
-        await page.Locator("#certno").FillAsync(certno);
-        await page.Locator("#certno").PressAsync("Enter");
-        await Expect(page.Locator("#person")).ToContainTextAsync(shownName);
-        await page.Locator("#dise-search").FillAsync("肺炎");
-        await Expect(page.Locator("#dise-list li").First).ToContainTextAsync("J18.9");
-        await page.Locator("#dise-search").PressAsync("Enter");
-        await page.GetByRole(AriaRole.Button, new() { Name = "备案并核定" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("备案成功");
-        await page.Locator("#kind").SelectOptionAsync("inpatient");
-        await page.Locator("#register-button").ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/Z"));
+        await WindowClerk.FindAsync(page, certno, shownName);
+        await WindowClerk.FileAndRegisterAsync(page, admission: true);
         return page;
-    }
-
-    private static async Task AddLineAsync(IPage page, string code, string price, string count)
-    {
-        await page.Locator("#catalogue-search").FillAsync(code);
-        await Expect(page.Locator("#catalogue-list li").First).ToContainTextAsync(code);
-        await page.Locator("#catalogue-search").PressAsync("Enter");
-        await page.Locator("#bill tbody tr").Last.Locator("input.price").FillAsync(price);
-        await page.Locator("#bill tbody tr").Last.Locator("input.count").FillAsync(count);
     }
 
     [Fact]
@@ -79,9 +57,9 @@ public abstract class OneStopWindowTests(DatabaseTarget target) : IAsyncLifetime
         await Expect(page.Locator("dd.supplement[data-fund='hifmi']")).ToContainTextAsync("≤50,000 60% · ≤100,000 70% · 以上 80%");
         await Expect(page.Locator("dd.supplement[data-fund='maf']")).ToContainTextAsync("低保对象，救助起付线 1,000.00 元");
 
-        await AddLineAsync(page, "311300001", "1800.00", "25");
-        await AddLineAsync(page, "XJ01DDA036B001010178838", "23.45", "20");
-        await AddLineAsync(page, "XS0000000001", "88.00", "5");
+        await WindowClerk.AddLineAsync(page, "311300001", "1800.00", "25");
+        await WindowClerk.AddLineAsync(page, "XJ01DDA036B001010178838", "23.45", "20");
+        await WindowClerk.AddLineAsync(page, "XS0000000001", "88.00", "5");
         await Expect(page.Locator("#total")).ToHaveTextAsync("45,909.00");
         await page.Locator("#presettle-button").ClickAsync();
 
@@ -147,8 +125,8 @@ public abstract class OneStopWindowTests(DatabaseTarget target) : IAsyncLifetime
 
         SetClock("2026-05-10 08:00:00");
         var page = await AdmitAsync("220103198405160523", "孙丽");
-        await AddLineAsync(page, "311300001", "1800.00", "30");
-        await AddLineAsync(page, "XJ01DDA036B001010178838", "23.45", "40");
+        await WindowClerk.AddLineAsync(page, "311300001", "1800.00", "30");
+        await WindowClerk.AddLineAsync(page, "XJ01DDA036B001010178838", "23.45", "40");
         await page.Locator("#presettle-button").ClickAsync();
 
         await Expect(page.Locator("#fund")).ToHaveTextAsync("35,258.73");

@@ -36,21 +36,9 @@ public abstract class ReversalAtWindowTests(DatabaseTarget target) : IAsyncLifet
     /// <summary>Signs the clerk in, files and registers 李娜, bills three lines and settles them: the page of the slip.</summary>
     private async Task<IPage> SettleAsync()
     {
-        var page = await _browser.NewPageAsync();
-        await page.GotoAsync("/window");
-        await page.GetByLabel("用户名").FillAsync("clerk");
-        await page.GetByLabel("密码").FillAsync("clerk-password");
-        await page.GetByLabel("密码").PressAsync("Enter");
-        await page.Locator("#certno").FillAsync("220202196201050349");
-        await page.Locator("#certno").PressAsync("Enter");
-        await Expect(page.Locator("#person")).ToContainTextAsync("李娜");
-        await page.Locator("#dise-search").FillAsync("肺炎");
-        await Expect(page.Locator("#dise-list li").First).ToContainTextAsync("J18.9");
-        await page.Locator("#dise-search").PressAsync("Enter");
-        await page.GetByRole(AriaRole.Button, new() { Name = "备案并核定" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("备案成功");
-        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/M"));
+        var page = await WindowClerk.SignInAsync(_browser, "clerk", "clerk-password");
+        await WindowClerk.FindAsync(page, "220202196201050349", "李娜");
+        await WindowClerk.FileAndRegisterAsync(page);
         await SettleBillAsync(page);
         return page;
     }
@@ -58,13 +46,7 @@ public abstract class ReversalAtWindowTests(DatabaseTarget target) : IAsyncLifet
     private static async Task SettleBillAsync(IPage page)
     {
         foreach (var (code, price, count) in new[] { ("110200001", "50.00", "1"), ("210102001", "240.00", "1"), ("311201001", "72.00", "2") })
-        {
-            await page.Locator("#catalogue-search").FillAsync(code);
-            await Expect(page.Locator("#catalogue-list li").First).ToContainTextAsync(code);
-            await page.Locator("#catalogue-search").PressAsync("Enter");
-            await page.Locator("#bill tbody tr").Last.Locator("input.price").FillAsync(price);
-            await page.Locator("#bill tbody tr").Last.Locator("input.count").FillAsync(count);
-        }
+            await WindowClerk.AddLineAsync(page, code, price, count);
         await page.Locator("#presettle-button").ClickAsync();
         await Expect(page.Locator("#settle-button")).ToBeEnabledAsync();
         await page.Locator("#settle-button").ClickAsync();

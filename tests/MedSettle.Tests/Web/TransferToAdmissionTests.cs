@@ -32,31 +32,10 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
 
     private async Task<IPage> OpenOutpatientVisitAsync()
     {
-        var page = await _browser.NewPageAsync();
-        await page.GotoAsync("/window");
-        await page.GetByLabel("用户名").FillAsync("clerk");
-        await page.GetByLabel("密码").FillAsync("clerk-password");
-        await page.GetByLabel("密码").PressAsync("Enter");
-        await page.Locator("#certno").FillAsync("220102197503120110");
-        await page.Locator("#certno").PressAsync("Enter");
-        await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
-        await page.Locator("#dise-search").FillAsync("肺炎");
-        await Expect(page.Locator("#dise-list li").First).ToContainTextAsync("J18.9");
-        await page.Locator("#dise-search").PressAsync("Enter");
-        await page.GetByRole(AriaRole.Button, new() { Name = "备案并核定" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("备案成功");
-        await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex("/window/visit/M"));
+        var page = await WindowClerk.SignInAsync(_browser, "clerk", "clerk-password");
+        await WindowClerk.FindAsync(page, "220102197503120110", "张伟");
+        await WindowClerk.FileAndRegisterAsync(page);
         return page;
-    }
-
-    private static async Task AddLineAsync(IPage page, string code, string price, string count)
-    {
-        await page.Locator("#catalogue-search").FillAsync(code);
-        await Expect(page.Locator("#catalogue-list li").First).ToContainTextAsync(code);
-        await page.Locator("#catalogue-search").PressAsync("Enter");
-        await page.Locator("#bill tbody tr").Last.Locator("input.price").FillAsync(price);
-        await page.Locator("#bill tbody tr").Last.Locator("input.count").FillAsync(count);
     }
 
     private Task<T> ScalarAsync<T>(string sql, object? args = null) => _platform.Database.ReadAsync(u => u.ScalarAsync<T>(sql, args));
@@ -66,9 +45,9 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
     {
         var page = await OpenOutpatientVisitAsync();
         var outpatient = page.Url[(page.Url.LastIndexOf('/') + 1)..];
-        await AddLineAsync(page, "110200001", "50.00", "1");
-        await AddLineAsync(page, "210102001", "240.00", "1");
-        await AddLineAsync(page, "311201001", "72.00", "2");
+        await WindowClerk.AddLineAsync(page, "110200001", "50.00", "1");
+        await WindowClerk.AddLineAsync(page, "210102001", "240.00", "1");
+        await WindowClerk.AddLineAsync(page, "311201001", "72.00", "2");
         await page.Locator("#presettle-button").ClickAsync();
         await Expect(page.Locator("#visit-explained")).ToContainTextAsync("434.00");
 
@@ -116,7 +95,7 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
     public async Task The_same_transfer_form_sent_twice_admits_once_and_moves_the_lines_once()
     {
         var page = await OpenOutpatientVisitAsync();
-        await AddLineAsync(page, "110200001", "50.00", "1");
+        await WindowClerk.AddLineAsync(page, "110200001", "50.00", "1");
         await page.Locator("#presettle-button").ClickAsync();
         await Expect(page.Locator("#visit-explained")).ToContainTextAsync("50.00");
 
@@ -138,7 +117,7 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
     public async Task Transfer_is_not_offered_on_a_settled_visit_nor_on_an_admission()
     {
         var page = await OpenOutpatientVisitAsync();
-        await AddLineAsync(page, "110200001", "50.00", "1");
+        await WindowClerk.AddLineAsync(page, "110200001", "50.00", "1");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "转住院" })).ToHaveCountAsync(1);
         await page.Locator("#presettle-button").ClickAsync();
         await page.Locator("#settle-button").ClickAsync();
@@ -156,7 +135,7 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
     {
         var page = await OpenOutpatientVisitAsync();
         var outpatient = page.Url[(page.Url.LastIndexOf('/') + 1)..];
-        await AddLineAsync(page, "110200001", "50.00", "1");
+        await WindowClerk.AddLineAsync(page, "110200001", "50.00", "1");
         await page.Locator("#presettle-button").ClickAsync();
         await Expect(page.Locator("#visit-explained")).ToContainTextAsync("50.00");
         await page.GetByRole(AriaRole.Button, new() { Name = "转住院" }).ClickAsync();

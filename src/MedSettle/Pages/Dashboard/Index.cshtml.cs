@@ -81,7 +81,7 @@ public sealed class IndexModel(Database database, PlatformClock clock) : PageMod
         var query = new StatsQuery(from, to, Home, Area, Hospital);
         var report = await Stats.ComputeAsync(database, query, HttpContext.RequestAborted);
         Report = report;
-        var funds = await FundSplit.ComputeAsync(database, query, HttpContext.RequestAborted);
+        var funds = FundSplit.Of(report);
         Funds = funds;
         HospitalRows = report.ByHospital.OrderByDescending(g => g.MedfeeSumamt).ThenByDescending(g => g.Filings).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
 

@@ -20,24 +20,12 @@ public sealed class PoliciesModel(Database database, PlatformClock clock) : Page
     }
 
     /// <summary>A supplementary fund's version (大额补助, 大病保险, 医疗救助) with its region's name and the version in force today for its key.</summary>
-    public sealed class SupplementVersion
+    public sealed class SupplementVersion : SupplementRow
     {
-        public string InsuplcAdmdvs { get; set; } = "";
-        public string Fund { get; set; } = "";
-        public string Insutype { get; set; } = "";
-        public string AssistanceType { get; set; } = "";
-        public string EffectiveFrom { get; set; } = "";
-        public long ThresholdFen { get; set; }
-        public string Bands { get; set; } = "[]";
-        public long AnnualCapFen { get; set; }
         public string RegionName { get; set; } = "";
         public string? CurrentFrom { get; set; }
 
-        public SupplementaryRule Rule => Supplements.ToRule(new SupplementRow
-        {
-            InsuplcAdmdvs = InsuplcAdmdvs, Fund = Fund, Insutype = Insutype, AssistanceType = AssistanceType, EffectiveFrom = EffectiveFrom,
-            ThresholdFen = ThresholdFen, Bands = Bands, AnnualCapFen = AnnualCapFen,
-        });
+        public SupplementaryRule Rule => Supplements.ToRule(this);
     }
 
     /// <summary>The supplementary funds' versions of the region (and scheme) shown; they apply to both care categories.</summary>

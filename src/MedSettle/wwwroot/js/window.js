@@ -339,6 +339,8 @@ window.MedSettle = (() => {
     const closed = byId('visit-closed');
     if (closed) try { window.localStorage.removeItem(billStorageKey(closed.dataset.visit)); } catch { /* nothing kept */ }
     focusNextStep(byId);
+    // every handler is attached: what is typed from now on is seen (tests wait for this before typing)
+    document.documentElement.dataset.windowReady = 'true';
   }
 
   // Each page opens on its next step: after a pre-settlement the explanation and 确认结算; on a visit the catalogue search;
