@@ -253,6 +253,61 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
         await using var check = await _database.OpenConnectionAsync();
         Assert.Equal(152050L, await check.ExecuteScalarAsync<long>("SELECT acct_balc_fen FROM persons WHERE psn_no = '22010000000000000001'"));
     }
+
+    [Fact]
+    public async Task Supplementary_rows_are_validated_by_row_and_field_and_nothing_is_written()
+    {
+        var directory = CopyOfJilinMini();
+        File.WriteAllText(Path.Combine(directory, "supplements.json"), """
+            [
+              {"insuplc_admdvs":"220100","fund":"hifob","insutype":"390","effective_from":"2026-01-01","threshold":0,
+               "bands":[{"upto":null,"ratio":0.9}],"annual_cap":400000},
+              {"insuplc_admdvs":"220100","fund":"maf","effective_from":"2026-01-01","threshold":0,
+               "bands":[{"upto":null,"ratio":0.9}],"annual_cap":50000},
+              {"insuplc_admdvs":"220100","fund":"hifmi","insutype":"390","effective_from":"2026-01-01","threshold":15000,
+               "bands":[{"upto":15000,"ratio":0.6},{"upto":null,"ratio":1.2}],"annual_cap":300000},
+              {"insuplc_admdvs":"220100","fund":"hifmi","insutype":"390","effective_from":"2027-01-01","threshold":15000,
+               "bands":[{"upto":null,"ratio":0.6},{"upto":90000,"ratio":0.7}],"annual_cap":300000}
+            ]
+            """);
+        File.AppendAllText(Path.Combine(directory, "persons.csv"), "22010000000000000009,钱七,220102197503120217,1,1975-03-12,220100,390,1,0,4\n");
+
+        var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
+
+        var messages = failed.Problems.Select(p => p.ToString()).ToList();
+        Assert.Contains(messages, m => m.StartsWith("supplements.json line 2, column insutype: (supplementary row 1) \"390\" is not 310", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("supplements.json line 4, column assistance_type: (supplementary row 2) is missing", StringComparison.Ordinal));
+        Assert.Contains("supplements.json line 6, column bands[0].upto: (supplementary row 3) 15000 is not above the threshold (15000)", messages);
+        Assert.Contains("supplements.json line 6, column bands[1].ratio: (supplementary row 3) \"1.2\" is not a ratio between 0 and 1", messages);
+        Assert.Contains("supplements.json line 8, column bands[0].upto: (supplementary row 4) is null, but only the last band may have no end", messages);
+        Assert.Contains(messages, m => m.StartsWith("persons.csv line 10, column assistance_type: \"4\" is not an assistance class", StringComparison.Ordinal));
+        Assert.Equal(0, await CountAsync("supplements"));
+        Assert.Equal(0, await CountAsync("persons"));
+    }
+
+    [Fact]
+    public async Task A_band_paid_at_a_lower_ratio_than_the_one_before_is_imported_with_a_warning_and_versions_are_never_overwritten()
+    {
+        await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini);
+        var directory = TestPaths.TempDirectory();
+        var supplements = Path.Combine(directory, "supplements.json");
+        File.WriteAllText(supplements, """
+            [{"insuplc_admdvs":"220100","fund":"hifmi","insutype":"390","effective_from":"2027-01-01","threshold":15000,
+              "bands":[{"upto":50000,"ratio":0.7},{"upto":null,"ratio":0.6}],"annual_cap":300000}]
+            """);
+
+        var summary = await new BundleImporter(_database).ImportAsync(directory);
+
+        Assert.Equal("supplements.json line 1, column bands[1].ratio: (supplementary row 1) 0.6 is lower than the band before (0.7): "
+                     + "a larger burden would be paid at a lower ratio (梯度倒挂); imported as written", Assert.Single(summary.Warnings).ToString());
+        Assert.Equal(10, await CountAsync("supplements"));
+
+        // the same version with another cap is refused: a settled case must stay explainable by the rule it used
+        File.WriteAllText(supplements, File.ReadAllText(supplements).Replace("300000", "350000"));
+        var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
+        Assert.Contains("versions are never overwritten", Assert.Single(failed.Problems).ToString());
+        Assert.Equal(0, (await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini)).Changed);
+    }
 }
 
 public sealed class BundleImportTests_Sqlite() : BundleImportTests(new SqliteTarget());
