@@ -18,7 +18,9 @@ public class EngineBenchmarks
     private Policy _policy = null!;
     private Accumulated _used;
     private PersonalAccount _account;
+    private Policy _residentPolicy = null!;
     private Accumulated _nearCap;
+    private PersonalAccount _resident;
     private SupplementaryCover _tiers = SupplementaryCover.None;
 
     [GlobalSetup]
@@ -58,16 +60,19 @@ public class EngineBenchmarks
         _used = new Accumulated(0m, 0m);
         _account = new PersonalAccount(IsEmployee: true, UseRequested: true, Balance: 1520.50m);
 
-        // The same bill for a person the supplementary funds all reach (DESIGN.md rules 11–15): the basic cap nearly spent,
-        // so 大额 takes the in-scope amount it leaves; 大病 crossing its threshold into its second band; 医疗救助 above its
-        // own. (Employees have 大额 and residents 大病, never both: the engine computes whatever is in force.)
+        // The same bill for a resident whom all three tiers reach (基本医保, 大病保险, 医疗救助: DESIGN.md rules 11–15): a
+        // 低保 resident (390) whose basic cap is nearly spent, so 大病 takes most of the in-scope amount the basic fund
+        // leaves, crossing from its first band into its second; 医疗救助 pays on what is left, above its own threshold.
+        // (大额 is the employees' counterpart of 大病: a person has one or the other.)
         var from = new DateOnly(2026, 1, 1);
-        _nearCap = new Accumulated(149_900m, 200m);
+        _residentPolicy = new Policy("220100", "390", CareCategory.EmergencyOutpatient, 3, from,
+            300m, DeductibleBasis.PerYear, 0.55m, 100_000m);
+        _nearCap = new Accumulated(99_900m, 300m);
+        _resident = new PersonalAccount(IsEmployee: false, UseRequested: false, Balance: 0m);
         _tiers = new SupplementaryCover(
-            new SupplementaryRule("220100", SupplementaryFund.Hifob, "310", null, from, 0m, [new Band(null, 0.9m)], 400_000m), new FundYear(0m, 0m),
-            new SupplementaryRule("220100", SupplementaryFund.Hifmi, "390", null, from, 15_000m,
-                [new Band(50_000m, 0.6m), new Band(100_000m, 0.7m), new Band(null, 0.8m)], 300_000m), new FundYear(49_900m, 20_000m),
-            new SupplementaryRule("220100", SupplementaryFund.Maf, null, "2", from, 1_000m, [new Band(null, 0.7m)], 30_000m), new FundYear(5_000m, 2_800m));
+            Hifmi: new SupplementaryRule("220100", SupplementaryFund.Hifmi, "390", null, from, 15_000m,
+                [new Band(50_000m, 0.6m), new Band(100_000m, 0.7m), new Band(null, 0.8m)], 300_000m), HifmiYear: new FundYear(49_900m, 20_940m),
+            Maf: new SupplementaryRule("220100", SupplementaryFund.Maf, null, "2", from, 1_000m, [new Band(null, 0.7m)], 30_000m), MafYear: new FundYear(5_000m, 2_800m));
 
         _totals = GradeBill();
         Verify();
@@ -93,9 +98,10 @@ public class EngineBenchmarks
         var result = Settlement.Compute(_totals, _policy, _used, _account);
         if (result is not { ActPayDedc: 200.00m, HifpPay: 209.26m, PsnPartAmt: 467.87m, AcctPay: 467.87m, PsnCashPay: 0.00m, Balc: 1052.63m })
             throw new InvalidOperationException($"settlement {result}");
-        var tiers = Settlement.Compute(_totals, _policy, _nearCap, _account, _tiers);
-        if (tiers.HifpPay != 100.00m || tiers.HifobPay <= 0m || tiers.HifmiPay <= 0m || tiers.MafPay <= 0m
-            || tiers.FundPaySumamt != tiers.HifpPay + tiers.HifobPay + tiers.HifmiPay + tiers.MafPay || tiers.FundPaySumamt + tiers.PsnPartAmt != _totals.MedfeeSumamt)
+        // 大病: base 521.94 − 100.00 = 421.94 from 49,900.00: 100.00 × 0.6 + 321.94 × 0.7 = 285.358 → 285.36;
+        // 医疗救助: base 421.94 − 285.36 = 136.58 above its threshold, × 0.7 = 95.606 → 95.61.
+        var tiers = Settlement.Compute(_totals, _residentPolicy, _nearCap, _resident, _tiers);
+        if (tiers is not { HifpPay: 100.00m, HifobPay: 0.00m, HifmiPay: 285.36m, MafPay: 95.61m, FundPaySumamt: 480.97m, PsnCashPay: 196.16m })
             throw new InvalidOperationException($"the bill does not reach every tier: {tiers}");
     }
 
@@ -109,14 +115,14 @@ public class EngineBenchmarks
         return Settlement.Compute(totals, _policy, _used, _account);
     }
 
-    /// <summary>The same, for a person every supplementary fund pays for (rules 1–15).</summary>
+    /// <summary>The same bill for a resident whom the basic fund, 大病保险 and 医疗救助 all pay for (rules 1–15).</summary>
     [Benchmark]
     public SettlementResult SettleTenLineBillThroughAllTiers()
     {
         var totals = BillTotals.Zero;
         foreach (ref readonly var line in _bill.AsSpan())
             totals = totals.Add(LineGrading.Grade(line.Item, line.Price, line.Count, line.Amount));
-        return Settlement.Compute(totals, _policy, _nearCap, _account, _tiers);
+        return Settlement.Compute(totals, _residentPolicy, _nearCap, _resident, _tiers);
     }
 
     /// <summary>Rules 1-4 for one fee line (the 乙类 line over its price ceiling: the longest path).</summary>

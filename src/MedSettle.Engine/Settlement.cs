@@ -45,7 +45,7 @@ public readonly record struct PersonalAccount(bool IsEmployee, bool UseRequested
 public readonly record struct AccumulatorEffect(decimal FundPaid, decimal DeductibleUsed, decimal AccountSpent,
     FundYear Hifob = default, FundYear Hifmi = default, FundYear Maf = default)
 {
-    public AccumulatorEffect Reversed => new(-FundPaid, -DeductibleUsed, -AccountSpent,
+    public AccumulatorEffect Reversed() => new(-FundPaid, -DeductibleUsed, -AccountSpent,
         new FundYear(-Hifob.Base, -Hifob.Paid), new FundYear(-Hifmi.Base, -Hifmi.Paid), new FundYear(-Maf.Base, -Maf.Paid));
 }
 

@@ -101,7 +101,7 @@ public class SettlementProperties
                 }
                 foreach (var i in order.Where(i => i < effects.Count))
                 {
-                    var back = effects[i].Reversed;
+                    var back = effects[i].Reversed();
                     (fund, dedc, account) = (fund + back.FundPaid, dedc + back.DeductibleUsed, account - back.AccountSpent);
                 }
                 return fund == 0 && dedc == 0 && account == balance;
