@@ -517,10 +517,13 @@ public static class Commands
     private static void PrintSimulation(SimulationReport r)
     {
         Console.WriteLine($"Simulated {r.Filings:N0} filings, {r.Settlements:N0} settlements ({r.Reversals:N0} reversed, {r.Resettlements:N0} settled again), "
-                          + $"{r.NeverSettled:N0} never settled, {r.Refused:N0} refused; standing: medfee {r.MedfeeSumamt:N2}, fund {r.FundPaySumamt:N2} "
+                          + $"{r.NeverSettled:N0} never settled, {r.Refused:N0} refused ({SettledShare()} of filings settled); "
+                          + $"standing: medfee {r.MedfeeSumamt:N2} ({Average()} a settlement), fund {r.FundPaySumamt:N2} "
                           + $"({Share(r.FundPaySumamt)}: basic {r.HifpPay:N2}, 大额 {r.HifobPay:N2}, 大病 {r.HifmiPay:N2}, 医疗救助 {r.MafPay:N2})");
 
         string Share(decimal amount) => r.MedfeeSumamt == 0 ? "–" : $"{amount / r.MedfeeSumamt:P1} of medfee";
+        string SettledShare() => r.Filings == 0 ? "–" : $"{(double)(r.Filings - r.NeverSettled) / r.Filings:P0}";
+        string Average() => r.Settlements == 0 ? "–" : $"{r.MedfeeSumamt / r.Settlements:N0}";
     }
 
     private static Command DemoBundleCommand()
