@@ -502,17 +502,17 @@ public static class DemoProvince
 
     private static readonly PolicyBase[] PolicyBases =
     [
-        new("310", "inpatient", 1, 200, "per_visit", 92, 150000),
+        new("310", "inpatient", 1, 200, "per_visit", 77, 150000),
         new("310", "emergency_outpatient", 1, 200, "per_year", 75, 150000),
-        new("310", "inpatient", 2, 400, "per_visit", 88, 150000),
+        new("310", "inpatient", 2, 400, "per_visit", 73, 150000),
         new("310", "emergency_outpatient", 2, 200, "per_year", 70, 150000),
-        new("310", "inpatient", 3, 800, "per_visit", 85, 150000),
+        new("310", "inpatient", 3, 800, "per_visit", 70, 150000),
         new("310", "emergency_outpatient", 3, 200, "per_year", 65, 150000),
-        new("390", "inpatient", 1, 100, "per_visit", 85, 120000),
+        new("390", "inpatient", 1, 100, "per_visit", 70, 120000),
         new("390", "emergency_outpatient", 1, 100, "per_year", 50, 120000),
-        new("390", "inpatient", 2, 300, "per_visit", 75, 120000),
+        new("390", "inpatient", 2, 300, "per_visit", 60, 120000),
         new("390", "emergency_outpatient", 2, 100, "per_year", 50, 120000),
-        new("390", "inpatient", 3, 600, "per_visit", 65, 120000),
+        new("390", "inpatient", 3, 600, "per_visit", 50, 120000),
         new("390", "emergency_outpatient", 3, 100, "per_year", 50, 120000),
     ];
 
