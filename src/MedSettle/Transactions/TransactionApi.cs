@@ -198,7 +198,11 @@ public static class TransactionApi
                 if (!Kinds.TryGetValue(infno, out var kind))
                     throw new Refusal($"不支持的交易编号 {infno}：本平台办理省内异地急诊直接结算相关交易");
 
-                var input = root.TryGetProperty("input", out var inputElement) && inputElement.ValueKind == JsonValueKind.Object
+                root.TryGetProperty("input", out var inputElement);
+                // Some HIS clients send input as a string holding the JSON object ("input":"{\"data\":{…}}"): read what it holds.
+                using var inputText = inputElement.ValueKind == JsonValueKind.String ? InputFromString(inputElement) : null;
+                if (inputText is not null) inputElement = inputText.RootElement;
+                var input = inputElement.ValueKind == JsonValueKind.Object
                     ? new Input(inputElement, "input")
                     : throw new Refusal("缺少输入节点 input");
                 if (inputElement.GetRawText().Length > MaxInputCharacters)
@@ -408,6 +412,25 @@ public static class TransactionApi
     }
 
     /// <summary>The first envelope field the body lacks (all of them when it is no object), or null.</summary>
+    /// <summary>The object an <c>input</c> sent as a string holds; a string that holds no JSON object is refused by name.</summary>
+    private static JsonDocument InputFromString(JsonElement text)
+    {
+        var json = text.GetString()!;
+        if (json.Length > MaxInputCharacters)
+            throw new Refusal($"交易输入超过 {MaxInputCharacters} 个字符，请分批上传（如费用明细分多次 2204）");
+        JsonDocument? document = null;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 31 });
+        }
+        catch (JsonException)
+        {
+        }
+        if (document is { RootElement.ValueKind: JsonValueKind.Object } && WellFormedText(document.RootElement)) return document;
+        document?.Dispose();
+        throw new Refusal("输入节点 input 是字符串，但其内容不是 JSON 对象：请发送 input 对象，或内容为 JSON 对象的字符串");
+    }
+
     private static string? MissingEnvelopeField(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object) return EnvelopeFields[0];

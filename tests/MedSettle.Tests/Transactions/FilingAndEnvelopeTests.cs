@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using MedSettle.Tests.Infrastructure;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
@@ -122,6 +123,22 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : PlatformTe
         var noMsgid = await Platform.PostAsync("""{"infno":"1101","fixmedins_code":"H22020000001","input":{}}""");
         Assert.Equal((400, -1), (noMsgid.Status, noMsgid.Infcode));
         Assert.Contains("请求缺少报文头字段 msgid", noMsgid.ErrMsg);
+    }
+
+    [Fact]
+    public async Task An_input_sent_as_a_string_holding_the_json_object_is_read_as_that_object()
+    {
+        var asText = JsonSerializer.Serialize(new { data = new { psn_no = ZhangWei, insutype = "310", begndate = "2026-03-14", dise_codg = "J18.9", dise_name = "肺炎" } });
+
+        var filed = (await Platform.CallAsync("2551", JilinCentral, asText)).ShouldSucceed();
+
+        Assert.Equal("2026-03-16", filed.Text("result", "enddate"));
+        Assert.Equal(1, await FilingsAsync());
+        (await Platform.CallAsync("2551", JilinCentral, "[1,2]")).ShouldFail("input 是字符串，但其内容不是 JSON 对象");
+        (await Platform.CallAsync("2551", JilinCentral, "{\"data\":")).ShouldFail("input 是字符串，但其内容不是 JSON 对象");
+        (await Platform.CallAsync("2551", JilinCentral, "{\"data\":{\"psn_no\":\"\\ud800\"}}")).ShouldFail("不是 JSON 对象");
+        (await Platform.CallAsync("2551", JilinCentral, JsonSerializer.Serialize(new { data = new { psn_no = ZhangWei } }))).ShouldFail("input.data.");
+        Assert.Equal(1, await FilingsAsync());
     }
 
     [Fact]
