@@ -549,8 +549,9 @@ public static class Commands
         var command = new Command("demo", "Serve a demo province (12 Jilin pooling regions) on a fresh embedded database") { urls, persons, history };
         command.SetAction(async (parse, cancel) =>
         {
-            var home = Path.Combine(Path.GetTempPath(), "medsettle-demo");
-            Directory.CreateDirectory(home);
+            // Each running demo holds its folder: a second one takes the next free folder instead of deleting this one's database.
+            using var folder = DemoFolder.Claim(Path.GetTempPath());
+            var home = folder.Path;
             var bundle = Path.Combine(home, "demo-bundle");
             var dbPath = Path.Combine(home, "demo.db");
             foreach (var file in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" }) File.Delete(file);
@@ -586,7 +587,7 @@ public static class Commands
             await app.StartAsync(cancel);
             var url = app.Address();
             Console.WriteLine();
-            Console.WriteLine($"MedSettle demo province is running at {url}  (database {database.Description}; names and identity numbers encrypted with {database.Keys.Source.Description})");
+            Console.WriteLine($"MedSettle demo province is running at {url}  (folder {home}, its own while this demo runs; database {database.Description}; names and identity numbers encrypted with {database.Keys.Source.Description})");
             Console.WriteLine($"Web: {url}/login — clerk / clerk123 (吉林市示例中心医院 收费窗口), province / province123 (全省看板), changchun / agency123 (长春市经办)");
             Console.WriteLine($"Transaction API credentials of 吉林市示例中心医院 (H22020000001), for every request's x-tif-* headers (see README.md):");
             Console.WriteLine($"  PAASID={walkthrough.Paasid} SECRET={walkthrough.Secret}");
