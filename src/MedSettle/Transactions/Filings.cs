@@ -15,7 +15,7 @@ public static class Filings
         var insutype = data.Text("insutype");
         var begndate = data.Date("begndate");
         var enddate = data.OptionalDate("enddate") ?? Filing.DefaultEndDate(begndate);
-        var diseCodg = data.OptionalText("dise_codg") ?? throw new Refusal("缺少诊断编码 dise_codg：异地急诊备案须填写ICD-10诊断（如 J18.9）");
+        var diseCodg = data.OptionalText("dise_codg", "dise_code") ?? throw new Refusal("缺少诊断编码 dise_codg：异地急诊备案须填写ICD-10诊断（如 J18.9）");
         var diseName = data.OptionalText("dise_name") ?? throw new Refusal("缺少诊断名称 dise_name");
 
         var person = await People.LockAsync(ctx, psnNo, insutype);

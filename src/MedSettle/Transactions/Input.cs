@@ -20,6 +20,13 @@ public sealed class Input(JsonElement element, string path)
         throw new Refusal($"缺少输入节点 {Path}.{name}");
     }
 
+    /// <summary>The node <paramref name="name"/>, or, as some clients name it, <paramref name="alias"/> (2402's dscginfo sent as mdtrtinfo).</summary>
+    public Input Node(string name, string alias, bool orSelf = false) =>
+        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(alias, out var node) && node.ValueKind == JsonValueKind.Object
+        && !(Element.TryGetProperty(name, out var named) && named.ValueKind == JsonValueKind.Object)
+            ? new Input(node, $"{Path}.{alias}")
+            : Node(name, orSelf);
+
     public IReadOnlyList<Input> Array(string name)
     {
         if (Element.ValueKind != JsonValueKind.Object || !Element.TryGetProperty(name, out var node) || node.ValueKind != JsonValueKind.Array)
@@ -57,6 +64,9 @@ public sealed class Input(JsonElement element, string path)
     /// <summary>C0 controls other than tab and line breaks (which a free-text description may hold), and DEL.</summary>
     private static readonly System.Buffers.SearchValues<char> ControlCharacters = System.Buffers.SearchValues.Create(
         "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000b\u000c\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f");
+
+    /// <summary>The field <paramref name="name"/>, or the name some clients give it (<paramref name="alias"/>, e.g. dise_code for dise_codg).</summary>
+    public string? OptionalText(string name, string alias) => OptionalText(name) ?? OptionalText(alias);
 
     public string Text(string name) => OptionalText(name) ?? throw new Refusal($"缺少必填字段 {Path}.{name}");
 

@@ -25,6 +25,9 @@ public static class TransactionApi
     /// <summary>Without these the body is no envelope (HTTP 400); input is the transaction's own, refused by name.</summary>
     private static readonly string[] EnvelopeFields = ["infno", "msgid", "fixmedins_code"];
 
+    /// <summary>Local transaction codes real clients send for a national one (2203A: 就诊信息上传 as some provinces number it).</summary>
+    public static readonly IReadOnlyDictionary<string, string> InfnoAliases = new Dictionary<string, string> { ["2203A"] = "2203" };
+
     /// <summary>Larger bodies are refused before they are parsed.</summary>
     public const int MaxBodyBytes = 256 * 1024;
 
@@ -191,11 +194,11 @@ public static class TransactionApi
             {
                 var infno = envelope.Text("infno");
                 var msgid = envelope.Text("msgid");
-                var fixmedinsCode = envelope.Text("fixmedins_code");
+                var fixmedinsCode = envelope.OptionalText("fixmedins_code") ?? envelope.Text("medins_code"); // medins_code: as some clients name it
                 if (signedBy is not null && signedBy != fixmedinsCode)
                     return (401, Failure(received, clock, $"报文头 fixmedins_code {fixmedinsCode} 与凭证 x-tif-paasid 所属机构 {signedBy} 不一致：只能以本机构身份办理交易"));
                 if (msgid.Length > 30) throw new Refusal($"msgid \"{msgid}\" 超过30位（定点医药机构编号12位+时间14位+顺序号4位）");
-                if (!Kinds.TryGetValue(infno, out var kind))
+                if (!Kinds.TryGetValue(InfnoAliases.GetValueOrDefault(infno, infno), out var kind))
                     throw new Refusal($"不支持的交易编号 {infno}：本平台办理省内异地急诊直接结算相关交易");
 
                 root.TryGetProperty("input", out var inputElement);
@@ -435,7 +438,7 @@ public static class TransactionApi
     {
         if (root.ValueKind != JsonValueKind.Object) return EnvelopeFields[0];
         foreach (var field in EnvelopeFields)
-            if (!root.TryGetProperty(field, out _)) return field;
+            if (!root.TryGetProperty(field, out _) && !(field == "fixmedins_code" && root.TryGetProperty("medins_code", out _))) return field;
         return null;
     }
 

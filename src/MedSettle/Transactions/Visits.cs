@@ -61,7 +61,7 @@ public static class Visits
                 mdtrtId, insuplcAdmdvs = person.InsuplcAdmdvs, psnNo, insutype, fixmedinsCode = ctx.FixmedinsCode, mdtrtareaAdmvs = ctx.Hospital.Admdvs,
                 kind = KindCode(kind), medType, begntime = begin.ToText(), number,
                 // without a diagnosis of its own (2201 has none; 2203 may bring one later) the visit takes its filing's
-                diseCodg = data.OptionalText("dise_codg") ?? filing?.DiseCodg, diseName = data.OptionalText("dise_name") ?? filing?.DiseName,
+                diseCodg = data.OptionalText("dise_codg", "dise_code") ?? filing?.DiseCodg, diseName = data.OptionalText("dise_name") ?? filing?.DiseName,
                 deptName = data.OptionalText("dept_name") ?? data.OptionalText("adm_dept_name"),
                 drName = data.OptionalText("dr_name") ?? data.OptionalText("atddr_name") ?? data.OptionalText("chfpdr_name"),
                 filing = filing?.TrtDclaDetlSn, createdAt = ctx.Now.ToText(), msgid = ctx.Msgid,
@@ -106,7 +106,7 @@ public static class Visits
         var medType = info.Text("med_type");
         if (medType != CareCategories.EmergencyMedType)
             throw MedTypeRefusal(medType, "门诊就诊的医疗类别应为 13（急诊）");
-        var diseCodg = info.OptionalText("dise_codg");
+        var diseCodg = info.OptionalText("dise_codg", "dise_code");
         if (diseCodg is not null && !Filing.IsIcd10Code(diseCodg))
             throw new Refusal($"诊断编码“{diseCodg}”不是有效的ICD-10编码（应如 J18.9、I21.0、S06）");
         await EnsureNotFinallySettledAsync(ctx, visit);
@@ -119,7 +119,7 @@ public static class Visits
 
     public static async Task<object?> DischargeAsync(TransactionContext ctx)
     {
-        var info = ctx.Input.Node("dscginfo", orSelf: true);
+        var info = ctx.Input.Node("dscginfo", "mdtrtinfo", orSelf: true);
         var visit = await OwnVisitAsync(ctx, info.Text("mdtrt_id"), info.Text("psn_no"), VisitKind.Inpatient);
         var endtime = info.Time("endtime");
         if (visit.Endtime is not null) throw new Refusal($"就诊 {visit.MdtrtId} 已于 {visit.Endtime} 办理出院");
@@ -127,7 +127,7 @@ public static class Visits
             throw new Refusal($"出院时间 {endtime.ToText()} 早于入院时间 {visit.Begntime}");
         await ctx.Db.ExecuteAsync(
             "UPDATE visits SET endtime = @endtime, dise_codg = COALESCE(@diseCodg, dise_codg) WHERE mdtrt_id = @mdtrtId",
-            new { endtime = endtime.ToText(), diseCodg = info.OptionalText("dise_codg"), mdtrtId = visit.MdtrtId });
+            new { endtime = endtime.ToText(), diseCodg = info.OptionalText("dise_codg", "dise_code"), mdtrtId = visit.MdtrtId });
         ctx.Subject = visit.MdtrtId;
         return new { };
     }

@@ -1,3 +1,4 @@
+using Dapper;
 using MedSettle.Tests.Infrastructure;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
 
@@ -12,6 +13,30 @@ public abstract class InpatientTests(DatabaseTarget target) : PlatformTests(targ
         (await His.FileAsync(WangFang, "390", "2026-03-14")).ShouldSucceed();
         return (await His.AdmitAsync(WangFang, "390", "2026-03-14 22:10:00", "ZY" + Guid.NewGuid().ToString("N")[..8]))
             .ShouldSucceed().Text("result", "mdtrt_id");
+    }
+
+    [Fact]
+    public async Task The_names_real_clients_give_to_national_fields_are_read_as_those_fields()
+    {
+        // dise_code for dise_codg (2551, 2203, 2402), 2402's node named mdtrtinfo, medins_code for fixmedins_code, 2203A for 2203.
+        (await Platform.CallAsync("2551", Yanbian, new { data = new { psn_no = WangFang, insutype = "390", begndate = "2026-03-14", dise_code = "I21.0", dise_name = "急性心肌梗死" } }))
+            .ShouldSucceed();
+        var outpatient = (await His.RegisterAsync(WangFang, "390", "2026-03-14 20:00:00", "MZ" + Guid.NewGuid().ToString("N")[..8])).ShouldSucceed().Text("data", "mdtrt_id");
+        (await Platform.CallAsync("2203A", Yanbian, new { mdtrtinfo = new { mdtrt_id = outpatient, psn_no = WangFang, med_type = "13", dise_code = "R07.4", dise_name = "胸痛" } }))
+            .ShouldSucceed();
+        (await Platform.CallAsync("2202", Yanbian, new { data = new { mdtrt_id = outpatient, psn_no = WangFang } })).ShouldSucceed();
+        var admission = (await His.AdmitAsync(WangFang, "390", "2026-03-14 22:10:00", "ZY" + Guid.NewGuid().ToString("N")[..8])).ShouldSucceed().Text("result", "mdtrt_id");
+        var discharge = Platform.Envelope("2402", Yanbian, new { mdtrtinfo = new { mdtrt_id = admission, psn_no = WangFang, insutype = "390", endtime = "2026-03-15 09:00:00", dise_code = "I21.9" } })
+            .Replace("\"fixmedins_code\"", "\"medins_code\"");
+
+        (await Platform.PostAsync(discharge, Yanbian)).ShouldSucceed();
+
+        await using var connection = await Platform.Database.OpenConnectionAsync();
+        Assert.Equal("I21.0", await connection.ExecuteScalarAsync<string>("SELECT dise_codg FROM filings WHERE psn_no = @WangFang", new { WangFang }));
+        Assert.Equal("R07.4", await connection.ExecuteScalarAsync<string>("SELECT dise_codg FROM visits WHERE mdtrt_id = @outpatient", new { outpatient }));
+        Assert.Equal(("2026-03-15 09:00:00", "I21.9"), await connection.QuerySingleAsync<(string, string)>(
+            "SELECT endtime, dise_codg FROM visits WHERE mdtrt_id = @admission", new { admission }));
+        (await Platform.CallAsync("2203B", Yanbian, new { mdtrtinfo = new { mdtrt_id = outpatient } })).ShouldFail("不支持的交易编号 2203B");
     }
 
     [Fact]
