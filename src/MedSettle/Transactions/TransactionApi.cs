@@ -78,16 +78,20 @@ public static class TransactionApi
     /// <summary>
     /// One signed request over HTTP. Nothing of the body is read before its declared length and the signature headers are
     /// checked (an anonymous or oversized request is refused at once, whatever it sends after its headers); the body is then
-    /// read only up to <see cref="MaxBodyBytes"/> (a chunked body too: the server's limit for this request is set to it),
-    /// and hashed as it streams in.
+    /// read only up to <see cref="MaxBodyBytes"/> (a chunked body too), and hashed as it streams in. A refusal given before
+    /// the body was read to its end is sent first and the connection closed after it; what the client is still sending is
+    /// then read and discarded, up to <see cref="LingerBytes"/> and <see cref="LingerTime"/>, so that the client reads the
+    /// refusal instead of a connection reset (closing a socket with unread data resets it).
     /// </summary>
-    private static async Task<ContentHttpResult> HandleAsync(HttpRequest request, Database database, PlatformClock clock,
-        ILoggerFactory logging, CancellationToken cancel)
+    private static async Task HandleAsync(HttpContext context, Database database, PlatformClock clock, ILoggerFactory logging)
     {
-        // The server's own cut for this request (instead of its 30 MB default), a margin above the platform's limit, which
-        // ReadBodyAsync enforces to the byte: a chunked body that runs on is stopped there, even unread.
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            limit.MaxRequestBodySize = MaxBodyBytes + ServerCutMargin;
+        var request = context.Request;
+        var cancel = context.RequestAborted;
+        // The server's own cut for this request (instead of its 30 MB default): ReadBodyAsync enforces MaxBodyBytes to the
+        // byte; the server stops a body that runs on past what is lingered over, even unread.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = LingerBytes;
+        var bodyRead = false;
         int status;
         string body;
         try
@@ -107,25 +111,55 @@ public static class TransactionApi
             logging.CreateLogger(typeof(TransactionApi)).LogError(e, "Transaction failed unexpectedly; its database transaction was rolled back");
             (status, body) = (500, Failure(clock.Now, clock, "平台内部错误，本次请求未改变任何数据，请稍后用同一 msgid 重试"));
         }
-        return TypedResults.Content(body, "application/json; charset=utf-8", Encoding.UTF8, status);
+
+        var answer = Encoding.UTF8.GetBytes(body);
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = answer.Length;
+        var linger = !bodyRead && request.ContentLength is not 0;
+        if (linger) response.Headers.Connection = "close";
+        await response.Body.WriteAsync(answer, cancel);
+        await response.CompleteAsync();
+        if (linger) await DiscardRestAsync(request, cancel);
 
         async Task<(int, string)> AnswerAsync()
         {
             if (request.ContentLength > MaxBodyBytes)
                 return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)));
-            var headers = await HospitalSignature.CheckHeadersAsync(request.HttpContext, cancel);
+            var headers = await HospitalSignature.CheckHeadersAsync(context, cancel);
             if (headers.Claim is not { } claim)
                 return (headers.Status, Failure(clock.Now, clock, headers.Message));
             if (await ReadBodyAsync(request, cancel) is not { } read)
                 return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)));
-            var signature = HospitalSignature.VerifyBody(request.HttpContext, claim, read.Sha256);
+            bodyRead = true;
+            var signature = HospitalSignature.VerifyBody(context, claim, read.Sha256);
             return signature.Refused
                 ? (signature.Status, Failure(clock.Now, clock, signature.Message))
                 : await CallAsync(database, clock, read.Bytes, cancel, signature.Hospital, signature.Nonce);
         }
     }
 
-    private const int ServerCutMargin = 16 * 1024;
+    /// <summary>How much of a refused body is read and thrown away so that its sender can read the refusal.</summary>
+    private const int LingerBytes = 1024 * 1024;
+
+    private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
+
+    private static async Task DiscardRestAsync(HttpRequest request, CancellationToken aborted)
+    {
+        if (request.ContentLength > LingerBytes) return;
+        using var linger = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        linger.CancelAfter(LingerTime);
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (await request.Body.ReadAsync(buffer, linger.Token) > 0) { }
+        }
+        catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // the client sent more than is lingered over, went away or stalled: the server closes the connection
+        }
+    }
 
     private static string TooLarge(long? contentLength) =>
         $"请求体{(contentLength is { } length ? $"（{length} 字节）" : "")}超过 {MaxBodyBytes} 字节（{MaxBodyBytes / 1024} KB）：交易输入不能超过 {MaxInputCharacters} 个字符，费用明细请分批上传";
