@@ -205,18 +205,27 @@ public static class Commands
     private static Command HospitalCommand()
     {
         var code = new Argument<string>("CODE") { Description = "The hospital's fixmedins_code (must be in the hospitals table)" };
+        var scheme = new Option<string>("--scheme")
+        {
+            Description = "How the hospital's system signs: hmac (MedSettle's own, the default and the strongest: the signature covers the body), "
+                          + "tif (the national gateway's x-tif headers; the secret is the token), csb (the CSB gateway's _api_* headers; paasid is the access key)",
+            DefaultValueFactory = _ => "hmac",
+        };
+        scheme.AcceptOnlyFromAmong("hmac", "tif", "csb");
         var credentials = new Command("credentials",
-            "Create or rotate a hospital's credentials for the transaction API; prints paasid and secret once (the previous ones stop working)") { Db, KeyFile, code };
+            "Create or rotate a hospital's credentials for the transaction API; prints paasid and secret once (the previous ones stop working)") { Db, KeyFile, scheme, code };
         credentials.SetAction(async (parse, cancel) =>
         {
             await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
             try
             {
-                var issued = await HospitalCredentials.IssueAsync(database, parse.GetValue(code)!, new PlatformClock(TimeProvider.System).Now);
+                var signing = HospitalCredentials.ParseScheme(parse.GetValue(scheme))!.Value;
+                var issued = await HospitalCredentials.IssueAsync(database, parse.GetValue(code)!, new PlatformClock(TimeProvider.System).Now, scheme: signing);
                 Console.WriteLine($"paasid={issued.Paasid}");
                 Console.WriteLine($"secret={issued.Secret}");
-                Console.Error.WriteLine($"Credentials for {issued.FixmedinsCode}: give both to the hospital now; the secret is not shown again. "
+                Console.Error.WriteLine($"Credentials for {issued.FixmedinsCode}, signing profile {signing.Name()}: {HowToSign(signing)} "
+                                        + "Give both to the hospital now; the secret is not shown again. "
                                         + $"Any earlier credentials of this hospital are revoked. (Sealed under key {SecretBox.Default.KeyId} from {SecretBox.Default.Source}.)");
                 return 0;
             }
@@ -228,6 +237,13 @@ public static class Commands
         });
         return new Command("hospital", "Hospitals' access to the transaction API") { credentials };
     }
+
+    private static string HowToSign(SigningScheme scheme) => scheme switch
+    {
+        SigningScheme.Tif => "x-tif-paasid = paasid, x-tif-signature = hex SHA-256(timestamp + secret + nonce + timestamp), no body hash (use TLS).",
+        SigningScheme.Csb => "_api_access_key = paasid, _api_signature = Base64 HmacSHA1(secret, the sorted _api_* pairs as name=value joined by &), no body hash (use TLS).",
+        _ => "x-tif-paasid = paasid, x-tif-signature = hex HMAC-SHA256(secret, timestamp \\n nonce \\n hex SHA-256 of the body).",
+    };
 
     /// <summary>A required day, yyyy-MM-dd; anything else is a usage error that names the option and the value.</summary>
     private static Option<DateOnly> DayOption(string name, string description) => new(name)

@@ -438,6 +438,13 @@ public static class Schema
         ALTER TABLE year_accumulators ADD COLUMN maf_base_fen BIGINT NOT NULL DEFAULT 0;
         ALTER TABLE year_accumulators ADD COLUMN maf_paid_fen BIGINT NOT NULL DEFAULT 0;
         """),
+        // 27: how a hospital's credential signs (Transactions/SigningProfiles): hmac (MedSettle's own, the default), tif (the
+        // national gateway's x-tif headers, the secret being the token), csb (the CSB gateway's _api_* pairs) or sm (Jilin's
+        // bearer token with SM2-signed, SM4-encrypted input; the hospital's SM2 public key, hex, beside it).
+        new("""
+        ALTER TABLE hospital_credentials ADD COLUMN scheme TEXT NOT NULL DEFAULT 'hmac';
+        ALTER TABLE hospital_credentials ADD COLUMN sm2_public_key TEXT NULL;
+        """),
     ];
 
     /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>

@@ -5,8 +5,16 @@ using MedSettle.Storage;
 
 namespace MedSettle.Transactions;
 
+/// <summary>
+/// How a hospital's requests are signed, chosen per credential (see <see cref="HospitalSignature"/>): <c>hmac</c>,
+/// MedSettle's own and the strongest (the signature covers the body); <c>tif</c>, the national gateway's x-tif headers
+/// (SHA-256 over timestamp, token and nonce); <c>csb</c>, the CSB gateway's <c>_api_*</c> headers (HmacSHA1);
+/// <c>sm</c>, Jilin's deployment (bearer token, SM3withSM2-signed and SM4-encrypted input).
+/// </summary>
+public enum SigningScheme { Hmac, Tif, Csb, Sm }
+
 /// <summary>A hospital's credentials for the transaction API: shown once when issued.</summary>
-public sealed record HospitalCredential(string Paasid, string FixmedinsCode, string Secret);
+public sealed record HospitalCredential(string Paasid, string FixmedinsCode, string Secret, SigningScheme Scheme = SigningScheme.Hmac);
 
 /// <summary>
 /// Issues and looks up hospitals' credentials (x-tif-paasid and the HMAC secret). The platform must hold the secret
@@ -22,13 +30,21 @@ public static class HospitalCredentials
         public string SecretEnc { get; set; } = "";
         public string KeyId { get; set; } = "";
         public string? RevokedAt { get; set; }
+        public string Scheme { get; set; } = "hmac";
     }
 
+    /// <summary>The scheme's name as the command line and the database spell it.</summary>
+    public static string Name(this SigningScheme scheme) => scheme.ToString().ToLowerInvariant();
+
+    public static SigningScheme? ParseScheme(string? text) =>
+        Enum.GetValues<SigningScheme>().Cast<SigningScheme?>().FirstOrDefault(s => s!.Value.Name() == text?.Trim().ToLowerInvariant());
+
     /// <summary>What a request's paasid stands for: the hospital and its secret, or why it cannot be used.</summary>
-    public sealed record Lookup(string? FixmedinsCode, string? Secret, string? Problem, bool KeyMissing = false);
+    public sealed record Lookup(string? FixmedinsCode, string? Secret, string? Problem, bool KeyMissing = false, SigningScheme Scheme = SigningScheme.Hmac);
 
     /// <summary>New credentials for the hospital, revoking any it had; refused (ArgumentException) for an unknown hospital.</summary>
-    public static async Task<HospitalCredential> IssueAsync(Database database, string fixmedinsCode, DateTime now, SecretBox? box = null)
+    public static async Task<HospitalCredential> IssueAsync(Database database, string fixmedinsCode, DateTime now, SecretBox? box = null,
+        SigningScheme scheme = SigningScheme.Hmac)
     {
         box ??= SecretBox.Default;
         var issued = await database.WriteAsync(async unit =>
@@ -36,7 +52,7 @@ public static class HospitalCredentials
             var known = await unit.FirstOrDefaultAsync<string>(
                 "SELECT fixmedins_code FROM hospitals WHERE fixmedins_code = @fixmedinsCode" + unit.ForUpdate, new { fixmedinsCode });
             if (known is null) throw new ArgumentException($"no hospital with fixmedins_code {fixmedinsCode} (import the hospitals first)");
-            var credential = New(fixmedinsCode);
+            var credential = New(fixmedinsCode, scheme);
             await RevokeAndInsertAsync(unit, credential, box, now);
             return (credential, true);
         });
@@ -56,7 +72,7 @@ public static class HospitalCredentials
             "SELECT * FROM hospital_credentials WHERE fixmedins_code = @fixmedinsCode AND revoked_at IS NULL", new { fixmedinsCode }));
         foreach (var row in current)
             if (box.Open(row.SecretEnc, row.KeyId, Binding(row.Paasid, row.FixmedinsCode)) is { } secret)
-                return new HospitalCredential(row.Paasid, row.FixmedinsCode, secret);
+                return new HospitalCredential(row.Paasid, row.FixmedinsCode, secret, ParseScheme(row.Scheme) ?? SigningScheme.Hmac);
         return await IssueAsync(database, fixmedinsCode, now, box);
     }
 
@@ -92,7 +108,9 @@ public static class HospitalCredentials
         var secret = box.Open(row.SecretEnc, row.KeyId, Binding(row.Paasid, row.FixmedinsCode));
         return secret is null
             ? new Lookup(null, null, $"credential {paasid} is sealed under key {row.KeyId}, which this server does not hold ({box.Source})", KeyMissing: true)
-            : new Lookup(row.FixmedinsCode, secret, null);
+            : ParseScheme(row.Scheme) is { } scheme
+                ? new Lookup(row.FixmedinsCode, secret, null, Scheme: scheme)
+                : new Lookup(null, null, $"credential {paasid} has an unknown signing scheme {row.Scheme}", KeyMissing: true);
     }
 
     private static async Task RevokeAndInsertAsync(UnitOfWork unit, HospitalCredential credential, SecretBox box, DateTime now)
@@ -101,20 +119,21 @@ public static class HospitalCredentials
             new { now = now.ToText(), fixmedinsCode = credential.FixmedinsCode });
         await unit.ExecuteAsync(
             """
-            INSERT INTO hospital_credentials (paasid, fixmedins_code, secret_enc, key_id, created_at)
-            VALUES (@paasid, @fixmedinsCode, @secretEnc, @keyId, @now)
+            INSERT INTO hospital_credentials (paasid, fixmedins_code, secret_enc, key_id, created_at, scheme)
+            VALUES (@paasid, @fixmedinsCode, @secretEnc, @keyId, @now, @scheme)
             """,
             new
             {
-                paasid = credential.Paasid, fixmedinsCode = credential.FixmedinsCode, keyId = box.KeyId, now = now.ToText(),
+                paasid = credential.Paasid, fixmedinsCode = credential.FixmedinsCode, keyId = box.KeyId, now = now.ToText(), scheme = credential.Scheme.Name(),
                 secretEnc = box.Seal(credential.Secret, Binding(credential.Paasid, credential.FixmedinsCode)),
             });
     }
 
-    private static HospitalCredential New(string fixmedinsCode) => new(
+    private static HospitalCredential New(string fixmedinsCode, SigningScheme scheme) => new(
         $"{fixmedinsCode}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5))}",
         fixmedinsCode,
-        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_'));
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_'),
+        scheme);
 
     private static string Binding(string paasid, string fixmedinsCode) => $"hospital_credentials\n{paasid}\n{fixmedinsCode}";
 }
