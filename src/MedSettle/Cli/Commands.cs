@@ -208,12 +208,17 @@ public static class Commands
         var scheme = new Option<string>("--scheme")
         {
             Description = "How the hospital's system signs: hmac (MedSettle's own, the default and the strongest: the signature covers the body), "
-                          + "tif (the national gateway's x-tif headers; the secret is the token), csb (the CSB gateway's _api_* headers; paasid is the access key)",
+                          + "tif (the national gateway's x-tif headers; the secret is the token), csb (the CSB gateway's _api_* headers; paasid is the access key), "
+                          + "sm (Jilin's deployment: bearer token from /auth/oauth/token, SM2-signed and SM4-encrypted input; paasid is the client id)",
             DefaultValueFactory = _ => "hmac",
         };
-        scheme.AcceptOnlyFromAmong("hmac", "tif", "csb");
+        scheme.AcceptOnlyFromAmong("hmac", "tif", "csb", "sm");
+        var publicKey = new Option<string?>("--sm2-public-key")
+        {
+            Description = "For --scheme sm: the hospital's SM2 public key (hex of 04‖x‖y); without it a key pair is made and its private key printed once",
+        };
         var credentials = new Command("credentials",
-            "Create or rotate a hospital's credentials for the transaction API; prints paasid and secret once (the previous ones stop working)") { Db, KeyFile, scheme, code };
+            "Create or rotate a hospital's credentials for the transaction API; prints paasid and secret once (the previous ones stop working)") { Db, KeyFile, scheme, publicKey, code };
         credentials.SetAction(async (parse, cancel) =>
         {
             await using var database = OpenDatabase(parse);
@@ -221,9 +226,14 @@ public static class Commands
             try
             {
                 var signing = HospitalCredentials.ParseScheme(parse.GetValue(scheme))!.Value;
-                var issued = await HospitalCredentials.IssueAsync(database, parse.GetValue(code)!, new PlatformClock(TimeProvider.System).Now, scheme: signing);
+                if (parse.GetValue(publicKey) is not null && signing != SigningScheme.Sm)
+                    throw new ArgumentException("--sm2-public-key is for --scheme sm only");
+                var issued = await HospitalCredentials.IssueAsync(database, parse.GetValue(code)!, new PlatformClock(TimeProvider.System).Now, scheme: signing,
+                    sm2PublicKey: parse.GetValue(publicKey));
                 Console.WriteLine($"paasid={issued.Paasid}");
                 Console.WriteLine($"secret={issued.Secret}");
+                if (issued.Sm2PrivateKey is not null) Console.WriteLine($"sm2_private_key={issued.Sm2PrivateKey}");
+                if (issued.Sm2PublicKey is not null) Console.WriteLine($"sm2_public_key={issued.Sm2PublicKey}");
                 Console.Error.WriteLine($"Credentials for {issued.FixmedinsCode}, signing profile {signing.Name()}: {HowToSign(signing)} "
                                         + "Give both to the hospital now; the secret is not shown again. "
                                         + $"Any earlier credentials of this hospital are revoked. (Sealed under key {SecretBox.Default.KeyId} from {SecretBox.Default.Source}.)");
@@ -242,6 +252,8 @@ public static class Commands
     {
         SigningScheme.Tif => "x-tif-paasid = paasid, x-tif-signature = hex SHA-256(timestamp + secret + nonce + timestamp), no body hash (use TLS).",
         SigningScheme.Csb => "_api_access_key = paasid, _api_signature = Base64 HmacSHA1(secret, the sorted _api_* pairs as name=value joined by &), no body hash (use TLS).",
+        SigningScheme.Sm => $"token from POST {JilinGateway.TokenPath} (Basic paasid:secret; form grant_type=password, username = the hospital's code, password = secret), "
+                            + "then Authorization: Bearer; input = Base64 SM4/ECB/PKCS7 under paasid's 16 characters, cainfo = Base64 SM3withSM2 of the input JSON (user id 1234567812345678).",
         _ => "x-tif-paasid = paasid, x-tif-signature = hex HMAC-SHA256(secret, timestamp \\n nonce \\n hex SHA-256 of the body).",
     };
 

@@ -440,10 +440,16 @@ public static class Schema
         """),
         // 27: how a hospital's credential signs (Transactions/SigningProfiles): hmac (MedSettle's own, the default), tif (the
         // national gateway's x-tif headers, the secret being the token), csb (the CSB gateway's _api_* pairs) or sm (Jilin's
-        // bearer token with SM2-signed, SM4-encrypted input; the hospital's SM2 public key, hex, beside it).
+        // bearer token with SM2-signed, SM4-encrypted input; the hospital's SM2 public key, hex, beside it), and the bearer
+        // tokens the sm profile's token endpoint hands out (by their SHA-256, never the token itself).
         new("""
         ALTER TABLE hospital_credentials ADD COLUMN scheme TEXT NOT NULL DEFAULT 'hmac';
         ALTER TABLE hospital_credentials ADD COLUMN sm2_public_key TEXT NULL;
+        CREATE TABLE access_tokens (
+            token_hash TEXT PRIMARY KEY,
+            paasid TEXT NOT NULL,
+            expires_at BIGINT NOT NULL);
+        CREATE INDEX access_tokens_by_expiry ON access_tokens (expires_at);
         """),
     ];
 

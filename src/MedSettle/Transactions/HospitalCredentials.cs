@@ -14,7 +14,8 @@ namespace MedSettle.Transactions;
 public enum SigningScheme { Hmac, Tif, Csb, Sm }
 
 /// <summary>A hospital's credentials for the transaction API: shown once when issued.</summary>
-public sealed record HospitalCredential(string Paasid, string FixmedinsCode, string Secret, SigningScheme Scheme = SigningScheme.Hmac);
+public sealed record HospitalCredential(string Paasid, string FixmedinsCode, string Secret, SigningScheme Scheme = SigningScheme.Hmac,
+    string? Sm2PublicKey = null, string? Sm2PrivateKey = null);
 
 /// <summary>
 /// Issues and looks up hospitals' credentials (x-tif-paasid and the HMAC secret). The platform must hold the secret
@@ -31,6 +32,7 @@ public static class HospitalCredentials
         public string KeyId { get; set; } = "";
         public string? RevokedAt { get; set; }
         public string Scheme { get; set; } = "hmac";
+        public string? Sm2PublicKey { get; set; }
     }
 
     /// <summary>The scheme's name as the command line and the database spell it.</summary>
@@ -40,11 +42,12 @@ public static class HospitalCredentials
         Enum.GetValues<SigningScheme>().Cast<SigningScheme?>().FirstOrDefault(s => s!.Value.Name() == text?.Trim().ToLowerInvariant());
 
     /// <summary>What a request's paasid stands for: the hospital and its secret, or why it cannot be used.</summary>
-    public sealed record Lookup(string? FixmedinsCode, string? Secret, string? Problem, bool KeyMissing = false, SigningScheme Scheme = SigningScheme.Hmac);
+    public sealed record Lookup(string? FixmedinsCode, string? Secret, string? Problem, bool KeyMissing = false, SigningScheme Scheme = SigningScheme.Hmac,
+        string? Sm2PublicKey = null);
 
     /// <summary>New credentials for the hospital, revoking any it had; refused (ArgumentException) for an unknown hospital.</summary>
     public static async Task<HospitalCredential> IssueAsync(Database database, string fixmedinsCode, DateTime now, SecretBox? box = null,
-        SigningScheme scheme = SigningScheme.Hmac)
+        SigningScheme scheme = SigningScheme.Hmac, string? sm2PublicKey = null)
     {
         box ??= SecretBox.Default;
         var issued = await database.WriteAsync(async unit =>
@@ -52,7 +55,7 @@ public static class HospitalCredentials
             var known = await unit.FirstOrDefaultAsync<string>(
                 "SELECT fixmedins_code FROM hospitals WHERE fixmedins_code = @fixmedinsCode" + unit.ForUpdate, new { fixmedinsCode });
             if (known is null) throw new ArgumentException($"no hospital with fixmedins_code {fixmedinsCode} (import the hospitals first)");
-            var credential = New(fixmedinsCode, scheme);
+            var credential = New(fixmedinsCode, scheme, sm2PublicKey);
             await RevokeAndInsertAsync(unit, credential, box, now);
             return (credential, true);
         });
@@ -109,7 +112,7 @@ public static class HospitalCredentials
         return secret is null
             ? new Lookup(null, null, $"credential {paasid} is sealed under key {row.KeyId}, which this server does not hold ({box.Source})", KeyMissing: true)
             : ParseScheme(row.Scheme) is { } scheme
-                ? new Lookup(row.FixmedinsCode, secret, null, Scheme: scheme)
+                ? new Lookup(row.FixmedinsCode, secret, null, Scheme: scheme, Sm2PublicKey: row.Sm2PublicKey)
                 : new Lookup(null, null, $"credential {paasid} has an unknown signing scheme {row.Scheme}", KeyMissing: true);
     }
 
@@ -119,21 +122,30 @@ public static class HospitalCredentials
             new { now = now.ToText(), fixmedinsCode = credential.FixmedinsCode });
         await unit.ExecuteAsync(
             """
-            INSERT INTO hospital_credentials (paasid, fixmedins_code, secret_enc, key_id, created_at, scheme)
-            VALUES (@paasid, @fixmedinsCode, @secretEnc, @keyId, @now, @scheme)
+            INSERT INTO hospital_credentials (paasid, fixmedins_code, secret_enc, key_id, created_at, scheme, sm2_public_key)
+            VALUES (@paasid, @fixmedinsCode, @secretEnc, @keyId, @now, @scheme, @sm2PublicKey)
             """,
             new
             {
-                paasid = credential.Paasid, fixmedinsCode = credential.FixmedinsCode, keyId = box.KeyId, now = now.ToText(), scheme = credential.Scheme.Name(),
+                paasid = credential.Paasid, fixmedinsCode = credential.FixmedinsCode, keyId = box.KeyId, now = now.ToText(), scheme = credential.Scheme.Name(), sm2PublicKey = credential.Sm2PublicKey,
                 secretEnc = box.Seal(credential.Secret, Binding(credential.Paasid, credential.FixmedinsCode)),
             });
     }
 
-    private static HospitalCredential New(string fixmedinsCode, SigningScheme scheme) => new(
-        $"{fixmedinsCode}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5))}",
-        fixmedinsCode,
-        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_'),
-        scheme);
+    /// <summary>
+    /// New credentials. For sm the paasid is the OAuth client id, whose 16 ASCII characters are also the SM4 key of the
+    /// Jilin deployment (up to 10 characters of the hospital's code, then random hex digits), and an SM2 key pair is made unless the hospital gave its public key.
+    /// </summary>
+    private static HospitalCredential New(string fixmedinsCode, SigningScheme scheme, string? sm2PublicKey)
+    {
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        if (scheme != SigningScheme.Sm)
+            return new($"{fixmedinsCode}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5))}", fixmedinsCode, secret, scheme);
+        var clientId = (fixmedinsCode[..Math.Min(fixmedinsCode.Length, 10)] + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)))[..JilinGateway.ClientIdLength];
+        if (sm2PublicKey is not null) return new(clientId, fixmedinsCode, secret, scheme, JilinGateway.CheckPublicKey(sm2PublicKey));
+        var (publicKey, privateKey) = JilinGateway.NewKeyPair();
+        return new(clientId, fixmedinsCode, secret, scheme, publicKey, privateKey);
+    }
 
     private static string Binding(string paasid, string fixmedinsCode) => $"hospital_credentials\n{paasid}\n{fixmedinsCode}";
 }

@@ -78,7 +78,7 @@ public static class HospitalSignature
     /// signature itself. An hmac signature needs the body's hash (<see cref="VerifyBody"/>).
     /// </summary>
     public sealed record Claim(string Paasid, long Timestamp, string Nonce, string Signature, string Secret, string FixmedinsCode,
-        SigningScheme Scheme = SigningScheme.Hmac);
+        SigningScheme Scheme = SigningScheme.Hmac, string? Sm2PublicKey = null);
 
     /// <summary>The headers' claim, or the HTTP status and err_msg of their refusal.</summary>
     public readonly record struct HeaderVerdict(Claim? Claim, int Status, string Message)

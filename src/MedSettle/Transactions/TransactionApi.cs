@@ -72,6 +72,8 @@ public static class TransactionApi
     public static IEndpointRouteBuilder MapTransactionApi(this IEndpointRouteBuilder app)
     {
         app.MapPost(Path, HandleAsync);
+        app.MapPost(JilinGateway.CallPath, HandleAsync);
+        app.MapJilinGateway();
         return app;
     }
 
@@ -127,16 +129,28 @@ public static class TransactionApi
         {
             if (request.ContentLength > MaxBodyBytes)
                 return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)));
-            var headers = await HospitalSignature.CheckHeadersAsync(context, cancel);
+            var bearer = request.Headers.Authorization.ToString() is var authorization && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                ? authorization[7..].Trim() : null;
+            var headers = bearer is not null
+                ? await JilinGateway.CheckBearerAsync(context, bearer, cancel)
+                : await HospitalSignature.CheckHeadersAsync(context, cancel);
             if (headers.Claim is not { } claim)
                 return (headers.Status, Failure(clock.Now, clock, headers.Message));
             if (await ReadBodyAsync(request, cancel) is not { } read)
                 return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)));
             bodyRead = true;
+            var body = read.Bytes;
+            JilinGateway.Opened? opened = null;
+            if (claim.Scheme == SigningScheme.Sm)
+            {
+                (opened, var refusal) = JilinGateway.Open(body, claim, clock);
+                if (opened is null) return (StatusCodes.Status401Unauthorized, Failure(clock.Now, clock, refusal!));
+                (body, claim) = (opened.Body, claim with { Nonce = opened.Nonce, Timestamp = opened.Timestamp });
+            }
             var signature = HospitalSignature.VerifyBody(context, claim, read.Sha256);
-            return signature.Refused
-                ? (signature.Status, Failure(clock.Now, clock, signature.Message))
-                : await CallAsync(database, clock, read.Bytes, cancel, signature.Hospital, signature.Nonce);
+            if (signature.Refused) return (signature.Status, Failure(clock.Now, clock, signature.Message));
+            var (status, answer) = await CallAsync(database, clock, body, cancel, signature.Hospital, signature.Nonce);
+            return opened is { EncryptAnswer: true } ? (status, JilinGateway.Seal(answer, claim.Paasid)) : (status, answer);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Dapper;
@@ -6,7 +7,11 @@ using MedSettle.Tests.Infrastructure;
 using MedSettle.Transactions;
 using Org.BouncyCastle.Crypto.Digests;
 using Org.BouncyCastle.Crypto.Macs;
+using Org.BouncyCastle.Asn1.GM;
 using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Security;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
 
 namespace MedSettle.Tests.Transactions;
@@ -161,6 +166,99 @@ public abstract class SigningProfileTests(DatabaseTarget target) : PlatformTests
         Assert.NotEqual(0, code);
         Assert.Contains("rsa", errors);
         Assert.Equal(before, await Fingerprint.OfAsync(Platform.Database));
+    }
+
+    // ---- sm: Jilin's deployment (token, SM4-encrypted input, SM3withSM2 cainfo), everything here computed with BouncyCastle
+
+    private async Task<(int Status, JsonElement Answer)> TokenAsync(string clientId, string clientSecret, string username, string password)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, JilinGateway.TokenPath)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["username"] = username, ["password"] = password, ["grant_type"] = "password", ["scope"] = "server",
+            }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{clientId}:{clientSecret}")));
+        using var response = await Platform.Http.SendAsync(request);
+        return ((int)response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    private static byte[] Sm4(bool encrypt, string clientId, byte[] data)
+    {
+        var cipher = CipherUtilities.GetCipher("SM4/ECB/PKCS7Padding");
+        cipher.Init(encrypt, new KeyParameter(Encoding.ASCII.GetBytes(clientId)));
+        return cipher.DoFinal(data);
+    }
+
+    private static string Sm2Sign(string privateKeyHex, byte[] data)
+    {
+        var domain = new ECDomainParameters(GMNamedCurves.GetByName("sm2p256v1"));
+        var signer = new SM2Signer(PlainDsaEncoding.Instance, new SM3Digest());
+        signer.Init(true, new ParametersWithID(new ParametersWithRandom(new ECPrivateKeyParameters(new BigInteger(privateKeyHex, 16), domain)),
+            Encoding.ASCII.GetBytes("1234567812345678")));
+        signer.BlockUpdate(data, 0, data.Length);
+        return Convert.ToBase64String(signer.GenerateSignature());
+    }
+
+    /// <summary>The body as the Jilin client sends it: compact input, encrypted with SM4, signed into cainfo.</summary>
+    private string SmBody(HospitalCredential credential, TimeSpan offset = default, string? signOver = null)
+    {
+        var input = JsonSerializer.Serialize(new { data = new { begndate = "2026-03-15", dise_codg = "J18.9", dise_name = "肺炎", insutype = "310", psn_no = ZhangWei } });
+        return JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["cainfo"] = Sm2Sign(credential.Sm2PrivateKey!, Encoding.UTF8.GetBytes(signOver ?? input)), ["enc_type"] = "SM4",
+            ["fixmedins_code"] = JilinCentral, ["inf_time"] = (Platform.Clock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)) + offset).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+            ["infno"] = "2551", ["input"] = Convert.ToBase64String(Sm4(true, credential.Paasid, Encoding.UTF8.GetBytes(input))),
+            ["msgid"] = Platform.NewMsgid(JilinCentral), ["recer_sys_code"] = "sys01", ["sign_no"] = Platform.SignNos[JilinCentral], ["signtype"] = "SM2",
+        });
+    }
+
+    private async Task<(int Status, JsonElement Envelope)> SmPostAsync(string body, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, JilinGateway.CallPath) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await Platform.Http.SendAsync(request);
+        return ((int)response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    private async Task SmRefusedAsync(string body, string token, string reason)
+    {
+        var before = await Fingerprint.OfAsync(Platform.Database);
+        var (status, envelope) = await SmPostAsync(body, token);
+        Assert.True(status == 401, $"expected HTTP 401, got {status}: {envelope}");
+        Assert.Equal(-1, envelope.GetProperty("infcode").GetInt32());
+        Assert.Contains(reason, envelope.GetProperty("err_msg").GetString());
+        Assert.Equal(before, await Fingerprint.OfAsync(Platform.Database));
+    }
+
+    [Fact]
+    public async Task An_sm_client_gets_a_token_and_is_served_on_Jilins_path_with_encrypted_signed_input_and_refused_when_wrong_stale_or_replayed()
+    {
+        var credential = await IssueAsync(SigningScheme.Sm);
+        Assert.Equal(16, credential.Paasid.Length);
+
+        var (status, wrong) = await TokenAsync(credential.Paasid, credential.Secret + "x", JilinCentral, credential.Secret);
+        Assert.Equal(401, status);
+        Assert.Equal("invalid_client", wrong.GetProperty("error").GetString());
+        var (granted, token) = await TokenAsync(credential.Paasid, credential.Secret, JilinCentral, credential.Secret);
+        Assert.Equal(200, granted);
+        var bearer = token.GetProperty("access_token").GetString()!;
+
+        var body = SmBody(credential);
+        var (served, answer) = await SmPostAsync(body, bearer);
+        Assert.True(served == 200 && answer.GetProperty("infcode").GetInt32() == 0, answer.ToString());
+        var output = JsonDocument.Parse(Sm4(false, credential.Paasid, Convert.FromBase64String(answer.GetProperty("output").GetString()!))).RootElement;
+        Assert.False(string.IsNullOrEmpty(output.GetProperty("result").GetProperty("trt_dcla_detl_sn").GetString()), output.ToString());
+
+        await SmRefusedAsync(body, bearer, "已使用过");
+        await SmRefusedAsync(SmBody(credential, signOver: "{}"), bearer, "签名 cainfo 不正确");
+        await SmRefusedAsync(SmBody(credential, TimeSpan.FromMinutes(-6)), bearer, "相差超过 5 分钟");
+        await SmRefusedAsync(SmBody(credential), bearer + "x", "访问令牌无效");
+        // an hmac-signed request does not pass for an sm credential
+        var hmac = LookUpBody();
+        await RefusedAndUnchangedAsync(hmac, [.. HospitalSignature.Headers(credential.Paasid, credential.Secret, Platform.Clock.GetUtcNow(), Encoding.UTF8.GetBytes(hmac))
+            .Select(h => new KeyValuePair<string, string?>(h.Key, h.Value))], "签名方式为 sm");
     }
 }
 
