@@ -438,6 +438,11 @@ public static class Schema
         ALTER TABLE year_accumulators ADD COLUMN maf_base_fen BIGINT NOT NULL DEFAULT 0;
         ALTER TABLE year_accumulators ADD COLUMN maf_paid_fen BIGINT NOT NULL DEFAULT 0;
         """),
+        // 27: a filing an emergency admission or settlement made for itself (异地急诊视同备案, MedSettle:Filing:ImplicitEmergency)
+        // is marked 1; filings by 2551, every one before included, are 0
+        new("""
+        ALTER TABLE filings ADD COLUMN filed_implicitly INTEGER NOT NULL DEFAULT 0;
+        """),
     ];
 
     /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>
