@@ -8,7 +8,7 @@ namespace MedSettle.Hosting;
 /// <summary>The one composition root: the web host that serves the transaction API, used by serve, demo and the tests.</summary>
 public static class MedSettleHost
 {
-    /// <param name="settings">Configuration on top of the environment's, e.g. MedSettle:RateLimit:PerSecond.</param>
+    /// <param name="settings">Configuration on top of the environment's, e.g. MedSettle:RateLimit:PerSecond or MedSettle:Filing:ImplicitEmergency.</param>
     public static async Task<WebApplication> BuildAsync(Database database, string urls, TimeProvider? time = null,
         IReadOnlyDictionary<string, string?>? settings = null)
     {
@@ -28,6 +28,7 @@ public static class MedSettleHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new PlatformClock(time ?? TimeProvider.System));
+        builder.Services.AddSingleton(TransactionSettings.From(builder.Configuration));
         builder.Services.AddHostedService<IdNodeRenewal>();
         builder.Services.AddMedSettleWeb();
         builder.Services.AddForwardedHeadersFromTrustedProxies(builder.Configuration);

@@ -100,6 +100,9 @@ public sealed class FilingRow
 
     public string CreatedAt { get; set; } = "";
     public string? RevokedAt { get; set; }
+
+    /// <summary>1 for a filing an emergency made for itself (异地急诊视同备案, MedSettle:Filing:ImplicitEmergency), 0 for one filed by 2551.</summary>
+    public long FiledImplicitly { get; set; }
 }
 
 public sealed class VisitRow

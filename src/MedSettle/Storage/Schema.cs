@@ -438,7 +438,7 @@ public static class Schema
         ALTER TABLE year_accumulators ADD COLUMN maf_base_fen BIGINT NOT NULL DEFAULT 0;
         ALTER TABLE year_accumulators ADD COLUMN maf_paid_fen BIGINT NOT NULL DEFAULT 0;
         """),
-        // 27: how a hospital's credential signs (Transactions/SigningProfiles): hmac (MedSettle's own, the default), tif (the
+        // 27: how a hospital's credential signs (Transactions/HospitalSignature and JilinGateway): hmac (MedSettle's own, the default), tif (the
         // national gateway's x-tif headers, the secret being the token), csb (the CSB gateway's _api_* pairs) or sm (Jilin's
         // bearer token with SM2-signed, SM4-encrypted input; the hospital's SM2 public key, hex, beside it), and the bearer
         // tokens the sm profile's token endpoint hands out (by their SHA-256, never the token itself).
@@ -450,6 +450,11 @@ public static class Schema
             paasid TEXT NOT NULL,
             expires_at BIGINT NOT NULL);
         CREATE INDEX access_tokens_by_expiry ON access_tokens (expires_at);
+        """),
+        // 28: a filing an emergency admission or settlement made for itself (异地急诊视同备案, MedSettle:Filing:ImplicitEmergency)
+        // is marked 1; filings by 2551, every one before included, are 0
+        new("""
+        ALTER TABLE filings ADD COLUMN filed_implicitly INTEGER NOT NULL DEFAULT 0;
         """),
     ];
 

@@ -58,6 +58,7 @@ public static class Reversal
                     "SELECT * FROM settlements WHERE setl_id = @subject", new { subject = original.Subject });
                 EnsurePerson(settlement!.PsnNo, psnNo, original);
                 await Settle.ReverseAsync(ctx, settlement);
+                await Filings.RevokeImplicitOfAsync(ctx, original.Msgid);
                 break;
             }
             case "2551":
@@ -69,6 +70,7 @@ public static class Reversal
                 if (visit.Kind == "inpatient" && visit.Endtime is not null)
                     throw new Refusal($"就诊 {visit.MdtrtId} 已办理出院，请先冲正或撤销出院再冲正入院");
                 await Visits.CancelAsync(ctx, visit);
+                await Filings.RevokeImplicitOfAsync(ctx, original.Msgid);
                 break;
             }
             case "2402":

@@ -139,7 +139,10 @@ public static class Settle
 
         People.EnsureActive(person);
         var visitDate = Formats.ParseDate(visit.Begntime);
-        var filing = Filings.Covering(await reads.FilingsAsync(ctx, person), person, visitDate);
+        var filing = Filings.FindCovering(await reads.FilingsAsync(ctx, person), visitDate)
+                     ?? (ctx.Settings.ImplicitEmergencyFiling
+                         ? preview ? await FileImplicitlyAsync(ctx, person, visit, record: false) : await reads.FileImplicitlyAsync(ctx, person, visit)
+                         : throw Filings.NotCovered(person, visitDate));
 
         // The visit's standing settlements: a final one closes it; mid-stay ones have met part of a per-visit deductible.
         var standing = await reads.StandingAsync(ctx, visit.MdtrtId);
@@ -184,6 +187,14 @@ public static class Settle
             cover);
         return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, open.BillNo, result);
     }
+
+    /// <summary>异地急诊视同备案 for a visit to be settled that no filing covers, with the visit's diagnosis (see <see cref="Filings.FileImplicitlyAsync"/>).</summary>
+    public static Task<FilingRow> FileImplicitlyAsync(TransactionContext ctx, PersonRow person, VisitRow visit, bool record = true) =>
+        Filings.FileImplicitlyAsync(ctx, person, Formats.ParseDate(visit.Begntime), visit.DiseCodg, visit.DiseName,
+            visit.Kind == "inpatient"
+                ? "视同备案取本次住院的诊断，该就诊尚无诊断：请办理备案（2551）后再结算"
+                : "视同备案取本次就诊的诊断，该就诊尚无诊断：请先上传就诊信息（2203）或办理备案（2551）后再结算",
+            record);
 
     public static PolicyKey PolicyKeyOf(PersonRow person, CareCategory category, HospitalRow hospital) =>
         new(person.InsuplcAdmdvs, person.Insutype, category.Code(), hospital.HospLv);

@@ -93,7 +93,7 @@ public sealed class SettlementGroup
 
     /// <summary>One settlement request waiting for its group.</summary>
     public sealed class Request(TransactionKind kind, VisitKind visitKind, TransactionApi.Caller caller, HospitalSignature.Nonce? nonce,
-        Input input, string inputHash, DateTime received, PlatformClock clock)
+        Input input, string inputHash, DateTime received, PlatformClock clock, TransactionSettings settings)
     {
         public TransactionKind Kind { get; } = kind;
         public VisitKind VisitKind { get; } = visitKind;
@@ -107,6 +107,7 @@ public sealed class SettlementGroup
         public string InputHash { get; } = inputHash;
         public DateTime Received { get; } = received;
         public PlatformClock Clock { get; } = clock;
+        public TransactionSettings Settings { get; } = settings;
         internal int Attempts { get; set; }
         internal TaskCompletionSource<string> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -339,6 +340,7 @@ public sealed class SettlementGroup
                     Input = request.Input,
                     Db = unit,
                     Now = request.Received,
+                    Settings = request.Settings,
                 };
                 try
                 {
@@ -348,6 +350,11 @@ public sealed class SettlementGroup
                 catch (Refusal refusal)
                 {
                     answers.Add(new Answer(request, TransactionApi.Failure(request.Received, request.Clock, refusal.Message), null));
+                }
+                catch (RunAlone alone)
+                {
+                    // it must file implicitly first (GroupReads.FileImplicitlyAsync): nothing of it is in the group
+                    request.Done.TrySetException(alone);
                 }
             }
             Interlocked.Add(ref _decideTicks, Stopwatch.GetTimestamp() - read);
@@ -549,6 +556,9 @@ public sealed class SettlementGroup
             _filings.TryGetValue((person.PsnNo, person.Insutype, ctx.FixmedinsCode), out var found)
                 ? Task.FromResult<IReadOnlyList<FilingRow>>(found)
                 : SettlementReads.Direct.FilingsAsync(ctx, person);
+
+        /// <summary>Not in a group: the request runs alone, where its filing is made in its own transaction.</summary>
+        public Task<FilingRow> FileImplicitlyAsync(TransactionContext ctx, PersonRow person, VisitRow visit) => throw new RunAlone();
 
         public Task<IReadOnlyList<SettlementRow>> StandingAsync(TransactionContext ctx, string mdtrtId) =>
             _standing.TryGetValue(mdtrtId, out var found)

@@ -20,6 +20,13 @@ public interface ISettlementReads
     /// </summary>
     Task<IReadOnlyList<FilingRow>> FilingsAsync(TransactionContext ctx, PersonRow person);
 
+    /// <summary>
+    /// Files the visit implicitly (异地急诊视同备案, <see cref="Settle.FileImplicitlyAsync"/>) when no filing covers it and the
+    /// province allows it: a write before the decision, in the request's own transaction. A settlement group makes none (its
+    /// writes go out at its commit, and a refusal after it would have to take it back): it sends the request to run alone.
+    /// </summary>
+    Task<FilingRow> FileImplicitlyAsync(TransactionContext ctx, PersonRow person, VisitRow visit);
+
     /// <summary>The visit's settlements that stand (kind settle, not reversed): setl_id, mid_setl_flag, act_pay_dedc_fen.</summary>
     Task<IReadOnlyList<SettlementRow>> StandingAsync(TransactionContext ctx, string mdtrtId);
 
@@ -84,6 +91,8 @@ public static class SettlementReads
             Visits.OwnVisitLockedAsync(ctx, mdtrtId, psnNo, kind);
 
         public Task<IReadOnlyList<FilingRow>> FilingsAsync(TransactionContext ctx, PersonRow person) => Filings.CandidatesAsync(ctx, person);
+
+        public Task<FilingRow> FileImplicitlyAsync(TransactionContext ctx, PersonRow person, VisitRow visit) => Settle.FileImplicitlyAsync(ctx, person, visit);
 
         public async Task<IReadOnlyList<SettlementRow>> StandingAsync(TransactionContext ctx, string mdtrtId) =>
             (await ctx.Db.QueryAsync<SettlementRow>(

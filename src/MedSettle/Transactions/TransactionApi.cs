@@ -7,6 +7,7 @@ using MedSettle.Privacy;
 using MedSettle.Storage;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace MedSettle.Transactions;
 
@@ -85,7 +86,8 @@ public static class TransactionApi
     /// then read and discarded, up to <see cref="LingerBytes"/> and <see cref="LingerTime"/>, so that the client reads the
     /// refusal instead of a connection reset (closing a socket with unread data resets it).
     /// </summary>
-    private static async Task HandleAsync(HttpContext context, Database database, PlatformClock clock, ILoggerFactory logging)
+    private static async Task HandleAsync(HttpContext context, Database database, PlatformClock clock, ILoggerFactory logging,
+        [FromServices] TransactionSettings settings)
     {
         var request = context.Request;
         var cancel = context.RequestAborted;
@@ -149,7 +151,7 @@ public static class TransactionApi
             }
             var signature = HospitalSignature.VerifyBody(context, claim, read.Sha256);
             if (signature.Refused) return (signature.Status, Failure(clock.Now, clock, signature.Message));
-            var (status, answer) = await CallAsync(database, clock, body, cancel, signature.Hospital, signature.Nonce);
+            var (status, answer) = await CallAsync(database, clock, body, cancel, signature.Hospital, signature.Nonce, settings: settings);
             return opened is { EncryptAnswer: true } ? (status, JilinGateway.Seal(answer, claim.Paasid)) : (status, answer);
         }
     }
@@ -205,10 +207,12 @@ public static class TransactionApi
     /// nothing and records nothing. The audit log's channel and actor follow from how the request arrived, never from
     /// the body: over HTTP the channel is the API and the actor the credential (with the operator the HIS declares, as
     /// declared); <paramref name="windowAccount"/> is the signed-in account of the platform's own window, in process.
+    /// <paramref name="settings"/> are the province's (<see cref="TransactionSettings"/>; every default when none are given).
     /// </summary>
     public static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default,
-        string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null)
+        string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null, TransactionSettings? settings = null)
     {
+        settings ??= TransactionSettings.Defaults;
         var received = clock.Now;
         if (body.Length > MaxBodyBytes)
             return (400, Failure(received, clock, $"请求体过大（{body.Length} 字节）：交易输入不能超过 {MaxInputCharacters} 个字符"));
@@ -267,7 +271,7 @@ public static class TransactionApi
                     try
                     {
                         return (200, await SettlementGroup.Of(database).SubmitAsync(
-                            new SettlementGroup.Request(kind, visitKind, caller, nonce, input, Hash(kind.Infno, input.Element), received, clock)));
+                            new SettlementGroup.Request(kind, visitKind, caller, nonce, input, Hash(kind.Infno, input.Element), received, clock, settings)));
                     }
                     catch (SettlementGroup.RunAlone alone)
                     {
@@ -290,8 +294,8 @@ public static class TransactionApi
                     // (A copy sent afterwards finds the nonce spent and gets the 401.)
                 }
                 return (200, kind.ChangesState
-                    ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, cancel)
-                    : await ReadOnlyAsync(database, clock, kind, caller, input, received, cancel));
+                    ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, settings, cancel)
+                    : await ReadOnlyAsync(database, clock, kind, caller, input, received, settings, cancel));
             }
             catch (Refusal refusal)
             {
@@ -321,7 +325,7 @@ public static class TransactionApi
     }
 
     private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
-        Input input, DateTime received, CancellationToken cancel)
+        Input input, DateTime received, TransactionSettings settings, CancellationToken cancel)
     {
         // A read of personal data commits its audit row, and only its audit row; any other read changes nothing.
         if (PersonalDataReads.Transactions.ContainsKey(kind.Infno))
@@ -332,7 +336,7 @@ public static class TransactionApi
         {
             try
             {
-                var context = await ContextAsync(unit, kind, caller, input, received);
+                var context = await ContextAsync(unit, kind, caller, input, received, settings);
                 var output = await kind.Handle(context);
                 await AuditAsync(context, caller);
                 return (Success(received, clock, output, context.Warning), true);
@@ -360,7 +364,7 @@ public static class TransactionApi
     }
 
     private static async Task<string> ExactlyOnceAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
-        Input input, DateTime received, CancellationToken cancel)
+        Input input, DateTime received, TransactionSettings settings, CancellationToken cancel)
     {
         var (fixmedinsCode, msgid) = (caller.FixmedinsCode, caller.Msgid);
         var inputHash = Hash(kind.Infno, input.Element);
@@ -382,7 +386,7 @@ public static class TransactionApi
                     return (replay.Response, replay.Audited);
                 }
 
-                var context = await ContextAsync(unit, kind, caller, input, received);
+                var context = await ContextAsync(unit, kind, caller, input, received, settings);
                 var output = await kind.Handle(context);
                 await AuditAsync(context, caller);
                 var response = Success(received, clock, output, context.Warning);
@@ -444,7 +448,8 @@ public static class TransactionApi
         return stored.Response is null ? Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试") : null;
     }
 
-    private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, Caller caller, Input input, DateTime received)
+    private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, Caller caller, Input input, DateTime received,
+        TransactionSettings settings)
     {
         var (fixmedinsCode, msgid) = (caller.FixmedinsCode, caller.Msgid);
         var hospital = await unit.FirstOrDefaultAsync<HospitalRow>(
@@ -459,6 +464,7 @@ public static class TransactionApi
             Input = input,
             Db = unit,
             Now = received,
+            Settings = settings,
         };
     }
 

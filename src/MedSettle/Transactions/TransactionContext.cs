@@ -13,6 +13,9 @@ public sealed class TransactionContext
     public required UnitOfWork Db { get; init; }
     public required DateTime Now { get; init; }
 
+    /// <summary>The province's settings (e.g. whether an emergency without a filing is filed implicitly).</summary>
+    public TransactionSettings Settings { get; init; } = TransactionSettings.Defaults;
+
     /// <summary>A warning for warn_msg (the request succeeded).</summary>
     public string? Warning { get; set; }
 

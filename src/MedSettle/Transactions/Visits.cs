@@ -37,6 +37,11 @@ public static class Visits
         Filings.EnsureOpenForCrossRegion(ctx.Hospital);
         await Filings.EnsureCrossRegionAsync(ctx, person);
         var filing = await Filings.FindCoveringAsync(ctx, person, DateOnly.FromDateTime(begin));
+        // An emergency admission is filed on admission where the province allows it (异地急诊视同备案); an outpatient visit only
+        // when it is settled, the first time the platform needs its filing.
+        if (filing is null && kind == VisitKind.Inpatient && ctx.Settings.ImplicitEmergencyFiling)
+            filing = await Filings.FileImplicitlyAsync(ctx, person, DateOnly.FromDateTime(begin), data.OptionalText("dise_codg", "dise_code"),
+                data.OptionalText("dise_name"), "视同备案取入院办理的诊断：请在 mdtrtinfo 中填写 dise_codg 与 dise_name，或先办理备案（2551）");
         if (filing is null)
             ctx.Warning = $"人员 {person.PsnNo} 在本院尚无覆盖 {DateOnly.FromDateTime(begin).ToText()} 的异地急诊备案：可先就诊，结算前须办理备案（2551）";
 

@@ -23,7 +23,7 @@ public sealed record WindowReply(bool Ok, string? Error, string? Warning, JsonEl
 /// authenticated by the session cookie, so there is no HMAC here; but like any HIS the window signs in (9001) for its
 /// hospital once, keeps the sign_no, and signs in again should it be signed out.
 /// </summary>
-public sealed class WindowClient(Database database, PlatformClock clock, IHttpContextAccessor? http = null)
+public sealed class WindowClient(Database database, PlatformClock clock, IHttpContextAccessor? http = null, TransactionSettings? settings = null)
 {
     private static int _sequence = Random.Shared.Next(0, 10_000);
     private readonly ConcurrentDictionary<string, string> _signNos = new(StringComparer.Ordinal);
@@ -73,7 +73,7 @@ public sealed class WindowClient(Database database, PlatformClock clock, IHttpCo
             ["input"] = input,
         };
         var (_, body) = await TransactionApi.CallAsync(database, clock, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(envelope)),
-            windowAccount: http?.HttpContext?.User.Identity?.Name ?? opterName);
+            windowAccount: http?.HttpContext?.User.Identity?.Name ?? opterName, settings: settings);
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
         var ok = root.GetProperty("infcode").GetInt32() == 0;
