@@ -115,7 +115,7 @@ public static class Fees
     private sealed class Refunds(IReadOnlyList<FeeLineRow> live, VisitKind kind)
     {
         /// <summary>What each line stands at so far: as uploaded, less its refunds (stored, and earlier in this upload).</summary>
-        private readonly Dictionary<string, (decimal Count, decimal Amount)> _standing = live.Where(l => l.InitFeedetlSn is null).ToDictionary(
+        private readonly Dictionary<string, (decimal Count, decimal Amount)> _standing = live.Where(l => l.InitFeedetlSn is null).DistinctBy(l => l.FeedetlSn).ToDictionary(
             l => l.FeedetlSn,
             l => live.Where(r => r.InitFeedetlSn == l.FeedetlSn).Aggregate(
                 (Count: Parse(l.Cnt), Amount: Money.FromFen(l.AmountFen)), (sum, r) => (sum.Count + Parse(r.Cnt), sum.Amount + Money.FromFen(r.AmountFen))));
