@@ -64,4 +64,18 @@ public static class LineGrading
         var inScope = baseAmount - preSelfPay;
         return new GradedLine(Money.Fen(amount), 0.00m, Money.Fen(overLimit), Money.Fen(preSelfPay), Money.Fen(inScope));
     }
+
+    /// <summary>
+    /// A refund line (negative <paramref name="refundCount"/> and <paramref name="refundAmount"/>) on a line that stands at
+    /// <paramref name="countBefore"/> and <paramref name="amountBefore"/> (as uploaded, less earlier refunds): what the line
+    /// grades to after it, less what it graded to before. The line and all its refunds then sum to exactly the grading of
+    /// the line as if it had been uploaded once with what is left, with no rounding of its own.
+    /// </summary>
+    public static GradedLine Offset(CatalogueItem item, decimal price, decimal countBefore, decimal amountBefore, decimal refundCount, decimal refundAmount)
+    {
+        var before = Grade(item, price, countBefore, amountBefore);
+        var after = Grade(item, price, countBefore + refundCount, amountBefore + refundAmount);
+        return new GradedLine(after.Amount - before.Amount, after.FullOwnPay - before.FullOwnPay, after.OverLimit - before.OverLimit,
+            after.PreSelfPay - before.PreSelfPay, after.InScope - before.InScope);
+    }
 }

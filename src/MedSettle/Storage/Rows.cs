@@ -146,6 +146,9 @@ public sealed class FeeLineRow
     public long InscpFen { get; set; }
     public long BillNo { get; set; }
 
+    /// <summary>On a refund line (negative cnt), the feedetl_sn of the line of the same visit it offsets; null on every other line.</summary>
+    public string? InitFeedetlSn { get; set; }
+
     /// <summary>The settlement that took the line (see <see cref="Transactions.Bills.LinesWithSettlement"/>); null while open.</summary>
     public string? SetlId { get; set; }
     public string? WithdrawnAt { get; set; }
@@ -202,6 +205,9 @@ public sealed record SettlementRow
 
     /// <summary>The visit's bill the settlement took (Transactions/Bills); null on a reversal's row.</summary>
     public long? BillNo { get; set; }
+
+    /// <summary>The charge batch the settlement took of the open bill (2206/2207 with chrg_bchno); null when it took the whole bill.</summary>
+    public string? ChrgBchno { get; set; }
 
     /// <summary>On a reversal's row, why it was reversed (free text from the clerk or the HIS); null when none was given.</summary>
     public string? Reason { get; set; }

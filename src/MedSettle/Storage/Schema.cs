@@ -456,6 +456,13 @@ public static class Schema
         new("""
         ALTER TABLE filings ADD COLUMN filed_implicitly INTEGER NOT NULL DEFAULT 0;
         """),
+        // 29: a settlement may take one charge batch of the open bill (2206/2207 with chrg_bchno; Transactions/Bills): the
+        // batch it took (NULL: the whole open bill, which closes an outpatient visit as before). A refund line (negative cnt)
+        // names the line it offsets by init_feedetl_sn (Transactions/Fees); NULL on every other line.
+        new("""
+        ALTER TABLE settlements ADD COLUMN chrg_bchno TEXT NULL;
+        ALTER TABLE fee_lines ADD COLUMN init_feedetl_sn TEXT NULL;
+        """),
     ];
 
     /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>

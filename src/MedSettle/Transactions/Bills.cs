@@ -3,7 +3,8 @@ namespace MedSettle.Transactions;
 /// <summary>
 /// A visit's fee lines belong to numbered bills. A line is uploaded into the visit's open bill; a settlement takes the
 /// open bill whole (<c>settlements.bill_no</c>), so settling writes no fee line; the next upload goes into the next
-/// bill. The open bill is the one after the last a settlement of the visit took, whether that settlement stands or was
+/// bill. A settlement of one charge batch (2206/2207 with chrg_bchno, <c>settlements.chrg_bchno</c>) moves the bill's
+/// other lines on to the next bill, the open one once it is written (SettlementEffects), and takes what stays. The open bill is the one after the last a settlement of the visit took, whether that settlement stands or was
 /// reversed; a reversal moves its bill's lines into the open one, where they are settled again with anything uploaded
 /// since. Every step runs under the person's lock, so a bill never changes while it is read.
 /// </summary>

@@ -8,7 +8,10 @@ namespace MedSettle.Transactions;
 public static class Fees
 {
     private sealed record Line(Input Source, string FeedetlSn, string ChrgBchno, string Code, string MedinsCode, decimal Price,
-        decimal Count, decimal Amount, DateTime OccurredAt);
+        decimal Count, decimal Amount, DateTime OccurredAt, string? InitFeedetlSn);
+
+    /// <summary>What a line is stored and answered with: its grading, the catalogue row it was graded on, and its charge batch.</summary>
+    private sealed record Graded(Line Line, GradedLine Grading, CatalogueItem Item, string ChrgBchno);
 
     public static async Task<object?> UploadAsync(TransactionContext ctx, VisitKind kind)
     {
@@ -27,9 +30,10 @@ public static class Fees
 
         var repeated = lines.GroupBy(l => l.FeedetlSn).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (repeated.Count > 0) throw new Refusal($"本次上传中费用明细流水号重复：{string.Join("、", repeated)}");
-        var live = (await ctx.Db.QueryAsync<string>(
-            $"SELECT f.feedetl_sn FROM fee_lines f WHERE {Bills.LinesOf("@mdtrtId")}", new { mdtrtId })).ToHashSet();
-        var already = lines.Where(l => live.Contains(l.FeedetlSn)).Select(l => l.FeedetlSn).ToList();
+        var live = (await ctx.Db.QueryAsync<FeeLineRow>(
+            $"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")}", new { mdtrtId })).ToList();
+        var liveSns = live.Select(l => l.FeedetlSn).ToHashSet();
+        var already = lines.Where(l => liveSns.Contains(l.FeedetlSn)).Select(l => l.FeedetlSn).ToList();
         if (already.Count > 0) throw new Refusal($"费用明细流水号已上传过：{string.Join("、", already)}；如需修改请先撤销（{(kind == VisitKind.Outpatient ? "2205" : "2302")}）");
 
         var codes = lines.Select(l => l.Code).Distinct().ToList();
@@ -46,44 +50,48 @@ public static class Fees
                 throw new Refusal($"明细 {line.FeedetlSn}：金额 {line.Amount:0.00} 不等于 单价 {line.Price} × 数量 {line.Count} = {expected:0.00}");
         }
 
+        var refunds = new Refunds(live, kind);
+        var graded = lines.Select(line => line.InitFeedetlSn is null
+            ? new Graded(line, LineGrading.Grade(ToItem(catalogue[line.Code]), line.Price, line.Count, line.Amount), ToItem(catalogue[line.Code]), line.ChrgBchno)
+            : refunds.Offset(line, mdtrtId)).ToList();
+
         var billNo = await ctx.Db.ScalarAsync<long>($"SELECT {Bills.OpenNumber("@mdtrtId")}", new { mdtrtId });
         var results = new List<object>(lines.Count);
-        foreach (var line in lines)
+        foreach (var (line, grading, item, chrgBchno) in graded)
         {
-            var row = catalogue[line.Code];
-            var item = ToItem(row);
-            var graded = LineGrading.Grade(item, line.Price, line.Count, line.Amount);
             await ctx.Db.ExecuteAsync(
                 """
                 INSERT INTO fee_lines (mdtrt_id, upload_msgid, feedetl_sn, chrg_bchno, fee_ocur_time, med_list_codg, medins_list_codg, med_list_name,
                                        pric, cnt, amount_fen, chrgitm_lv, med_chrgitm_type, selfpay_prop, pric_uplmt_amt,
-                                       fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, bill_no)
+                                       fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, bill_no, init_feedetl_sn)
                 VALUES (@mdtrtId, @msgid, @feedetlSn, @chrgBchno, @feeOcurTime, @code, @medinsCode, @name,
                         @pric, @cnt, @amountFen, @level, @chargeType, @selfpayProp, @ceiling,
-                        @fulamtFen, @overlmtFen, @preselfFen, @inscpFen, @billNo)
+                        @fulamtFen, @overlmtFen, @preselfFen, @inscpFen, @billNo, @initFeedetlSn)
                 """,
                 new
                 {
-                    mdtrtId, msgid = ctx.Msgid, feedetlSn = line.FeedetlSn, chrgBchno = line.ChrgBchno, feeOcurTime = line.OccurredAt.ToText(),
-                    code = line.Code, medinsCode = line.MedinsCode, name = row.MedListName,
+                    mdtrtId, msgid = ctx.Msgid, feedetlSn = line.FeedetlSn, chrgBchno, feeOcurTime = line.OccurredAt.ToText(),
+                    code = line.Code, medinsCode = line.MedinsCode, name = item.Name,
                     pric = line.Price.ToString(CultureInfo.InvariantCulture), cnt = line.Count.ToString(CultureInfo.InvariantCulture),
-                    amountFen = Money.ToFen(line.Amount), level = row.ChrgitmLv, chargeType = row.MedChrgitmType, selfpayProp = row.SelfpayProp,
-                    ceiling = row.PricUplmtAmt,
-                    fulamtFen = Money.ToFen(graded.FullOwnPay), overlmtFen = Money.ToFen(graded.OverLimit),
-                    preselfFen = Money.ToFen(graded.PreSelfPay), inscpFen = Money.ToFen(graded.InScope), billNo,
+                    amountFen = Money.ToFen(line.Amount), level = (int)item.Level, chargeType = item.ChargeItemType,
+                    selfpayProp = item.SelfPayRatio.ToString(CultureInfo.InvariantCulture),
+                    ceiling = item.PriceCeiling?.ToString(CultureInfo.InvariantCulture),
+                    fulamtFen = Money.ToFen(grading.FullOwnPay), overlmtFen = Money.ToFen(grading.OverLimit),
+                    preselfFen = Money.ToFen(grading.PreSelfPay), inscpFen = Money.ToFen(grading.InScope), billNo,
+                    initFeedetlSn = line.InitFeedetlSn,
                 });
             results.Add(new
             {
                 feedetl_sn = line.FeedetlSn,
-                det_item_fee_sumamt = graded.Amount,
+                det_item_fee_sumamt = grading.Amount,
                 cnt = line.Count,
                 pric = line.Price,
                 pric_uplmt_amt = item.PriceCeiling is { } c ? Money.Fen(c) : (decimal?)null,
                 selfpay_prop = item.SelfPayRatio,
-                fulamt_ownpay_amt = graded.FullOwnPay,
-                overlmt_amt = graded.OverLimit,
-                preselfpay_amt = graded.PreSelfPay,
-                inscp_scp_amt = graded.InScope,
+                fulamt_ownpay_amt = grading.FullOwnPay,
+                overlmt_amt = grading.OverLimit,
+                preselfpay_amt = grading.PreSelfPay,
+                inscp_scp_amt = grading.InScope,
                 chrgitm_lv = item.Level.Code(),
                 med_chrgitm_type = item.ChargeItemType,
                 bas_medn_flag = "0",
@@ -92,11 +100,56 @@ public static class Fees
                 list_sp_item_flag = "0",
                 lmt_used_flag = "0",
                 drt_reim_flag = "0",
-                memo = "",
+                memo = line.InitFeedetlSn is null ? "" : $"退费：冲减明细 {line.InitFeedetlSn}（收费批次 {chrgBchno}）",
             });
         }
         ctx.Subject = mdtrtId;
         return new { result = results };
+    }
+
+    /// <summary>
+    /// Refund lines (负数量 with <c>init_feedetl_sn</c>): each offsets an open line of the same visit, never below zero. It
+    /// is graded on the line's own catalogue row as it was graded at upload (<see cref="LineGrading.Offset"/>), so the line
+    /// and its refunds sum to the grading of what is left, and it joins the line's charge batch, to be settled with it.
+    /// </summary>
+    private sealed class Refunds(IReadOnlyList<FeeLineRow> live, VisitKind kind)
+    {
+        /// <summary>What each line stands at so far: as uploaded, less its refunds (stored, and earlier in this upload).</summary>
+        private readonly Dictionary<string, (decimal Count, decimal Amount)> _standing = live.Where(l => l.InitFeedetlSn is null).DistinctBy(l => l.FeedetlSn).ToDictionary(
+            l => l.FeedetlSn,
+            l => live.Where(r => r.InitFeedetlSn == l.FeedetlSn).Aggregate(
+                (Count: Parse(l.Cnt), Amount: Money.FromFen(l.AmountFen)), (sum, r) => (sum.Count + Parse(r.Cnt), sum.Amount + Money.FromFen(r.AmountFen))));
+
+        public Graded Offset(Line refund, string mdtrtId)
+        {
+            var sn = refund.FeedetlSn;
+            var init = refund.InitFeedetlSn!;
+            var original = live.FirstOrDefault(l => l.FeedetlSn == init)
+                ?? throw new Refusal($"明细 {sn}：退费所指原明细 init_feedetl_sn {init} 不是就诊 {mdtrtId} 已上传（未撤销）的费用明细：退费只能冲减本次就诊已上传的明细，请核对原明细流水号与就诊ID");
+            if (original.InitFeedetlSn is not null)
+                throw new Refusal($"明细 {sn}：明细 {init} 本身是退费明细（冲减 {original.InitFeedetlSn}），退费明细须指向原收费明细 {original.InitFeedetlSn}");
+            if (original.SetlId is not null)
+                throw new Refusal($"明细 {sn}：原明细 {init} 已结算（结算 {original.SetlId}），不能再冲减：请先撤销该结算（{(kind == VisitKind.Outpatient ? "2208" : "2305")}），"
+                                  + "再上传退费明细并重新结算");
+            if (refund.Code != original.MedListCodg)
+                throw new Refusal($"明细 {sn}：医保目录编码 {refund.Code} 与原明细 {init} 的 {original.MedListCodg} 不同，退费明细须与原明细为同一项目");
+            var price = Parse(original.Pric);
+            if (refund.Price != price)
+                throw new Refusal($"明细 {sn}：单价 {refund.Price} 与原明细 {init} 的单价 {price} 不同，退费须按原单价");
+            var (count, amount) = _standing[init];
+            if (count + refund.Count < 0 || amount + refund.Amount < 0)
+                throw new Refusal($"明细 {sn}：退费数量 {-refund.Count}（金额 {-refund.Amount:0.00}）超过原明细 {init} 可退的数量 {count}（金额 {amount:0.00}）："
+                                  + "退费不能使明细低于零，请核对退费数量");
+            _standing[init] = (count + refund.Count, amount + refund.Amount);
+            var item = ItemOf(original);
+            return new Graded(refund, LineGrading.Offset(item, price, count, amount, refund.Count, refund.Amount), item, original.ChrgBchno);
+        }
+
+        private static CatalogueItem ItemOf(FeeLineRow line) => new(
+            line.MedListCodg, line.MedListName, "", line.MedChrgitmType, (ChargeLevel)line.ChrgitmLv, Parse(line.SelfpayProp),
+            line.PricUplmtAmt is { } ceiling ? Parse(ceiling) : null);
+
+        private static decimal Parse(string text) => decimal.Parse(text, CultureInfo.InvariantCulture);
     }
 
     public static async Task<object?> WithdrawAsync(TransactionContext ctx, VisitKind kind)
@@ -106,7 +159,8 @@ public static class Fees
         var batch = data.OptionalText("chrg_bchno");
         var sn = data.OptionalText("feedetl_sn");
         var all = (batch is null && sn is null) || batch == "0000" || sn == "0000";
-        var filter = all ? "" : batch is not null ? " AND f.chrg_bchno = @batch" : " AND f.feedetl_sn = @sn";
+        // a line goes with its refunds (which are in its charge batch): they offset nothing without it
+        var filter = all ? "" : batch is not null ? " AND f.chrg_bchno = @batch" : " AND (f.feedetl_sn = @sn OR f.init_feedetl_sn = @sn)";
         var lines = (await ctx.Db.QueryAsync<FeeLineRow>(
             $"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")}" + filter,
             new { mdtrtId = visit.MdtrtId, batch, sn })).ToList();
@@ -136,12 +190,16 @@ public static class Fees
         var price = item.Decimal("pric");
         var amount = item.Decimal("det_item_fee_sumamt");
         var sn = item.Text("feedetl_sn");
-        if (count <= 0) throw new Refusal($"明细 {sn}：数量 {count} 必须大于0（退费请撤销明细后重新上传）");
+        // A refund (负数量) names the line it offsets; without that a negative count is refused as before.
+        var init = count < 0 ? item.OptionalText("init_feedetl_sn") : null;
+        if (count == 0 || (count < 0 && init is null))
+            throw new Refusal($"明细 {sn}：数量 {count} 必须大于0（退费请撤销明细后重新上传，或上传负数量的退费明细并以 init_feedetl_sn 指明原明细流水号）");
+        if (init == sn) throw new Refusal($"明细 {sn}：退费明细的 init_feedetl_sn 应为原明细的流水号，不能是本条");
         if (price < 0) throw new Refusal($"明细 {sn}：单价 {price} 不能为负数");
         if (!Money.HasAtMostTwoPlaces(amount)) throw new Refusal($"明细 {sn}：金额 {amount} 最多两位小数");
         var code = item.Text("med_list_codg");
         return new Line(item, sn, item.OptionalText("chrg_bchno") ?? "0", code, item.OptionalText("medins_list_codg") ?? code,
-            price, count, amount, item.OptionalTime("fee_ocur_time") ?? now);
+            price, count, amount, item.OptionalTime("fee_ocur_time") ?? now, init);
     }
 
     public static CatalogueItem ToItem(CatalogueRow row) => new(

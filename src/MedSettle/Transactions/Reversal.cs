@@ -80,7 +80,11 @@ public static class Reversal
             {
                 var visit = await VisitAsync(ctx, original, psnNo);
                 var lines = (await ctx.Db.QueryAsync<FeeLineRow>(
-                    $"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")} AND f.upload_msgid = @msgid",
+                    // the message's lines, with any refund lines uploaded since against them (they offset nothing without them)
+                    $"""
+                    {Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")} AND (f.upload_msgid = @msgid OR f.init_feedetl_sn IN (
+                        SELECT o.feedetl_sn FROM fee_lines o WHERE o.mdtrt_id = @mdtrtId AND o.upload_msgid = @msgid AND o.withdrawn_at IS NULL))
+                    """,
                     new { mdtrtId = visit.MdtrtId, msgid = original.Msgid })).ToList();
                 var settled = lines.Where(l => l.SetlId is not null).Select(l => l.SetlId).Distinct().ToList();
                 if (settled.Count > 0)

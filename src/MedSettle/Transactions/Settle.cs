@@ -11,7 +11,16 @@ namespace MedSettle.Transactions;
 public static class Settle
 {
     private sealed record Prepared(VisitRow Visit, PersonRow Person, HospitalRow Hospital, FilingRow Filing, Policy Policy,
-        string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, long BillNo, SettlementResult Result);
+        string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, long BillNo, string? Batch, SettlementResult Result);
+
+    /// <summary>
+    /// The charge batch (chrg_bchno) a 2206/2207 asks to settle alone, or null for the whole open bill: when none is sent, or
+    /// "0000" (every batch, as in 2205). An admission (2303/2304) is settled by its bill, mid-stay or final, never by batch.
+    /// </summary>
+    public static string? BatchOf(Input data, VisitKind kind) =>
+        kind == VisitKind.Outpatient && data.OptionalText("chrg_bchno") is { } batch && batch != AllBatches ? batch : null;
+
+    private const string AllBatches = "0000";
 
     /// <summary>
     /// The supplementary funds in force for <paramref name="person"/> on <paramref name="day"/> (DESIGN.md rules 11–13):
@@ -146,23 +155,30 @@ public static class Settle
 
         // The visit's standing settlements: a final one closes it; mid-stay ones have met part of a per-visit deductible.
         var standing = await reads.StandingAsync(ctx, visit.MdtrtId);
-        if (standing.FirstOrDefault(s => s.MidSetlFlag != "1") is { } final) throw Visits.FinallySettled(visit.MdtrtId, final.SetlId);
+        if (standing.FirstOrDefault(Visits.ClosesVisit) is { } final) throw Visits.FinallySettled(visit.MdtrtId, final.SetlId);
         var midSetlFlag = kind == VisitKind.Inpatient && data.OptionalText("mid_setl_flag") == "1" ? "1" : "0";
         if (kind == VisitKind.Inpatient && midSetlFlag == "0" && visit.Endtime is null && !preview)
             throw new Refusal($"就诊 {visit.MdtrtId} 尚未办理出院，出院结算前须先办理出院（2402）；中途结算请传 mid_setl_flag = 1");
 
-        var open = await reads.OpenBillAsync(ctx, visit.MdtrtId);
+        var batch = BatchOf(data, kind);
+        var open = await reads.OpenBillAsync(ctx, visit.MdtrtId, batch);
+        if (open.Lines == 0 && batch is not null) throw await NoOpenBatchAsync(ctx, visit.MdtrtId, batch);
+        // A batch that holds every open line is the whole open bill, and is settled as such (closing the visit, as it
+        // always did): most clients send the one batch they uploaded everything in.
+        if (batch is not null && (await reads.OpenBillAsync(ctx, visit.MdtrtId, null)).Lines == open.Lines) batch = null;
         if (open.Lines == 0)
             throw new Refusal($"就诊 {visit.MdtrtId} 没有待结算的费用明细，请先上传费用明细（{(kind == VisitKind.Outpatient ? "2204" : "2301")}）");
         if (open.AmountFen == 0)
-            throw new Refusal($"就诊 {visit.MdtrtId} 待结算的费用明细合计为 0.00，无需结算：请核对明细的单价与数量");
+            throw new Refusal($"就诊 {visit.MdtrtId} {(batch is null ? "" : $"收费批次 {batch} ")}待结算的费用明细合计为 0.00，无需结算：请核对明细的单价与数量");
 
         // The lines were graded at upload (Fees): the bill is their amounts summed, to the fen.
         var bill = new BillTotals(Money.FromFen(open.AmountFen), Money.FromFen(open.FulamtOwnpayFen), Money.FromFen(open.OverlmtFen),
             Money.FromFen(open.PreselfpayFen), Money.FromFen(open.InscpFen));
         var declared = data.Decimal("medfee_sumamt");
         if (declared != bill.MedfeeSumamt)
-            throw new Refusal($"医疗费总额 medfee_sumamt {declared:0.00} 与已上传的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对明细后重新结算");
+            throw new Refusal(batch is null
+                ? $"医疗费总额 medfee_sumamt {declared:0.00} 与已上传的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对明细后重新结算"
+                : $"医疗费总额 medfee_sumamt {declared:0.00} 与收费批次 {batch} 未结算的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对该批次的明细后重新结算");
 
         var hospital = ctx.Hospital;
         var policyRow = SettlementReads.InForce(await reads.PoliciesAsync(ctx, PolicyKeyOf(person, category, hospital)), visitDate)
@@ -185,7 +201,20 @@ public static class Settle
                 Money.FromFen(usedThisVisit)),
             new PersonalAccount(person.Insutype == "310", acctUsedFlag == "1", Money.FromFen(person.AcctBalcFen)),
             cover);
-        return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, open.BillNo, result);
+        return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, open.BillNo, batch, result);
+    }
+
+    /// <summary>Why charge batch <paramref name="batch"/> of the visit has nothing to settle: no such batch, or all of it settled.</summary>
+    private static async Task<Refusal> NoOpenBatchAsync(TransactionContext ctx, string mdtrtId, string batch)
+    {
+        var lines = (await ctx.Db.QueryAsync<FeeLineRow>(
+            $"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")} AND f.chrg_bchno = @batch", new { mdtrtId, batch })).ToList();
+        if (lines.Count == 0)
+            return new Refusal($"就诊 {mdtrtId} 没有收费批次号 chrg_bchno {batch} 的费用明细（或已全部撤销）：请核对批次号，或先上传该批次的费用明细（2204）；"
+                               + "不传 chrg_bchno 则结算全部未结算明细");
+        var settled = lines.Select(l => l.SetlId).OfType<string>().Distinct().ToList();
+        return new Refusal($"就诊 {mdtrtId} 收费批次 {batch} 的费用明细已全部结算（结算 {string.Join("、", settled)}），没有待结算的明细：无需重复结算；"
+                           + "如需重新结算请先撤销该结算（2208）");
     }
 
     /// <summary>异地急诊视同备案 for a visit to be settled that no filing covers, with the visit's diagnosis (see <see cref="Filings.FileImplicitlyAsync"/>).</summary>
@@ -247,6 +276,7 @@ public static class Settle
             BalcFen = Money.ToFen(r.Balc),
             Msgid = ctx.Msgid,
             BillNo = p.BillNo,
+            ChrgBchno = p.Batch,
             HifobFen = Fen(r.Hifob?.Pay),
             HifmiFen = Fen(r.Hifmi?.Pay),
             MafFen = Fen(r.Maf?.Pay),

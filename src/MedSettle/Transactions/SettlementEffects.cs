@@ -74,6 +74,7 @@ public sealed record SettlementEffects(SettlementRow Row, PersonRow Person, Accu
         new("hifmi_cap_left_fen", ColumnType.NullableLong, r => r.HifmiCapLeftFen),
         new("maf_cap_left_fen", ColumnType.NullableLong, r => r.MafCapLeftFen),
         new("reason", ColumnType.Text, r => r.Reason),
+        new("chrg_bchno", ColumnType.Text, r => r.ChrgBchno),
     ];
 
     public sealed record YearColumn(string Name, Func<SettlementEffects, long> Delta);
@@ -111,6 +112,13 @@ public sealed record SettlementEffects(SettlementRow Row, PersonRow Person, Accu
     private static readonly string AddOneToYearSql =
         AddToYearSql($"VALUES ({string.Join(", ", YearKey.Concat(YearColumns.Select(c => c.Name)).Select((_, i) => $"@y{i}"))})");
 
+    /// <summary>
+    /// A settlement of one charge batch takes the open bill with only that batch's lines in it: the bill's other lines move
+    /// on to the next bill, which is the open one once the settlement is written (Transactions/Bills).
+    /// </summary>
+    public const string MoveOtherBatchesSql =
+        "UPDATE fee_lines SET bill_no = bill_no + 1 WHERE mdtrt_id = @mdtrtId AND bill_no = @billNo AND chrg_bchno <> @batch";
+
     public const string SpendAccountSql =
         "UPDATE persons SET acct_balc_fen = acct_balc_fen - @spent WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype";
 
@@ -120,6 +128,8 @@ public sealed record SettlementEffects(SettlementRow Row, PersonRow Person, Accu
         var row = new DynamicParameters();
         for (var i = 0; i < SettlementColumns.Length; i++) row.Add($"s{i}", SettlementColumns[i].Value(e.Row));
         await db.ExecuteAsync(InsertOneSql, row);
+        if (e.Row is { Kind: "settle", ChrgBchno: { } batch })
+            await db.ExecuteAsync(MoveOtherBatchesSql, new { mdtrtId = e.Row.MdtrtId, billNo = e.Row.BillNo, batch });
 
         var year = new DynamicParameters();
         object[] key = [e.Person.InsuplcAdmdvs, e.Person.PsnNo, e.Person.Insutype, e.Year];

@@ -264,7 +264,7 @@ public sealed class SettlementGroup
     private async Task<(Prepared? Group, bool OnlyHeld)> ReadAndDecideAsync(List<Request> group, Queue<Request> carried)
     {
         // One request per msgid and per nonce in a group: a repeat waits and is then answered from the store (or refused).
-        var placeable = new List<(Request Request, string MdtrtId)>(group.Count);
+        var placeable = new List<(Request Request, string MdtrtId, string? Batch)>(group.Count);
         var held = 0;
         var msgids = new HashSet<(string, string)>();
         var nonces = new HashSet<(string, string)>();
@@ -275,20 +275,20 @@ public sealed class SettlementGroup
                 carried.Enqueue(request);
                 continue;
             }
-            string? mdtrtId, psnNo;
+            string? mdtrtId, psnNo, batch;
             try
             {
                 var data = request.Input.Node("data", orSelf: true);
-                (mdtrtId, psnNo) = (data.OptionalText("mdtrt_id"), data.OptionalText("psn_no"));
+                (mdtrtId, psnNo, batch) = (data.OptionalText("mdtrt_id"), data.OptionalText("psn_no"), Settle.BatchOf(data, request.VisitKind));
             }
             catch (Refusal)
             {
-                (mdtrtId, psnNo) = (null, null);
+                (mdtrtId, psnNo, batch) = (null, null, null);
             }
             if (mdtrtId is null) request.Done.TrySetException(new RunAlone());
             // for a person a committing group holds: a later group (RunAsync waits when such requests are all there is)
             else if (Held(psnNo)) { carried.Enqueue(request); held++; }
-            else placeable.Add((request, mdtrtId));
+            else placeable.Add((request, mdtrtId, batch));
         }
         if (placeable.Count == 0) return (null, held > 0);
 
@@ -306,7 +306,7 @@ public sealed class SettlementGroup
 
             var answers = new List<Answer>(placeable.Count);
             var persons = new HashSet<(string, string)>();
-            foreach (var (request, mdtrtId) in placeable)
+            foreach (var (request, mdtrtId, _) in placeable)
             {
                 if (request.Nonce is { } nonce && reads.UsedNonces.Contains((nonce.Paasid, nonce.Value)))
                 {
@@ -374,7 +374,7 @@ public sealed class SettlementGroup
             {
                 release?.Invoke();
             }
-            foreach (var (request, _) in placeable)
+            foreach (var (request, _, _) in placeable)
                 if (!request.Done.Task.IsCompleted && !carried.Contains(request)) Retry(request, e);
             return (null, false);
         }
@@ -440,16 +440,17 @@ public sealed class SettlementGroup
         private readonly Dictionary<(string, string), PersonRow> _persons = new();
         private readonly Dictionary<(string, string, string), List<FilingRow>> _filings = new();
         private readonly Dictionary<string, List<SettlementRow>> _standing = new();
-        private readonly Dictionary<string, OpenBill> _bills = new();
+        private readonly Dictionary<(string, string?), OpenBill> _bills = new();
         private ReferenceData _reference = null!;
         private readonly Dictionary<(string, string, string), List<KeyedAccumulator>> _accumulators = new();
 
         /// <summary>The persons the group's transaction has locked (FOR UPDATE), by psn_no.</summary>
         public IEnumerable<string> LockedPsnNos => _persons.Keys.Select(k => k.Item1);
 
-        public static async Task<GroupReads> LoadAsync(Database database, NpgsqlConnection connection, List<(Request Request, string MdtrtId)> placeable)
+        public static async Task<GroupReads> LoadAsync(Database database, NpgsqlConnection connection, List<(Request Request, string MdtrtId, string? Batch)> placeable)
         {
             var mdtrtIds = placeable.Select(p => p.MdtrtId).Distinct().ToArray();
+            var bills = placeable.Select(p => (p.MdtrtId, p.Batch)).Distinct().ToArray();
             var codes = placeable.Select(p => p.Request.Caller.FixmedinsCode).ToArray();
             var msgids = placeable.Select(p => p.Request.Caller.Msgid).ToArray();
             var signNos = placeable.Select(p => p.Request.Caller.SignNo ?? "").Distinct().ToArray();
@@ -501,11 +502,13 @@ public sealed class SettlementGroup
                 CROSS JOIN LATERAL (SELECT {SettlementReads.StandingColumns} FROM settlements s
                                     WHERE s.mdtrt_id = k.mdtrt_id AND s.kind = 'settle' AND s.reversed_by IS NULL OFFSET 0) s
                 """, Text(mdtrtIds));
-            // each visit's open bill, its lines summed (its number found once per visit); a row for every visit, lines or none
+            // each visit's open bill (of one charge batch, where a request asks for one), its lines summed (its number found
+            // once per visit); a row for every visit and batch asked, lines or none
             Add(batch, $"""
-                SELECT k.mdtrt_id, b.* FROM unnest($1::text[]) AS k(mdtrt_id)
-                CROSS JOIN LATERAL (SELECT {OpenBill.Columns} FROM fee_lines f WHERE {Bills.OpenLinesOf("k.mdtrt_id")}) b
-                """, Text(mdtrtIds));
+                SELECT k.mdtrt_id, k.chrg_bchno, b.* FROM unnest($1::text[], $2::text[]) AS k(mdtrt_id, chrg_bchno)
+                CROSS JOIN LATERAL (SELECT {OpenBill.Columns} FROM fee_lines f WHERE {Bills.OpenLinesOf("k.mdtrt_id")}
+                                      AND (k.chrg_bchno IS NULL OR f.chrg_bchno = k.chrg_bchno)) b
+                """, Text(bills.Select(b => b.MdtrtId)), Text(bills.Select(b => b.Batch)));
             Add(batch, """
                 SELECT a.* FROM unnest($1::text[]) AS k(mdtrt_id)
                 CROSS JOIN LATERAL (SELECT v.insuplc_admdvs, v.psn_no, v.insutype FROM visits v WHERE v.mdtrt_id = k.mdtrt_id OFFSET 0) v
@@ -523,7 +526,7 @@ public sealed class SettlementGroup
             foreach (var n in await NextRowsAsync<NonceRow>(reader)) reads.UsedNonces.Add((n.Paasid, n.Nonce));
             var filings = await NextRowsAsync<FilingRow>(reader);
             var standing = await NextRowsAsync<SettlementRow>(reader);
-            var bills = await NextRowsAsync<OpenBill>(reader);
+            var openBills = await NextRowsAsync<OpenBill>(reader);
             var accumulators = await NextRowsAsync<KeyedAccumulator>(reader);
             await reader.DisposeAsync();
 
@@ -538,7 +541,7 @@ public sealed class SettlementGroup
             }
             foreach (var f in filings) reads._filings[(f.PsnNo, f.Insutype, f.FixmedinsCode)].Add(f);
             foreach (var s in standing) reads._standing[s.MdtrtId].Add(s);
-            foreach (var b in bills) reads._bills[b.MdtrtId] = b;
+            foreach (var b in openBills) reads._bills[(b.MdtrtId, b.ChrgBchno)] = b;
             foreach (var a in accumulators) reads._accumulators[(a.InsuplcAdmdvs, a.PsnNo, a.Insutype)].Add(a);
             return reads;
         }
@@ -565,8 +568,8 @@ public sealed class SettlementGroup
                 ? Task.FromResult<IReadOnlyList<SettlementRow>>(found)
                 : SettlementReads.Direct.StandingAsync(ctx, mdtrtId);
 
-        public Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId) =>
-            _bills.TryGetValue(mdtrtId, out var found) ? Task.FromResult(found) : SettlementReads.Direct.OpenBillAsync(ctx, mdtrtId);
+        public Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId, string? batch) =>
+            _bills.TryGetValue((mdtrtId, batch), out var found) ? Task.FromResult(found) : SettlementReads.Direct.OpenBillAsync(ctx, mdtrtId, batch);
 
         /// <summary>From the whole policy table as of the group's reads: a key absent there has no policy.</summary>
         public Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key) =>
@@ -644,6 +647,15 @@ public sealed class SettlementGroup
                     Int(effects.Select(e => e.Year)),
                     .. SettlementEffects.YearColumns.Select(c => Long(effects.Select(c.Delta))),
                 ]);
+            // a settlement of one charge batch moves the bill's other lines on to the next bill, as SettlementEffects.WriteAsync does
+            var batches = rows.Where(r => r is { Kind: "settle", ChrgBchno: not null }).ToList();
+            if (batches.Count > 0)
+                writes.Add("""
+                    UPDATE fee_lines f SET bill_no = f.bill_no + 1
+                    FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u(mdtrt_id, bill_no, chrg_bchno)
+                    WHERE f.mdtrt_id = u.mdtrt_id AND f.bill_no = u.bill_no AND f.chrg_bchno <> u.chrg_bchno
+                    """,
+                    Text(batches.Select(r => r.MdtrtId)), Long(batches.Select(r => r.BillNo!.Value)), Text(batches.Select(r => r.ChrgBchno)));
             var spent = effects.Where(e => e.Effect.AccountSpent != 0).ToList();
             if (spent.Count > 0)
                 writes.Add("""

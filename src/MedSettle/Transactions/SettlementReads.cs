@@ -27,11 +27,14 @@ public interface ISettlementReads
     /// </summary>
     Task<FilingRow> FileImplicitlyAsync(TransactionContext ctx, PersonRow person, VisitRow visit);
 
-    /// <summary>The visit's settlements that stand (kind settle, not reversed): setl_id, mid_setl_flag, act_pay_dedc_fen.</summary>
+    /// <summary>The visit's settlements that stand (kind settle, not reversed): setl_id, mid_setl_flag, chrg_bchno, act_pay_dedc_fen.</summary>
     Task<IReadOnlyList<SettlementRow>> StandingAsync(TransactionContext ctx, string mdtrtId);
 
-    /// <summary>The visit's fee lines neither withdrawn nor settled: how many, and their graded amounts summed.</summary>
-    Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId);
+    /// <summary>
+    /// The visit's fee lines neither withdrawn nor settled (of charge batch <paramref name="batch"/> alone, when given): how
+    /// many, and their graded amounts summed.
+    /// </summary>
+    Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId, string? batch);
 
     /// <summary>Every version of the home region's policy for this scheme, category and hospital level.</summary>
     Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key);
@@ -47,6 +50,10 @@ public interface ISettlementReads
 public sealed class OpenBill
 {
     public string MdtrtId { get; set; } = "";
+
+    /// <summary>The charge batch the lines were read for (a settlement group's key); null for the whole open bill.</summary>
+    public string? ChrgBchno { get; set; }
+
     public long Lines { get; set; }
     public long AmountFen { get; set; }
     public long FulamtOwnpayFen { get; set; }
@@ -72,7 +79,7 @@ public static class SettlementReads
 {
     public static ISettlementReads Direct { get; } = new DirectReads();
 
-    public const string StandingColumns = "setl_id, mdtrt_id, mid_setl_flag, act_pay_dedc_fen";
+    public const string StandingColumns = "setl_id, mdtrt_id, mid_setl_flag, chrg_bchno, act_pay_dedc_fen";
 
     /// <summary>The version of a policy in force on <paramref name="day"/>: the latest effective on or before it.</summary>
     public static PolicyRow? InForce(IEnumerable<PolicyRow> versions, DateOnly day)
@@ -99,10 +106,10 @@ public static class SettlementReads
                 $"SELECT {StandingColumns} FROM settlements s WHERE {Visits.StandingSettlementOf("@mdtrtId")}",
                 new { mdtrtId })).AsList();
 
-        public async Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId) =>
+        public async Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId, string? batch) =>
             (await ctx.Db.FirstOrDefaultAsync<OpenBill>(
-                $"SELECT {OpenBill.Columns} FROM fee_lines f WHERE {Bills.OpenLinesOf("@mdtrtId")}",
-                new { mdtrtId }))!;
+                $"SELECT {OpenBill.Columns} FROM fee_lines f WHERE {Bills.OpenLinesOf("@mdtrtId")}" + (batch is null ? "" : " AND f.chrg_bchno = @batch"),
+                new { mdtrtId, batch }))!;
 
         public Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key) => PolicyVersionsAsync(ctx.Db, key);
 

@@ -195,8 +195,14 @@ public static class Visits
     /// <summary>SQL condition on settlements <c>s</c>: a settlement of visit <paramref name="mdtrtId"/> (an expression) that stands, not reversed.</summary>
     public static string StandingSettlementOf(string mdtrtId) => $"s.mdtrt_id = {mdtrtId} AND s.kind = 'settle' AND s.reversed_by IS NULL";
 
-    /// <summary>SQL condition on settlements <c>s</c>: a standing settlement of visit <paramref name="mdtrtId"/> that closed it (not a mid-stay one).</summary>
-    public static string FinalSettlementOf(string mdtrtId) => $"{StandingSettlementOf(mdtrtId)} AND s.mid_setl_flag <> '1'";
+    /// <summary>
+    /// SQL condition on settlements <c>s</c>: a standing settlement of visit <paramref name="mdtrtId"/> that closed it (not a
+    /// mid-stay one, nor one of a single charge batch, after which the visit takes further lines and batches).
+    /// </summary>
+    public static string FinalSettlementOf(string mdtrtId) => $"{StandingSettlementOf(mdtrtId)} AND s.mid_setl_flag <> '1' AND s.chrg_bchno IS NULL";
+
+    /// <summary>Whether a standing settlement closed its visit (<see cref="FinalSettlementOf"/>).</summary>
+    public static bool ClosesVisit(SettlementRow s) => s.MidSetlFlag != "1" && s.ChrgBchno is null;
 
     /// <summary>The standing settlement that closed the visit (not a mid-stay one), if any.</summary>
     private static Task<string?> FinalSettlementAsync(UnitOfWork db, string mdtrtId) =>

@@ -97,7 +97,7 @@ public static class Invariants
             """, "fen"),
         ("a visit has at most one standing final settlement", """
             SELECT mdtrt_id AS subject, COUNT(*) AS stored, 1 AS derived FROM settlements
-            WHERE kind = 'settle' AND reversed_by IS NULL AND mid_setl_flag <> '1' GROUP BY mdtrt_id HAVING COUNT(*) > 1
+            WHERE kind = 'settle' AND reversed_by IS NULL AND mid_setl_flag <> '1' AND chrg_bchno IS NULL GROUP BY mdtrt_id HAVING COUNT(*) > 1
             """, "settlements"),
         ("every acknowledged message has its stored response, once", """
             SELECT fixmedins_code || '/' || msgid AS subject, 0 AS stored, 1 AS derived FROM messages

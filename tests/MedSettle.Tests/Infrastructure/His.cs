@@ -52,12 +52,15 @@ public sealed class His(ITransactionCaller platform, string hospital)
         return platform.CallAsync(inpatient ? "2301" : "2204", hospital, new { feedetail }, msgid);
     }
 
-    public Task<Reply> PreSettleAsync(string mdtrtId, string psnNo, string insutype, decimal medfee, bool useAccount, bool inpatient = false) =>
-        platform.CallAsync(inpatient ? "2303" : "2206", hospital, SettleInput(mdtrtId, psnNo, insutype, medfee, useAccount, inpatient));
+    /// <summary>2206/2303; with <paramref name="batch"/>, of that charge batch (chrg_bchno) alone, else of the whole open bill.</summary>
+    public Task<Reply> PreSettleAsync(string mdtrtId, string psnNo, string insutype, decimal medfee, bool useAccount, bool inpatient = false,
+        string? batch = null) =>
+        platform.CallAsync(inpatient ? "2303" : "2206", hospital, SettleInput(mdtrtId, psnNo, insutype, medfee, useAccount, inpatient, batch: batch));
 
+    /// <summary>2207/2304; with <paramref name="batch"/>, of that charge batch (chrg_bchno) alone, else of the whole open bill.</summary>
     public Task<Reply> SettleAsync(string mdtrtId, string psnNo, string insutype, decimal medfee, bool useAccount, bool inpatient = false,
-        string? msgid = null, string? midSetlFlag = null) =>
-        platform.CallAsync(inpatient ? "2304" : "2207", hospital, SettleInput(mdtrtId, psnNo, insutype, medfee, useAccount, inpatient, midSetlFlag), msgid);
+        string? msgid = null, string? midSetlFlag = null, string? batch = null) =>
+        platform.CallAsync(inpatient ? "2304" : "2207", hospital, SettleInput(mdtrtId, psnNo, insutype, medfee, useAccount, inpatient, midSetlFlag, batch), msgid);
 
     public Task<Reply> ReverseAsync(string setlId, string mdtrtId, string psnNo, bool inpatient = false, string? msgid = null) =>
         platform.CallAsync(inpatient ? "2305" : "2208", hospital, new { data = new { setl_id = setlId, mdtrt_id = mdtrtId, psn_no = psnNo } }, msgid);
@@ -65,13 +68,14 @@ public sealed class His(ITransactionCaller platform, string hospital)
     public Task<Reply> UndoAsync(string psnNo, string omsgid, string oinfno, string? msgid = null) =>
         platform.CallAsync("2601", hospital, new { data = new { psn_no = psnNo, omsgid, oinfno } }, msgid);
 
-    internal static object SettleInput(string mdtrtId, string psnNo, string insutype, decimal medfee, bool useAccount, bool inpatient, string? midSetlFlag = null) =>
+    internal static object SettleInput(string mdtrtId, string psnNo, string insutype, decimal medfee, bool useAccount, bool inpatient, string? midSetlFlag = null,
+        string? batch = null) =>
         new
         {
             data = new
             {
                 psn_no = psnNo, mdtrt_cert_type = "02", mdtrt_cert_no = "", med_type = inpatient ? "24" : "13", medfee_sumamt = medfee,
-                psn_setlway = "01", mdtrt_id = mdtrtId, chrg_bchno = "B1", insutype, acct_used_flag = useAccount ? "1" : "0",
+                psn_setlway = "01", mdtrt_id = mdtrtId, chrg_bchno = batch, insutype, acct_used_flag = useAccount ? "1" : "0",
                 mid_setl_flag = midSetlFlag,
             },
         };

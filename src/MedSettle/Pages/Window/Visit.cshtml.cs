@@ -68,7 +68,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     /// <summary>The visit's open lines as uploaded: the bill editor keeps (in the browser) whatever differs from them as unsent.</summary>
     public string UploadedJson { get; private set; } = "[]";
     public bool Inpatient => Visit.Kind == "inpatient";
-    public bool FinallySettled => Settlements.Any(s => s.MidSetlFlag != "1");
+    public bool FinallySettled => Settlements.Any(MedSettle.Transactions.Visits.ClosesVisit);
     public bool Cancelled => Visit.CancelledAt is not null;
 
     /// <summary>The action that undoes the visit, as the page names it: 取消挂号 (2202) or 入院撤销 (2404).</summary>
