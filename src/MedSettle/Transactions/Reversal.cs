@@ -1,3 +1,4 @@
+using MedSettle.Engine;
 using MedSettle.Storage;
 
 namespace MedSettle.Transactions;
@@ -61,6 +62,9 @@ public static class Reversal
                 await Filings.RevokeImplicitOfAsync(ctx, original.Msgid);
                 break;
             }
+            case "2208" or "2305":
+                await ReinstateAsync(ctx, original, psnNo);
+                break;
             case "2551":
                 await Filings.RevokeAsync(ctx, original.Subject, psnNo);
                 break;
@@ -94,8 +98,54 @@ public static class Reversal
                 break;
             }
             default:
-                throw new Refusal($"交易 {original.Infno} 不支持冲正；可冲正的交易：2551、2201、2204、2207、2401、2402、2301、2304");
+                throw new Refusal($"交易 {original.Infno} 不支持冲正；可冲正的交易：2551、2201、2204、2207、2208、2401、2402、2301、2304、2305");
         }
+    }
+
+    /// <summary>
+    /// 冲正 of a 2208/2305: the settlement it reversed stands again, as it was (same setl_id, same figures, its lines its
+    /// own again), and the reversal is gone. Only while nothing since has relied on the reversal: the person has had no
+    /// settlement or reversal after it, its lines are all still open, and its month's clearing is still to come.
+    /// </summary>
+    private static async Task ReinstateAsync(TransactionContext ctx, MessageRow original, string psnNo)
+    {
+        var reversal = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @subject", new { subject = original.Subject });
+        if (reversal is null)
+            throw new Refusal($"原报文 {original.Msgid} 的撤销记录 {original.Subject} 已不存在，不能冲正");
+        EnsurePerson(reversal.PsnNo, psnNo, original);
+        var person = await People.LockAsync(ctx, reversal.PsnNo, reversal.Insutype);
+        var settlement = (await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @OrigSetlId", reversal))!;
+        string Forbidden(string why) => $"不能冲正撤销 {reversal.SetlId}（恢复结算 {settlement.SetlId}）：{why}";
+
+        if (reversal.SetlTime[..7] != ctx.Now.ToText()[..7])
+            throw new Refusal(Forbidden($"撤销发生在 {reversal.SetlTime[..7]}，该月已结束并计入清算；如需恢复请重新结算"));
+        var since = await ctx.Db.FirstOrDefaultAsync<string>(
+            """
+            SELECT setl_id FROM settlements WHERE insuplc_admdvs = @InsuplcAdmdvs AND psn_no = @PsnNo AND insutype = @Insutype
+                AND setl_time >= @SetlTime AND setl_id <> @SetlId AND setl_id <> @OrigSetlId ORDER BY setl_time DESC
+            """, reversal);
+        if (since is not null)
+            throw new Refusal(Forbidden($"该人员在撤销之后又有结算或撤销 {since}，恢复原结算会改变其计算依据；如需恢复请先撤销 {since}，或重新结算"));
+        var visit = (await ctx.Db.FirstOrDefaultAsync<VisitRow>("SELECT * FROM visits WHERE mdtrt_id = @MdtrtId", settlement))!;
+        if (visit.CancelledAt is not null) throw new Refusal(Forbidden($"就诊 {visit.MdtrtId} 已在撤销后取消"));
+        if (visit.Kind == "inpatient" && settlement.MidSetlFlag != "1" && visit.Endtime is null)
+            throw new Refusal(Forbidden($"就诊 {visit.MdtrtId} 已在撤销后取消出院，出院结算不能恢复；请重新办理出院后结算"));
+        var lines = (await ctx.Db.QueryAsync<FeeLineRow>(Bills.LinesOfReversed, new { setlId = settlement.SetlId })).ToList();
+        var open = await ctx.Db.FirstOrDefaultAsync<long>($"SELECT {Bills.OpenNumber("@mdtrtId")}", new { mdtrtId = visit.MdtrtId });
+        if (lines.FirstOrDefault(l => l.WithdrawnAt is not null || l.BillNo != open) is { } changed)
+            throw new Refusal(Forbidden($"其费用明细 {changed.FeedetlSn} 已在撤销后撤销或另行结算"));
+        if (person.AcctBalcFen < settlement.AcctPayFen)
+            throw new Refusal(Forbidden($"个人账户余额 {Money.FromFen(person.AcctBalcFen):0.00} 不足原结算的账户支付 {Money.FromFen(settlement.AcctPayFen):0.00}"));
+
+        await SettlementEffects.UndoReversalAsync(ctx.Db, reversal, person);
+        await ctx.Db.ExecuteAsync("UPDATE settlements SET reversed_by = NULL WHERE setl_id = @SetlId", new { settlement.SetlId });
+        await ctx.Db.ExecuteAsync(
+            """
+            UPDATE fee_lines SET bill_no = @BillNo WHERE mdtrt_id = @MdtrtId AND EXISTS (SELECT 1 FROM reversed_lines r
+                WHERE r.setl_id = @SetlId AND r.mdtrt_id = fee_lines.mdtrt_id AND r.upload_msgid = fee_lines.upload_msgid AND r.feedetl_sn = fee_lines.feedetl_sn)
+            """, new { settlement.BillNo, settlement.MdtrtId, settlement.SetlId });
+        await ctx.Db.ExecuteAsync("DELETE FROM reversed_lines WHERE setl_id = @SetlId", new { settlement.SetlId });
+        ctx.Warning = $"撤销 {reversal.SetlId} 已冲正：结算 {settlement.SetlId} 恢复有效，金额与原结算相同";
     }
 
     private static async Task<VisitRow> VisitAsync(TransactionContext ctx, MessageRow original, string psnNo)

@@ -131,6 +131,21 @@ public sealed record SettlementEffects(SettlementRow Row, PersonRow Person, Accu
         if (e.Row is { Kind: "settle", ChrgBchno: { } batch })
             await db.ExecuteAsync(MoveOtherBatchesSql, new { mdtrtId = e.Row.MdtrtId, billNo = e.Row.BillNo, batch });
 
+        await MoveYearAndAccountAsync(db, e);
+    }
+
+    /// <summary>
+    /// Takes a reversal back (2601 of its 2208/2305): the reversal's row is deleted and what it had given back is taken
+    /// again, so that the settlement it reversed stands as it was (the caller clears its reversed_by and its bill).
+    /// </summary>
+    public static async Task UndoReversalAsync(UnitOfWork db, SettlementRow reversal, PersonRow person)
+    {
+        await db.ExecuteAsync("DELETE FROM settlements WHERE setl_id = @SetlId AND kind = 'reversal'", new { reversal.SetlId });
+        await MoveYearAndAccountAsync(db, new SettlementEffects(reversal, person, EffectOf(reversal).Reversed()));
+    }
+
+    private static async Task MoveYearAndAccountAsync(UnitOfWork db, SettlementEffects e)
+    {
         var year = new DynamicParameters();
         object[] key = [e.Person.InsuplcAdmdvs, e.Person.PsnNo, e.Person.Insutype, e.Year];
         for (var i = 0; i < key.Length; i++) year.Add($"y{i}", key[i]);
