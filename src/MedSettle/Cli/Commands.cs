@@ -43,7 +43,7 @@ public static class Commands
         {
             return await Root().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception problem) when (problem is KeyFileProblem or DatabaseProblem)
+        catch (Exception problem) when (problem is KeyFileProblem or DatabaseProblem or SettingsProblem)
         {
             Console.Error.WriteLine(problem.Message);
             return 2;

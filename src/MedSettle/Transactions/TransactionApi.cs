@@ -29,6 +29,9 @@ public static class TransactionApi
     /// <summary>Local transaction codes real clients send for a national one (2203A: 就诊信息上传 as some provinces number it).</summary>
     public static readonly IReadOnlyDictionary<string, string> InfnoAliases = new Dictionary<string, string> { ["2203A"] = "2203" };
 
+    /// <summary>Whether the platform serves transaction <paramref name="infno"/> (a national code, not an alias).</summary>
+    public static bool Serves(string infno) => Kinds.ContainsKey(infno);
+
     /// <summary>Larger bodies are refused before they are parsed.</summary>
     public const int MaxBodyBytes = 256 * 1024;
 
@@ -250,7 +253,7 @@ public static class TransactionApi
                 if (signedBy is not null && signedBy != fixmedinsCode)
                     return (401, Failure(received, clock, $"报文头 fixmedins_code {fixmedinsCode} 与凭证 x-tif-paasid 所属机构 {signedBy} 不一致：只能以本机构身份办理交易"));
                 if (msgid.Length > 30) throw new Refusal($"msgid \"{msgid}\" 超过30位（定点医药机构编号12位+时间14位+顺序号4位）");
-                if (!Kinds.TryGetValue(InfnoAliases.GetValueOrDefault(infno, infno), out var kind))
+                if (!Kinds.TryGetValue(settings.InfnoAliases.GetValueOrDefault(infno, infno), out var kind))
                     throw new Refusal($"不支持的交易编号 {infno}：本平台办理省内异地急诊直接结算相关交易");
 
                 root.TryGetProperty("input", out var inputElement);
