@@ -201,7 +201,7 @@ public static class JilinGateway
             return (null, "解密后的 input 不是 JSON");
         }
         var timestamp = clock.UtcNow.ToUnixTimeSeconds() + (long)(sent - clock.Now).TotalSeconds;
-        return (new Opened(JsonSerializer.SerializeToUtf8Bytes(envelope), Text("decrypt_flag") != "0", Hash(cainfo), timestamp), null);
+        return (new Opened(JsonSerializer.SerializeToUtf8Bytes(envelope, Relaxed), Text("decrypt_flag") != "0", Hash(cainfo), timestamp), null);
     }
 
     /// <summary>The answer with its <c>output</c> encrypted (a Base64 string) as the sm profile's client expects.</summary>
@@ -210,8 +210,11 @@ public static class JilinGateway
         var envelope = JsonNode.Parse(answer) as JsonObject;
         if (envelope?["output"] is not { } output) return answer;
         envelope["output"] = Convert.ToBase64String(Sm4(true, Encoding.ASCII.GetBytes(clientId), Encoding.UTF8.GetBytes(output.ToJsonString())));
-        return envelope.ToJsonString();
+        return envelope.ToJsonString(Relaxed);
     }
+
+    /// <summary>As the platform writes every answer: Chinese and Base64's '+' as they are, not \u escapes.</summary>
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static bool Verifies(string publicKeyHex, byte[] data, byte[] signature)
     {
