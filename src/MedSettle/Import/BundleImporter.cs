@@ -63,7 +63,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
     internal sealed record Hospital(string FixmedinsCode, string FixmedinsName, string Admdvs, int HospLv, int CrossRegionEnabled);
     internal sealed record Item(string MedListCodg, string MedListName, string ListType, string MedChrgitmType, int ChrgitmLv, string SelfpayProp, string? PricUplmtAmt);
     internal sealed record Person(string InsuplcAdmdvs, string PsnNo, string Insutype, string PsnName, string Certno, string Gend, string Brdy, string PsnInsuStas, long AcctImportedFen,
-        string? AssistanceType);
+        string? AssistanceType, string? Naty, string? EmpName, string? PsnInsuDate, string? PausInsuDate, string? CvlservFlag);
     internal sealed record SupplementVersion(string InsuplcAdmdvs, string Fund, string Insutype, string AssistanceType, string EffectiveFrom,
         long ThresholdFen, string Bands, long AnnualCapFen, long Line)
     {
@@ -83,7 +83,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         var hospitals = ReadCsv(directory, "hospitals.csv", ["fixmedins_code", "fixmedins_name", "admdvs", "hosp_lv", "cross_region_enabled"], ReadHospital);
         var catalogue = ReadCsv(directory, "catalogue.csv", ["med_list_codg", "med_list_name", "list_type", "med_chrgitm_type", "chrgitm_lv", "selfpay_prop", "pric_uplmt_amt"], ReadItem);
         var persons = ReadCsv(directory, "persons.csv", ["psn_no", "psn_name", "certno", "gend", "brdy", "insuplc_admdvs", "insutype", "psn_insu_stas", "acct_balc"], ReadPerson,
-            optional: ["assistance_type"]);
+            optional: ["assistance_type", .. PersonDetailColumns]);
         var policies = ReadJsonArray(directory, "policies.json", "policy", ReadPolicy);
         var supplements = ReadJsonArray(directory, "supplements.json", "supplementary row", ReadSupplement);
         foreach (var (line, p) in persons)
@@ -147,7 +147,8 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             {
                 var sealed_ = keys.SealPerson(p.PsnName, p.Certno);
                 return [p.InsuplcAdmdvs, p.PsnNo, p.Insutype, sealed_.PsnNameEnc, sealed_.CertnoEnc, sealed_.CertnoHash, sealed_.PdDigest,
-                    p.Gend, p.Brdy, p.PsnInsuStas, p.AcctImportedFen, p.AcctImportedFen, p.AssistanceType];
+                    p.Gend, p.Brdy, p.PsnInsuStas, p.AcctImportedFen, p.AcctImportedFen, p.AssistanceType,
+                    p.Naty, p.EmpName, p.PsnInsuDate, p.PausInsuDate, p.CvlservFlag];
             }));
             files["policies.json"] = (policies.Count, await UpsertAsync(unit, "policies", policies, Sql.Policies, Sql.PolicyColumns,
                 p => [p.InsuplcAdmdvs, p.Insutype, p.Category, p.HospLv, p.EffectiveFrom, p.DeductibleFen, p.DeductibleBasis, p.Ratio, p.AnnualCapFen]));
@@ -325,6 +326,17 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             return null;
         }
 
+        /// <summary>The column's value, or null when it is blank (or the file has no such column).</summary>
+        public string? OptionalText(string column, int maxLength)
+        {
+            var value = Raw(column);
+            if (value.Length == 0) return null;
+            return value.Length > maxLength ? Fail(column, $"is longer than {maxLength} characters") : value;
+        }
+
+        /// <summary>A date written yyyy-MM-dd, or null when it is blank (or the file has no such column).</summary>
+        public string? OptionalDate(string column) => Raw(column).Length == 0 ? null : Date(column) is { Length: > 0 } date ? date : null;
+
         public string Date(string column)
         {
             var value = Raw(column);
@@ -378,9 +390,23 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             r.Date("brdy"),
             r.Code("psn_insu_stas", s => s is "1" or "2" or "4", "an insurance status 1 (active), 2 (paused) or 4 (ended)"),
             Money.ToFen(balance),
-            r.Code("assistance_type", s => s is "" or "1" or "2" or "3", "an assistance class 1 (特困人员), 2 (低保对象), 3 (返贫致贫/监测对象) or blank") is { Length: > 0 } a ? a : null);
+            r.Code("assistance_type", s => s is "" or "1" or "2" or "3", "an assistance class 1 (特困人员), 2 (低保对象), 3 (返贫致贫/监测对象) or blank") is { Length: > 0 } a ? a : null,
+            r.Code("naty", s => s.Length == 0 || IsNationality(s), "an ethnic group code of GB 3304 (01 to 56, 97 or 98) or blank") is { Length: > 0 } n ? n : null,
+            r.OptionalText("emp_name", 200),
+            r.OptionalDate("psn_insu_date"),
+            r.OptionalDate("paus_insu_date"),
+            r.Code("cvlserv_flag", s => s is "" or "0" or "1", "a civil-servant flag 1 (公务员) or 0, or blank") is { Length: > 0 } c ? c : null);
+        if (person is { PsnInsuDate: { } insured, PausInsuDate: { } paused } && string.CompareOrdinal(paused, insured) < 0)
+            r.Fail("paus_insu_date", $"\"{paused}\" is before psn_insu_date {insured}: insurance cannot be paused before it began");
         return r.Ok ? person : null;
     }
+
+    /// <summary>persons.csv's optional columns that 1101 and the settlement answers pass on (blank: not known, answered as null).</summary>
+    internal static readonly string[] PersonDetailColumns = ["naty", "emp_name", "psn_insu_date", "paus_insu_date", "cvlserv_flag"];
+
+    /// <summary>民族 codes of GB 3304: 01 to 56, 97 (其他未识别民族), 98 (外国血统中国籍人士).</summary>
+    private static bool IsNationality(string s) =>
+        s.Length == 2 && char.IsAsciiDigit(s[0]) && char.IsAsciiDigit(s[1]) && int.Parse(s, CultureInfo.InvariantCulture) is (>= 1 and <= 56) or 97 or 98;
 
     /// <summary>A JSON array of objects, each read by <paramref name="read"/> with its line and its place in the array.</summary>
     private List<T> ReadJsonArray<T>(string directory, string file, string what, Func<string, long, int, JsonElement, T?> read) where T : class
@@ -641,20 +667,27 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             """;
 
         public static readonly string[] PersonColumns = ["insuplc_admdvs", "psn_no", "insutype", "psn_name_enc", "certno_enc", "certno_hash", "pd_digest",
-            "gend", "brdy", "psn_insu_stas", "acct_balc_fen", "acct_imported_fen", "assistance_type"];
+            "gend", "brdy", "psn_insu_stas", "acct_balc_fen", "acct_imported_fen", "assistance_type", "naty", "emp_name", "psn_insu_date", "paus_insu_date", "cvlserv_flag"];
 
         // pd_digest (a keyed digest of name and identity number) tells a changed person without decrypting: the sealed values differ every time
         public const string Persons = """
-            INSERT INTO persons (insuplc_admdvs, psn_no, insutype, psn_name_enc, certno_enc, certno_hash, pd_digest, gend, brdy, psn_insu_stas, acct_balc_fen, acct_imported_fen, assistance_type) VALUES (@p)
+            INSERT INTO persons (insuplc_admdvs, psn_no, insutype, psn_name_enc, certno_enc, certno_hash, pd_digest, gend, brdy, psn_insu_stas, acct_balc_fen, acct_imported_fen, assistance_type,
+                naty, emp_name, psn_insu_date, paus_insu_date, cvlserv_flag) VALUES (@p)
             ON CONFLICT (insuplc_admdvs, psn_no, insutype) DO UPDATE SET psn_name_enc = excluded.psn_name_enc, certno_enc = excluded.certno_enc,
                 certno_hash = excluded.certno_hash, pd_digest = excluded.pd_digest,
                 gend = excluded.gend, brdy = excluded.brdy, psn_insu_stas = excluded.psn_insu_stas,
                 acct_balc_fen = persons.acct_balc_fen + (excluded.acct_imported_fen - persons.acct_imported_fen),
-                acct_imported_fen = excluded.acct_imported_fen, assistance_type = excluded.assistance_type
+                acct_imported_fen = excluded.acct_imported_fen, assistance_type = excluded.assistance_type,
+                naty = excluded.naty, emp_name = excluded.emp_name, psn_insu_date = excluded.psn_insu_date,
+                paus_insu_date = excluded.paus_insu_date, cvlserv_flag = excluded.cvlserv_flag
             WHERE persons.pd_digest <> excluded.pd_digest OR persons.gend <> excluded.gend
                OR persons.brdy <> excluded.brdy OR persons.psn_insu_stas <> excluded.psn_insu_stas
                OR persons.acct_imported_fen <> excluded.acct_imported_fen
                OR COALESCE(persons.assistance_type, '') <> COALESCE(excluded.assistance_type, '')
+               OR COALESCE(persons.naty, '') <> COALESCE(excluded.naty, '') OR COALESCE(persons.emp_name, '') <> COALESCE(excluded.emp_name, '')
+               OR COALESCE(persons.psn_insu_date, '') <> COALESCE(excluded.psn_insu_date, '')
+               OR COALESCE(persons.paus_insu_date, '') <> COALESCE(excluded.paus_insu_date, '')
+               OR COALESCE(persons.cvlserv_flag, '') <> COALESCE(excluded.cvlserv_flag, '')
             """;
 
         public static readonly string[] PolicyColumns = ["insuplc_admdvs", "insutype", "category", "hosp_lv", "effective_from", "deductible_fen", "deductible_basis", "ratio", "annual_cap_fen"];

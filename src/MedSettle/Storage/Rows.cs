@@ -37,6 +37,21 @@ public sealed class PersonRow
 
     /// <summary>医疗救助 class: 1 特困人员, 2 低保对象, 3 返贫致贫/监测对象; null for none.</summary>
     public string? AssistanceType { get; set; }
+
+    /// <summary>民族 (GB 3304 code, 01–56, 97, 98); null where the bundle does not say.</summary>
+    public string? Naty { get; set; }
+
+    /// <summary>单位名称, the employer's name (not a personal identifier, but never logged); null where the bundle does not say.</summary>
+    public string? EmpName { get; set; }
+
+    /// <summary>个人参保日期 (yyyy-MM-dd); null where the bundle does not say.</summary>
+    public string? PsnInsuDate { get; set; }
+
+    /// <summary>暂停参保日期 (yyyy-MM-dd); null where the bundle does not say (or the insurance was never paused).</summary>
+    public string? PausInsuDate { get; set; }
+
+    /// <summary>公务员标志 0/1; null where the bundle does not say.</summary>
+    public string? CvlservFlag { get; set; }
 }
 
 public sealed class CatalogueRow

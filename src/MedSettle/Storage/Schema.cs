@@ -463,6 +463,16 @@ public static class Schema
         ALTER TABLE settlements ADD COLUMN chrg_bchno TEXT NULL;
         ALTER TABLE fee_lines ADD COLUMN init_feedetl_sn TEXT NULL;
         """),
+        // 30: what 1101 and the settlement answers tell of a person beyond the bundle's required columns (persons.csv's optional
+        // naty, emp_name, psn_insu_date, paus_insu_date, cvlserv_flag); NULL where the bundle does not say, answered as null.
+        // emp_name is the employer's name, not the person's: stored plain, never logged.
+        new("""
+        ALTER TABLE persons ADD COLUMN naty TEXT NULL;
+        ALTER TABLE persons ADD COLUMN emp_name TEXT NULL;
+        ALTER TABLE persons ADD COLUMN psn_insu_date TEXT NULL;
+        ALTER TABLE persons ADD COLUMN paus_insu_date TEXT NULL;
+        ALTER TABLE persons ADD COLUMN cvlserv_flag TEXT NULL;
+        """),
     ];
 
     /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>

@@ -35,7 +35,7 @@ public static class Filings
             new { psnNo, insutype, fixmedinsCode = ctx.FixmedinsCode, begndate = begndate.ToText(), enddate = enddate.ToText() })).FirstOrDefault();
         if (existing is not null)
         {
-            ctx.Warning = $"该人员在本院已有覆盖此时段的有效备案 {existing.TrtDclaDetlSn}（{existing.Begndate} 至 {existing.Enddate}），已返回原备案";
+            ctx.Warn($"该人员在本院已有覆盖此时段的有效备案 {existing.TrtDclaDetlSn}（{existing.Begndate} 至 {existing.Enddate}），已返回原备案");
             ctx.Subject = null;
             return Output(existing.TrtDclaDetlSn, existing.InsuplcAdmdvs, existing.Begndate, existing.Enddate, "1");
         }
@@ -119,11 +119,11 @@ public static class Filings
         };
         if (!record)
         {
-            ctx.Warning = $"人员 {person.PsnNo} 在本院没有覆盖 {day.ToText()} 的异地急诊备案：结算时将按异地急诊视同备案自动办理备案（{filing.Begndate} 至 {filing.Enddate}），预结算未办理备案";
+            ctx.Warn($"人员 {person.PsnNo} 在本院没有覆盖 {day.ToText()} 的异地急诊备案：结算时将按异地急诊视同备案自动办理备案（{filing.Begndate} 至 {filing.Enddate}），预结算未办理备案");
             return filing;
         }
         filing.TrtDclaDetlSn = await InsertAsync(ctx, person, day, enddate, diseCodg, diseName, mainCondDscr: null, tel: null, implicitly: true);
-        ctx.Warning = $"人员 {person.PsnNo} 在本院没有覆盖 {day.ToText()} 的异地急诊备案，已按异地急诊视同备案自动办理：备案流水号 trt_dcla_detl_sn {filing.TrtDclaDetlSn}（{filing.Begndate} 至 {filing.Enddate}）";
+        ctx.Warn($"人员 {person.PsnNo} 在本院没有覆盖 {day.ToText()} 的异地急诊备案，已按异地急诊视同备案自动办理：备案流水号 trt_dcla_detl_sn {filing.TrtDclaDetlSn}（{filing.Begndate} 至 {filing.Enddate}）");
         return filing;
     }
 

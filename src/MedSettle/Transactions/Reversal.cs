@@ -31,7 +31,7 @@ public static class Reversal
                 new { fixmedinsCode = ctx.FixmedinsCode, omsgid, oinfno, now = ctx.Now.ToText(), msgid = ctx.Msgid });
             if (fenced == 0) throw new Refusal($"原报文 {omsgid} 正在办理中，请稍后再发起冲正");
             ctx.Subject = omsgid;
-            ctx.Warning = $"原报文 {omsgid} 未到达本平台，已登记冲正：该报文之后到达将被拒绝";
+            ctx.Warn($"原报文 {omsgid} 未到达本平台，已登记冲正：该报文之后到达将被拒绝");
             return Output(omsgid, oinfno, "fenced");
         }
 

@@ -191,6 +191,7 @@ public static class Settle
         var usedThisVisit = standing.Sum(s => s.ActPayDedcFen);
 
         var acctUsedFlag = data.OptionalText("acct_used_flag") == "1" ? "1" : "0";
+        WarnIgnored(ctx, data, kind, person);
         var cover = CoverOf(person, await reads.SupplementsAsync(ctx, person.InsuplcAdmdvs), visitDate, accumulated);
         var result = Engine.Settlement.Compute(
             bill,
@@ -202,6 +203,21 @@ public static class Settle
             new PersonalAccount(person.Insutype == "310", acctUsedFlag == "1", Money.FromFen(person.AcctBalcFen)),
             cover);
         return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, open.BillNo, batch, result);
+    }
+
+    /// <summary>
+    /// Fields the client sent that this settlement reads and does not act on, said in warn_msg (the figures are what they
+    /// would be without them): an account asked for in a scheme that has none, a mid-stay flag on an outpatient settlement,
+    /// a charge batch on an admission's (settled by its bill, mid-stay or final, never by batch).
+    /// </summary>
+    private static void WarnIgnored(TransactionContext ctx, Input data, VisitKind kind, PersonRow person)
+    {
+        if (data.OptionalText("acct_used_flag") == "1" && person.Insutype != "310")
+            ctx.Warn($"已忽略 {data.Path}.acct_used_flag = 1：{Formats.InsutypeName(person.Insutype)}（险种 {person.Insutype}）没有个人账户，个人账户支付 acct_pay 为 0.00");
+        if (kind == VisitKind.Outpatient && data.OptionalText("mid_setl_flag") == "1")
+            ctx.Warn($"已忽略 {data.Path}.mid_setl_flag = 1：中途结算只用于住院结算（2303/2304），门诊结算不分中途与出院");
+        if (kind == VisitKind.Inpatient && data.OptionalText("chrg_bchno") is { } batch && batch != AllBatches)
+            ctx.Warn($"已忽略 {data.Path}.chrg_bchno {batch}：住院结算按账单结算全部未结算的费用明细（中途或出院），不按收费批次");
     }
 
     /// <summary>Why charge batch <paramref name="batch"/> of the visit has nothing to settle: no such batch, or all of it settled.</summary>
@@ -327,12 +343,12 @@ public static class Settle
         var age = People.Age(person, Formats.ParseDate(s.SetlTime));
         var fundPayType = s.Insutype == "310" ? ("310100", "职工基本医疗保险统筹基金") : ("390100", "城乡居民基本医疗保险基金");
         var setlinfo = new SetlInfo(
-            s.MdtrtId, s.SetlId, s.PsnNo, person.PsnName, "01", IdentityNumber.Mask(person.Certno), person.Gend, person.Brdy, age, s.Insutype,
-            s.Insutype == "310" ? "1101" : "1501", s.SetlTime, "02", s.MedType,
+            s.MdtrtId, s.SetlId, s.PsnNo, person.PsnName, "01", IdentityNumber.Mask(person.Certno), person.Gend, person.Naty, person.Brdy, age, s.Insutype,
+            s.Insutype == "310" ? "1101" : "1501", person.CvlservFlag, s.SetlTime, "02", s.MedType,
             Money.FromFen(s.MedfeeFen), Money.FromFen(s.FulamtOwnpayFen), Money.FromFen(s.OverlmtFen), Money.FromFen(s.PreselfpayFen),
             Money.FromFen(s.InscpFen), Money.FromFen(s.ActPayDedcFen), Money.FromFen(s.HifpFen),
             decimal.Parse(s.PoolPropSelfpay, CultureInfo.InvariantCulture),
-            0.00m, 0.00m, Money.FromFen(s.HifmiFen), Money.FromFen(s.HifobFen), Money.FromFen(s.MafFen), 0.00m,
+            0.00m, 0.00m, Money.FromFen(s.HifmiFen), Money.FromFen(s.HifobFen), 0.00m, Money.FromFen(s.MafFen), 0.00m,
             Money.FromFen(s.FundPayFen), Money.FromFen(s.PsnPartFen), Money.FromFen(s.AcctPayFen), Money.FromFen(s.PsnCashFen), 0.00m,
             Money.FromFen(s.BalcFen), 0.00m, s.Msgid, s.InsuplcAdmdvs, "01", s.ClrType, s.MidSetlFlag, s.Kind == "reversal" ? "1" : "0",
             s.OrigSetlId);
@@ -368,12 +384,17 @@ public static class Settle
             : $"起付线{Money.FromFen(s.ActPayDedcFen):0.00}，{rules}";
     }
 
+    /// <summary>
+    /// The answer's setlinfo (2206/2207/2208, 2303/2304/2305). naty and cvlserv_flag are the person's as persons.csv gives them,
+    /// null where it does not say; hifdm_pay (伤残人员医疗保障基金) is 0.00, as cvlserv_pay, hifes_pay and oth_pay: the platform
+    /// settles no such fund.
+    /// </summary>
     private sealed record SetlInfo(
-        string MdtrtId, string SetlId, string PsnNo, string PsnName, string PsnCertType, string Certno, string Gend, string Brdy, int Age,
-        string Insutype, string PsnType, string SetlTime, string MdtrtCertType, string MedType,
+        string MdtrtId, string SetlId, string PsnNo, string PsnName, string PsnCertType, string Certno, string Gend, string? Naty, string Brdy, int Age,
+        string Insutype, string PsnType, string? CvlservFlag, string SetlTime, string MdtrtCertType, string MedType,
         decimal MedfeeSumamt, decimal FulamtOwnpayAmt, decimal OverlmtSelfpay, decimal PreselfpayAmt, decimal InscpScpAmt,
         decimal ActPayDedc, decimal HifpPay, decimal PoolPropSelfpay,
-        decimal CvlservPay, decimal HifesPay, decimal HifmiPay, decimal HifobPay, decimal MafPay, decimal OthPay,
+        decimal CvlservPay, decimal HifesPay, decimal HifmiPay, decimal HifobPay, decimal HifdmPay, decimal MafPay, decimal OthPay,
         decimal FundPaySumamt, decimal PsnPartAmt, decimal AcctPay, decimal PsnCashPay, decimal HospPartAmt, decimal Balc,
         decimal AcctMulaidPay, string MedinsSetlId, string ClrOptins, string ClrWay, string ClrType, string MidSetlFlag,
         string RefdSetlFlag, string? OrigSetlId);

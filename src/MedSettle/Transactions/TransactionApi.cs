@@ -47,6 +47,7 @@ public static class TransactionApi
         new("9001", "签到", true, SignIn.SignInAsync),
         new("9002", "签退", true, SignIn.SignOutAsync),
         new("1101", "人员信息获取", false, PersonInfo.QueryAsync),
+        new("5301", "人员慢特病备案查询", false, ChronicDiseaseFilings.QueryAsync),
         new("2551", "异地急诊备案", true, Filings.FileAsync),
         new("2552", "异地急诊备案撤销", true, Filings.RevokeAsync),
         new("2201", "门诊挂号", true, Visits.RegisterOutpatientAsync),
@@ -265,6 +266,7 @@ public static class TransactionApi
                     : throw new Refusal("缺少输入节点 input");
                 if (inputElement.GetRawText().Length > MaxInputCharacters)
                     throw new Refusal($"交易输入超过 {MaxInputCharacters} 个字符，请分批上传（如费用明细分多次 2204）");
+                EnsureOneHomeRegion(envelope, input);
 
                 var caller = new Caller(fixmedinsCode, msgid, Actor(envelope, signedBy is null ? null : nonce?.Paasid, windowAccount),
                     signedBy is null && windowAccount is not null ? PersonalDataReads.Web : PersonalDataReads.Api, envelope.OptionalText("sign_no"));
@@ -304,6 +306,25 @@ public static class TransactionApi
             {
                 return (200, Failure(received, clock, refusal.Message));
             }
+        }
+    }
+
+    /// <summary>
+    /// Some HIS clients repeat the envelope's insuplc_admdvs inside input (Jilin's for 2203, 2205, 2206 and 2207; 2401 has it in
+    /// mdtrtinfo): in input itself, input.data or input.mdtrtinfo. A copy that agrees with the envelope, or stands where the
+    /// envelope has none, is accepted and read no further (the home region is the person's, as 1101 answers it); one that
+    /// differs from the envelope's is refused, since the message would then name two home regions.
+    /// </summary>
+    private static void EnsureOneHomeRegion(Input envelope, Input input)
+    {
+        if (envelope.OptionalText("insuplc_admdvs") is not { } declared) return;
+        foreach (var node in (string?[])[null, "data", "mdtrtinfo"])
+        {
+            var inner = node is null ? input
+                : input.Element.TryGetProperty(node, out var element) && element.ValueKind == JsonValueKind.Object ? new Input(element, $"input.{node}") : null;
+            if (inner?.OptionalText("insuplc_admdvs") is { } repeated && repeated != declared)
+                throw new Refusal($"{inner.Path}.insuplc_admdvs {repeated} 与报文头 insuplc_admdvs {declared} 不一致：参保地医保区划只能有一个，"
+                                  + "请取人员信息获取（1101）返回的 insuinfo.insuplc_admdvs，报文头与输入一致后重新发送");
         }
     }
 

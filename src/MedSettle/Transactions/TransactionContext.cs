@@ -16,8 +16,11 @@ public sealed class TransactionContext
     /// <summary>The province's settings (e.g. whether an emergency without a filing is filed implicitly).</summary>
     public TransactionSettings Settings { get; init; } = TransactionSettings.Defaults;
 
-    /// <summary>A warning for warn_msg (the request succeeded).</summary>
-    public string? Warning { get; set; }
+    /// <summary>What warn_msg says (the request succeeded): every <see cref="Warn"/>, in order.</summary>
+    public string? Warning { get; private set; }
+
+    /// <summary>Adds a sentence to warn_msg (after any said before, separated by "；").</summary>
+    public void Warn(string message) => Warning = Warning is null ? message : $"{Warning}；{message}";
 
     /// <summary>What this message created or changed (a setl_id, a filing, a visit, an upload), so 2601 can undo it.</summary>
     public string? Subject { get; set; }

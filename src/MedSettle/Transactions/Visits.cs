@@ -43,7 +43,7 @@ public static class Visits
             filing = await Filings.FileImplicitlyAsync(ctx, person, DateOnly.FromDateTime(begin), data.OptionalText("dise_codg", "dise_code"),
                 data.OptionalText("dise_name"), "视同备案取入院办理的诊断：请在 mdtrtinfo 中填写 dise_codg 与 dise_name，或先办理备案（2551）");
         if (filing is null)
-            ctx.Warning = $"人员 {person.PsnNo} 在本院尚无覆盖 {DateOnly.FromDateTime(begin).ToText()} 的异地急诊备案：可先就诊，结算前须办理备案（2551）";
+            ctx.Warn($"人员 {person.PsnNo} 在本院尚无覆盖 {DateOnly.FromDateTime(begin).ToText()} 的异地急诊备案：可先就诊，结算前须办理备案（2551）");
 
         var duplicate = await ctx.Db.FirstOrDefaultAsync<string>(
             "SELECT mdtrt_id FROM visits WHERE fixmedins_code = @fixmedinsCode AND ipt_otp_no = @number AND kind = @kind AND cancelled_at IS NULL",

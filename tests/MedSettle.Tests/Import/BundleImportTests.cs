@@ -286,6 +286,47 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_optional_person_details_are_stored_and_a_second_import_changes_nothing_while_blanking_them_does()
+    {
+        var directory = Transactions.ClientFieldsTests.BundleWithPersonDetails();
+        await new BundleImporter(_database).ImportAsync(directory);
+
+        await using var connection = await _database.OpenConnectionAsync();
+        var zhang = await connection.QuerySingleAsync<PersonRow>("SELECT * FROM persons WHERE psn_no = '22010000000000000001'");
+        Assert.Equal(("01", "长春示例机械厂", "2001-07-01", null, "0"), (zhang.Naty, zhang.EmpName, zhang.PsnInsuDate, zhang.PausInsuDate, zhang.CvlservFlag));
+        var li = await connection.QuerySingleAsync<PersonRow>("SELECT * FROM persons WHERE psn_no = '22020000000000000003'");
+        Assert.Equal((null, null, null, null, null), (li.Naty, li.EmpName, li.PsnInsuDate, li.PausInsuDate, li.CvlservFlag));
+        Assert.Equal(0, (await new BundleImporter(_database).ImportAsync(directory)).Files["persons.csv"].Changed);
+
+        // the sample without the columns: the three people who had details lose them
+        Assert.Equal(3, (await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini)).Files["persons.csv"].Changed);
+        Assert.Null(await connection.ExecuteScalarAsync<string>("SELECT emp_name FROM persons WHERE psn_no = '22010000000000000001'"));
+    }
+
+    [Fact]
+    public async Task The_optional_person_details_are_validated_by_file_line_and_column_and_nothing_is_written()
+    {
+        var directory = CopyOfJilinMini();
+        var path = Path.Combine(directory, "persons.csv");
+        var lines = File.ReadAllLines(path);
+        var longEmployer = new string('厂', 201);
+        string[] details = [",57,,,,", ",01,,2001/07/01,,", ",,,,,2", ",,,2020-05-01,2019-12-31,", $",,{longEmployer},,,", ",98,示例单位,2010-01-01,2010-01-01,1", ",,,,,", ",,,,,"];
+        File.WriteAllLines(path, [lines[0] + ",naty,emp_name,psn_insu_date,paus_insu_date,cvlserv_flag", .. lines.Skip(1).Select((l, i) => l + details[i])]);
+
+        var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(_database).ImportAsync(directory));
+
+        var messages = failed.Problems.Select(p => p.ToString()).ToList();
+        Assert.Contains("persons.csv line 2, column naty: \"57\" is not an ethnic group code of GB 3304 (01 to 56, 97 or 98) or blank", messages);
+        Assert.Contains("persons.csv line 3, column psn_insu_date: \"2001/07/01\" is not a date written yyyy-MM-dd", messages);
+        Assert.Contains("persons.csv line 4, column cvlserv_flag: \"2\" is not a civil-servant flag 1 (公务员) or 0, or blank", messages);
+        Assert.Contains("persons.csv line 5, column paus_insu_date: \"2019-12-31\" is before psn_insu_date 2020-05-01: insurance cannot be paused before it began", messages);
+        Assert.Contains("persons.csv line 6, column emp_name: is longer than 200 characters", messages);
+        Assert.Equal(5, messages.Count);
+        Assert.DoesNotContain(messages, m => m.Contains(longEmployer, StringComparison.Ordinal)); // an employer's name is never repeated in a message
+        Assert.Equal(0, await CountAsync("persons"));
+    }
+
+    [Fact]
     public async Task A_band_paid_at_a_lower_ratio_than_the_one_before_is_imported_with_a_warning_and_versions_are_never_overwritten()
     {
         await new BundleImporter(_database).ImportAsync(TestPaths.JilinMini);

@@ -72,6 +72,7 @@ public abstract class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> world, ITe
             "9001" => new { signIn = new { opter_no = "B01" } },
             "9002" => new { signOut = new { sign_no = Platform.SignNos[A], opter_no = "B01" } },
             "1101" => new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "220102197503120110" } },
+            "5301" => new { data = new { psn_no = ZhangWei } },
             "2551" => new { data = new { psn_no = WangFang, insutype = "390", begndate = "2026-03-14", dise_codg = "J18.9", dise_name = "肺炎" } },
             "2552" => new { data = new { trt_dcla_detl_sn = w.FilingSn, psn_no = WangFang } },
             "2201" => new { data = new { psn_no = ZhangWei, insutype = "310", begntime = "2026-03-15 09:30:00", ipt_otp_no = "MZ-A-OPEN" } },
