@@ -229,7 +229,7 @@ public static class Reconcile
                 var line = raw.TrimEnd('\r');
                 if (line.Trim().Length == 0) continue;
                 var cells = line.Split(line.Contains('\t') ? '\t' : ',').Select(c => c.Trim().Trim('"')).Select(c => c == "null" ? "" : c).ToArray();
-                if (details.Count == 0 && header is null && cells[0].Equals("setl_id", StringComparison.OrdinalIgnoreCase))
+                if (details.Count == 0 && header is null && cells.Any(c => c.Equals("setl_id", StringComparison.OrdinalIgnoreCase)))
                 {
                     header = cells.Select((name, i) => (name: name.ToLowerInvariant(), i)).Where(c => Columns.Contains(c.name))
                         .GroupBy(c => c.name).ToDictionary(g => g.Key, g => g.First().i);
