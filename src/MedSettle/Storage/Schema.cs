@@ -473,6 +473,23 @@ public static class Schema
         ALTER TABLE persons ADD COLUMN paus_insu_date TEXT NULL;
         ALTER TABLE persons ADD COLUMN cvlserv_flag TEXT NULL;
         """),
+        // 31: files a hospital uploads with 9101 (the 3202 detail file) and the 3202 result files made for it, fetched with
+        // 9102 (Transactions/Files): owned by one hospital, the content as Base64 text (one type on both databases; at most
+        // 40 KB uploaded), downloadable until expires_at (24 hours after stored_at), deleted a week after that.
+        new("""
+        CREATE TABLE files (
+            file_qury_no TEXT PRIMARY KEY,
+            fixmedins_code TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            content_base64 TEXT NOT NULL,
+            size_bytes BIGINT NOT NULL,
+            sha256 TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            msgid TEXT NOT NULL,
+            stored_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL);
+        CREATE INDEX files_by_expiry ON files (expires_at);
+        """),
     ];
 
     /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>

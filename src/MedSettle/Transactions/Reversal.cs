@@ -145,7 +145,7 @@ public static class Reversal
                 WHERE r.setl_id = @SetlId AND r.mdtrt_id = fee_lines.mdtrt_id AND r.upload_msgid = fee_lines.upload_msgid AND r.feedetl_sn = fee_lines.feedetl_sn)
             """, new { settlement.BillNo, settlement.MdtrtId, settlement.SetlId });
         await ctx.Db.ExecuteAsync("DELETE FROM reversed_lines WHERE setl_id = @SetlId", new { settlement.SetlId });
-        ctx.Warning = $"撤销 {reversal.SetlId} 已冲正：结算 {settlement.SetlId} 恢复有效，金额与原结算相同";
+        ctx.Warn($"撤销 {reversal.SetlId} 已冲正：结算 {settlement.SetlId} 恢复有效，金额与原结算相同");
     }
 
     private static async Task<VisitRow> VisitAsync(TransactionContext ctx, MessageRow original, string psnNo)

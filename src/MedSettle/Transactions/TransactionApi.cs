@@ -69,9 +69,11 @@ public static class TransactionApi
         new("2305", "住院结算撤销", true, ctx => Settle.ReverseAsync(ctx, VisitKind.Inpatient)),
         new("2601", "冲正交易", true, Reversal.UndoAsync),
         new("3201", "医药机构费用结算对总账", false, Reconcile.TotalsAsync),
-        new("3202", "医药机构费用结算对明细账", false, Reconcile.DetailsAsync),
+        new("3202", "医药机构费用结算对明细账", false, Reconcile.DetailsAsync, StoresFiles: true),
         new("3260", "提取异地清分明细", false, ClearingDetail.PullAsync),
         new("3261", "异地清分结果确认", true, ClearingDetail.ConfirmAsync),
+        new("9101", "文件上传", true, Files.UploadAsync, CarriesFile: true),
+        new("9102", "文件下载", false, Files.DownloadAsync),
     }.ToDictionary(k => k.Infno);
 
     public static IEndpointRouteBuilder MapTransactionApi(this IEndpointRouteBuilder app)
@@ -102,9 +104,10 @@ public static class TransactionApi
         var bodyRead = false;
         int status;
         string body;
+        Files.Download? file = null;
         try
         {
-            (status, body) = await AnswerAsync();
+            (status, body, file) = await AnswerAsync();
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -120,10 +123,22 @@ public static class TransactionApi
             (status, body) = (500, Failure(clock.Now, clock, "平台内部错误，本次请求未改变任何数据，请稍后用同一 msgid 重试"));
         }
 
-        var answer = Encoding.UTF8.GetBytes(body);
         var response = context.Response;
         response.StatusCode = status;
-        response.ContentType = "application/json; charset=utf-8";
+        byte[] answer;
+        if (file is not null)
+        {
+            // 9102 answers the file itself, as the national platform does; a refusal is the JSON envelope
+            answer = file.Content;
+            response.ContentType = "application/octet-stream";
+            response.Headers.ContentDisposition = new System.Net.Http.Headers.ContentDispositionHeaderValue("attachment")
+                { FileNameStar = file.Filename }.ToString();
+        }
+        else
+        {
+            answer = Encoding.UTF8.GetBytes(body);
+            response.ContentType = "application/json; charset=utf-8";
+        }
         response.ContentLength = answer.Length;
         var linger = !bodyRead && request.ContentLength is not 0;
         if (linger) response.Headers.Connection = "close";
@@ -131,32 +146,33 @@ public static class TransactionApi
         await response.CompleteAsync();
         if (linger) await DiscardRestAsync(request, cancel);
 
-        async Task<(int, string)> AnswerAsync()
+        async Task<(int, string, Files.Download?)> AnswerAsync()
         {
             if (request.ContentLength > MaxBodyBytes)
-                return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)));
+                return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)), null);
             var bearer = request.Headers.Authorization.ToString() is var authorization && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                 ? authorization[7..].Trim() : null;
             var headers = bearer is not null
                 ? await JilinGateway.CheckBearerAsync(context, bearer, cancel)
                 : await HospitalSignature.CheckHeadersAsync(context, cancel);
             if (headers.Claim is not { } claim)
-                return (headers.Status, Failure(clock.Now, clock, headers.Message));
+                return (headers.Status, Failure(clock.Now, clock, headers.Message), null);
             if (await ReadBodyAsync(request, cancel) is not { } read)
-                return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)));
+                return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)), null);
             bodyRead = true;
             var body = read.Bytes;
             JilinGateway.Opened? opened = null;
             if (claim.Scheme == SigningScheme.Sm)
             {
                 (opened, var refusal) = JilinGateway.Open(body, claim, clock);
-                if (opened is null) return (StatusCodes.Status401Unauthorized, Failure(clock.Now, clock, refusal!));
+                if (opened is null) return (StatusCodes.Status401Unauthorized, Failure(clock.Now, clock, refusal!), null);
                 (body, claim) = (opened.Body, claim with { Nonce = opened.Nonce, Timestamp = opened.Timestamp });
             }
             var signature = HospitalSignature.VerifyBody(context, claim, read.Sha256);
-            if (signature.Refused) return (signature.Status, Failure(clock.Now, clock, signature.Message));
-            var (status, answer) = await CallAsync(database, clock, body, cancel, signature.Hospital, signature.Nonce, settings: settings);
-            return opened is { EncryptAnswer: true } ? (status, JilinGateway.Seal(answer, claim.Paasid)) : (status, answer);
+            if (signature.Refused) return (signature.Status, Failure(clock.Now, clock, signature.Message), null);
+            var (status, answer, file) = await CallForFileAsync(database, clock, body, cancel, signature.Hospital, signature.Nonce, settings: settings);
+            // a sealed answer stays sealed: the file is then the envelope's output.in (Base64), encrypted with the rest
+            return opened is { EncryptAnswer: true } ? (status, JilinGateway.Seal(answer, claim.Paasid), null) : (status, answer, file);
         }
     }
 
@@ -182,7 +198,7 @@ public static class TransactionApi
     }
 
     private static string TooLarge(long? contentLength) =>
-        $"请求体{(contentLength is { } length ? $"（{length} 字节）" : "")}超过 {MaxBodyBytes} 字节（{MaxBodyBytes / 1024} KB）：交易输入不能超过 {MaxInputCharacters} 个字符，费用明细请分批上传";
+        $"请求体{(contentLength is { } length ? $"（{length} 字节）" : "")}超过 {MaxBodyBytes} 字节（{MaxBodyBytes / 1024} KB）：交易输入不能超过 {MaxInputCharacters} 个字符，费用明细请分批上传；文件上传（9101）的文件不能超过 {Files.MaxBytes / 1024} KB";
 
     /// <summary>The body and its SHA-256, read in a buffer that never grows past <see cref="MaxBodyBytes"/>; null for a longer body.</summary>
     private static async Task<(byte[] Bytes, byte[] Sha256)?> ReadBodyAsync(HttpRequest request, CancellationToken cancel)
@@ -213,8 +229,31 @@ public static class TransactionApi
     /// declared); <paramref name="windowAccount"/> is the signed-in account of the platform's own window, in process.
     /// <paramref name="settings"/> are the province's (<see cref="TransactionSettings"/>; every default when none are given).
     /// </summary>
-    public static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default,
-        string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null, TransactionSettings? settings = null)
+    public static Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default,
+        string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null, TransactionSettings? settings = null) =>
+        CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, downloaded: null);
+
+    /// <summary>
+    /// <see cref="CallAsync(Database, PlatformClock, byte[], CancellationToken, string?, HospitalSignature.Nonce?, string?, TransactionSettings?)"/>,
+    /// and the file a successful 9102 answers (its envelope carries it too, Base64 in <c>output.in</c>); null for any other answer.
+    /// </summary>
+    public static async Task<(int Status, string Body, Files.Download? File)> CallForFileAsync(Database database, PlatformClock clock, byte[] body,
+        CancellationToken cancel = default, string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null,
+        TransactionSettings? settings = null)
+    {
+        var downloaded = new DownloadSlot();
+        var (status, answer) = await CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, downloaded);
+        return (status, answer, downloaded.File);
+    }
+
+    /// <summary>Where a read-only transaction's answer puts the file it answers (9102).</summary>
+    private sealed class DownloadSlot
+    {
+        public Files.Download? File { get; set; }
+    }
+
+    private static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel,
+        string? signedBy, HospitalSignature.Nonce? nonce, string? windowAccount, TransactionSettings? settings, DownloadSlot? downloaded)
     {
         settings ??= TransactionSettings.Defaults;
         var received = clock.Now;
@@ -259,12 +298,12 @@ public static class TransactionApi
 
                 root.TryGetProperty("input", out var inputElement);
                 // Some HIS clients send input as a string holding the JSON object ("input":"{\"data\":{…}}"): read what it holds.
-                using var inputText = inputElement.ValueKind == JsonValueKind.String ? InputFromString(inputElement) : null;
+                using var inputText = inputElement.ValueKind == JsonValueKind.String ? InputFromString(inputElement, kind) : null;
                 if (inputText is not null) inputElement = inputText.RootElement;
                 var input = inputElement.ValueKind == JsonValueKind.Object
                     ? new Input(inputElement, "input")
                     : throw new Refusal("缺少输入节点 input");
-                if (inputElement.GetRawText().Length > MaxInputCharacters)
+                if (!kind.CarriesFile && inputElement.GetRawText().Length > MaxInputCharacters)
                     throw new Refusal($"交易输入超过 {MaxInputCharacters} 个字符，请分批上传（如费用明细分多次 2204）");
                 EnsureOneHomeRegion(envelope, input);
 
@@ -300,7 +339,7 @@ public static class TransactionApi
                 }
                 return (200, kind.ChangesState
                     ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, settings, cancel)
-                    : await ReadOnlyAsync(database, clock, kind, caller, input, received, settings, cancel));
+                    : await ReadOnlyAsync(database, clock, kind, caller, input, received, settings, downloaded, cancel));
             }
             catch (Refusal refusal)
             {
@@ -349,10 +388,11 @@ public static class TransactionApi
     }
 
     private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
-        Input input, DateTime received, TransactionSettings settings, CancellationToken cancel)
+        Input input, DateTime received, TransactionSettings settings, DownloadSlot? downloaded, CancellationToken cancel)
     {
-        // A read of personal data commits its audit row, and only its audit row; any other read changes nothing.
-        if (PersonalDataReads.Transactions.ContainsKey(kind.Infno))
+        // A read of personal data commits its audit row, and only its audit row; a read that keeps a file for the hospital
+        // (3202's result) commits the file; any other read changes nothing.
+        if (PersonalDataReads.Transactions.ContainsKey(kind.Infno) || kind.StoresFiles)
             return await database.WriteAsync(AnswerAsync, cancel);
         return (await database.ReadAsync(AnswerAsync, cancel)).Response;
 
@@ -363,6 +403,7 @@ public static class TransactionApi
                 var context = await ContextAsync(unit, kind, caller, input, received, settings);
                 var output = await kind.Handle(context);
                 await AuditAsync(context, caller);
+                if (downloaded is not null) downloaded.File = context.Download;
                 return (Success(received, clock, output, context.Warning), true);
             }
             catch (Refusal refusal)
@@ -494,10 +535,10 @@ public static class TransactionApi
 
     /// <summary>The first envelope field the body lacks (all of them when it is no object), or null.</summary>
     /// <summary>The object an <c>input</c> sent as a string holds; a string that holds no JSON object is refused by name.</summary>
-    private static JsonDocument InputFromString(JsonElement text)
+    private static JsonDocument InputFromString(JsonElement text, TransactionKind kind)
     {
         var json = text.GetString()!;
-        if (json.Length > MaxInputCharacters)
+        if (!kind.CarriesFile && json.Length > MaxInputCharacters)
             throw new Refusal($"交易输入超过 {MaxInputCharacters} 个字符，请分批上传（如费用明细分多次 2204）");
         JsonDocument? document = null;
         try

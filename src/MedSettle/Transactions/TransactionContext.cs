@@ -28,6 +28,9 @@ public sealed class TransactionContext
     /// <summary>The person whose full name or identity number this answer shows; written to the audit log with the answer.</summary>
     public PersonalDataRead? PersonalDataRead { get; set; }
 
+    /// <summary>The file a 9102 answers; over HTTP its bytes are the answer's body.</summary>
+    public Files.Download? Download { get; set; }
+
     public string FixmedinsCode => Hospital.FixmedinsCode;
 
     /// <summary>A new id (setl_id, mdtrt_id, …) of this server's, stamped with the request's time (see <see cref="Storage.Ids"/>).</summary>
@@ -35,6 +38,9 @@ public sealed class TransactionContext
 }
 
 /// <summary>One transaction code: its handler and whether it changes state (and so is exactly-once by msgid). A settlement
-/// (<paramref name="Settles"/>) may be settled in a group with others on PostgreSQL.</summary>
+/// (<paramref name="Settles"/>) may be settled in a group with others on PostgreSQL. <paramref name="CarriesFile"/>: its input
+/// is a file (9101), limited by the file's own limit and the body's instead of the 40,000 characters of any other input.
+/// <paramref name="StoresFiles"/>: it changes no state but may keep a file for the hospital to download (3202's result), so
+/// it runs in a transaction that commits.</summary>
 public sealed record TransactionKind(string Infno, string Name, bool ChangesState, Func<TransactionContext, Task<object?>> Handle,
-    VisitKind? Settles = null);
+    VisitKind? Settles = null, bool CarriesFile = false, bool StoresFiles = false);

@@ -22,9 +22,10 @@ public sealed class ScopeWorld<TTarget> : IAsyncLifetime where TTarget : Databas
     public string Admission { get; private set; } = "";
     public string FilingSn { get; private set; } = "";
     public string AdmissionNumber { get; private set; } = "";
+    public string FileQuryNo { get; private set; } = "";
 
     /// <summary>Every identifier of A's objects: none may appear in an answer to B unless B itself sent it.</summary>
-    public IReadOnlyList<string> Ids => [SettledVisit, SetlId, SettleMsgid, OpenVisit, Admission, FilingSn, Platform.SignNos[A]];
+    public IReadOnlyList<string> Ids => [SettledVisit, SetlId, SettleMsgid, OpenVisit, Admission, FilingSn, FileQuryNo, Platform.SignNos[A]];
 
     public async Task InitializeAsync()
     {
@@ -42,6 +43,8 @@ public sealed class ScopeWorld<TTarget> : IAsyncLifetime where TTarget : Databas
         (await a.DischargeAsync(Admission, WangFang, "390", "2026-03-15 09:00:00")).ShouldSucceed();
         (await Platform.CallAsync("3261", A, new { data = new { trt_year = 2026, trt_month = 3, detail = new[] { new { setl_sn = SetlId, cnfm_flag = "0", memo = "金额待核" } } } }))
             .ShouldSucceed();
+        FileQuryNo = (await Platform.CallAsync("9101", A, new { fsUploadIn = new { @in = Convert.ToBase64String("A 的明细\n"u8.ToArray()), filename = "a.txt", fixmedins_code = A } }))
+            .ShouldSucceed().Output.GetProperty("file_qury_no").GetString()!;
     }
 
     public async Task DisposeAsync() => await Platform.DisposeAsync();
@@ -96,6 +99,8 @@ public abstract class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> world, ITe
                 details = new[] { new { setl_id = w.SetlId, mdtrt_id = w.SettledVisit, psn_no = ZhangWei, medfee_sumamt = 605.35m, fund_pay_sumamt = 159.45m, acct_pay = 445.90m } } } },
             "3260" => new { data = new { trt_year = 2026, trt_month = 3, startrow = 1 } },
             "3261" => new { data = new { trt_year = 2026, trt_month = 3, detail = new[] { new { setl_sn = w.SetlId, cnfm_flag = "1" } } } },
+            "9101" => new { fsUploadIn = new { @in = Convert.ToBase64String("B 的明细\n"u8.ToArray()), filename = "b.txt", fixmedins_code = B } },
+            "9102" => new { fsDownloadIn = new { file_qury_no = w.FileQuryNo, filename = "a.txt", fixmedins_code = A } },
             _ => throw new InvalidOperationException($"no BOLA case written for transaction {infno}: add one"),
         };
     }
@@ -133,7 +138,7 @@ public abstract class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> world, ITe
 
     /// <summary>The transactions whose input names one of A's objects by its id (a visit, settlement, filing or sign-in).</summary>
     public static TheoryData<string> NamingAnId =>
-        new("2202", "2203", "2204", "2205", "2206", "2207", "2208", "2301", "2302", "2303", "2304", "2305", "2402", "2404", "2405", "2552", "3202", "3261", "9002");
+        new("2202", "2203", "2204", "2205", "2206", "2207", "2208", "2301", "2302", "2303", "2304", "2305", "2402", "2404", "2405", "2552", "3202", "3261", "9002", "9102");
 
     [Theory]
     [MemberData(nameof(NamingAnId))]
