@@ -208,8 +208,9 @@ public static class HospitalSignature
         return found.Secret is null ? (found, HeaderVerdict.Refuse(found.Problem!)) : (found, null);
     }
 
-    private static bool SameText(string expected, string actual) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(actual));
+    /// <summary>Whether two secrets or signatures are the same, in time that does not depend on where they differ.</summary>
+    internal static bool SameText(string expected, string actual) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(actual));
 
     /// <summary>
     /// The signature of a claim the headers made, over the body's SHA-256 (hashed as it was read) for the hmac profile

@@ -98,9 +98,9 @@ public static class JilinGateway
 
         var box = http.RequestServices.GetService<SecretBox>() ?? SecretBox.Default;
         var found = await HospitalCredentials.FindRecentAsync(database, clientId, box, clock.UtcNow, cancel);
-        if (found.Secret is null || found.Scheme != SigningScheme.Sm || !SameText(found.Secret, clientSecret))
+        if (found.Secret is null || found.Scheme != SigningScheme.Sm || !HospitalSignature.SameText(found.Secret, clientSecret))
             return Error(401, "invalid_client", found.Secret is null ? found.Problem! : "客户端编号或密钥不正确（国密方式 sm 的凭证）");
-        if (form["username"].ToString() != found.FixmedinsCode || !SameText(found.Secret, form["password"].ToString()))
+        if (form["username"].ToString() != found.FixmedinsCode || !HospitalSignature.SameText(found.Secret, form["password"].ToString()))
             return Error(400, "invalid_grant", "用户名应为本机构的定点医药机构编号，密码为签发的密钥");
 
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -242,7 +242,4 @@ public static class JilinGateway
     }
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-
-    private static bool SameText(string expected, string actual) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(actual));
 }
