@@ -147,7 +147,7 @@ public static class Commands
                 .StartAsync(async context =>
                 {
                     var tasks = new Dictionary<string, ProgressTask>();
-                    var progress = new Progress<ImportProgress>(p =>
+                    var progress = new InlineProgress<ImportProgress>(p =>
                     {
                         if (!tasks.TryGetValue(p.Stage, out var task))
                             tasks[p.Stage] = task = context.AddTask(p.Stage, maxValue: Math.Max(1, p.Total));
@@ -362,7 +362,7 @@ public static class Commands
                     .StartAsync(async context =>
                     {
                         var task = context.AddTask("清算", maxValue: 5);
-                        var progress = new Progress<string>(stage => { task.Description = stage; task.Increment(1); });
+                        var progress = new InlineProgress<string>(stage => { task.Description = stage; task.Increment(1); });
                         statement = parse.GetValue(confirm)
                             ? await MonthlyClearing.ConfirmAsync(database, parse.GetValue(month)!, now)
                             : await MonthlyClearing.ComputeAsync(database, parse.GetValue(month)!, now, progress);
@@ -397,7 +397,7 @@ public static class Commands
             await using var database = OpenDatabase(parse, mustExist: true);
             await Schema.RequireCurrentAsync(database, cancel);
             var timer = System.Diagnostics.Stopwatch.StartNew();
-            var violations = await Invariants.CheckAsync(database, new Progress<string>(check => Console.Error.WriteLine($"checking: {check}")), cancel);
+            var violations = await Invariants.CheckAsync(database, new InlineProgress<string>(check => Console.Error.WriteLine($"checking: {check}")), cancel);
             foreach (var violation in violations) Console.WriteLine(violation);
             Console.WriteLine($"{violations.Count} violation(s) in {database.Description} ({timer.Elapsed.TotalSeconds:0.0} s)");
             return violations.Count == 0 ? 0 : 1;
@@ -432,7 +432,7 @@ public static class Commands
             .StartAsync(async context =>
             {
                 var task = context.AddTask($"re-encrypting under key {database.Keys.Newest.IdText}", maxValue: 1);
-                var progress = new Progress<(long Done, long Total)>(p => { task.MaxValue = Math.Max(1, p.Total); task.Value = p.Done; });
+                var progress = new InlineProgress<(long Done, long Total)>(p => { task.MaxValue = Math.Max(1, p.Total); task.Value = p.Done; });
                 rotation = await DataKeys.ReencryptAsync(database, progress, cancel);
                 task.Value = task.MaxValue;
             });
@@ -530,7 +530,7 @@ public static class Commands
                 .StartAsync(async context =>
                 {
                     var task = context.AddTask($"模拟 {options.From:yyyy-MM-dd} 至 {options.To:yyyy-MM-dd}", maxValue: options.To.DayNumber - options.From.DayNumber + 1);
-                    var progress = new Progress<(int Day, int Days)>(p => { task.MaxValue = p.Days; task.Value = p.Day; });
+                    var progress = new InlineProgress<(int Day, int Days)>(p => { task.MaxValue = p.Days; task.Value = p.Day; });
                     report = await new ProvinceSimulator(database).RunAsync(options, progress, cancel);
                     task.Value = task.MaxValue;
                 });
