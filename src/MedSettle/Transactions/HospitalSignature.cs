@@ -194,7 +194,11 @@ public static class HospitalSignature
             : null;
     }
 
-    private static async Task<(HospitalCredentials.Lookup Found, HeaderVerdict? Refusal)> FindAsync(HttpContext http, string paasid, CancellationToken cancel)
+    /// <summary>
+    /// The credential behind <paramref name="paasid"/> (or the sm profile's client id), or the refusal: unknown or revoked
+    /// (401, saying which), or sealed under a key this server does not hold (500, logged for the operators, never told).
+    /// </summary>
+    internal static async Task<(HospitalCredentials.Lookup Found, HeaderVerdict? Refusal)> FindAsync(HttpContext http, string paasid, CancellationToken cancel)
     {
         var services = http.RequestServices;
         var database = services.GetRequiredService<Database>();

@@ -96,11 +96,11 @@ public static class JilinGateway
         if (form["grant_type"].ToString() != "password")
             return Error(400, "unsupported_grant_type", "grant_type 应为 password");
 
-        var box = http.RequestServices.GetService<SecretBox>() ?? SecretBox.Default;
-        var found = await HospitalCredentials.FindRecentAsync(database, clientId, box, clock.UtcNow, cancel);
-        if (found.Secret is null || found.Scheme != SigningScheme.Sm || !HospitalSignature.SameText(found.Secret, clientSecret))
-            return Error(401, "invalid_client", found.Secret is null ? found.Problem! : "客户端编号或密钥不正确（国密方式 sm 的凭证）");
-        if (form["username"].ToString() != found.FixmedinsCode || !HospitalSignature.SameText(found.Secret, form["password"].ToString()))
+        var (found, refusal) = await HospitalSignature.FindAsync(http, clientId, cancel);
+        if (refusal is { } refused) return Error(refused.Status, refused.Status == 401 ? "invalid_client" : "server_error", refused.Message);
+        if (found.Scheme != SigningScheme.Sm || !HospitalSignature.SameText(found.Secret!, clientSecret))
+            return Error(401, "invalid_client", "客户端编号或密钥不正确（国密方式 sm 的凭证）");
+        if (form["username"].ToString() != found.FixmedinsCode || !HospitalSignature.SameText(found.Secret!, form["password"].ToString()))
             return Error(400, "invalid_grant", "用户名应为本机构的定点医药机构编号，密码为签发的密钥");
 
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -129,12 +129,12 @@ public static class JilinGateway
             "SELECT paasid FROM access_tokens WHERE token_hash = @hash AND expires_at >= @now", new { hash = Hash(token), now }), cancel);
         if (clientId is null)
             return HospitalSignature.HeaderVerdict.Refuse($"访问令牌无效或已过期（有效期 {TokenLifetime.TotalMinutes:0} 分钟）：请向 {TokenPath} 重新获取令牌后用同一 msgid 重发");
-        var box = services.GetService<SecretBox>() ?? SecretBox.Default;
-        var found = await HospitalCredentials.FindRecentAsync(database, clientId, box, clock.UtcNow, cancel);
-        if (found.Secret is null || found.Scheme != SigningScheme.Sm || found.Sm2PublicKey is null)
-            return HospitalSignature.HeaderVerdict.Refuse(found.Problem ?? $"客户端 {clientId} 的凭证已不是国密方式（sm），请使用新签发的凭证");
+        var (found, refusal) = await HospitalSignature.FindAsync(http, clientId, cancel);
+        if (refusal is { } refused) return refused;
+        if (found.Scheme != SigningScheme.Sm || found.Sm2PublicKey is null)
+            return HospitalSignature.HeaderVerdict.Refuse($"客户端 {clientId} 的凭证已不是国密方式（sm），请使用新签发的凭证");
         return new HospitalSignature.HeaderVerdict(
-            new HospitalSignature.Claim(clientId, now, "", "", found.Secret, found.FixmedinsCode!, SigningScheme.Sm, found.Sm2PublicKey),
+            new HospitalSignature.Claim(clientId, now, "", "", found.Secret!, found.FixmedinsCode!, SigningScheme.Sm, found.Sm2PublicKey),
             StatusCodes.Status200OK, "");
     }
 

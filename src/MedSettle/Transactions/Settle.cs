@@ -165,7 +165,7 @@ public static class Settle
         if (open.Lines == 0 && batch is not null) throw await NoOpenBatchAsync(ctx, visit.MdtrtId, batch);
         // A batch that holds every open line is the whole open bill, and is settled as such (closing the visit, as it
         // always did): most clients send the one batch they uploaded everything in.
-        if (batch is not null && (await reads.OpenBillAsync(ctx, visit.MdtrtId, null)).Lines == open.Lines) batch = null;
+        if (batch is not null && open.BillLines == open.Lines) batch = null;
         if (open.Lines == 0)
             throw new Refusal($"就诊 {visit.MdtrtId} 没有待结算的费用明细，请先上传费用明细（{(kind == VisitKind.Outpatient ? "2204" : "2301")}）");
         if (open.AmountFen == 0)

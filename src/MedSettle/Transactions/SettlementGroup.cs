@@ -506,8 +506,8 @@ public sealed class SettlementGroup
             // once per visit); a row for every visit and batch asked, lines or none
             Add(batch, $"""
                 SELECT k.mdtrt_id, k.chrg_bchno, b.* FROM unnest($1::text[], $2::text[]) AS k(mdtrt_id, chrg_bchno)
-                CROSS JOIN LATERAL (SELECT {OpenBill.Columns} FROM fee_lines f WHERE {Bills.OpenLinesOf("k.mdtrt_id")}
-                                      AND (k.chrg_bchno IS NULL OR f.chrg_bchno = k.chrg_bchno)) b
+                CROSS JOIN LATERAL (SELECT {OpenBill.Columns("(k.chrg_bchno IS NULL OR f.chrg_bchno = k.chrg_bchno)")}
+                                    FROM fee_lines f WHERE {Bills.OpenLinesOf("k.mdtrt_id")}) b
                 """, Text(bills.Select(b => b.MdtrtId)), Text(bills.Select(b => b.Batch)));
             Add(batch, """
                 SELECT a.* FROM unnest($1::text[]) AS k(mdtrt_id)

@@ -32,7 +32,7 @@ public interface ISettlementReads
 
     /// <summary>
     /// The visit's fee lines neither withdrawn nor settled (of charge batch <paramref name="batch"/> alone, when given): how
-    /// many, and their graded amounts summed.
+    /// many, and their graded amounts summed; and how many open lines the visit has in all.
     /// </summary>
     Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId, string? batch);
 
@@ -55,6 +55,10 @@ public sealed class OpenBill
     public string? ChrgBchno { get; set; }
 
     public long Lines { get; set; }
+
+    /// <summary>The visit's open lines in all, whatever their batch: a batch that holds them all is the whole open bill.</summary>
+    public long BillLines { get; set; }
+
     public long AmountFen { get; set; }
     public long FulamtOwnpayFen { get; set; }
     public long OverlmtFen { get; set; }
@@ -65,10 +69,18 @@ public sealed class OpenBill
     public long BillNo { get; set; }
 
     /// <summary>The bill's number and sums, for a query over open fee lines aliased f.</summary>
-    public const string Columns = """
-        CAST(COALESCE(MAX(f.bill_no), 0) AS BIGINT) AS bill_no, COUNT(*) AS lines, CAST(COALESCE(SUM(f.amount_fen), 0) AS BIGINT) AS amount_fen,
-        CAST(COALESCE(SUM(f.fulamt_ownpay_fen), 0) AS BIGINT) AS fulamt_ownpay_fen, CAST(COALESCE(SUM(f.overlmt_fen), 0) AS BIGINT) AS overlmt_fen,
-        CAST(COALESCE(SUM(f.preselfpay_fen), 0) AS BIGINT) AS preselfpay_fen, CAST(COALESCE(SUM(f.inscp_fen), 0) AS BIGINT) AS inscp_fen
+    /// <summary>
+    /// The select list over a visit's open lines <c>f</c>: how many there are in all, and the number and sums of those for
+    /// which <paramref name="taken"/> (an SQL condition: one charge batch, or every line) holds, in one pass.
+    /// </summary>
+    public static string Columns(string taken) => $"""
+        CAST(COALESCE(MAX(f.bill_no), 0) AS BIGINT) AS bill_no, COUNT(*) AS bill_lines,
+        CAST(COALESCE(SUM(CASE WHEN {taken} THEN 1 ELSE 0 END), 0) AS BIGINT) AS lines,
+        CAST(COALESCE(SUM(CASE WHEN {taken} THEN f.amount_fen ELSE 0 END), 0) AS BIGINT) AS amount_fen,
+        CAST(COALESCE(SUM(CASE WHEN {taken} THEN f.fulamt_ownpay_fen ELSE 0 END), 0) AS BIGINT) AS fulamt_ownpay_fen,
+        CAST(COALESCE(SUM(CASE WHEN {taken} THEN f.overlmt_fen ELSE 0 END), 0) AS BIGINT) AS overlmt_fen,
+        CAST(COALESCE(SUM(CASE WHEN {taken} THEN f.preselfpay_fen ELSE 0 END), 0) AS BIGINT) AS preselfpay_fen,
+        CAST(COALESCE(SUM(CASE WHEN {taken} THEN f.inscp_fen ELSE 0 END), 0) AS BIGINT) AS inscp_fen
         """;
 }
 
@@ -108,7 +120,7 @@ public static class SettlementReads
 
         public async Task<OpenBill> OpenBillAsync(TransactionContext ctx, string mdtrtId, string? batch) =>
             (await ctx.Db.FirstOrDefaultAsync<OpenBill>(
-                $"SELECT {OpenBill.Columns} FROM fee_lines f WHERE {Bills.OpenLinesOf("@mdtrtId")}" + (batch is null ? "" : " AND f.chrg_bchno = @batch"),
+                $"SELECT {OpenBill.Columns(batch is null ? "1 = 1" : "f.chrg_bchno = @batch")} FROM fee_lines f WHERE {Bills.OpenLinesOf("@mdtrtId")}",
                 new { mdtrtId, batch }))!;
 
         public Task<IReadOnlyList<PolicyRow>> PoliciesAsync(TransactionContext ctx, PolicyKey key) => PolicyVersionsAsync(ctx.Db, key);
