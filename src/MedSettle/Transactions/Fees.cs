@@ -50,10 +50,10 @@ public static class Fees
                 throw new Refusal($"明细 {line.FeedetlSn}：金额 {line.Amount:0.00} 不等于 单价 {line.Price} × 数量 {line.Count} = {expected:0.00}");
         }
 
-        var refunds = new Refunds(live, kind);
+        var refunds = lines.Any(l => l.InitFeedetlSn is not null) ? new Refunds(live, kind) : null;
         var graded = lines.Select(line => line.InitFeedetlSn is null
-            ? new Graded(line, LineGrading.Grade(ToItem(catalogue[line.Code]), line.Price, line.Count, line.Amount), ToItem(catalogue[line.Code]), line.ChrgBchno)
-            : refunds.Offset(line, mdtrtId)).ToList();
+            ? Grade(line, ToItem(catalogue[line.Code]))
+            : refunds!.Offset(line, mdtrtId)).ToList();
 
         var billNo = await ctx.Db.ScalarAsync<long>($"SELECT {Bills.OpenNumber("@mdtrtId")}", new { mdtrtId });
         var results = new List<object>(lines.Count);
@@ -107,6 +107,9 @@ public static class Fees
         return new { result = results };
     }
 
+    private static Graded Grade(Line line, CatalogueItem item) =>
+        new(line, LineGrading.Grade(item, line.Price, line.Count, line.Amount), item, line.ChrgBchno);
+
     /// <summary>
     /// Refund lines (负数量 with <c>init_feedetl_sn</c>): each offsets an open line of the same visit, never below zero. It
     /// is graded on the line's own catalogue row as it was graded at upload (<see cref="LineGrading.Offset"/>), so the line
@@ -115,10 +118,18 @@ public static class Fees
     private sealed class Refunds(IReadOnlyList<FeeLineRow> live, VisitKind kind)
     {
         /// <summary>What each line stands at so far: as uploaded, less its refunds (stored, and earlier in this upload).</summary>
-        private readonly Dictionary<string, (decimal Count, decimal Amount)> _standing = live.Where(l => l.InitFeedetlSn is null).DistinctBy(l => l.FeedetlSn).ToDictionary(
-            l => l.FeedetlSn,
-            l => live.Where(r => r.InitFeedetlSn == l.FeedetlSn).Aggregate(
-                (Count: Parse(l.Cnt), Amount: Money.FromFen(l.AmountFen)), (sum, r) => (sum.Count + Parse(r.Cnt), sum.Amount + Money.FromFen(r.AmountFen))));
+        private readonly Dictionary<string, (decimal Count, decimal Amount)> _standing = Standing(live);
+
+        private static Dictionary<string, (decimal Count, decimal Amount)> Standing(IReadOnlyList<FeeLineRow> live)
+        {
+            var standing = new Dictionary<string, (decimal Count, decimal Amount)>();
+            foreach (var line in live.Where(l => l.InitFeedetlSn is null))
+                standing.TryAdd(line.FeedetlSn, (Parse(line.Cnt), Money.FromFen(line.AmountFen)));
+            foreach (var refund in live.Where(l => l.InitFeedetlSn is not null))
+                if (standing.TryGetValue(refund.InitFeedetlSn!, out var at))
+                    standing[refund.InitFeedetlSn!] = (at.Count + Parse(refund.Cnt), at.Amount + Money.FromFen(refund.AmountFen));
+            return standing;
+        }
 
         public Graded Offset(Line refund, string mdtrtId)
         {
