@@ -490,6 +490,14 @@ public static class Schema
             expires_at TEXT NOT NULL);
         CREATE INDEX files_by_expiry ON files (expires_at);
         """),
+        // 32: the last msgid the clerk's window minted for each hospital (Web/WindowClient), as one number: the second
+        // (clock ticks / 10^7) × 1000 + the sequence within it. Each new one is the larger of the last + 1 and now × 1000, in
+        // one statement, so every server's window msgids are distinct by construction and never go back in time.
+        new("""
+        CREATE TABLE window_msgids (
+            fixmedins_code TEXT PRIMARY KEY,
+            last_minted BIGINT NOT NULL);
+        """),
     ];
 
     /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -25,12 +26,11 @@ public sealed record WindowReply(bool Ok, string? Error, string? Warning, JsonEl
 /// </summary>
 public sealed class WindowClient(Database database, PlatformClock clock, IHttpContextAccessor? http = null, TransactionSettings? settings = null)
 {
-    private static int _sequence = Random.Shared.Next(0, 10_000);
     private readonly ConcurrentDictionary<string, string> _signNos = new(StringComparer.Ordinal);
 
     public async Task<WindowReply> CallAsync(string hospital, string opterName, string infno, object input, string? msgid = null)
     {
-        msgid ??= NewMsgid(hospital);
+        msgid ??= await NewMsgidAsync(hospital);
         var reply = await SendAsync(hospital, opterName, infno, input, msgid, await SignNoAsync(hospital, opterName));
         if (!reply.Ok && reply.ApiError?.Contains(SignIn.SignInAgain, StringComparison.Ordinal) == true)
         {
@@ -43,16 +43,41 @@ public sealed class WindowClient(Database database, PlatformClock clock, IHttpCo
     private async Task<string> SignNoAsync(string hospital, string opterName)
     {
         if (_signNos.TryGetValue(hospital, out var signNo)) return signNo;
-        var reply = await SendAsync(hospital, opterName, "9001", new { signIn = new { opter_no = "WEB", mac = "", ip = "" } }, NewMsgid(hospital), "");
+        var reply = await SendAsync(hospital, opterName, "9001", new { signIn = new { opter_no = "WEB", mac = "", ip = "" } }, await NewMsgidAsync(hospital), "");
         if (!reply.Ok) return ""; // the call itself is then refused with the reason
         signNo = reply.Output.GetProperty("signinoutb").GetProperty("sign_no").GetString()!;
         _signNos[hospital] = signNo;
         return signNo;
     }
 
-    /// <summary>A msgid of <paramref name="hospital"/>'s: fixmedins_code, the time and a sequence number (30 characters).</summary>
-    public string NewMsgid(string hospital) =>
-        string.Create(CultureInfo.InvariantCulture, $"{hospital}{clock.Now:yyyyMMddHHmmss}{Interlocked.Increment(ref _sequence) % 10_000:D4}");
+    /// <summary>Marks a msgid the window minted, where a hospital's HIS puts the first digit of its sequence.</summary>
+    public const char WindowMark = 'W';
+
+    /// <summary>
+    /// A new msgid of <paramref name="hospital"/>'s window: fixmedins_code, the time (14), <see cref="WindowMark"/> and a
+    /// sequence within the second (3): 30 characters for a 12-character code. The time and sequence come from table window_msgids in one statement,
+    /// each the last one minted + 1 or now, whichever is later: distinct across every server on the database by
+    /// construction (more than 1,000 in a second run on into the next second), and never one a HIS mints, whose sequence is
+    /// digits.
+    /// </summary>
+    public async Task<string> NewMsgidAsync(string hospital)
+    {
+        var now = clock.Now.Ticks / TimeSpan.TicksPerSecond * 1000;
+        var minted = await database.WriteAsync(async unit => (await unit.ScalarAsync<long>("""
+            INSERT INTO window_msgids (fixmedins_code, last_minted) VALUES (@hospital, @now)
+            ON CONFLICT (fixmedins_code) DO UPDATE SET last_minted =
+                CASE WHEN window_msgids.last_minted + 1 > excluded.last_minted THEN window_msgids.last_minted + 1 ELSE excluded.last_minted END
+            RETURNING last_minted
+            """, new { hospital, now }), true));
+        var second = new DateTime(minted / 1000 * TimeSpan.TicksPerSecond);
+        return string.Create(CultureInfo.InvariantCulture, $"{hospital}{second:yyyyMMddHHmmss}{WindowMark}{minted % 1000:D3}");
+    }
+
+    /// <summary>Whether <paramref name="msgid"/> has the shape of one <see cref="NewMsgidAsync"/> made for <paramref name="hospital"/> (a form's own, sent back).</summary>
+    public static bool IsWindowMsgid([NotNullWhen(true)] string? msgid, string hospital) =>
+        msgid is not null && msgid.Length == hospital.Length + 18 && msgid.StartsWith(hospital, StringComparison.Ordinal)
+        && msgid.AsSpan(hospital.Length, 14).IndexOfAnyExceptInRange('0', '9') < 0 && msgid[^4] == WindowMark
+        && msgid.AsSpan(msgid.Length - 3).IndexOfAnyExceptInRange('0', '9') < 0;
 
     private async Task<WindowReply> SendAsync(string hospital, string opterName, string infno, object input, string msgid, string signNo)
     {

@@ -100,6 +100,29 @@ public abstract class ClerkDayTests(DatabaseTarget target) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_settle_form_sent_twice_at_once_settles_once_and_both_answers_lead_to_the_same_slip()
+    {
+        var page = await OpenVisitAsync(admission: false);
+        await WindowClerk.AddLineAsync(page, "110200001", "50.00", "2");
+        await page.Locator("#presettle-button").ClickAsync();
+        await Expect(page.Locator("#settle-button")).ToBeFocusedAsync();
+
+        // the 确认结算 form posted twice side by side, as a double click or a retrying proxy sends it
+        var locations = await page.EvaluateAsync<string[]>("""
+            async () => {
+                const form = document.getElementById('settle-button').form;
+                const send = () => fetch(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)) })
+                    .then(r => r.status + ' ' + new URL(r.url).pathname);
+                return Promise.all([send(), send()]);
+            }
+            """);
+
+        Assert.Equal(1L, await CountAsync("SELECT COUNT(*) FROM settlements"));
+        var setlId = await _platform.Database.ReadAsync(u => u.ScalarAsync<string>("SELECT setl_id FROM settlements"));
+        Assert.All(locations, l => Assert.Equal($"200 /window/slip/{setlId}", l)); // the second answered with the first's settlement
+    }
+
+    [Fact]
     public async Task A_count_far_above_the_usual_is_asked_about_before_the_bill_is_uploaded()
     {
         var page = await OpenVisitAsync(admission: false);

@@ -135,7 +135,7 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
     /// The msgid the registration form sends, made when the page is shown: a second click, or the same form sent again
     /// after going back, repeats that msgid, and the platform answers it with the visit it opened the first time.
     /// </summary>
-    public string RegisterMsgid => _registerMsgid ??= client.NewMsgid(Hospital);
+    public async Task<string> RegisterMsgidAsync() => _registerMsgid ??= await client.NewMsgidAsync(Hospital);
     private string? _registerMsgid;
 
     public static string KindName(VisitRow visit) => visit.Kind == "inpatient" ? "急诊转住院" : "急诊门诊";
@@ -173,8 +173,8 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
     {
         var time = begntime.Replace('T', ' ');
         if (time.Length == 16) time += ":00";
-        // the form's own msgid (see RegisterMsgid); the visit's number follows from it, so a repeat is the same request
-        if (msgid is not { Length: 30 } || !msgid.StartsWith(Hospital, StringComparison.Ordinal)) msgid = client.NewMsgid(Hospital);
+        // the form's own msgid (see RegisterMsgidAsync); the visit's number follows from it, so a repeat is the same request
+        if (!WindowClient.IsWindowMsgid(msgid, Hospital)) msgid = await client.NewMsgidAsync(Hospital);
         var number = (kind == "inpatient" ? "ZY" : "MZ") + msgid[^18..];
         var open = await OpenVisitsAsync(psnNo);
         if (open.Count > 0 && !another && !open.Any(v => v.IptOtpNo == number)) // this very form, sent again: the platform answers it

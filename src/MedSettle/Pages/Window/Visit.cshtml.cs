@@ -108,8 +108,15 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     /// The msgid the 转住院 form sends, made when the page is shown; each of its transactions has its own msgid derived from
     /// it (<see cref="StepMsgid"/>), so the same form sent again repeats them and the platform does nothing twice.
     /// </summary>
-    public string TransferMsgid => _transferMsgid ??= client.NewMsgid(Hospital);
+    public async Task<string> TransferMsgidAsync() => _transferMsgid ??= await client.NewMsgidAsync(Hospital);
     private string? _transferMsgid;
+
+    /// <summary>
+    /// The msgid the 确认结算 form sends, made when the pre-settlement is shown: a second click, or the form sent again after
+    /// going back, repeats it, and the platform answers with the settlement it made the first time.
+    /// </summary>
+    public async Task<string> SettleMsgidAsync() => _settleMsgid ??= await client.NewMsgidAsync(Hospital);
+    private string? _settleMsgid;
 
     public async Task<IActionResult> OnGetAsync(string mdtrtId)
     {
@@ -174,7 +181,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         return Page();
     }
 
-    public async Task<IActionResult> OnPostSettleAsync(string mdtrtId, decimal medfee, bool useAccount, bool midSettle, string? lines)
+    public async Task<IActionResult> OnPostSettleAsync(string mdtrtId, decimal medfee, bool useAccount, bool midSettle, string? lines, string? msgid)
     {
         if (!await LoadAsync(mdtrtId)) return NotFound();
         if (MidSettleProblem(midSettle) is { } notNow)
@@ -185,7 +192,8 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
             Problem = "账单已修改，请重新预结算：点击“上传明细并预结算”，核对新的预结算说明后再确认结算。本次未结算。";
             return Page();
         }
-        var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2304" : "2207", SettleInput(medfee, useAccount, midSettle));
+        var reply = await client.CallAsync(Hospital, User.DisplayName(), Inpatient ? "2304" : "2207", SettleInput(medfee, useAccount, midSettle),
+            WindowClient.IsWindowMsgid(msgid, Hospital) ? msgid : null);
         if (!reply.Ok) return await ShowAsync(mdtrtId, reply.Error, editor: string.IsNullOrEmpty(lines) ? null : lines, detail: reply.Detail);
         return Redirect($"/window/slip/{reply.Output.GetProperty("setlinfo").GetProperty("setl_id").GetString()}");
     }
@@ -232,8 +240,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     public async Task<IActionResult> OnPostToAdmissionAsync(string mdtrtId, bool confirmed, string? msgid)
     {
         if (!await LoadAsync(mdtrtId)) return NotFound();
-        if (msgid is not { Length: 30 } || !msgid.StartsWith(Hospital, StringComparison.Ordinal) || !msgid[12..].All(char.IsAsciiDigit))
-            msgid = client.NewMsgid(Hospital);
+        if (!WindowClient.IsWindowMsgid(msgid, Hospital)) msgid = await client.NewMsgidAsync(Hospital);
         var number = "ZY" + msgid[^18..];
         var hospital = Hospital;
         var earlier = await database.ReadAsync(unit => unit.FirstOrDefaultAsync<string>(
@@ -294,8 +301,9 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         }
     }
 
-    /// <summary>The msgid of step <paramref name="step"/> of the 转住院 sent as <paramref name="msgid"/>: its sequence's first digit replaced by a letter, so it is no msgid the window makes otherwise.</summary>
-    public static string StepMsgid(string msgid, char step) => string.Concat(msgid.AsSpan(0, 26), step.ToString(), msgid.AsSpan(27));
+    /// <summary>The msgid of step <paramref name="step"/> of the 转住院 sent as <paramref name="msgid"/>: its <see cref="WindowClient.WindowMark"/> replaced by another letter, so it is no msgid the window makes otherwise.</summary>
+    public static string StepMsgid(string msgid, char step) =>
+        step == WindowClient.WindowMark ? throw new ArgumentOutOfRangeException(nameof(step)) : string.Concat(msgid.AsSpan(0, msgid.Length - 4), step.ToString(), msgid.AsSpan(msgid.Length - 3));
 
     /// <summary>The registration's lines this 转住院's own 2205 withdrew (its stored answer names them), for the same form sent again.</summary>
     private async Task<List<FeeLineRow>> WithdrawnEarlierAsync(string mdtrtId, string msgid)
