@@ -135,7 +135,7 @@ public static class BulkPersons
         if (rebuild)
             Execute(connection, """
                 SET LOCAL maintenance_work_mem = '1GB';
-                CREATE INDEX persons_by_psn_no ON persons (psn_no);
+                CREATE UNIQUE INDEX persons_by_psn_no ON persons (psn_no, insutype);
                 CREATE INDEX persons_by_certno_hash ON persons (certno_hash);
                 """);
         transaction.Commit();

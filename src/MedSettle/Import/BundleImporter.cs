@@ -142,6 +142,11 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                 h => [h.FixmedinsCode, h.FixmedinsName, h.Admdvs, h.HospLv, h.CrossRegionEnabled]));
             files["catalogue.csv"] = (catalogue.Count, await UpsertAsync(unit, "catalogue", catalogue.Select(r => r.Value).ToList(), Sql.Catalogue, Sql.CatalogueColumns,
                 c => [c.MedListCodg, c.MedListName, c.ListType, c.MedChrgitmType, c.ChrgitmLv, c.SelfpayProp, c.PricUplmtAmt, PinyinInitials.Of(c.MedListName)]));
+            // a person's home region cannot change by import (persons_by_psn_no: one row per psn_no and scheme): said before writing
+            var moved = await MovedPersonsAsync(unit, persons);
+            if (moved.Count > 0)
+                throw new ImportFailed(moved.Select(m => new ImportProblem("persons.csv", m.Line, "insuplc_admdvs",
+                    $"person {m.Value.PsnNo} is already insured in another pooling region; a person's home region cannot change by import")).ToList());
             var keys = database.Keys; // names and identity numbers are stored sealed, found by a keyed hash
             files["persons.csv"] = (persons.Count, await UpsertAsync(unit, "persons", persons.Select(r => r.Value).ToList(), Sql.Persons, Sql.PersonColumns, p =>
             {
@@ -156,16 +161,27 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                 files["supplements.json"] = (supplements.Count, await UpsertAsync(unit, "supplements", supplements, Sql.Supplements, Sql.SupplementColumns,
                     p => [p.InsuplcAdmdvs, p.Fund, p.Insutype, p.AssistanceType, p.EffectiveFrom, p.ThresholdFen, p.Bands, p.AnnualCapFen]));
 
-            var moved = (await unit.QueryAsync<string>(
-                "SELECT psn_no FROM persons GROUP BY psn_no, insutype HAVING COUNT(*) > 1 LIMIT 20")).ToList();
-            if (moved.Count > 0)
-                throw new ImportFailed(moved.Select(m => new ImportProblem("persons.csv", persons.FirstOrDefault(r => r.Value.PsnNo == m).Line, "insuplc_admdvs",
-                    $"person {m} is already insured in another pooling region; a person's home region cannot change by import")).ToList());
             // servers holding hospitals and policies in memory read them again (Transactions/ReferenceData)
             await unit.ExecuteAsync("UPDATE reference_data SET version = version + 1 WHERE id = 1");
             return (0, true);
         }, cancel);
         return new ImportSummary(files, _warnings, _warningCount);
+    }
+
+    /// <summary>The bundle's persons already stored for the same scheme under another home region (the first 20).</summary>
+    private static async Task<List<(long Line, Person Value)>> MovedPersonsAsync(UnitOfWork unit, List<(long Line, Person Value)> persons)
+    {
+        var moved = new List<(long Line, Person Value)>();
+        foreach (var chunk in persons.Chunk(1000))
+        {
+            var stored = (await unit.QueryAsync<(string PsnNo, string Insutype, string InsuplcAdmdvs)>(
+                    $"SELECT psn_no, insutype, insuplc_admdvs FROM persons WHERE {unit.IsOneOf("psn_no", "psnNos")}",
+                    new { psnNos = chunk.Select(p => p.Value.PsnNo).Distinct().ToArray() }))
+                .ToDictionary(p => (p.PsnNo, p.Insutype), p => p.InsuplcAdmdvs);
+            moved.AddRange(chunk.Where(p => stored.TryGetValue((p.Value.PsnNo, p.Value.Insutype), out var home) && home != p.Value.InsuplcAdmdvs));
+            if (moved.Count >= 20) break;
+        }
+        return moved.Take(20).ToList();
     }
 
     private async Task<long> UpsertAsync<T>(UnitOfWork unit, string table, IReadOnlyList<T> rows, string upsertSql, string[] columns, Func<T, object?[]> values)

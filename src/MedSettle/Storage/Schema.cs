@@ -498,6 +498,13 @@ public static class Schema
             fixmedins_code TEXT PRIMARY KEY,
             last_minted BIGINT NOT NULL);
         """),
+        // 33: one row per person and scheme (psn_no is national; a person is insured in one home region per scheme), as
+        // People.LockAsync locks it: the index by psn_no becomes unique over (psn_no, insutype), so that no write can
+        // add a second row that the lock would not serialise with the first
+        new("""
+        DROP INDEX persons_by_psn_no;
+        CREATE UNIQUE INDEX persons_by_psn_no ON persons (psn_no, insutype);
+        """),
     ];
 
     /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>

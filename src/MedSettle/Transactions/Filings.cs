@@ -159,7 +159,9 @@ public static class Filings
         if (filing is null || filing.FixmedinsCode != ctx.FixmedinsCode) throw Refusal.NotFound("备案", sn);
         if (filing.PsnNo != psnNo) throw new Refusal($"备案 {sn} 不属于人员 {psnNo}");
         await People.LockAsync(ctx, filing.PsnNo, filing.Insutype);
-        if (filing.RevokedAt is not null) throw new Refusal($"备案 {sn} 已于 {filing.RevokedAt} 撤销");
+        // read again under the person's lock: a revocation that committed while this one waited for it is seen here
+        var revokedAt = await ctx.Db.ScalarAsync<string?>("SELECT revoked_at FROM filings WHERE trt_dcla_detl_sn = @sn", new { sn });
+        if (revokedAt is not null) throw new Refusal($"备案 {sn} 已于 {revokedAt} 撤销");
 
         var inUse = await ctx.Db.FirstOrDefaultAsync<string>(
             "SELECT setl_id FROM settlements WHERE trt_dcla_detl_sn = @sn AND kind = 'settle' AND reversed_by IS NULL", new { sn });

@@ -81,6 +81,21 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : PlatformTe
     }
 
     [Fact]
+    public async Task Concurrent_revocations_of_one_filing_revoke_it_once_and_refuse_the_others()
+    {
+        var sn = (await His.FileAsync(ZhangWei, "310", "2026-03-15")).ShouldSucceed().Text("result", "trt_dcla_detl_sn");
+        var revoke = new { data = new { trt_dcla_detl_sn = sn, psn_no = ZhangWei } };
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Platform.CallAsync("2552", JilinCentral, revoke)));
+
+        Assert.Single(replies, r => r.Infcode == 0);
+        Assert.All(replies.Where(r => r.Infcode != 0), r => r.ShouldFail($"备案 {sn} 已于"));
+        await using var connection = await Platform.Database.OpenConnectionAsync();
+        Assert.Equal(1L, await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM messages WHERE infno = '2552' AND state = 'done' AND subject = @sn", new { sn }));
+    }
+
+    [Fact]
     public async Task The_insured_are_found_by_identity_number()
     {
         var found = (await Platform.CallAsync("1101", JilinCentral, new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "220102197503120110", psn_cert_type = "01" } }))
