@@ -18,6 +18,10 @@ namespace MedSettle.Transactions;
 /// </summary>
 public static class TransactionApi
 {
+    /// <summary>The answer to a request that failed unexpectedly (HTTP 500): whether it was done is not known here.</summary>
+    public const string OutcomeUnknown =
+        "平台内部错误，本次请求的结果未能确认（可能未办理，也可能已办理而应答丢失）：请用同一 msgid 原样重发，已办理的返回原应答，未办理的重新办理，不会重复办理";
+
     public const string Path = "/fsi/api/rsfComIfsService/callService";
 
     /// <summary>The national platform's limit on a transaction's input (交易输入 ≤ 40000 characters).</summary>
@@ -119,8 +123,10 @@ public static class TransactionApi
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logging.CreateLogger(typeof(TransactionApi)).LogError(e, "Transaction failed unexpectedly; its database transaction was rolled back");
-            (status, body) = (500, Failure(clock.Now, clock, "平台内部错误，本次请求未改变任何数据，请稍后用同一 msgid 重试"));
+            // Rolled back, unless what failed was the commit's acknowledgement: then it may have committed. The client is told
+            // only what is true, and how to learn the outcome: the same msgid again is answered once, either way.
+            logging.CreateLogger(typeof(TransactionApi)).LogError(e, "Transaction failed unexpectedly; its outcome is unknown (rolled back unless the commit's acknowledgement was lost)");
+            (status, body) = (500, Failure(clock.Now, clock, OutcomeUnknown));
         }
 
         var response = context.Response;

@@ -96,6 +96,26 @@ public abstract class FilingAndEnvelopeTests(DatabaseTarget target) : PlatformTe
     }
 
     [Fact]
+    public async Task A_request_that_fails_unexpectedly_says_its_outcome_is_unknown_and_the_same_msgid_later_does_it_once()
+    {
+        var msgid = Platform.NewMsgid(JilinCentral);
+        var filing = new { data = new { psn_no = ZhangWei, insutype = "310", begndate = "2026-03-15", dise_codg = "J18.9", dise_name = "肺炎" } };
+        await using var connection = await Platform.Database.OpenConnectionAsync();
+        await connection.ExecuteAsync("ALTER TABLE filings RENAME TO filings_away"); // the request's statement fails
+
+        var failed = await Platform.CallAsync("2551", JilinCentral, filing, msgid);
+
+        Assert.Equal(500, failed.Status);
+        failed.ShouldFail("结果未能确认");
+        Assert.Contains("请用同一 msgid 原样重发", failed.ErrMsg);
+        Assert.DoesNotContain("未改变任何数据", failed.ErrMsg); // it cannot know that when only the commit's acknowledgement was lost
+        await connection.ExecuteAsync("ALTER TABLE filings_away RENAME TO filings");
+        (await Platform.CallAsync("2551", JilinCentral, filing, msgid)).ShouldSucceed();
+        (await Platform.CallAsync("2551", JilinCentral, filing, msgid)).ShouldSucceed();
+        Assert.Equal(1L, await FilingsAsync());
+    }
+
+    [Fact]
     public async Task The_insured_are_found_by_identity_number()
     {
         var found = (await Platform.CallAsync("1101", JilinCentral, new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "220102197503120110", psn_cert_type = "01" } }))
