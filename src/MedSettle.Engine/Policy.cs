@@ -32,10 +32,28 @@ public static class CareCategories
     public static string Code(this CareCategory category) =>
         category == CareCategory.Inpatient ? "inpatient" : "emergency_outpatient";
 
+    /// <summary>The category a policy row's code names; false (and no category) for any other code.</summary>
     public static bool TryParse(string? code, out CareCategory category)
     {
-        category = code == "inpatient" ? CareCategory.Inpatient : CareCategory.EmergencyOutpatient;
-        return code is "inpatient" or "emergency_outpatient";
+        (var known, category) = code switch
+        {
+            "emergency_outpatient" => (true, CareCategory.EmergencyOutpatient),
+            "inpatient" => (true, CareCategory.Inpatient),
+            _ => (false, default),
+        };
+        return known;
+    }
+
+    /// <summary>The deductible basis a policy row's code names: per_visit or per_year; false for any other code.</summary>
+    public static bool TryParseDeductibleBasis(string? code, out DeductibleBasis basis)
+    {
+        (var known, basis) = code switch
+        {
+            "per_visit" => (true, DeductibleBasis.PerVisit),
+            "per_year" => (true, DeductibleBasis.PerYear),
+            _ => (false, default),
+        };
+        return known;
     }
 
     public static string DeductibleBasisCode(this DeductibleBasis basis) => basis == DeductibleBasis.PerYear ? "per_year" : "per_visit";

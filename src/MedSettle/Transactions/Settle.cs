@@ -248,11 +248,18 @@ public static class Settle
         SettlementReads.InForce(await SettlementReads.PolicyVersionsAsync(db, new PolicyKey(region, insutype, category.Code(), hospLv)), day)
             is { } row ? ToPolicy(row) : null;
 
-    public static Policy ToPolicy(PolicyRow row) => new(
-        row.InsuplcAdmdvs, row.Insutype, CareCategories.TryParse(row.Category, out var c) ? c : CareCategory.EmergencyOutpatient,
-        (int)row.HospLv, Formats.ParseDate(row.EffectiveFrom), Money.FromFen(row.DeductibleFen),
-        row.DeductibleBasis == "per_year" ? DeductibleBasis.PerYear : DeductibleBasis.PerVisit,
-        decimal.Parse(row.Ratio, CultureInfo.InvariantCulture), Money.FromFen(row.AnnualCapFen));
+    /// <summary>
+    /// A stored policy row as the engine's <see cref="Policy"/>. A category or deductible basis this program does not know
+    /// (written past the importer's checks) is refused, never read as some other rule.
+    /// </summary>
+    public static Policy ToPolicy(PolicyRow row)
+    {
+        if (!CareCategories.TryParse(row.Category, out var category) || !CareCategories.TryParseDeductibleBasis(row.DeductibleBasis, out var basis))
+            throw new Refusal($"参保地 {row.InsuplcAdmdvs} 的{Formats.InsutypeName(row.Insutype)}待遇政策（{row.EffectiveFrom} 起执行，{row.HospLv}级医院）"
+                              + $"类别“{row.Category}”或起付线方式“{row.DeductibleBasis}”无法识别，不能据此结算：请联系参保地经办机构核对政策数据。本次未结算");
+        return new Policy(row.InsuplcAdmdvs, row.Insutype, category, (int)row.HospLv, Formats.ParseDate(row.EffectiveFrom),
+            Money.FromFen(row.DeductibleFen), basis, decimal.Parse(row.Ratio, CultureInfo.InvariantCulture), Money.FromFen(row.AnnualCapFen));
+    }
 
     private static SettlementRow ToRow(Prepared p, string setlId, TransactionContext ctx)
     {

@@ -1,5 +1,6 @@
 using Dapper;
 using MedSettle.Tests.Infrastructure;
+using MedSettle.Transactions;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
 
 namespace MedSettle.Tests.Transactions;
@@ -30,6 +31,40 @@ public abstract class SettlementFlowTests(DatabaseTarget target) : PlatformTests
         Assert.Equal(first.Money("setlinfo", "acct_pay"), again.Money("setlinfo", "acct_pay"));
         Assert.Equal(before, await ZhangWeiStateAsync());
         (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task A_policy_row_with_a_deductible_basis_this_program_does_not_know_is_refused_not_read_as_per_visit()
+    {
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        var before = await ZhangWeiStateAsync();
+        await using (var connection = await Platform.Database.OpenConnectionAsync())
+        {
+            // written past the importer's checks, as a hand-edited database would have it; servers read reference data again
+            await connection.ExecuteAsync(
+                "UPDATE policies SET deductible_basis = 'per_month' WHERE insuplc_admdvs = '220100' AND insutype = '310' AND category = 'emergency_outpatient'");
+            await connection.ExecuteAsync("UPDATE reference_data SET version = version + 1 WHERE id = 1");
+        }
+
+        var refused = await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true);
+
+        refused.ShouldFail("起付线方式“per_month”无法识别");
+        Assert.Equal(before, await ZhangWeiStateAsync());
+        await using var check = await Platform.Database.OpenConnectionAsync();
+        Assert.Equal(0L, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM settlements"));
+    }
+
+    [Fact]
+    public void A_stored_policy_row_of_an_unknown_category_is_never_taken_for_emergency_outpatient_care()
+    {
+        var row = new MedSettle.Storage.PolicyRow
+        {
+            InsuplcAdmdvs = "220100", Insutype = "310", Category = "outpatient", HospLv = 3, EffectiveFrom = "2026-01-01",
+            DeductibleFen = 20000, DeductibleBasis = "per_year", Ratio = "0.65", AnnualCapFen = 300000,
+        };
+        Assert.Contains("类别“outpatient”", Assert.Throws<Refusal>(() => Settle.ToPolicy(row)).Message);
+        row.Category = "inpatient";
+        Assert.Equal(MedSettle.Engine.CareCategory.Inpatient, Settle.ToPolicy(row).Category);
     }
 
     [Fact]
