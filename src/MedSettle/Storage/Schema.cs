@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Npgsql;
 using MedSettle.Privacy;
 
 namespace MedSettle.Storage;
@@ -8,8 +9,9 @@ namespace MedSettle.Storage;
 /// The schema, as numbered migrations applied on start for both providers. Money is stored as whole fen (BIGINT),
 /// ratios as decimal text, dates and times as ISO text (yyyy-MM-dd, yyyy-MM-dd HH:mm:ss) so that one SQL text serves
 /// SQLite and PostgreSQL and sums stay exact. Per-person data keeps the home region (insuplc_admdvs) in its key.
-/// PostgreSQL alone gets byte-order ("C") collation on the columns the figures group by, and statistics on how many
-/// groups they form, so that a year's figures plan as one hash aggregate.
+/// Text compares in byte order on both: SQLite's BINARY, and on PostgreSQL COLLATE "C" on every text column (migration
+/// 34 and after), so ISO dates and codes order alike whatever the cluster's locale. PostgreSQL also gets statistics on
+/// how many groups the figures' columns form, so that a year's figures plan as one hash aggregate.
 /// </summary>
 public static class Schema
 {
@@ -505,7 +507,32 @@ public static class Schema
         DROP INDEX persons_by_psn_no;
         CREATE UNIQUE INDEX persons_by_psn_no ON persons (psn_no, insutype);
         """),
+        // 34: on PostgreSQL every text column compares in byte order (COLLATE "C"), as every column does on SQLite (BINARY):
+        // dates and times are ISO text compared as strings, and codes are sorted and grouped, so one order must hold for all
+        // of them on both databases, whatever locale the PostgreSQL cluster was made with. Columns added later get it too
+        // (see MigrateAsync).
+        new(ByteOrderTextColumns, DbProvider.Postgres),
     ];
+
+    /// <summary>The migration since which every text column on PostgreSQL is COLLATE "C".</summary>
+    private const int ByteOrderSince = 34;
+
+    /// <summary>Gives every text column of this schema without it COLLATE "C", one ALTER TABLE per table (its indexes are rebuilt once).</summary>
+    private const string ByteOrderTextColumns = """
+        DO $$
+        DECLARE t record;
+        BEGIN
+            FOR t IN
+                SELECT c.table_name, string_agg(format('ALTER COLUMN %I TYPE TEXT COLLATE "C"', c.column_name), ', ') AS alters
+                FROM information_schema.columns c
+                JOIN information_schema.tables tb ON tb.table_schema = c.table_schema AND tb.table_name = c.table_name AND tb.table_type = 'BASE TABLE'
+                WHERE c.table_schema = current_schema() AND c.data_type = 'text' AND c.collation_name IS DISTINCT FROM 'C'
+                GROUP BY c.table_name
+            LOOP
+                EXECUTE format('ALTER TABLE %I %s', t.table_name, t.alters);
+            END LOOP;
+        END $$;
+        """;
 
     /// <summary>Brings the schema up to date, and leases this database object its id node (see <see cref="Ids"/>) if it has none yet.</summary>
     public static async Task MigrateAsync(Database database, CancellationToken cancel = default)
@@ -562,6 +589,10 @@ public static class Schema
                 await unit.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
                     new { version, at = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss") });
             }
+            if (database.Provider == DbProvider.Postgres && upTo >= ByteOrderSince && applied.Count < Math.Min(upTo, Migrations.Length))
+                await unit.ExecuteAsync(ByteOrderTextColumns); // the text columns a later migration added
+            // a statement prepared before a migration changed a table's columns would fail ("cached plan must not change result type")
+            if (unit.Connection is NpgsqlConnection pg && applied.Count < Math.Min(upTo, Migrations.Length)) pg.UnprepareAll();
             if (upTo >= Migrations.Length) await DataKeys.AttachAsync(unit);
             return (Migrations.Length, true);
         }, cancel);

@@ -28,4 +28,28 @@ public abstract class SchemaConstraintTests(DatabaseTarget target)
 
 public sealed class SchemaConstraintTests_Sqlite() : SchemaConstraintTests(new SqliteTarget());
 
-public sealed class SchemaConstraintTests_Postgres() : SchemaConstraintTests(new PostgresTarget());
+public sealed class SchemaConstraintTests_Postgres() : SchemaConstraintTests(new PostgresTarget())
+{
+    /// <summary>
+    /// Dates and times are ISO text compared as strings, and codes are sorted and grouped: on PostgreSQL every text column
+    /// compares in byte order, as on SQLite, whatever locale the cluster was made with (the tests' is C.UTF-8; production's
+    /// often en_US.UTF-8 or zh_CN.UTF-8).
+    /// </summary>
+    [Fact]
+    public async Task Every_text_column_compares_in_byte_order()
+    {
+        await using var database = await new PostgresTarget().NewDatabaseAsync();
+        await using var connection = await database.OpenConnectionAsync();
+        var others = (await connection.QueryAsync<string>(
+            """
+            SELECT c.table_name || '.' || c.column_name || ' ' || COALESCE(c.collation_name, '(the database default)')
+            FROM information_schema.columns c
+            JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+            WHERE c.table_schema = current_schema() AND c.data_type = 'text' AND c.collation_name IS DISTINCT FROM 'C'
+            ORDER BY 1
+            """)).ToList();
+        Assert.Empty(others);
+        Assert.True(await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND data_type = 'text'") > 100);
+    }
+}
