@@ -24,7 +24,7 @@ public static class AdminApi
             status = "ok",
             database = db.Provider.ToString().ToLowerInvariant(),
             settlement_groups = SettlementGroup.Figures(db),
-        }, TransactionApi.Json));
+        }, Responses.Json));
         admin.MapGet("/stats", GetStatsAsync);
         admin.MapPost("/clearing/{month}", (string month, HttpContext http, Database db, PlatformClock clock) =>
             Answer(http, () => ProvinceOnly(http, () => MonthlyClearing.ComputeAsync(db, month, clock.Now))));
@@ -41,11 +41,11 @@ public static class AdminApi
     {
         var region = http.Scope().Region;
         if (region is not null && Blank(insuplc_admdvs) is { } asked && asked != region)
-            return TypedResults.Json(new Problem($"本令牌只能查询参保地 {region} 的数据，不能查询 {asked}"), TransactionApi.Json, statusCode: 403);
+            return TypedResults.Json(new Problem($"本令牌只能查询参保地 {region} 的数据，不能查询 {asked}"), Responses.Json, statusCode: 403);
         if (Period(from, to, MaxStatsDays, out var start, out var end) is { } problem)
             return BadRequest(problem);
         var report = await Stats.ComputeAsync(db, new StatsQuery(start, end, region ?? Blank(insuplc_admdvs), Blank(mdtrtarea_admvs), Blank(fixmedins_code)));
-        return TypedResults.Json(report, TransactionApi.Json);
+        return TypedResults.Json(report, Responses.Json);
     }
 
     /// <summary>The audit log of personal-data reads: ?from&amp;to (yyyy-MM-dd, required), psn_no, fixmedins_code, channel (api|web),
@@ -54,7 +54,7 @@ public static class AdminApi
         string? actor, string? limit, string? format, HttpContext http, Database db)
     {
         if (!http.Scope().IsProvince)
-            return TypedResults.Json(new Problem($"本令牌限于统筹区 {http.Scope().Region}：个人信息查询日志只能用全省令牌导出"), TransactionApi.Json, statusCode: 403);
+            return TypedResults.Json(new Problem($"本令牌限于统筹区 {http.Scope().Region}：个人信息查询日志只能用全省令牌导出"), Responses.Json, statusCode: 403);
         if (Period(from, to, maxDays: null, out var start, out var end) is { } problem)
             return BadRequest(problem);
         var rowLimit = 10_000;
@@ -69,7 +69,7 @@ public static class AdminApi
             Blank(actor), rowLimit));
         return Blank(format) == "csv"
             ? TypedResults.File(PersonalDataReads.Csv(rows), "text/csv; charset=utf-8", $"personal-data-reads-{start:yyyyMMdd}-{end:yyyyMMdd}.csv")
-            : TypedResults.Json(new { count = rows.Count, reads = rows }, TransactionApi.Json);
+            : TypedResults.Json(new { count = rows.Count, reads = rows }, Responses.Json);
     }
 
     private static async Task<Results<JsonHttpResult<ClearingStatement>, JsonHttpResult<Problem>>> Answer(HttpContext http, Func<Task<ClearingStatement>> work)
@@ -77,11 +77,11 @@ public static class AdminApi
         try
         {
             var statement = await work();
-            return TypedResults.Json(http.Scope().Region is { } region ? OfRegion(statement, region) : statement, TransactionApi.Json);
+            return TypedResults.Json(http.Scope().Region is { } region ? OfRegion(statement, region) : statement, Responses.Json);
         }
         catch (ClearingRefused refused)
         {
-            return TypedResults.Json(new Problem(refused.Message), TransactionApi.Json, statusCode: refused.Status);
+            return TypedResults.Json(new Problem(refused.Message), Responses.Json, statusCode: refused.Status);
         }
     }
 
@@ -128,7 +128,7 @@ public static class AdminApi
     private static bool TryDate(string? text, out DateOnly date) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
 
-    private static JsonHttpResult<Problem> BadRequest(string reason) => TypedResults.Json(new Problem(reason), TransactionApi.Json, statusCode: 400);
+    private static JsonHttpResult<Problem> BadRequest(string reason) => TypedResults.Json(new Problem(reason), Responses.Json, statusCode: 400);
 
     private static string Shorten(string text) => text.Length <= 20 ? text : text[..20] + "…";
 
@@ -143,7 +143,7 @@ public static class AdminApi
         {
             context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApi))
                 .LogError(e, "Admin request {Path} failed unexpectedly", context.HttpContext.Request.Path);
-            return TypedResults.Json(new Problem("平台内部错误，请稍后重试；如持续出现请联系平台运维"), TransactionApi.Json, statusCode: 500);
+            return TypedResults.Json(new Problem("平台内部错误，请稍后重试；如持续出现请联系平台运维"), Responses.Json, statusCode: 500);
         }
     }
 

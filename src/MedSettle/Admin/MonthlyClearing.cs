@@ -143,7 +143,7 @@ public static class MonthlyClearing
     {
         var row = await database.ReadAsync(unit => unit.FirstOrDefaultAsync<StoredRow>("SELECT status, result FROM clearings WHERE month = @month", new { month }));
         if (row is null) return null;
-        var statement = JsonSerializer.Deserialize<ClearingStatement>(row.Result, TransactionApi.Json)!;
+        var statement = JsonSerializer.Deserialize<ClearingStatement>(row.Result, Responses.Json)!;
         return statement.FundSplit is null ? await WithDerivedFundSplitAsync(database, statement) : statement;
     }
 
@@ -205,7 +205,7 @@ public static class MonthlyClearing
                 new
                 {
                     month = statement.Month, status = statement.Status, computedAt = statement.ComputedAt, confirmedAt = statement.ConfirmedAt,
-                    result = JsonSerializer.Serialize(statement, TransactionApi.Json),
+                    result = JsonSerializer.Serialize(statement, Responses.Json),
                 });
             return (0, true);
         });

@@ -92,14 +92,14 @@ public sealed class SettlementGroup
     private double PerGroup(long ticks) => Math.Round(Stopwatch.GetElapsedTime(0, ticks).TotalMilliseconds / Math.Max(1, _committedGroups), 3);
 
     /// <summary>One settlement request waiting for its group.</summary>
-    public sealed class Request(TransactionKind kind, VisitKind visitKind, TransactionApi.Caller caller, HospitalSignature.Nonce? nonce,
+    public sealed class Request(TransactionKind kind, VisitKind visitKind, Caller caller, HospitalSignature.Nonce? nonce,
         Input input, string inputHash, DateTime received, PlatformClock clock, TransactionSettings settings)
     {
         public TransactionKind Kind { get; } = kind;
         public VisitKind VisitKind { get; } = visitKind;
 
         /// <summary>The envelope's hospital, msgid, sign_no, and who asked how (for the audit log of personal-data reads).</summary>
-        public TransactionApi.Caller Caller { get; } = caller;
+        public Caller Caller { get; } = caller;
 
         /// <summary>The signature's nonce, recorded in the group's transaction with whatever the request does (none in-process).</summary>
         public HospitalSignature.Nonce? Nonce { get; } = nonce;
@@ -329,7 +329,7 @@ public sealed class SettlementGroup
                 }
                 if (SignIn.Problem(hospital, request.Caller.SignNo, request.Caller.SignNo is null ? null : reads.SignIns.GetValueOrDefault(request.Caller.SignNo)) is { } notSignedIn)
                 {
-                    answers.Add(new Answer(request, TransactionApi.Failure(request.Received, request.Clock, notSignedIn), null));
+                    answers.Add(new Answer(request, Responses.Failure(request.Received, request.Clock, notSignedIn), null));
                     continue;
                 }
                 var context = new TransactionContext
@@ -345,11 +345,11 @@ public sealed class SettlementGroup
                 try
                 {
                     var decided = await Settle.DecideAsync(context, request.VisitKind, reads);
-                    answers.Add(new Answer(request, TransactionApi.Success(request.Received, request.Clock, decided.Output, context.Warning), decided));
+                    answers.Add(new Answer(request, Responses.Success(request.Received, request.Clock, decided.Output, context.Warning), decided));
                 }
                 catch (Refusal refusal)
                 {
-                    answers.Add(new Answer(request, TransactionApi.Failure(request.Received, request.Clock, refusal.Message), null));
+                    answers.Add(new Answer(request, Responses.Failure(request.Received, request.Clock, refusal.Message), null));
                 }
                 catch (RunAlone alone)
                 {

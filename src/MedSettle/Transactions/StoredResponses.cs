@@ -110,7 +110,7 @@ public static class StoredResponses
                     // the value's text lies between its quotes: copy up to it, write the new text, go on after it
                     var start = (int)reader.TokenStartIndex + 1;
                     output.Write(utf8.AsSpan(copied, start - copied));
-                    output.Write(JsonEncodedText.Encode(value(field, psnNos.Count > 0 ? psnNos.Peek() : null), TransactionApi.Json.Encoder).EncodedUtf8Bytes);
+                    output.Write(JsonEncodedText.Encode(value(field, psnNos.Count > 0 ? psnNos.Peek() : null), Responses.Json.Encoder).EncodedUtf8Bytes);
                     copied = start + reader.ValueSpan.Length;
                     break;
             }

@@ -39,13 +39,6 @@ public static class TransactionApi
     /// <summary>Larger bodies are refused before they are parsed.</summary>
     public const int MaxBodyBytes = 256 * 1024;
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public static readonly IReadOnlyDictionary<string, TransactionKind> Kinds = new TransactionKind[]
     {
         new("9001", "签到", true, SignIn.SignInAsync),
@@ -115,18 +108,18 @@ public static class TransactionApi
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            (status, body) = (e.StatusCode, Failure(clock.Now, clock, TooLarge(request.ContentLength)));
+            (status, body) = (e.StatusCode, Responses.Failure(clock.Now, clock, TooLarge(request.ContentLength)));
         }
         catch (BadHttpRequestException e)
         {
-            (status, body) = (e.StatusCode, Failure(clock.Now, clock, "请求体未能完整读取（连接中断、超时或分块编码有误），本次请求未改变任何数据：请用同一 msgid 重发"));
+            (status, body) = (e.StatusCode, Responses.Failure(clock.Now, clock, "请求体未能完整读取（连接中断、超时或分块编码有误），本次请求未改变任何数据：请用同一 msgid 重发"));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Rolled back, unless what failed was the commit's acknowledgement: then it may have committed. The client is told
             // only what is true, and how to learn the outcome: the same msgid again is answered once, either way.
             logging.CreateLogger(typeof(TransactionApi)).LogError(e, "Transaction failed unexpectedly; its outcome is unknown (rolled back unless the commit's acknowledgement was lost)");
-            (status, body) = (500, Failure(clock.Now, clock, OutcomeUnknown));
+            (status, body) = (500, Responses.Failure(clock.Now, clock, OutcomeUnknown));
         }
 
         var response = context.Response;
@@ -155,27 +148,27 @@ public static class TransactionApi
         async Task<(int, string, Files.Download?)> AnswerAsync()
         {
             if (request.ContentLength > MaxBodyBytes)
-                return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)), null);
+                return (StatusCodes.Status413PayloadTooLarge, Responses.Failure(clock.Now, clock, TooLarge(request.ContentLength)), null);
             var bearer = request.Headers.Authorization.ToString() is var authorization && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                 ? authorization[7..].Trim() : null;
             var headers = bearer is not null
                 ? await JilinGateway.CheckBearerAsync(context, bearer, cancel)
                 : await HospitalSignature.CheckHeadersAsync(context, cancel);
             if (headers.Claim is not { } claim)
-                return (headers.Status, Failure(clock.Now, clock, headers.Message), null);
+                return (headers.Status, Responses.Failure(clock.Now, clock, headers.Message), null);
             if (await ReadBodyAsync(request, cancel) is not { } read)
-                return (StatusCodes.Status413PayloadTooLarge, Failure(clock.Now, clock, TooLarge(request.ContentLength)), null);
+                return (StatusCodes.Status413PayloadTooLarge, Responses.Failure(clock.Now, clock, TooLarge(request.ContentLength)), null);
             bodyRead = true;
             var body = read.Bytes;
             JilinGateway.Opened? opened = null;
             if (claim.Scheme == SigningScheme.Sm)
             {
                 (opened, var refusal) = JilinGateway.Open(body, claim, clock);
-                if (opened is null) return (StatusCodes.Status401Unauthorized, Failure(clock.Now, clock, refusal!), null);
+                if (opened is null) return (StatusCodes.Status401Unauthorized, Responses.Failure(clock.Now, clock, refusal!), null);
                 (body, claim) = (opened.Body, claim with { Nonce = opened.Nonce, Timestamp = opened.Timestamp });
             }
             var signature = HospitalSignature.VerifyBody(context, claim, read.Sha256);
-            if (signature.Refused) return (signature.Status, Failure(clock.Now, clock, signature.Message), null);
+            if (signature.Refused) return (signature.Status, Responses.Failure(clock.Now, clock, signature.Message), null);
             var (status, answer, file) = await CallForFileAsync(database, clock, body, cancel, signature.Hospital, signature.Nonce, settings: settings);
             // a sealed answer stays sealed: the file is then the envelope's output.in (Base64), encrypted with the rest
             return opened is { EncryptAnswer: true } ? (status, JilinGateway.Seal(answer, claim.Paasid), null) : (status, answer, file);
@@ -264,9 +257,9 @@ public static class TransactionApi
         settings ??= TransactionSettings.Defaults;
         var received = clock.Now;
         if (body.Length > MaxBodyBytes)
-            return (400, Failure(received, clock, $"请求体过大（{body.Length} 字节）：交易输入不能超过 {MaxInputCharacters} 个字符"));
+            return (400, Responses.Failure(received, clock, $"请求体过大（{body.Length} 字节）：交易输入不能超过 {MaxInputCharacters} 个字符"));
         if (!Utf8.IsValid(body))
-            return (400, Failure(received, clock, "请求体不是有效的 UTF-8 文本：请以 UTF-8 编码发送报文"));
+            return (400, Responses.Failure(received, clock, "请求体不是有效的 UTF-8 文本：请以 UTF-8 编码发送报文"));
         JsonDocument document;
         try
         {
@@ -274,21 +267,21 @@ public static class TransactionApi
         }
         catch (JsonException)
         {
-            return (400, Failure(received, clock, "请求体不是有效的JSON，请按接口规范发送报文"));
+            return (400, Responses.Failure(received, clock, "请求体不是有效的JSON，请按接口规范发送报文"));
         }
         // The parser leaves \u escapes unchecked; one that stands for half a character (\uD800-\uDFFF) would fail every
         // later read of it. Only a body with such an escape is walked.
         if ((body.AsSpan().IndexOf("\\ud"u8) >= 0 || body.AsSpan().IndexOf("\\uD"u8) >= 0) && !WellFormedText(document.RootElement))
         {
             document.Dispose();
-            return (400, Failure(received, clock, "请求体含有无效的 \\u 转义（不成对的代理项），请按接口规范发送报文"));
+            return (400, Responses.Failure(received, clock, "请求体含有无效的 \\u 转义（不成对的代理项），请按接口规范发送报文"));
         }
 
         using (document)
         {
             var root = document.RootElement;
             if (MissingEnvelopeField(root) is { } missing)
-                return (400, Failure(received, clock, $"请求缺少报文头字段 {missing}：报文头需要 infno、msgid、fixmedins_code 与 input"));
+                return (400, Responses.Failure(received, clock, $"请求缺少报文头字段 {missing}：报文头需要 infno、msgid、fixmedins_code 与 input"));
 
             var envelope = new Input(root, "报文头");
             try
@@ -297,7 +290,7 @@ public static class TransactionApi
                 var msgid = envelope.Text("msgid");
                 var fixmedinsCode = envelope.OptionalText("fixmedins_code") ?? envelope.Text("medins_code"); // medins_code: as some clients name it
                 if (signedBy is not null && signedBy != fixmedinsCode)
-                    return (401, Failure(received, clock, $"报文头 fixmedins_code {fixmedinsCode} 与凭证 x-tif-paasid 所属机构 {signedBy} 不一致：只能以本机构身份办理交易"));
+                    return (401, Responses.Failure(received, clock, $"报文头 fixmedins_code {fixmedinsCode} 与凭证 x-tif-paasid 所属机构 {signedBy} 不一致：只能以本机构身份办理交易"));
                 if (msgid.Length > 30) throw new Refusal($"msgid \"{msgid}\" 超过30位（定点医药机构编号12位+时间14位+顺序号4位）");
                 if (!Kinds.TryGetValue(settings.InfnoAliases.GetValueOrDefault(infno, infno), out var kind))
                     throw new Refusal($"不支持的交易编号 {infno}：本平台办理省内异地急诊直接结算相关交易");
@@ -331,12 +324,12 @@ public static class TransactionApi
                     }
                     catch (HospitalSignature.NonceReused)
                     {
-                        return (401, Failure(received, clock, nonce!.Reused));
+                        return (401, Responses.Failure(received, clock, nonce!.Reused));
                     }
                 }
                 if (nonce is not null && !await HospitalSignature.RecordAsync(database, nonce, clock.UtcNow.ToUnixTimeSeconds(), cancel))
                 {
-                    if (!mayHaveCommitted) return (401, Failure(received, clock, nonce.Reused));
+                    if (!mayHaveCommitted) return (401, Responses.Failure(received, clock, nonce.Reused));
                     // Recorded by this very request's group, whose commit went through unseen: its stored answer is the answer.
                     if (await StoredAnswerAsync(database, kind, caller, input, cancel) is { } stored) return (200, stored);
                     // Nothing stored: that group refused it (a refusal stores nothing and changes nothing), or a copy of this
@@ -349,7 +342,7 @@ public static class TransactionApi
             }
             catch (Refusal refusal)
             {
-                return (200, Failure(received, clock, refusal.Message));
+                return (200, Responses.Failure(received, clock, refusal.Message));
             }
         }
     }
@@ -372,9 +365,6 @@ public static class TransactionApi
                                   + "请取人员信息获取（1101）返回的 insuinfo.insuplc_admdvs，报文头与输入一致后重新发送");
         }
     }
-
-    /// <summary>The envelope's sender: hospital, msgid, operator (for the audit log), whether it is the platform's own window, sign_no.</summary>
-    public sealed record Caller(string FixmedinsCode, string Msgid, string Actor, string Channel, string? SignNo);
 
     /// <summary>What the platform's own window (Web/WindowClient) puts in recer_sys_code: for the record only, it proves nothing.</summary>
     public const string WebSystemCode = "MEDSETTLE_WEB";
@@ -410,11 +400,11 @@ public static class TransactionApi
                 var output = await kind.Handle(context);
                 await AuditAsync(context, caller);
                 if (downloaded is not null) downloaded.File = context.Download;
-                return (Success(received, clock, output, context.Warning), true);
+                return (Responses.Success(received, clock, output, context.Warning), true);
             }
             catch (Refusal refusal)
             {
-                return (Failure(received, clock, refusal.Message), false);
+                return (Responses.Failure(received, clock, refusal.Message), false);
             }
         }
     }
@@ -453,14 +443,14 @@ public static class TransactionApi
                 if (claimed == 0)
                 {
                     // a replay that shows a person's name again is a read of it: its audit row is the one thing committed
-                    var replay = await ReplayAsync(unit, await StoredAsync(unit, fixmedinsCode, msgid), clock, caller, kind.Infno, inputHash, received);
+                    var replay = await Responses.ReplayAsync(unit, await StoredAsync(unit, fixmedinsCode, msgid), clock, caller, kind.Infno, inputHash, received);
                     return (replay.Response, replay.Audited);
                 }
 
                 var context = await ContextAsync(unit, kind, caller, input, received, settings);
                 var output = await kind.Handle(context);
                 await AuditAsync(context, caller);
-                var response = Success(received, clock, output, context.Warning);
+                var response = Responses.Success(received, clock, output, context.Warning);
                 await unit.ExecuteAsync(
                     "UPDATE messages SET state = 'done', subject = @subject, response = @response WHERE fixmedins_code = @fixmedinsCode AND msgid = @msgid",
                     new { subject = context.Subject, response = StoredResponses.Redact(response), fixmedinsCode, msgid });
@@ -468,7 +458,7 @@ public static class TransactionApi
             }
             catch (Refusal refusal)
             {
-                return (Failure(received, clock, refusal.Message), false);
+                return (Responses.Failure(received, clock, refusal.Message), false);
             }
         }, cancel);
     }
@@ -481,42 +471,9 @@ public static class TransactionApi
     {
         return await database.ReadAsync(async unit =>
             await StoredAsync(unit, caller.FixmedinsCode, caller.Msgid) is { State: "done", Response: { } response } stored
-            && IsAnswerTo(stored, kind.Infno, Hash(kind.Infno, input.Element))
+            && Responses.IsAnswerTo(stored, kind.Infno, Hash(kind.Infno, input.Element))
                 ? (await StoredResponses.RestoreAsync(unit, response)).Response // this request's own answer, audited when it was made
                 : null, cancel);
-    }
-
-    /// <summary>The stored message is this transaction with this same input (a retry), not another one under the same msgid.</summary>
-    private static bool IsAnswerTo(MessageRow stored, string infno, string inputHash) => stored.Infno == infno && stored.InputHash == inputHash;
-
-    /// <summary>
-    /// The answer to a msgid seen before (<paramref name="stored"/>): its stored response, with the person's name (and the
-    /// identity number, masked) read back; each person it shows gets an audit row in <paramref name="unit"/>, and
-    /// <c>Audited</c> says that the unit must be committed for them.
-    /// </summary>
-    internal static async Task<(string Response, bool Audited)> ReplayAsync(UnitOfWork unit, MessageRow? stored, PlatformClock clock, Caller caller,
-        string infno, string inputHash, DateTime received)
-    {
-        if (Replay(stored, clock, caller.Msgid, infno, inputHash, received) is { } refused) return (refused, false);
-        var restored = await StoredResponses.RestoreAsync(unit, stored!.Response!);
-        foreach (var person in restored.Shown)
-            await PersonalDataReads.WriteAsync(unit, received, caller.Channel, caller.Actor, caller.FixmedinsCode, $"{infno} {Kinds[infno].Name}",
-                new PersonalDataRead(person.PsnNo, person.InsuplcAdmdvs, "重发报文（同一 msgid）返回已存应答"), caller.Msgid);
-        return (restored.Response, restored.Shown.Count > 0);
-    }
-
-    /// <summary>Why a msgid seen before gets no stored answer, or null when its stored response is the answer.</summary>
-    private static string? Replay(MessageRow? stored, PlatformClock clock, string msgid, string infno, string inputHash, DateTime received)
-    {
-        if (stored is null)
-            return Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试");
-        if (stored.State == "fenced")
-            return Failure(received, clock, $"报文 {msgid} 已被冲正（2601），不再办理；请以新的 msgid 重新发起");
-        if (!IsAnswerTo(stored, infno, inputHash))
-            return Failure(received, clock, stored.Infno == infno
-                ? $"msgid {msgid} 已用于一笔内容不同的 {infno} 交易：重试时内容须与原报文完全相同；办理新的交易请使用新的 msgid"
-                : $"msgid {msgid} 已用于另一笔交易（{stored.Infno}），同一 msgid 不能携带不同的内容；请使用新的 msgid");
-        return stored.Response is null ? Failure(received, clock, $"报文 {msgid} 正在处理中，请稍后重试") : null;
     }
 
     private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, Caller caller, Input input, DateTime received,
@@ -603,17 +560,4 @@ public static class TransactionApi
         var canonical = infno + "\n" + JsonSerializer.Serialize(input);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
-
-    internal static string Success(DateTime received, PlatformClock clock, object? output, string? warning) =>
-        Serialize(new ResponseEnvelope(0, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff"),
-            clock.Now.ToString("yyyyMMddHHmmssfff"), null, warning, output ?? new { }));
-
-    internal static string Failure(DateTime received, PlatformClock clock, string message) =>
-        Serialize(new ResponseEnvelope(-1, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff"),
-            clock.Now.ToString("yyyyMMddHHmmssfff"), message, null, null));
-
-    private static string Serialize(ResponseEnvelope envelope) => JsonSerializer.Serialize(envelope, Json);
-
-    private sealed record ResponseEnvelope(int Infcode, string InfRefmsgid, string RefmsgTime, string RespondTime, string? ErrMsg,
-        string? WarnMsg, object? Output);
 }
