@@ -2,6 +2,7 @@ using System.Globalization;
 using MedSettle.Privacy;
 using MedSettle.Storage;
 using MedSettle.Transactions;
+using MedSettle.Transactions.Groups;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace MedSettle.Admin;
@@ -19,11 +20,11 @@ public static class AdminApi
     {
         var admin = app.MapGroup("/api/admin");
         admin.AddEndpointFilter(AnswerFailuresAsync);
-        admin.MapGet("/health", (Database db) => TypedResults.Json(new
+        admin.MapGet("/health", (Database db, SettlementGroups groups) => TypedResults.Json(new
         {
             status = "ok",
             database = db.Provider.ToString().ToLowerInvariant(),
-            settlement_groups = SettlementGroup.Figures(db),
+            settlement_groups = db.Provider == DbProvider.Postgres ? groups.Figures() : null, // groups are PostgreSQL's
         }, Responses.Json));
         admin.MapGet("/stats", GetStatsAsync);
         admin.MapPost("/clearing/{month}", (string month, HttpContext http, Database db, PlatformClock clock) =>

@@ -1,6 +1,7 @@
 using MedSettle.Admin;
 using MedSettle.Storage;
 using MedSettle.Transactions;
+using MedSettle.Transactions.Groups;
 using MedSettle.Web;
 
 namespace MedSettle.Hosting;
@@ -30,6 +31,9 @@ public static class MedSettleHost
         builder.Services.AddSingleton(new PlatformClock(time ?? TimeProvider.System));
         builder.Services.AddSingleton(TransactionSettings.From(builder.Configuration));
         builder.Services.AddHostedService<IdNodeRenewal>();
+        // settlements on PostgreSQL are settled in groups (Transactions/Groups); the queue's loop runs with the host
+        builder.Services.AddSingleton<SettlementGroups>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SettlementGroups>());
         builder.Services.AddMedSettleWeb();
         builder.Services.AddForwardedHeadersFromTrustedProxies(builder.Configuration);
         HospitalRateLimit.AddHospitalRateLimit(builder.Services, builder.Configuration);

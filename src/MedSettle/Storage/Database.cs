@@ -224,7 +224,7 @@ public sealed class Database : IAsyncDisposable
     /// settlement group's): each is planned once, generically, and by index (plan_cache_mode = force_generic_plan,
     /// enable_seqscan = off for the session), since a custom plan costs as much to make as to run. A plan made while a
     /// table was small must not scan it once it is large: enable_seqscan alone does not stop a whole-index scan, so such
-    /// statements look each key up (see SettlementGroup). Elsewhere, <see cref="OpenConnectionAsync"/>.
+    /// statements look each key up (see Transactions/Groups/GroupReads). Elsewhere, <see cref="OpenConnectionAsync"/>.
     /// </summary>
     public async Task<DbConnection> OpenByKeyConnectionAsync(CancellationToken cancel = default) =>
         _postgresByKey is null ? await OpenConnectionAsync(cancel) : await _postgresByKey.OpenConnectionAsync(cancel);

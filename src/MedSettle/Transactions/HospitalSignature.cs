@@ -29,7 +29,7 @@ public static class HospitalSignature
 
     /// <summary>
     /// A request's nonce, not yet recorded: <see cref="TransactionApi.CallAsync"/> records it before acting, in the
-    /// settlement group's own transaction for 2207/2304 (see SettlementGroup) and with <see cref="RecordAsync"/> otherwise.
+    /// settlement group's own transaction for 2207/2304 (see Transactions/Groups) and with <see cref="RecordAsync"/> otherwise.
     /// </summary>
     public sealed record Nonce(string Paasid, string Value, long ExpiresAt)
     {

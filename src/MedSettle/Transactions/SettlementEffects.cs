@@ -7,7 +7,7 @@ namespace MedSettle.Transactions;
 /// <summary>
 /// What a settlement or its reversal changes, as one record: its row, the person's year (every fund's pay and base,
 /// the deductible used) and the account balance. The single path writes one record with named parameters
-/// (<see cref="WriteAsync"/>); a settlement group writes many at once from arrays (SettlementGroup's writes). Both are
+/// (<see cref="WriteAsync"/>); a settlement group writes many at once from arrays (Transactions/Groups/GroupWrites). Both are
 /// rendered from the column lists here, so what a settlement moves is written down once.
 /// </summary>
 public sealed record SettlementEffects(SettlementRow Row, PersonRow Person, AccumulatorEffect Effect)

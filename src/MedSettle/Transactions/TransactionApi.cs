@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using System.Text.Unicode;
 using MedSettle.Privacy;
 using MedSettle.Storage;
+using MedSettle.Transactions.Groups;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -90,7 +91,7 @@ public static class TransactionApi
     /// refusal instead of a connection reset (closing a socket with unread data resets it).
     /// </summary>
     private static async Task HandleAsync(HttpContext context, Database database, PlatformClock clock, ILoggerFactory logging,
-        [FromServices] TransactionSettings settings)
+        [FromServices] TransactionSettings settings, [FromServices] SettlementGroups groups)
     {
         var request = context.Request;
         var cancel = context.RequestAborted;
@@ -169,7 +170,7 @@ public static class TransactionApi
             }
             var signature = HospitalSignature.VerifyBody(context, claim, read.Sha256);
             if (signature.Refused) return (signature.Status, Responses.Failure(clock.Now, clock, signature.Message), null);
-            var (status, answer, file) = await CallForFileAsync(database, clock, body, cancel, signature.Hospital, signature.Nonce, settings: settings);
+            var (status, answer, file) = await CallForFileAsync(database, clock, body, cancel, signature.Hospital, signature.Nonce, settings: settings, groups: groups);
             // a sealed answer stays sealed: the file is then the envelope's output.in (Base64), encrypted with the rest
             return opened is { EncryptAnswer: true } ? (status, JilinGateway.Seal(answer, claim.Paasid), null) : (status, answer, file);
         }
@@ -229,19 +230,20 @@ public static class TransactionApi
     /// <paramref name="settings"/> are the province's (<see cref="TransactionSettings"/>; every default when none are given).
     /// </summary>
     public static Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default,
-        string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null, TransactionSettings? settings = null) =>
-        CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, downloaded: null);
+        string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null, TransactionSettings? settings = null,
+        SettlementGroups? groups = null) =>
+        CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, groups, downloaded: null);
 
     /// <summary>
-    /// <see cref="CallAsync(Database, PlatformClock, byte[], CancellationToken, string?, HospitalSignature.Nonce?, string?, TransactionSettings?)"/>,
+    /// <see cref="CallAsync(Database, PlatformClock, byte[], CancellationToken, string?, HospitalSignature.Nonce?, string?, TransactionSettings?, SettlementGroups?)"/>,
     /// and the file a successful 9102 answers (its envelope carries it too, Base64 in <c>output.in</c>); null for any other answer.
     /// </summary>
     public static async Task<(int Status, string Body, Files.Download? File)> CallForFileAsync(Database database, PlatformClock clock, byte[] body,
         CancellationToken cancel = default, string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null,
-        TransactionSettings? settings = null)
+        TransactionSettings? settings = null, SettlementGroups? groups = null)
     {
         var downloaded = new DownloadSlot();
-        var (status, answer) = await CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, downloaded);
+        var (status, answer) = await CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, groups, downloaded);
         return (status, answer, downloaded.File);
     }
 
@@ -252,7 +254,8 @@ public static class TransactionApi
     }
 
     private static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel,
-        string? signedBy, HospitalSignature.Nonce? nonce, string? windowAccount, TransactionSettings? settings, DownloadSlot? downloaded)
+        string? signedBy, HospitalSignature.Nonce? nonce, string? windowAccount, TransactionSettings? settings, SettlementGroups? groups,
+        DownloadSlot? downloaded)
     {
         settings ??= TransactionSettings.Defaults;
         var received = clock.Now;
@@ -309,14 +312,14 @@ public static class TransactionApi
                 var caller = new Caller(fixmedinsCode, msgid, Actor(envelope, signedBy is null ? null : nonce?.Paasid, windowAccount),
                     signedBy is null && windowAccount is not null ? PersonalDataReads.Web : PersonalDataReads.Api, envelope.OptionalText("sign_no"));
                 var mayHaveCommitted = false;
-                if (kind.Settles is { } visitKind && database.Provider == DbProvider.Postgres)
+                if (kind.Settles is { } visitKind && database.Provider == DbProvider.Postgres && groups?.Database == database)
                 {
                     try
                     {
-                        return (200, await SettlementGroup.Of(database).SubmitAsync(
-                            new SettlementGroup.Request(kind, visitKind, caller, nonce, input, Hash(kind.Infno, input.Element), received, clock, settings)));
+                        return (200, await groups.SubmitAsync(
+                            new GroupRequest(kind, visitKind, caller, nonce, input, Hash(kind.Infno, input.Element), received, clock, settings)));
                     }
-                    catch (SettlementGroup.RunAlone alone)
+                    catch (RunAlone alone)
                     {
                         // It is settled (or refused) on its own below. Nothing of it was committed, its nonce neither, unless
                         // its group's commit went out and the answer was lost: then that commit may have recorded the nonce.

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using MedSettle.Storage;
 using MedSettle.Transactions;
+using MedSettle.Transactions.Groups;
 
 namespace MedSettle.Web;
 
@@ -24,7 +25,8 @@ public sealed record WindowReply(bool Ok, string? Error, string? Warning, JsonEl
 /// authenticated by the session cookie, so there is no HMAC here; but like any HIS the window signs in (9001) for its
 /// hospital once, keeps the sign_no, and signs in again should it be signed out.
 /// </summary>
-public sealed class WindowClient(Database database, PlatformClock clock, IHttpContextAccessor? http = null, TransactionSettings? settings = null)
+public sealed class WindowClient(Database database, PlatformClock clock, IHttpContextAccessor? http = null, TransactionSettings? settings = null,
+    SettlementGroups? groups = null)
 {
     private readonly ConcurrentDictionary<string, string> _signNos = new(StringComparer.Ordinal);
 
@@ -98,7 +100,7 @@ public sealed class WindowClient(Database database, PlatformClock clock, IHttpCo
             ["input"] = input,
         };
         var (_, body) = await TransactionApi.CallAsync(database, clock, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(envelope)),
-            windowAccount: http?.HttpContext?.User.Identity?.Name ?? opterName, settings: settings);
+            windowAccount: http?.HttpContext?.User.Identity?.Name ?? opterName, settings: settings, groups: groups);
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
         var ok = root.GetProperty("infcode").GetInt32() == 0;

@@ -16,20 +16,20 @@ namespace MedSettle.Tests.Faults;
 public sealed class LostCommitOutcomeTests() : PlatformTests(new PostgresTarget(), JilinCentral)
 {
     [Theory]
-    [InlineData(SettlementGroup.CommitFault.LostAfterCommit)]
-    [InlineData(SettlementGroup.CommitFault.LostBeforeCommit)]
-    internal async Task A_signed_settlement_whose_group_lost_its_connection_is_answered_with_its_settlement_once(SettlementGroup.CommitFault fault)
+    [InlineData(GroupFaults.Fault.LostAfterCommit)]
+    [InlineData(GroupFaults.Fault.LostBeforeCommit)]
+    public async Task A_signed_settlement_whose_group_lost_its_connection_is_answered_with_its_settlement_once(GroupFaults.Fault fault)
     {
         var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
         var msgid = Platform.NewMsgid(JilinCentral);
         var body = Platform.Envelope("2207", JilinCentral, His.SettleInput(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true, inpatient: false), msgid);
         var headers = Platform.SignatureOf(body, JilinCentral);
 
-        var group = SettlementGroup.Of(Platform.Database);
+        var group = GroupFaults.On(Platform);
         group.NextCommitFault = fault;
         var reply = await Platform.PostAsync(body, headers: headers);
 
-        Assert.Equal(SettlementGroup.CommitFault.None, group.NextCommitFault); // the fault did happen: the settlement went through a group
+        Assert.Equal(GroupFaults.Fault.None, group.NextCommitFault); // the fault did happen: the settlement went through a group
         Assert.True(reply.Status == 200, $"expected HTTP 200 with the stored answer, got {reply.Status}: {reply.Body}");
         var settled = reply.ShouldSucceed();
         Assert.Equal(159.45m, settled.Money("setlinfo", "hifp_pay"));
@@ -59,11 +59,11 @@ public sealed class LostCommitOutcomeTests() : PlatformTests(new PostgresTarget(
             Platform.NewMsgid(JilinCentral));
         var headers = Platform.SignatureOf(body, JilinCentral);
 
-        var group = SettlementGroup.Of(Platform.Database);
-        group.NextCommitFault = SettlementGroup.CommitFault.LostAfterCommit;
+        var group = GroupFaults.On(Platform);
+        group.NextCommitFault = GroupFaults.Fault.LostAfterCommit;
         var reply = await Platform.PostAsync(body, headers: headers);
 
-        Assert.Equal(SettlementGroup.CommitFault.None, group.NextCommitFault); // it went through a group, whose commit spent its nonce
+        Assert.Equal(GroupFaults.Fault.None, group.NextCommitFault); // it went through a group, whose commit spent its nonce
         Assert.True(reply.Status == 200, $"expected HTTP 200 with the refusal, got {reply.Status}: {reply.Body}");
         reply.ShouldFail("与已上传的费用明细合计 605.35 不一致");
 

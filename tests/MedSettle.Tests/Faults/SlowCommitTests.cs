@@ -19,9 +19,10 @@ public sealed class SlowCommitTests() : PlatformTests(new PostgresTarget(), Jili
         var second = await His.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
         var wangFangs = await His.OutpatientVisitAsync(WangFang, "390", FirstVisitBill);
 
-        var group = SettlementGroup.Of(Platform.Database);
+        var faults = GroupFaults.On(Platform);
+        var group = faults.Groups;
         var commit = new TaskCompletionSource();
-        group.NextCommitWaitsFor = commit.Task;
+        faults.NextCommitWaitsFor = commit.Task;
         Task<Reply> zhangFirst, zhangSecond;
         try
         {

@@ -5,6 +5,8 @@ using MedSettle.Hosting;
 using MedSettle.Import;
 using MedSettle.Storage;
 using MedSettle.Transactions;
+using MedSettle.Transactions.Groups;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 
 namespace MedSettle.Tests.Infrastructure;
@@ -34,6 +36,9 @@ public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
     /// <summary>The --db value of <see cref="Database"/>: another process's view of the same data.</summary>
     public string DatabaseValue { get; private init; } = "";
     public WebApplication App { get; }
+
+    /// <summary>The server's settlement groups (PostgreSQL's group commit; idle on SQLite).</summary>
+    public SettlementGroups Groups => App.Services.GetRequiredService<SettlementGroups>();
     public TestClock Clock { get; }
     public HttpClient Http { get; }
 

@@ -75,7 +75,7 @@ public abstract class SettlementBurstTests(DatabaseTarget target) : PlatformTest
 
         if (Platform.Database.Provider == DbProvider.Postgres)
         {
-            var figures = System.Text.Json.JsonSerializer.SerializeToElement(MedSettle.Transactions.SettlementGroup.Figures(Platform.Database));
+            var figures = System.Text.Json.JsonSerializer.SerializeToElement(Platform.Groups.Figures());
             Assert.True(figures.GetProperty("settled").GetInt64() > figures.GetProperty("committed_groups").GetInt64(),
                 $"a burst of {sent.Count} requests should have been settled in shared commits: {figures}");
         }

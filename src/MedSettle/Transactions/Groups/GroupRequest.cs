@@ -1,0 +1,33 @@
+namespace MedSettle.Transactions.Groups;
+
+/// <summary>One settlement request waiting for its group.</summary>
+public sealed class GroupRequest(TransactionKind kind, VisitKind visitKind, Caller caller, HospitalSignature.Nonce? nonce,
+    Input input, string inputHash, DateTime received, PlatformClock clock, TransactionSettings settings)
+{
+    public TransactionKind Kind { get; } = kind;
+    public VisitKind VisitKind { get; } = visitKind;
+
+    /// <summary>The envelope's hospital, msgid, sign_no, and who asked how (for the audit log of personal-data reads).</summary>
+    public Caller Caller { get; } = caller;
+
+    /// <summary>The signature's nonce, recorded in the group's transaction with whatever the request does (none in-process).</summary>
+    public HospitalSignature.Nonce? Nonce { get; } = nonce;
+    public Input Input { get; } = input;
+    public string InputHash { get; } = inputHash;
+    public DateTime Received { get; } = received;
+    public PlatformClock Clock { get; } = clock;
+    public TransactionSettings Settings { get; } = settings;
+    internal int Attempts { get; set; }
+    internal TaskCompletionSource<string> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>The group could not place the request; it must run alone, in its own transaction (TransactionApi's single path).</summary>
+public sealed class RunAlone(Exception? cause = null, bool mayHaveCommitted = false) : Exception("This settlement runs alone", cause)
+{
+    /// <summary>
+    /// The group's write and commit went out and no answer came back (the connection broke, not the statement): the
+    /// commit may have gone through, with this request's settlement, stored answer and nonce. Otherwise nothing of
+    /// the request was committed.
+    /// </summary>
+    public bool MayHaveCommitted { get; } = mayHaveCommitted;
+}
