@@ -49,9 +49,11 @@ public static class LineGrading
     /// <summary>Rules 1-4 of DESIGN.md for one fee item of amount <paramref name="amount"/>.</summary>
     public static GradedLine Grade(CatalogueItem item, decimal price, decimal count, decimal amount)
     {
+        // 1. 丙类: paid in full by the patient, nothing else.
         if (item.Level == ChargeLevel.ClassC)
             return new GradedLine(Money.Fen(amount), Money.Fen(amount), 0.00m, 0.00m, 0.00m);
 
+        // 2. Above the price ceiling: the excess over the ceiling, per unit, is the patient's.
         var overLimit = 0.00m;
         var baseAmount = amount;
         if (item.PriceCeiling is { } ceiling && price > ceiling)
@@ -60,7 +62,9 @@ public static class LineGrading
             baseAmount = amount - overLimit;
         }
 
+        // 3. 乙类: the catalogue's self-paid share first; 甲类: none.
         var preSelfPay = item.Level == ChargeLevel.ClassB ? Money.Round(baseAmount * item.SelfPayRatio) : 0.00m;
+        // 4. The rest is in scope.
         var inScope = baseAmount - preSelfPay;
         return new GradedLine(Money.Fen(amount), 0.00m, Money.Fen(overLimit), Money.Fen(preSelfPay), Money.Fen(inScope));
     }

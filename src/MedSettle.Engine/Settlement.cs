@@ -76,21 +76,26 @@ public sealed record SettlementResult(
 public static class Settlement
 {
     /// <summary>
-    /// Rules 5–15 of DESIGN.md: from the graded bill, the home region's policy, what the person has used so far and the
-    /// supplementary funds in force for them (none: exactly v1's rules 5–10).
+    /// Rules 5–15 of DESIGN.md: from the graded bill (rules 1–4: <see cref="LineGrading.Grade"/>, summed by
+    /// <see cref="BillTotals.Sum"/>), the home region's policy, what the person has used so far and the supplementary
+    /// funds in force for them (none: exactly v1's rules 5–10). Each step is marked with its rule's number.
     /// </summary>
     public static SettlementResult Compute(in BillTotals bill, Policy policy, in Accumulated used, in PersonalAccount account,
         SupplementaryCover? cover = null)
     {
         cover ??= SupplementaryCover.None;
+        // 5. Deductible left: per visit, less what earlier (mid-stay) settlements of the same visit met; per year, less
+        //    what this person met this year in this scheme and category. The deductible met is at most the in-scope amount.
         var deductibleLeft = policy.DeductibleBasis == DeductibleBasis.PerVisit
             ? Math.Max(0m, policy.Deductible - used.DeductibleUsedThisVisit)
             : Math.Max(0m, policy.Deductible - used.DeductibleUsedThisYear);
         var actPayDedc = Math.Min(bill.InscpScpAmt, deductibleLeft);
 
+        // 6. The basic fund's share of the in-scope amount above the deductible.
         var reimbursable = bill.InscpScpAmt - actPayDedc;
         var fundRaw = Money.Round(reimbursable * policy.Ratio);
 
+        // 7. Within what the annual cap leaves of the fund paid this year (crt_payb_lmt_amt).
         var capLeft = Math.Max(0m, policy.AnnualCap - used.FundPaidThisYear);
         var hifpPay = Math.Min(fundRaw, capLeft);
 
@@ -113,14 +118,19 @@ public static class Settlement
             : null;
         var mafPay = maf?.Pay ?? 0m;
 
-        // 14.
+        // 14 (and rule 7's fund_pay_sumamt). Every fund together; with no supplementary fund in force, the basic fund alone.
         var fundPaySumamt = hifpPay + hifobPay + hifmiPay + mafPay;
 
+        // 8. The person pays the rest of the bill.
         var psnPartAmt = bill.MedfeeSumamt - fundPaySumamt;
+        // 9. From the personal account first (employees who ask for it), then in cash; pool_prop_selfpay is the ratio applied.
         var acctPay = account.Pays ? Math.Min(account.Balance, psnPartAmt) : 0m;
         var psnCashPay = psnPartAmt - acctPay;
         var balc = account.IsEmployee ? account.Balance - acctPay : 0m;
 
+        // 10. What settling adds to the person's year (the fund paid; the deductible met, per_year only; each of 11–13's
+        //     funds its base and pay) and takes from the account; a reversal takes all of it back.
+        // 15. The result carries each fund's base, cap left and pay: its setldetail row (Reimbursable for the basic fund).
         var deductibleAdded = policy.DeductibleBasis == DeductibleBasis.PerYear ? actPayDedc : 0m;
         return new SettlementResult(
             bill,

@@ -53,12 +53,19 @@ public class SettlementProperties
             return b.MedfeeSumamt == b.FulamtOwnpayAmt + b.OverlmtSelfpay + b.PreselfpayAmt + b.InscpScpAmt;
         });
 
+    /// <summary>
+    /// Rules 5–9 read from the person's side: they pay what lies outside the scope, the deductible met and what the fund
+    /// leaves of the rest (the in-scope amount being exactly the deductible met and the rest); the account pays before cash.
+    /// </summary>
     [Property(MaxTest = 1000)]
-    public Property Fund_and_person_share_the_bill_and_account_and_cash_share_the_persons_part() =>
+    public Property The_person_pays_the_out_of_scope_part_the_deductible_and_what_the_fund_leaves_and_the_account_before_cash() =>
         Prop.ForAll(Cases.ToArbitrary(), c =>
         {
-            var r = c.Settle();
-            return r.FundPaySumamt + r.PsnPartAmt == c.Bill.MedfeeSumamt && r.AcctPay + r.PsnCashPay == r.PsnPartAmt;
+            var (b, r) = (c.Bill, c.Settle());
+            return r.ActPayDedc + r.Reimbursable == b.InscpScpAmt
+                && r.PsnPartAmt == b.FulamtOwnpayAmt + b.OverlmtSelfpay + b.PreselfpayAmt + r.ActPayDedc + (r.Reimbursable - r.HifpPay)
+                && r.AcctPay <= c.Account.Balance
+                && (!c.Account.Pays || r.PsnCashPay == 0 || r.AcctPay == c.Account.Balance);
         });
 
     [Property(MaxTest = 1000)]
@@ -66,7 +73,7 @@ public class SettlementProperties
         Prop.ForAll(Cases.ToArbitrary(), c =>
         {
             var r = c.Settle();
-            return r.HifpPay <= Math.Max(0, c.Policy.AnnualCap - c.Used.FundPaidThisYear) && r.HifpPay == r.FundPaySumamt;
+            return r.HifpPay <= Math.Max(0, c.Policy.AnnualCap - c.Used.FundPaidThisYear);
         });
 
     [Property(MaxTest = 1000)]
@@ -79,31 +86,29 @@ public class SettlementProperties
             return amounts.All(a => a >= 0 && Money.HasAtMostTwoPlaces(a)) && (c.Account.Pays || r.AcctPay == 0);
         });
 
+    /// <summary>
+    /// A year of bills settled one after another, each on what the ones before it left (rule 10): the fund never pays past
+    /// the annual cap, a per-year deductible is never met past the policy's, and the account never goes below zero.
+    /// (That a reversal gives all of it back is the product's part, shown on both databases by
+    /// MedSettle.Tests.Transactions.ReversalRestoresTheYearTests.)
+    /// </summary>
     [Property(MaxTest = 300)]
-    public Property Settling_a_year_of_bills_then_reversing_them_in_any_order_restores_the_accumulators() =>
+    public Property A_year_of_bills_keeps_the_fund_within_the_cap_the_deductible_within_the_policys_and_the_account_above_zero() =>
         Prop.ForAll(
             (from policy in PolicyGen
              from bills in Gen.ArrayOf(Gen.ArrayOf(Line).Where(l => l.Length is > 0 and <= 6)).Where(b => b.Length is > 0 and <= 12)
              from balance in Cents(500_000)
-             from order in Gen.Shuffle(Enumerable.Range(0, 12).ToArray())
-             select (policy, bills, balance, order)).ToArbitrary(),
+             select (policy, bills, balance)).ToArbitrary(),
             t =>
             {
-                var (policy, bills, balance, order) = t;
+                var (policy, bills, balance) = t;
                 var (fund, dedc, account) = (0m, 0m, balance);
-                var effects = new List<AccumulatorEffect>();
                 foreach (var bill in bills)
                 {
                     var r = Settlement.Compute(BillTotals.Sum(bill), policy, new Accumulated(fund, dedc), new PersonalAccount(true, true, account));
-                    effects.Add(r.Effect);
                     (fund, dedc, account) = (fund + r.Effect.FundPaid, dedc + r.Effect.DeductibleUsed, account - r.Effect.AccountSpent);
                     if (fund > policy.AnnualCap || dedc > policy.Deductible || account < 0) return false;
                 }
-                foreach (var i in order.Where(i => i < effects.Count))
-                {
-                    var back = effects[i].Reversed();
-                    (fund, dedc, account) = (fund + back.FundPaid, dedc + back.DeductibleUsed, account - back.AccountSpent);
-                }
-                return fund == 0 && dedc == 0 && account == balance;
+                return true;
             });
 }

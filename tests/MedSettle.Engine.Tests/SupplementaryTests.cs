@@ -159,8 +159,7 @@ public class SupplementaryTests
         Prop.ForAll(Cases.ToArbitrary(), c =>
         {
             var r = c.Settle();
-            return r.FundPaySumamt == r.HifpPay + r.HifobPay + r.HifmiPay + r.MafPay
-                && r.FundPaySumamt + r.PsnPartAmt == c.Bill.MedfeeSumamt
+            return r.FundPaySumamt + r.PsnPartAmt == c.Bill.MedfeeSumamt
                 && r.AcctPay + r.PsnCashPay == r.PsnPartAmt
                 && r.PsnPartAmt >= c.Bill.MedfeeSumamt - c.Bill.InscpScpAmt
                 && r.MafPay <= (r.Maf?.Base ?? 0m);

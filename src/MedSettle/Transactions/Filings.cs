@@ -25,14 +25,9 @@ public static class Filings
         var person = await People.LockAsync(ctx, psnNo, insutype);
         await VerifyAsync(ctx, person, begndate, enddate, diseCodg);
 
-        var existing = (await ctx.Db.QueryAsync<FilingRow>(
-            """
-            SELECT * FROM filings
-            WHERE psn_no = @psnNo AND insutype = @insutype AND fixmedins_code = @fixmedinsCode AND revoked_at IS NULL
-              AND begndate <= @enddate AND enddate >= @begndate
-            ORDER BY created_at
-            """,
-            new { psnNo, insutype, fixmedinsCode = ctx.FixmedinsCode, begndate = begndate.ToText(), enddate = enddate.ToText() })).FirstOrDefault();
+        var existing = Overlapping(await CandidatesAsync(ctx, person), begndate, enddate)
+            .OrderBy(f => f.CreatedAt, StringComparer.Ordinal).ThenBy(f => f.TrtDclaDetlSn, StringComparer.Ordinal)
+            .FirstOrDefault();
         if (existing is not null)
         {
             ctx.Warn($"该人员在本院已有覆盖此时段的有效备案 {existing.TrtDclaDetlSn}（{existing.Begndate} 至 {existing.Enddate}），已返回原备案");
@@ -102,14 +97,8 @@ public static class Filings
         if (diseName is null) throw new Refusal($"{MissingDiagnosisName}（{diagnosisSource}）");
         var enddate = Filing.DefaultEndDate(day);
         await VerifyAsync(ctx, person, day, enddate, diseCodg);
-        var later = await ctx.Db.FirstOrDefaultAsync<string>(
-            """
-            SELECT MIN(begndate) FROM filings
-            WHERE psn_no = @psnNo AND insutype = @insutype AND fixmedins_code = @fixmedinsCode AND revoked_at IS NULL
-              AND begndate <= @enddate AND enddate >= @begndate
-            """,
-            new { psnNo = person.PsnNo, insutype = person.Insutype, fixmedinsCode = ctx.FixmedinsCode, begndate = day.ToText(), enddate = enddate.ToText() });
-        if (later is not null && Formats.ParseDate(later) > day) enddate = Formats.ParseDate(later).AddDays(-1);
+        var later = Overlapping(await CandidatesAsync(ctx, person), day, enddate).Select(f => Formats.ParseDate(f.Begndate)).DefaultIfEmpty(day).Min();
+        if (later > day) enddate = later.AddDays(-1);
 
         var filing = new FilingRow
         {
@@ -192,15 +181,16 @@ public static class Filings
     /// Of a person's unrevoked filings at one hospital, the first filed whose window holds <paramref name="day"/> (filed in
     /// the same second: the lower number). A settlement group finds the same one in SQL, in the order of filings_by_person.
     /// </summary>
-    public static FilingRow? FindCovering(IEnumerable<FilingRow> candidates, DateOnly day)
-    {
-        var text = day.ToText();
-        return candidates
-            .Where(f => f.RevokedAt is null && string.CompareOrdinal(f.Begndate, text) <= 0 && string.CompareOrdinal(f.Enddate, text) >= 0)
+    public static FilingRow? FindCovering(IEnumerable<FilingRow> candidates, DateOnly day) =>
+        candidates
+            .Where(f => f.RevokedAt is null && Filing.Covers(Formats.ParseDate(f.Begndate), Formats.ParseDate(f.Enddate), day))
             .OrderBy(f => f.CreatedAt, StringComparer.Ordinal)
             .ThenBy(f => f.TrtDclaDetlSn, StringComparer.Ordinal)
             .FirstOrDefault();
-    }
+
+    /// <summary>Of a person's filings at one hospital, those unrevoked whose window overlaps <paramref name="begin"/> to <paramref name="end"/>.</summary>
+    private static IEnumerable<FilingRow> Overlapping(IEnumerable<FilingRow> candidates, DateOnly begin, DateOnly end) =>
+        candidates.Where(f => f.RevokedAt is null && Filing.Overlaps(Formats.ParseDate(f.Begndate), Formats.ParseDate(f.Enddate), begin, end));
 
     public static async Task<FilingRow?> FindCoveringAsync(TransactionContext ctx, PersonRow person, DateOnly visitDate) =>
         FindCovering(await CandidatesAsync(ctx, person), visitDate);

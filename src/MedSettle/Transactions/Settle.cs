@@ -181,10 +181,9 @@ public static class Settle
                 : $"医疗费总额 medfee_sumamt {declared:0.00} 与收费批次 {batch} 未结算的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对该批次的明细后重新结算");
 
         var hospital = ctx.Hospital;
-        var policyRow = SettlementReads.InForce(await reads.PoliciesAsync(ctx, PolicyKeyOf(person, category, hospital)), visitDate)
+        var policy = PolicySelection.InForce((await reads.PoliciesAsync(ctx, PolicyKeyOf(person, category, hospital))).Select(ToPolicy), visitDate)
             ?? throw new Refusal($"参保地 {await People.RegionNameAsync(ctx.Db, person.InsuplcAdmdvs)}（{person.InsuplcAdmdvs}）没有 {visitDate.ToText()} 适用的"
                                  + $"{Formats.InsutypeName(person.Insutype)}{(category == CareCategory.Inpatient ? "住院" : "急诊门诊")}（{hospital.HospLv}级医院）待遇政策，请联系参保地经办机构");
-        var policy = ToPolicy(policyRow);
 
         var year = visitDate.Year;
         var accumulated = await reads.AccumulatedAsync(ctx, person, year) ?? new AccumulatorRow();
@@ -245,8 +244,7 @@ public static class Settle
         new(person.InsuplcAdmdvs, person.Insutype, category.Code(), hospital.HospLv);
 
     public static async Task<Policy?> PolicyAsync(UnitOfWork db, string region, string insutype, CareCategory category, int hospLv, DateOnly day) =>
-        SettlementReads.InForce(await SettlementReads.PolicyVersionsAsync(db, new PolicyKey(region, insutype, category.Code(), hospLv)), day)
-            is { } row ? ToPolicy(row) : null;
+        PolicySelection.InForce((await SettlementReads.PolicyVersionsAsync(db, new PolicyKey(region, insutype, category.Code(), hospLv))).Select(ToPolicy), day);
 
     /// <summary>
     /// A stored policy row as the engine's <see cref="Policy"/>. A category or deductible basis this program does not know

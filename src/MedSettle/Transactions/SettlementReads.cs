@@ -93,17 +93,6 @@ public static class SettlementReads
 
     public const string StandingColumns = "setl_id, mdtrt_id, mid_setl_flag, chrg_bchno, act_pay_dedc_fen";
 
-    /// <summary>The version of a policy in force on <paramref name="day"/>: the latest effective on or before it.</summary>
-    public static PolicyRow? InForce(IEnumerable<PolicyRow> versions, DateOnly day)
-    {
-        var text = day.ToText();
-        PolicyRow? best = null;
-        foreach (var row in versions)
-            if (string.CompareOrdinal(row.EffectiveFrom, text) <= 0 && (best is null || string.CompareOrdinal(row.EffectiveFrom, best.EffectiveFrom) > 0))
-                best = row;
-        return best;
-    }
-
     private sealed class DirectReads : ISettlementReads
     {
         public Task<(VisitRow Visit, PersonRow Person)> OwnVisitLockedAsync(TransactionContext ctx, string mdtrtId, string psnNo, VisitKind kind) =>

@@ -16,7 +16,9 @@ public interface ITransactionCaller
 /// </summary>
 public sealed class PlatformClient : ITransactionCaller, IDisposable
 {
-    private static long _sequence = Random.Shared.Next(0, 1_000_000);
+    /// <summary>Counts from 0 in every run: each test's database is new, so msgids need no random start to be unique.</summary>
+    private static long _sequence;
+
     private readonly HttpClient _http;
     private readonly HospitalAccess? _access;
 

@@ -32,15 +32,23 @@ public sealed class PostgresServer
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=120;Timeout=30;Command Timeout=120";
 
-    /// <summary>A new empty database for one test class.</summary>
-    public async Task<string> CreateDatabaseAsync()
+    /// <summary>A new empty database for one test class; or a copy of <paramref name="template"/>, to which no connection may be open.</summary>
+    public async Task<string> CreateDatabaseAsync(string? template = null)
     {
         var name = "t_" + Guid.NewGuid().ToString("N")[..16];
         await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}{(template is null ? "" : $" TEMPLATE {template}")}", connection);
         await command.ExecuteNonQueryAsync();
         return ConnectionString(name);
+    }
+
+    public async Task DropDatabaseAsync(string name)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static PostgresServer Start()

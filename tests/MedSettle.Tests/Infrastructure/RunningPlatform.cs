@@ -55,13 +55,10 @@ public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
         var database = Database.Open(value);
         await Schema.MigrateAsync(database);
         await new BundleImporter(database).ImportAsync(bundle ?? TestPaths.JilinMini);
-        var clock = new TestClock(now ?? new DateTime(2026, 3, 15, 10, 0, 0));
-        var app = await MedSettleHost.BuildAsync(database, "http://127.0.0.1:0", clock, settings);
-        await app.StartAsync();
-        var platform = new RunningPlatform(database, app, clock) { DatabaseValue = value };
+        var platform = await HostAsync(database, value, new TestClock(now ?? new DateTime(2026, 3, 15, 10, 0, 0)), settings);
         var hospitals = await database.ReadAsync(unit => unit.QueryAsync<string>("SELECT fixmedins_code FROM hospitals ORDER BY fixmedins_code"));
         foreach (var hospital in hospitals)
-            platform._credentials[hospital] = await HospitalCredentials.IssueAsync(database, hospital, clock.GetLocalNow().DateTime);
+            platform._credentials[hospital] = await HospitalCredentials.IssueAsync(database, hospital, platform.Clock.GetLocalNow().DateTime);
         foreach (var hospital in hospitals)
         {
             var signedIn = (await platform.CallAsync("9001", hospital, new { signIn = new { opter_no = "001", mac = "", ip = "127.0.0.1" } })).ShouldSucceed();
@@ -69,6 +66,46 @@ public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
         }
         return platform;
     }
+
+    private static async Task<RunningPlatform> HostAsync(Database database, string value, TestClock clock, IReadOnlyDictionary<string, string?>? settings)
+    {
+        var app = await MedSettleHost.BuildAsync(database, "http://127.0.0.1:0", clock, settings);
+        await app.StartAsync();
+        return new RunningPlatform(database, app, clock) { DatabaseValue = value };
+    }
+
+    /// <summary>
+    /// Stops the platform and keeps its database, closed, as a template: <see cref="Template.StartCopyAsync"/> starts a
+    /// platform on a copy of it as it stands now, with the same credentials, sign-ins, clock and msgid sequence.
+    /// </summary>
+    public async Task<Template> StopAsTemplateAsync(DatabaseTarget target, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var template = new Template(target, DatabaseValue, Clock.GetLocalNow().DateTime, Volatile.Read(ref _sequence), settings,
+            new Dictionary<string, HospitalCredential>(_credentials), new Dictionary<string, string>(_signNos));
+        await DisposeAsync();
+        return template;
+    }
+
+    /// <summary>A stopped platform's database and what its hospitals hold (see <see cref="StopAsTemplateAsync"/>).</summary>
+    public sealed record Template(DatabaseTarget Target, string DatabaseValue, DateTime Now, int Sequence, IReadOnlyDictionary<string, string?>? Settings,
+        IReadOnlyDictionary<string, HospitalCredential> Credentials, IReadOnlyDictionary<string, string> SignNos)
+    {
+        /// <summary>A platform on a new copy of the template's database, which its disposal drops.</summary>
+        public async Task<RunningPlatform> StartCopyAsync()
+        {
+            var value = await Target.CopyDatabaseAsync(DatabaseValue);
+            var database = Database.Open(value);
+            await Schema.MigrateAsync(database);
+            var platform = await HostAsync(database, value, new TestClock(Now), Settings);
+            foreach (var (hospital, credential) in Credentials) platform._credentials[hospital] = credential;
+            foreach (var (hospital, signNo) in SignNos) platform._signNos[hospital] = signNo;
+            platform._sequence = Sequence;
+            platform._dropOnDispose = Target;
+            return platform;
+        }
+    }
+
+    private DatabaseTarget? _dropOnDispose;
 
     /// <summary>A fresh msgid in the national shape: hospital code (12) + time (14) + sequence (4).</summary>
     public string NewMsgid(string hospital)
@@ -137,6 +174,7 @@ public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
         await App.StopAsync();
         await App.DisposeAsync();
         await Database.DisposeAsync();
+        if (_dropOnDispose is not null) await _dropOnDispose.DropDatabaseAsync(DatabaseValue);
     }
 }
 

@@ -8,13 +8,15 @@ namespace MedSettle.Tests.Transactions;
 
 /// <summary>
 /// Hospital A's world for the object-level authorisation tests (OWASP API1, BOLA): a settled visit, an open visit with
-/// its bill, a discharged admission with its bill, a filing, a disputed clearing row; built once per database.
+/// its bill, a discharged admission with its bill, a filing, a disputed clearing row; built once per database and kept
+/// as a template. Each case runs on its own copy (<see cref="FreshAsync"/>): what one case's requests change (B signs in,
+/// files, registers…) no other case sees, in whatever order they run.
 /// </summary>
 public sealed class ScopeWorld<TTarget> : IAsyncLifetime where TTarget : DatabaseTarget, new()
 {
     public const string A = JilinCentral, B = "H22020000002";
 
-    public RunningPlatform Platform { get; private set; } = null!;
+    private RunningPlatform.Template _template = null!;
     public string SettledVisit { get; private set; } = "";
     public string SetlId { get; private set; } = "";
     public string SettleMsgid { get; private set; } = "";
@@ -25,14 +27,18 @@ public sealed class ScopeWorld<TTarget> : IAsyncLifetime where TTarget : Databas
     public string FileQuryNo { get; private set; } = "";
 
     /// <summary>Every identifier of A's objects: none may appear in an answer to B unless B itself sent it.</summary>
-    public IReadOnlyList<string> Ids => [SettledVisit, SetlId, SettleMsgid, OpenVisit, Admission, FilingSn, FileQuryNo, Platform.SignNos[A]];
+    public IReadOnlyList<string> Ids => [SettledVisit, SetlId, SettleMsgid, OpenVisit, Admission, FilingSn, FileQuryNo, _template.SignNos[A]];
+
+    /// <summary>A platform on a new copy of the world as built: one case's own, dropped when the case disposes of it.</summary>
+    public Task<RunningPlatform> FreshAsync() => _template.StartCopyAsync();
 
     public async Task InitializeAsync()
     {
-        Platform = await RunningPlatform.StartAsync(new TTarget());
-        var a = new His(Platform, A);
+        var target = new TTarget();
+        var platform = await RunningPlatform.StartAsync(target);
+        var a = new His(platform, A);
         SettledVisit = await a.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        SettleMsgid = Platform.NewMsgid(A);
+        SettleMsgid = platform.NewMsgid(A);
         SetlId = (await a.SettleAsync(SettledVisit, ZhangWei, "310", 605.35m, useAccount: true, msgid: SettleMsgid)).ShouldSucceed().Text("setlinfo", "setl_id");
         OpenVisit = (await a.RegisterAsync(ZhangWei, "310", "2026-03-15 09:30:00", "MZ-A-OPEN")).ShouldSucceed().Text("data", "mdtrt_id");
         (await a.UploadAsync(OpenVisit, ZhangWei, SecondVisitBill)).ShouldSucceed();
@@ -41,13 +47,14 @@ public sealed class ScopeWorld<TTarget> : IAsyncLifetime where TTarget : Databas
         Admission = (await a.AdmitAsync(WangFang, "390", "2026-03-14 22:10:00", AdmissionNumber)).ShouldSucceed().Text("result", "mdtrt_id");
         (await a.UploadAsync(Admission, WangFang, [("120400001", 18.00m, 8)], inpatient: true)).ShouldSucceed();
         (await a.DischargeAsync(Admission, WangFang, "390", "2026-03-15 09:00:00")).ShouldSucceed();
-        (await Platform.CallAsync("3261", A, new { data = new { trt_year = 2026, trt_month = 3, detail = new[] { new { setl_sn = SetlId, cnfm_flag = "0", memo = "金额待核" } } } }))
+        (await platform.CallAsync("3261", A, new { data = new { trt_year = 2026, trt_month = 3, detail = new[] { new { setl_sn = SetlId, cnfm_flag = "0", memo = "金额待核" } } } }))
             .ShouldSucceed();
-        FileQuryNo = (await Platform.CallAsync("9101", A, new { fsUploadIn = new { @in = Convert.ToBase64String("A 的明细\n"u8.ToArray()), filename = "a.txt", fixmedins_code = A } }))
+        FileQuryNo = (await platform.CallAsync("9101", A, new { fsUploadIn = new { @in = Convert.ToBase64String("A 的明细\n"u8.ToArray()), filename = "a.txt", fixmedins_code = A } }))
             .ShouldSucceed().Output.GetProperty("file_qury_no").GetString()!;
+        _template = await platform.StopAsTemplateAsync(target);
     }
 
-    public async Task DisposeAsync() => await Platform.DisposeAsync();
+    public async Task DisposeAsync() => await _template.Target.DropDatabaseAsync(_template.DatabaseValue);
 }
 
 /// <summary>
@@ -56,7 +63,8 @@ public sealed class ScopeWorld<TTarget> : IAsyncLifetime where TTarget : Databas
 /// not send comes back. And B can never borrow A's identity: a request naming A in the envelope but signed with B's
 /// credentials is 401, and A's sign_no in B's envelope is refused.
 /// </summary>
-public abstract class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> world, ITestOutputHelper output) : IClassFixture<ScopeWorld<TTarget>> where TTarget : DatabaseTarget, new()
+public abstract class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> world, ITestOutputHelper output) : IClassFixture<ScopeWorld<TTarget>>, IAsyncLifetime
+    where TTarget : DatabaseTarget, new()
 {
     private const string A = ScopeWorld<TTarget>.A, B = ScopeWorld<TTarget>.B;
 
@@ -105,7 +113,12 @@ public abstract class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> world, ITe
         };
     }
 
-    private RunningPlatform Platform => world.Platform;
+    /// <summary>This case's own copy of A's world (xUnit makes a new instance of the class for every case).</summary>
+    private RunningPlatform Platform { get; set; } = null!;
+
+    public async Task InitializeAsync() => Platform = await world.FreshAsync();
+
+    public async Task DisposeAsync() => await Platform.DisposeAsync();
 
     private string Envelope(string infno, string hospital, string signNo, object input) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {

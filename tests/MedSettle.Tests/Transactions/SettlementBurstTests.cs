@@ -5,6 +5,7 @@ using MedSettle.Engine;
 using MedSettle.Import;
 using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;
+using Xunit.Abstractions;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
 
 namespace MedSettle.Tests.Transactions;
@@ -12,10 +13,21 @@ namespace MedSettle.Tests.Transactions;
 /// <summary>
 /// A burst of settlements at once, as a busy province sends them: many people, one of them with several visits, every
 /// request sent twice with its msgid (a retry storm), and some that must be refused. On PostgreSQL these are settled in
-/// groups sharing a commit; each request must still be answered as if it had been alone.
+/// groups sharing a commit; each request must still be answered as if it had been alone. The order requests are sent
+/// in is shuffled from a fixed seed, written to the test's output.
 /// </summary>
-public abstract class SettlementBurstTests(DatabaseTarget target) : PlatformTests(target, JilinCentral)
+public abstract class SettlementBurstTests(DatabaseTarget target, ITestOutputHelper output) : PlatformTests(target, JilinCentral)
 {
+    private const int OrderSeed = 20261201;
+
+    /// <summary><paramref name="items"/> in an order drawn from <see cref="OrderSeed"/>, said in the test's output.</summary>
+    private List<T> Shuffled<T>(IEnumerable<T> items)
+    {
+        output.WriteLine($"requests shuffled with seed {OrderSeed}");
+        var random = new Random(OrderSeed);
+        return items.OrderBy(_ => random.Next()).ToList();
+    }
+
     private const int People = 24;
     private const decimal Bill = 546.90m;
     private const string WangFang = "22010000000000000002";
@@ -42,7 +54,7 @@ public abstract class SettlementBurstTests(DatabaseTarget target) : PlatformTest
         var wangFang = await His.OutpatientVisitAsync(WangFang, "390", Items);
         var wrongTotal = (MdtrtId: wangFang, PsnNo: WangFang, Msgid: Platform.NewMsgid(JilinCentral), Medfee: Bill + 1);
         var wrongPerson = requests[1] with { PsnNo = requests[2].PsnNo, Msgid = Platform.NewMsgid(JilinCentral) };
-        var sent = requests.Concat(requests).Append(wrongTotal).Append(wrongPerson).OrderBy(_ => Random.Shared.Next()).ToList();
+        var sent = Shuffled(requests.Concat(requests).Append(wrongTotal).Append(wrongPerson));
 
         var replies = await Task.WhenAll(sent.Select(async r =>
             (Request: r, Reply: await His.SettleAsync(r.MdtrtId, r.PsnNo, r.PsnNo == WangFang ? "390" : "310", r.Medfee, useAccount: true, msgid: r.Msgid))));
@@ -89,8 +101,7 @@ public abstract class SettlementBurstTests(DatabaseTarget target) : PlatformTest
         foreach (var psnNo in people) visits.Add((await His.OutpatientVisitAsync(psnNo, "310", Items), psnNo));
         var pairs = visits.Chunk(2).Select(pair => (Msgid: Platform.NewMsgid(JilinCentral), First: pair[0], Second: pair[1])).ToList();
 
-        var replies = await Task.WhenAll(pairs.SelectMany(p => new[] { (p.Msgid, Visit: p.First), (p.Msgid, Visit: p.Second) })
-            .OrderBy(_ => Random.Shared.Next())
+        var replies = await Task.WhenAll(Shuffled(pairs.SelectMany(p => new[] { (p.Msgid, Visit: p.First), (p.Msgid, Visit: p.Second) }))
             .Select(async r => (r.Msgid, r.Visit, Reply: await His.SettleAsync(r.Visit.MdtrtId, r.Visit.PsnNo, "310", Bill, useAccount: true, msgid: r.Msgid))));
 
         await using var connection = await Platform.Database.OpenConnectionAsync();
@@ -128,6 +139,6 @@ public abstract class SettlementBurstTests(DatabaseTarget target) : PlatformTest
     }
 }
 
-public sealed class SettlementBurstTests_Sqlite() : SettlementBurstTests(new SqliteTarget());
+public sealed class SettlementBurstTests_Sqlite(ITestOutputHelper output) : SettlementBurstTests(new SqliteTarget(), output);
 
-public sealed class SettlementBurstTests_Postgres() : SettlementBurstTests(new PostgresTarget());
+public sealed class SettlementBurstTests_Postgres(ITestOutputHelper output) : SettlementBurstTests(new PostgresTarget(), output);

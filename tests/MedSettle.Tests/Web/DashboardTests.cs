@@ -70,6 +70,7 @@ public sealed class DashboardTests : IAsyncLifetime
         await Expect(page.Locator("#settlements")).ToBeVisibleAsync();
         await page.Locator("#settlements a[href^='/dashboard/settlement/']").First.ClickAsync();
         await Expect(page.Locator("#fee-lines tbody tr").First).ToBeVisibleAsync();
+        await Expect(page.Locator("#fee-lines tbody .tag").First).ToHaveTextAsync(new Regex("^[甲乙丙]类$"));
         await Expect(page.Locator("body")).ToContainTextAsync("********");
         await Browser.ScreenshotAsync(page, "dashboard-settlement");
 

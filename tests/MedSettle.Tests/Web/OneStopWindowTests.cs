@@ -137,6 +137,30 @@ public abstract class OneStopWindowTests(DatabaseTarget target) : IAsyncLifetime
         await Expect(page.Locator("#cash")).ToHaveTextAsync("8,739.19");
         await Browser.ScreenshotAsync(page, Name("window-one-stop-cumulative"));
     }
+
+    /// <summary>
+    /// 陈刚's admission (DESIGN.md's 大额 example): the basic fund is capped by the annual cap left, and the page says so,
+    /// what the fund leaves of its base and 大额补助's share, each figure from the platform's answer (2303's setldetail).
+    /// </summary>
+    [Fact]
+    public async Task Chen_Gangs_admission_shows_the_basic_fund_capped_and_what_it_leaves_from_the_platforms_answer()
+    {
+        SetClock("2026-04-20 08:00:00");
+        var page = await AdmitAsync("220105196609090612", "陈刚");
+        await WindowClerk.AddLineAsync(page, "311300001", "1800.00", "120");
+        await WindowClerk.AddLineAsync(page, "210102001", "240.00", "4");
+        await Expect(page.Locator("#total")).ToHaveTextAsync("216,960.00");
+        await page.Locator("#presettle-button").ClickAsync();
+
+        await Expect(page.Locator("#fund")).ToHaveTextAsync("150,000.00");
+        await Expect(page.Locator("#visit-explained")).ToContainTextAsync("(216,864.00 − 800.00) × 85% ，受本年剩余限额 150,000.00 封顶");
+        await Expect(page.Locator("#visit-explained")).ToContainTextAsync("按比例个人负担66,064.00");
+        await Expect(page.Locator("#tier-hifob .tier-pay")).ToHaveTextAsync("35,634.07");
+        await Expect(page.Locator("#tier-hifob")).ToContainTextAsync("统筹基金本年剩余限额 150,000.00 按 85% 对应政策范围内费用 176,470.59");
+        await Expect(page.Locator("#fund-total")).ToHaveTextAsync("185,634.07");
+        await Expect(page.Locator("#account")).ToHaveTextAsync("800.00");
+        await Expect(page.Locator("#cash")).ToHaveTextAsync("30,525.93");
+    }
 }
 
 public sealed class OneStopWindowTests_Sqlite() : OneStopWindowTests(new SqliteTarget());

@@ -90,13 +90,10 @@ public sealed class SettlementModel(Database database, PlatformClock clock) : Pa
         }
     }
 
-    public static string LevelTag(long level) => level switch
-    {
-        1 => "甲类",
-        2 => "乙类",
-        3 => "丙类",
-        _ => level.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
+    public static string LevelTag(long level) =>
+        ChargeLevels.TryParse(level.ToString(System.Globalization.CultureInfo.InvariantCulture), out var known)
+            ? known.ChineseName()
+            : level.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static string LevelClass(long level) => level switch { 1 => "a", 2 => "b", 3 => "c", _ => "" };
 }

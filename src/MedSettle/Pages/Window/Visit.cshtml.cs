@@ -16,15 +16,23 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
 
     public sealed record BillLine(string Code, string Name, int Level, decimal? Price, decimal? Count);
 
-    /// <summary>A pre-settlement as the clerk reads it.</summary>
+    /// <summary>
+    /// A pre-settlement as the clerk reads it: every figure is the platform's answer (2206/2303's setlinfo, and the basic
+    /// fund's setldetail row for <see cref="Reimbursable"/>, <see cref="CapLeft"/> and <see cref="Fund"/>); the page computes
+    /// no rule of its own.
+    /// </summary>
+    /// <param name="Reimbursable">The basic fund's base (rule 6): the in-scope part above the deductible, its setldetail inscp_scp_amt.</param>
+    /// <param name="CapLeft">What the annual cap left the basic fund before this settlement (rule 7): its setldetail crt_payb_lmt_amt.</param>
     public sealed record Preview(
         decimal Medfee, decimal FullOwnPay, decimal OverLimit, decimal PreSelfPay, decimal InScope, decimal Deductible, decimal Ratio,
-        decimal Fund, decimal CapLeft, decimal PersonPart, decimal Account, decimal Cash, decimal BalanceAfter, bool UseAccount, bool MidSettle,
-        decimal FundTotal, IReadOnlyList<Tier> Tiers)
+        decimal Reimbursable, decimal Fund, decimal CapLeft, decimal PersonPart, decimal Account, decimal Cash, decimal BalanceAfter, bool UseAccount,
+        bool MidSettle, decimal FundTotal, IReadOnlyList<Tier> Tiers)
     {
-        /// <summary>What the basic fund leaves of the in-scope part above the deductible (before the supplementary funds).</summary>
-        public decimal PersonShareOfInScope => InScope - Deductible - Fund;
-        public bool Capped => Fund < Money.Round((InScope - Deductible) * Ratio);
+        /// <summary>What the basic fund leaves of its base (before the supplementary funds).</summary>
+        public decimal PersonShareOfInScope => Reimbursable - Fund;
+
+        /// <summary>The annual cap bound the basic fund: of a base above nothing, it paid all the cap left.</summary>
+        public bool Capped => Reimbursable > 0m && Fund == CapLeft;
 
         /// <summary>The funds with something to say: a fund with nothing to compute on (大额 while the basic cap holds) stays off the page.</summary>
         public IReadOnlyList<Tier> ShownTiers => Tiers.Where(t => t.Base != 0m || t.Pay != 0m).ToList();
@@ -369,7 +377,9 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         var s = output.GetProperty("setlinfo");
         decimal D(string name) => s.GetProperty(name).GetDecimal();
         var detail = output.GetProperty("setldetail");
-        var basic = detail[0];
+        var basic = detail[0]; // rule 15: the basic fund's row comes first
+        var (reimbursable, capLeft, fund) = (basic.GetProperty("inscp_scp_amt").GetDecimal(), basic.GetProperty("crt_payb_lmt_amt").GetDecimal(),
+            basic.GetProperty("fund_payamt").GetDecimal());
         var shares = detail.EnumerateArray()
             .Select(d => (Fund: FundWords.OfPayType(d.GetProperty("fund_pay_type").GetString()), Row: d))
             .Where(d => d.Fund is not null)
@@ -386,14 +396,13 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
                 _ => (Cover.Maf, new FundYear(Money.FromFen(year.MafBaseFen), Money.FromFen(year.MafPaidFen))),
             };
             var why = rule is null ? null : FundWords.Explain(rule, fundYear, share);
-            if (share.Fund == SupplementaryFund.Hifob && FundWords.BeyondTheCap(D("inscp_scp_amt") - D("act_pay_dedc"),
-                    basic.GetProperty("crt_payb_lmt_amt").GetDecimal(), D("pool_prop_selfpay"), share.Base) is { } beyond)
+            if (share.Fund == SupplementaryFund.Hifob && FundWords.BeyondTheCap(reimbursable, capLeft, D("pool_prop_selfpay"), share.Base) is { } beyond)
                 why = why is null ? beyond : $"{beyond}；{why}";
             return new Tier(share.Fund, share.Base, share.CapLeft, share.Pay,
                 why ?? $"计算基数 {share.Base:N2}，结算前本年剩余最高支付限额 {share.CapLeft:N2}，支付 {share.Pay:N2}");
         }).ToList();
         return new Preview(D("medfee_sumamt"), D("fulamt_ownpay_amt"), D("overlmt_selfpay"), D("preselfpay_amt"), D("inscp_scp_amt"), D("act_pay_dedc"),
-            D("pool_prop_selfpay"), D("hifp_pay"), basic.GetProperty("crt_payb_lmt_amt").GetDecimal(), D("psn_part_amt"),
+            D("pool_prop_selfpay"), reimbursable, fund, capLeft, D("psn_part_amt"),
             D("acct_pay"), D("psn_cash_pay"), D("balc"), useAccount, midSettle, D("fund_pay_sumamt"), tiers);
     }
 
