@@ -361,7 +361,7 @@ public static class Schema
         CREATE INDEX filings_by_person ON filings (psn_no, insutype, fixmedins_code, created_at COLLATE "C", trt_dcla_detl_sn COLLATE "C");
         """, Only: DbProvider.Postgres),
         // 16: the answers stored for replays keep no name or identity number (Transactions/StoredResponses)
-        new("SELECT 1", Code: Transactions.StoredResponses.RedactStoredAsync),
+        new("SELECT 1", Code: StoredResponses.RedactStoredAsync),
         // 17: which lines a reversed settlement had taken, since the reversal moves them into the open bill (Settle.ReverseAsync)
         new("""
         CREATE TABLE reversed_lines (

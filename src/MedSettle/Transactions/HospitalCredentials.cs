@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using MedSettle.Storage;
+using MedSettle.Privacy;
 
 namespace MedSettle.Transactions;
 

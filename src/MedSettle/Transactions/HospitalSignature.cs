@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using MedSettle.Storage;
+using MedSettle.Privacy;
 
 namespace MedSettle.Transactions;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Xml.Linq;
 using MedSettle.Storage;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
+using MedSettle.Privacy;
 
 namespace MedSettle.Web;
 

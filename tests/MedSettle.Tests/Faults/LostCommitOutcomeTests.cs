@@ -2,6 +2,7 @@ using Dapper;
 using MedSettle.Tests.Infrastructure;
 using MedSettle.Transactions;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
+using MedSettle.Storage;
 
 namespace MedSettle.Tests.Faults;
 

@@ -12,6 +12,7 @@ using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;
 using MedSettle.Web;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
+using MedSettle.Transactions;
 
 namespace MedSettle.Tests.Privacy;
 

@@ -186,7 +186,7 @@ public abstract class FileTransferTests(DatabaseTarget target) : PlatformTests(t
         Assert.Equal("明细.bin", (await DownloadAsync(asBytes)).Filename);
 
         // a client that reads 9102 in the envelope (the platform's own window, the simulator) finds the bytes as Base64
-        var (_, envelope) = await MedSettle.Transactions.TransactionApi.CallAsync(Platform.Database, new MedSettle.Transactions.PlatformClock(Platform.Clock),
+        var (_, envelope) = await MedSettle.Transactions.TransactionApi.CallAsync(Platform.Database, new PlatformClock(Platform.Clock),
             Encoding.UTF8.GetBytes(Platform.Envelope("9102", JilinCentral, new { fsDownloadIn = new { file_qury_no = asBase64 } })));
         var output = JsonDocument.Parse(envelope).RootElement.GetProperty("output");
         Assert.Equal(file, Convert.FromBase64String(output.GetProperty("in").GetString()!));

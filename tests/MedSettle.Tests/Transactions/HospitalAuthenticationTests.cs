@@ -7,6 +7,7 @@ using MedSettle.Tests.Infrastructure;
 using MedSettle.Transactions;
 using Microsoft.AspNetCore.Builder;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
+using MedSettle.Privacy;
 
 namespace MedSettle.Tests.Transactions;
 

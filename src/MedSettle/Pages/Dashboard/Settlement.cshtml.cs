@@ -4,6 +4,7 @@ using MedSettle.Storage;
 using MedSettle.Transactions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using MedSettle.Web;
 
 namespace MedSettle.Pages.Dashboard;
 
@@ -63,7 +64,7 @@ public sealed class SettlementModel(Database database, PlatformClock clock) : Pa
                 "SELECT setl_id FROM settlements WHERE mdtrt_id = @mdtrtId AND kind = 'settle' AND setl_id <> @setlId AND setl_time > @setlTime ORDER BY setl_time",
                 new { mdtrtId = settlement.MdtrtId, setlId = settlement.SetlId, setlTime = settlement.SetlTime })).ToList();
             if (Person is not null)
-                await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Dashboard/Settlement", Person, "查看结算明细（姓名、证件号码已脱敏）", setlId);
+                await PageReads.WriteAsync(unit, User, clock.Now, "/Dashboard/Settlement", Person, "查看结算明细（姓名、证件号码已脱敏）", setlId);
             return (true, true);
         });
         return found ? Page() : NotFound();

@@ -131,7 +131,7 @@ public sealed class SlipModel(WindowClient client, Database database, PlatformCl
                     ? $"SELECT * FROM fee_lines f WHERE {Bills.LinesOfBill("@mdtrtId", "@billNo")} ORDER BY f.feedetl_sn"
                     : $"{Bills.LinesOfReversed} ORDER BY f.feedetl_sn",
                 new { mdtrtId = settlement.MdtrtId, billNo = settlement.BillNo, setlId })).ToList();
-            await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Window/Slip", Person, "结算单（含姓名）", setlId);
+            await PageReads.WriteAsync(unit, User, clock.Now, "/Window/Slip", Person, "结算单（含姓名）", setlId);
             return (true, true);
         });
     }

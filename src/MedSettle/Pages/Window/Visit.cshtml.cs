@@ -449,7 +449,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
                 "SELECT * FROM settlements WHERE mdtrt_id = @mdtrtId ORDER BY setl_time, setl_id", new { mdtrtId })).ToList();
             SettlementHistory = all.Where(s => s.Kind == "settle")
                 .Select(s => (s, all.FirstOrDefault(r => r.Kind == "reversal" && r.OrigSetlId == s.SetlId))).ToList();
-            await PersonalDataReads.WriteWebAsync(unit, User, clock.Now, "/Window/Visit", Person, "窗口办理就诊、费用与结算", mdtrtId);
+            await PageReads.WriteAsync(unit, User, clock.Now, "/Window/Visit", Person, "窗口办理就诊、费用与结算", mdtrtId);
             return (true, true);
         });
         if (loaded)

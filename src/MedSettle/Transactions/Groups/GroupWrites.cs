@@ -6,6 +6,7 @@ using MedSettle.Privacy;
 using Npgsql;
 using NpgsqlTypes;
 using static MedSettle.Transactions.Groups.GroupSql;
+using MedSettle.Storage;
 
 namespace MedSettle.Transactions.Groups;
 

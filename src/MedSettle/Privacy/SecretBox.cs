@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace MedSettle.Storage;
+namespace MedSettle.Privacy;
 
 /// <summary>
 /// Encryption at rest of the few secrets the platform must be able to read back (hospitals' HMAC secrets): AES-256-GCM

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MedSettle.Transactions;
+namespace MedSettle.Foundation;
 
 /// <summary>How dates, times and codes are written, in storage and on the wire.</summary>
 public static class Formats

@@ -1,6 +1,7 @@
 using MedSettle.Storage;
+using MedSettle.Privacy;
 
-namespace MedSettle.Privacy;
+namespace MedSettle.Storage;
 
 /// <summary>
 /// The contact phone a filing (2551 <c>tel</c>) may carry is personal data like a name: stored only sealed

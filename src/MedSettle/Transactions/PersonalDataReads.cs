@@ -1,10 +1,7 @@
-using System.Security.Claims;
 using System.Text;
 using MedSettle.Storage;
-using MedSettle.Transactions;
-using MedSettle.Web;
 
-namespace MedSettle.Privacy;
+namespace MedSettle.Transactions;
 
 /// <summary>One read of a person's data: which person (psn_no, never the identity number; the home region, or null to look it up) and why.</summary>
 public sealed record PersonalDataRead(string PsnNo, string? InsuplcAdmdvs, string Purpose);
@@ -63,10 +60,6 @@ public static class PersonalDataReads
                 readAt = at.ToText(), channel, actor = Clip(actor, 100), fixmedinsCode, home = read.InsuplcAdmdvs, psnNo = read.PsnNo,
                 source, purpose = read.Purpose, reference = reference is null ? null : Clip(reference, 60),
             });
-
-    /// <summary>A page that shows one person, read by a signed-in account (clerk, agency or province staff).</summary>
-    public static Task WriteWebAsync(UnitOfWork unit, ClaimsPrincipal user, DateTime at, string page, PersonRow person, string purpose, string? reference) =>
-        WriteAsync(unit, at, Web, user.Identity?.Name ?? "", user.Hospital(), page, new PersonalDataRead(person.PsnNo, person.InsuplcAdmdvs, purpose), reference);
 
     public static async Task<IReadOnlyList<PersonalDataReadRow>> QueryAsync(Database database, PersonalDataReadQuery q, CancellationToken cancel = default)
     {

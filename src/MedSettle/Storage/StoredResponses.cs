@@ -4,7 +4,7 @@ using System.Text.Json;
 using MedSettle.Engine;
 using MedSettle.Storage;
 
-namespace MedSettle.Transactions;
+namespace MedSettle.Storage;
 
 /// <summary>
 /// The answers kept in <c>messages.response</c> so that a retried msgid gets the same answer hold no personal data:
@@ -14,6 +14,9 @@ namespace MedSettle.Transactions;
 /// </summary>
 public static class StoredResponses
 {
+    /// <summary>How the answers write text (Transactions/Responses.Json): Chinese as it is, not \u-escaped.</summary>
+    private static readonly System.Text.Encodings.Web.JavaScriptEncoder AnswerEncoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
     /// <summary>The fields <see cref="Rewrite"/> looks at: the personal ones, and psn_no, whose person they are.</summary>
     private static readonly string[] Fields = ["psn_name", "certno", "psn_no"];
 
@@ -110,7 +113,7 @@ public static class StoredResponses
                     // the value's text lies between its quotes: copy up to it, write the new text, go on after it
                     var start = (int)reader.TokenStartIndex + 1;
                     output.Write(utf8.AsSpan(copied, start - copied));
-                    output.Write(JsonEncodedText.Encode(value(field, psnNos.Count > 0 ? psnNos.Peek() : null), Responses.Json.Encoder).EncodedUtf8Bytes);
+                    output.Write(JsonEncodedText.Encode(value(field, psnNos.Count > 0 ? psnNos.Peek() : null), AnswerEncoder).EncodedUtf8Bytes);
                     copied = start + reader.ValueSpan.Length;
                     break;
             }

@@ -3,8 +3,9 @@ using Dapper;
 using MedSettle.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using MedSettle.Privacy;
 
-namespace MedSettle.Privacy;
+namespace MedSettle.Storage;
 
 /// <summary>
 /// The keys a database has met (table <c>data_keys</c>: id, a fingerprint, when added, when retired), checked against
