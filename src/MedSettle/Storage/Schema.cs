@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Dapper;
 using MedSettle.Privacy;
 
@@ -545,7 +546,7 @@ public static class Schema
                 if (Migrations[i].Only is null || Migrations[i].Only == database.Provider)
                     await unit.Connection.ExecuteAsync(new CommandDefinition(Migrations[i].Sql, transaction: unit.Transaction, cancellationToken: cancel));
                 await unit.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
-                    new { version, at = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss") });
+                    new { version, at = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) });
             }
             if (upTo >= Migrations.Length) await DataKeys.AttachAsync(unit);
             return (Migrations.Length, true);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -599,12 +600,12 @@ public static class TransactionApi
     }
 
     internal static string Success(DateTime received, PlatformClock clock, object? output, string? warning) =>
-        Serialize(new ResponseEnvelope(0, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff"),
-            clock.Now.ToString("yyyyMMddHHmmssfff"), null, warning, output ?? new { }));
+        Serialize(new ResponseEnvelope(0, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture),
+            clock.Now.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture), null, warning, output ?? new { }));
 
     internal static string Failure(DateTime received, PlatformClock clock, string message) =>
-        Serialize(new ResponseEnvelope(-1, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff"),
-            clock.Now.ToString("yyyyMMddHHmmssfff"), message, null, null));
+        Serialize(new ResponseEnvelope(-1, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture),
+            clock.Now.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture), message, null, null));
 
     private static string Serialize(ResponseEnvelope envelope) => JsonSerializer.Serialize(envelope, Json);
 
