@@ -952,7 +952,7 @@ public sealed class ProvinceSimulator(Database database)
             return dearest;
         }
 
-        private decimal AddLine(Case c, Item item, decimal price, decimal count)
+        private static decimal AddLine(Case c, Item item, decimal price, decimal count)
         {
             var amount = Math.Round(price * count, 2, MidpointRounding.AwayFromZero);
             var sn = (c.Lines.Count + 1).ToString("D4", CultureInfo.InvariantCulture);
@@ -992,7 +992,7 @@ public sealed class ProvinceSimulator(Database database)
 
         // -------- the wire -----------------------------------------------------------------------------------------
 
-        private void WriteSettleInput(Utf8JsonWriter w, Case c)
+        private static void WriteSettleInput(Utf8JsonWriter w, Case c)
         {
             w.WriteStartObject("data");
             w.WriteString("psn_no", c.Person.PsnNo);

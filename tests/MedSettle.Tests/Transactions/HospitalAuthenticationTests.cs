@@ -36,7 +36,7 @@ public abstract class HospitalAuthenticationTests(DatabaseTarget target) : Platf
         Assert.Equal(before, await Fingerprint.OfAsync(Platform.Database));
     }
 
-    private KeyValuePair<string, string?> Header(string name, string? value) => new(name, value);
+    private static KeyValuePair<string, string?> Header(string name, string? value) => new(name, value);
 
     [Fact]
     public async Task A_signed_request_of_a_signed_in_hospital_is_served()
