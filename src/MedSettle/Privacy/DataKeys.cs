@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using Dapper;
 using MedSettle.Storage;
 using Npgsql;
 using NpgsqlTypes;

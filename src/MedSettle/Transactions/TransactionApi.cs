@@ -7,7 +7,6 @@ using System.Text.Unicode;
 using MedSettle.Privacy;
 using MedSettle.Storage;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace MedSettle.Transactions;

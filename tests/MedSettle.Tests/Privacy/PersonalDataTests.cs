@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using MedSettle.Admin;
-using MedSettle.Cli;
 using MedSettle.Import;
 using MedSettle.Privacy;
 using MedSettle.Storage;

@@ -1,11 +1,9 @@
 using System.Text.Json;
 using Dapper;
-using MedSettle.Cli;
 using MedSettle.Hosting;
 using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;
 using MedSettle.Transactions;
-using Microsoft.AspNetCore.Builder;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
 
 namespace MedSettle.Tests.Transactions;

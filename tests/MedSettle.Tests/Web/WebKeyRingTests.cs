@@ -1,4 +1,3 @@
-using Dapper;
 using MedSettle.Hosting;
 using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using MedSettle.Admin;
-using MedSettle.Engine;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 using Microsoft.AspNetCore.Mvc;
