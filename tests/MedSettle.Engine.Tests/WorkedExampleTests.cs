@@ -1,4 +1,3 @@
-using MedSettle.Engine;
 
 namespace MedSettle.Engine.Tests;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using MedSettle.Privacy;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 using MedSettle.Transactions.Groups;

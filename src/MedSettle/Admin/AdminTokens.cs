@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using MedSettle.Storage;
-using MedSettle.Transactions;
 
 namespace MedSettle.Admin;
 

@@ -1,6 +1,5 @@
 using MedSettle.Engine;
 using MedSettle.Storage;
-using MedSettle.Transactions;
 
 namespace MedSettle.Admin;
 

@@ -159,7 +159,7 @@ public static class Commands
                 });
             var table = new Table().AddColumns("file", "rows", "added or changed");
             foreach (var (file, (rows, changed)) in summary.Files)
-                table.AddRow(file, rows.ToString("N0"), changed.ToString("N0"));
+                table.AddRow(file, rows.ToString("N0", CultureInfo.InvariantCulture), changed.ToString("N0", CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
             foreach (var warning in summary.Warnings) Console.Error.WriteLine("warning: " + warning);
             if (summary.WarningCount > summary.Warnings.Count)
@@ -309,8 +309,9 @@ public static class Commands
             AnsiConsole.MarkupLine($"[bold]{report.From} 至 {report.To}[/] (computed in {timer.Elapsed.TotalSeconds:0.000} s)");
             var headline = new Table().AddColumns("备案人次", "结算人次", "结算金额（元）", "医保支付金额（元）", "基金支付占比");
             foreach (var column in headline.Columns) column.RightAligned();
-            headline.AddRow(report.Filings.ToString("N0"), report.Settlements.ToString("N0"), report.MedfeeSumamt.ToString("N2"),
-                report.FundPaySumamt.ToString("N2"), report.FundShare.ToString("P1"));
+            headline.AddRow(report.Filings.ToString("N0", CultureInfo.InvariantCulture), report.Settlements.ToString("N0", CultureInfo.InvariantCulture),
+                report.MedfeeSumamt.ToString("N2", CultureInfo.InvariantCulture), report.FundPaySumamt.ToString("N2", CultureInfo.InvariantCulture),
+                report.FundShare.ToString("P1", CultureInfo.InvariantCulture));
             AnsiConsole.Write(headline);
             var byFund = new Table().Title("医保支付金额按基金（元）").AddColumns(FundHeadings);
             foreach (var column in byFund.Columns) column.RightAligned();
@@ -321,8 +322,9 @@ public static class Commands
                 var table = new Table().Title(title).AddColumns(["编码", "名称", "备案人次", "结算人次", "结算金额", "医保支付金额", .. FundHeadings]);
                 foreach (var column in table.Columns.Skip(2)) column.RightAligned();
                 foreach (var g in groups)
-                    table.AddRow([g.Key, Markup.Escape(g.Name), g.Filings.ToString("N0"), g.Settlements.ToString("N0"), g.MedfeeSumamt.ToString("N2"),
-                        g.FundPaySumamt.ToString("N2"), .. FundCells(g.HifpPay, g.HifobPay, g.HifmiPay, g.MafPay)]);
+                    table.AddRow([g.Key, Markup.Escape(g.Name), g.Filings.ToString("N0", CultureInfo.InvariantCulture),
+                        g.Settlements.ToString("N0", CultureInfo.InvariantCulture), g.MedfeeSumamt.ToString("N2", CultureInfo.InvariantCulture),
+                        g.FundPaySumamt.ToString("N2", CultureInfo.InvariantCulture), .. FundCells(g.HifpPay, g.HifobPay, g.HifmiPay, g.MafPay)]);
                 AnsiConsole.Write(table);
             }
             return 0;
@@ -334,7 +336,8 @@ public static class Commands
     private static readonly string[] FundHeadings = ["统筹基金", "大额补助", "大病保险", "医疗救助"];
 
     private static string[] FundCells(decimal hifp, decimal hifob, decimal hifmi, decimal maf) =>
-        [hifp.ToString("N2"), hifob.ToString("N2"), hifmi.ToString("N2"), maf.ToString("N2")];
+        [hifp.ToString("N2", CultureInfo.InvariantCulture), hifob.ToString("N2", CultureInfo.InvariantCulture),
+            hifmi.ToString("N2", CultureInfo.InvariantCulture), maf.ToString("N2", CultureInfo.InvariantCulture)];
 
     private static Command ClearCommand()
     {
@@ -374,7 +377,8 @@ public static class Commands
                 var table = new Table().Title($"{statement.Month} 清算（{statement.Status}）").AddColumns("统筹区", "应收", "应付", "净额");
                 foreach (var column in table.Columns.Skip(1)) column.RightAligned();
                 foreach (var p in statement.Positions)
-                    table.AddRow(Markup.Escape($"{p.Name}（{p.Admdvs}）"), p.Receivable.ToString("N2"), p.Payable.ToString("N2"), p.Net.ToString("N2"));
+                    table.AddRow(Markup.Escape($"{p.Name}（{p.Admdvs}）"), p.Receivable.ToString("N2", CultureInfo.InvariantCulture),
+                        p.Payable.ToString("N2", CultureInfo.InvariantCulture), p.Net.ToString("N2", CultureInfo.InvariantCulture));
                 AnsiConsole.Write(table);
                 Console.WriteLine($"{statement.Lines.Count} lines, {statement.Transfers.Count} transfers, {statement.Disputes.Count} disputed rows; written to {files.Csv} and {files.Xlsx}");
                 Console.WriteLine($"clearing {statement.Month}: {statement.Totals.Count:N0} settlements net, computed in {computed.TotalSeconds:0.000} s, with export {timer.Elapsed.TotalSeconds:0.000} s");

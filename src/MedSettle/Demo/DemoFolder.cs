@@ -1,8 +1,8 @@
 namespace MedSettle.Demo;
 
 /// <summary>
-/// The folder a running demo owns: <c>medsettle-demo</c> in <paramref name="parent"/>, or <c>medsettle-demo-2</c>,
-/// <c>-3</c> … when a demo already runs in it. Ownership is an exclusive lock on <c>demo.lock</c> inside, held until
+/// The folder a running demo owns: <c>medsettle-demo</c> in the folder given to <see cref="Claim"/>, or
+/// <c>medsettle-demo-2</c>, <c>-3</c> … when a demo already runs in it. Ownership is an exclusive lock on <c>demo.lock</c> inside, held until
 /// disposed (the operating system lets go of it when the process ends, however it ends), so a second demo on the same
 /// machine never deletes the database of one that is running.
 /// </summary>

@@ -385,7 +385,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
     private static Item? ReadItem(Row r)
     {
         var levelText = r.Code("chrgitm_lv", s => ChargeLevels.TryParse(s, out _), "a charge level 01/02/03 (or 1/2/3)");
-        ChargeLevels.TryParse(levelText, out var level);
+        _ = ChargeLevels.TryParse(levelText, out var level);
         var ratio = r.Decimal("selfpay_prop", blankAllowed: true, 0m, 1m, "a ratio between 0 and 1") ?? 0m;
         var ceiling = r.Decimal("pric_uplmt_amt", blankAllowed: true, 0m, 99_999_999m, "a price ceiling (a non-negative amount)", maxPlaces: 4);
         var item = new Item(r.Text("med_list_codg", 50), r.Text("med_list_name"), r.Text("list_type", 10), r.Text("med_chrgitm_type", 10), (int)level,

@@ -30,7 +30,8 @@ public sealed record SimulationReport(int Filings, int Settlements, int Reversal
     decimal MedfeeSumamt, decimal FundPaySumamt, decimal HifpPay = 0m, decimal HifobPay = 0m, decimal HifmiPay = 0m, decimal MafPay = 0m);
 
 /// <summary>
-/// Drives realistic cross-region emergency traffic through the real transaction API (<see cref="TransactionApi.CallAsync"/>,
+/// Drives realistic cross-region emergency traffic through the real transaction API
+/// (<see cref="TransactionApi.CallAsync(Database, PlatformClock, byte[], CancellationToken, string?, HospitalSignature.Nonce?, string?, TransactionSettings?, Transactions.Groups.SettlementGroups?)"/>,
 /// the code path behind HTTP) on a simulated clock, so that a database gets months of history: hospitals' HIS sign in,
 /// look the patient up, file the emergency, register or admit, upload fee lines, discharge, pre-settle, settle, and now
 /// and then reverse and settle again or retry a settlement with the same msgid. The traffic is shaped after the launch
@@ -951,7 +952,7 @@ public sealed class ProvinceSimulator(Database database)
             return dearest;
         }
 
-        private decimal AddLine(Case c, Item item, decimal price, decimal count)
+        private static decimal AddLine(Case c, Item item, decimal price, decimal count)
         {
             var amount = Math.Round(price * count, 2, MidpointRounding.AwayFromZero);
             var sn = (c.Lines.Count + 1).ToString("D4", CultureInfo.InvariantCulture);
@@ -991,7 +992,7 @@ public sealed class ProvinceSimulator(Database database)
 
         // -------- the wire -----------------------------------------------------------------------------------------
 
-        private void WriteSettleInput(Utf8JsonWriter w, Case c)
+        private static void WriteSettleInput(Utf8JsonWriter w, Case c)
         {
             w.WriteStartObject("data");
             w.WriteString("psn_no", c.Person.PsnNo);

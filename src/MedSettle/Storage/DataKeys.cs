@@ -1,6 +1,5 @@
 using System.Data.Common;
-using Dapper;
-using MedSettle.Storage;
+using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 using MedSettle.Privacy;
@@ -47,7 +46,7 @@ public static class DataKeys
                 throw new KeyFileProblem($"{ring.Source.Description} lacks key {key.KeyId}, which this database's personal data is still sealed with.");
         }
 
-        var now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss");
+        var now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         if (lookup is null)
             await unit.ExecuteAsync("INSERT INTO data_keys (key_id, key_check, added_at) VALUES (@id, @check, @now)", new { id = LookupId, check = ring.LookupCheck, now });
         foreach (var key in ring.Keys.Where(k => stored.All(s => s.KeyId != k.IdText)))
@@ -126,7 +125,8 @@ public static class DataKeys
             var older = (await unit.QueryAsync<string>("SELECT key_id FROM data_keys WHERE key_id <> @lookup AND key_id <> @newest AND retired_at IS NULL",
                 new { lookup = LookupId, newest = ring.Newest.IdText })).ToList();
             await unit.ExecuteAsync("UPDATE data_keys SET retired_at = @now WHERE key_id <> @lookup AND key_id <> @newest AND retired_at IS NULL",
-                new { now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss"), lookup = LookupId, newest = ring.Newest.IdText });
+                new { now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), lookup = LookupId,
+                    newest = ring.Newest.IdText });
             return (older, true);
         }, cancel);
         return new Rotation(done, reencrypted, ring.Newest.IdText, retired, phones);

@@ -45,7 +45,9 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Where the personal-data keys come from (see <see cref="Privacy.KeySource"/>).</summary>
     public KeySource KeySource { get; }
 
-    /// <summary>The personal-data keys, checked against the database by <see cref="Schema.MigrateAsync"/>.</summary>
+    /// <summary>
+    /// The personal-data keys, checked against the database by <see cref="Schema.MigrateAsync(Database, CancellationToken)"/>.
+    /// </summary>
     public KeyRing Keys
     {
         get => _keys ?? throw new InvalidOperationException("The personal-data keys are not loaded yet: run Schema.MigrateAsync first");

@@ -1,4 +1,3 @@
-using MedSettle.Storage;
 using MedSettle.Privacy;
 
 namespace MedSettle.Storage;

@@ -1,7 +1,7 @@
 using System.Data.Common;
+using System.Globalization;
 using Dapper;
 using Npgsql;
-using MedSettle.Privacy;
 
 namespace MedSettle.Storage;
 
@@ -587,7 +587,7 @@ public static class Schema
                 if (Migrations[i].Only is null || Migrations[i].Only == database.Provider)
                     await unit.Connection.ExecuteAsync(new CommandDefinition(Migrations[i].Sql, transaction: unit.Transaction, cancellationToken: cancel));
                 await unit.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
-                    new { version, at = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss") });
+                    new { version, at = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) });
             }
             if (database.Provider == DbProvider.Postgres && upTo >= ByteOrderSince && applied.Count < Math.Min(upTo, Migrations.Length))
                 await unit.ExecuteAsync(ByteOrderTextColumns); // the text columns a later migration added

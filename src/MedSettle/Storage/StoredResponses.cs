@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using MedSettle.Engine;
-using MedSettle.Storage;
 
 namespace MedSettle.Storage;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using MedSettle.Engine;
 using MedSettle.Privacy;
-using MedSettle.Storage;
 
 namespace MedSettle.Transactions;
 

@@ -1,6 +1,5 @@
 using Dapper;
 using MedSettle.Engine;
-using MedSettle.Privacy;
 using MedSettle.Storage;
 
 namespace MedSettle.Transactions;

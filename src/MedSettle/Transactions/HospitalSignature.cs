@@ -16,8 +16,9 @@ namespace MedSettle.Transactions;
 /// but the signature and the nonce on the headers alone (<see cref="CheckHeadersAsync"/>, before the body is read), the
 /// signature over the body's hash (<see cref="VerifyBody"/>).
 /// Nonces are kept in the database (so servers sharing it all see them) until their request's window has passed;
-/// <see cref="TransactionApi.CallAsync"/> records each before its request acts, and holds the envelope's fixmedins_code
-/// to the credential's hospital. Credentials are looked up through <see cref="HospitalCredentials.FindRecentAsync"/>.
+/// <see cref="TransactionApi.CallAsync(Database, PlatformClock, byte[], CancellationToken, string?, HospitalSignature.Nonce?, string?, TransactionSettings?, Transactions.Groups.SettlementGroups?)"/>
+/// records each before its request acts, and holds the envelope's fixmedins_code to the credential's hospital.
+/// Credentials are looked up through <see cref="HospitalCredentials.FindRecentAsync"/>.
 /// </summary>
 public static class HospitalSignature
 {
@@ -29,8 +30,10 @@ public static class HospitalSignature
     private static long _recorded;
 
     /// <summary>
-    /// A request's nonce, not yet recorded: <see cref="TransactionApi.CallAsync"/> records it before acting, in the
-    /// settlement group's own transaction for 2207/2304 (see Transactions/Groups) and with <see cref="RecordAsync"/> otherwise.
+    /// A request's nonce, not yet recorded:
+    /// <see cref="TransactionApi.CallAsync(Database, PlatformClock, byte[], CancellationToken, string?, HospitalSignature.Nonce?, string?, TransactionSettings?, Groups.SettlementGroups?)"/>
+    /// records it before acting, in the settlement group's own transaction for 2207/2304 (see Transactions/Groups) and with
+    /// <see cref="RecordAsync"/> otherwise.
     /// </summary>
     public sealed record Nonce(string Paasid, string Value, long ExpiresAt)
     {

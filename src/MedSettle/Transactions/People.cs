@@ -1,4 +1,3 @@
-using MedSettle.Engine;
 using MedSettle.Storage;
 
 namespace MedSettle.Transactions;

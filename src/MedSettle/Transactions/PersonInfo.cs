@@ -1,5 +1,4 @@
 using MedSettle.Engine;
-using MedSettle.Privacy;
 using MedSettle.Storage;
 
 namespace MedSettle.Transactions;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using MedSettle.Privacy;
 using MedSettle.Storage;
+using System.Globalization;
 
 namespace MedSettle.Transactions;
 
@@ -56,12 +56,12 @@ public static class Responses
     }
 
     internal static string Success(DateTime received, PlatformClock clock, object? output, string? warning) =>
-        Serialize(new ResponseEnvelope(0, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff"),
-            clock.Now.ToString("yyyyMMddHHmmssfff"), null, warning, output ?? new { }));
+        Serialize(new ResponseEnvelope(0, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture),
+            clock.Now.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture), null, warning, output ?? new { }));
 
     internal static string Failure(DateTime received, PlatformClock clock, string message) =>
-        Serialize(new ResponseEnvelope(-1, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff"),
-            clock.Now.ToString("yyyyMMddHHmmssfff"), message, null, null));
+        Serialize(new ResponseEnvelope(-1, Ids.RefMessageId(received), received.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture),
+            clock.Now.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture), message, null, null));
 
     private static string Serialize(ResponseEnvelope envelope) => JsonSerializer.Serialize(envelope, Json);
 

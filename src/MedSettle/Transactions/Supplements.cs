@@ -30,7 +30,7 @@ public static class Supplements
 
     public static SupplementaryRule ToRule(SupplementRow row)
     {
-        TryParseFund(row.Fund, out var fund);
+        _ = TryParseFund(row.Fund, out var fund);
         var bands = JsonSerializer.Deserialize<StoredBand[]>(row.Bands, Json) ?? [];
         return new SupplementaryRule(row.InsuplcAdmdvs, fund, row.Insutype.Length == 0 ? null : row.Insutype,
             row.AssistanceType.Length == 0 ? null : row.AssistanceType, Formats.ParseDate(row.EffectiveFrom), Money.FromFen(row.ThresholdFen),

@@ -1,13 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.Unicode;
-using MedSettle.Privacy;
 using MedSettle.Storage;
 using MedSettle.Transactions.Groups;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace MedSettle.Transactions;

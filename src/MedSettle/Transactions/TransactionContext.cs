@@ -1,4 +1,3 @@
-using MedSettle.Privacy;
 using MedSettle.Storage;
 
 namespace MedSettle.Transactions;

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using MedSettle.Storage;
-using MedSettle.Transactions;
 
 namespace MedSettle.Web;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Xml.Linq;
 using Dapper;
 using MedSettle.Storage;
@@ -34,7 +35,11 @@ public sealed class DatabaseXmlRepository(Database database) : IXmlRepository
                 INSERT INTO data_protection_keys (friendly_name, xml, created_at) VALUES (@friendlyName, @xml, @createdAt)
                 ON CONFLICT (friendly_name) DO NOTHING
                 """,
-                new { friendlyName, xml = element.ToString(SaveOptions.DisableFormatting), createdAt = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss") });
+                new
+                {
+                    friendlyName, xml = element.ToString(SaveOptions.DisableFormatting),
+                    createdAt = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                });
             return (0, true);
         }).GetAwaiter().GetResult();
 

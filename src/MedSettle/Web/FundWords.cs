@@ -1,6 +1,5 @@
 using System.Globalization;
 using MedSettle.Engine;
-using MedSettle.Transactions;
 
 namespace MedSettle.Web;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using MedSettle.Transactions;
 using nietras.SeparatedValues;
 
 namespace MedSettle.Web;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Xml.Linq;
-using MedSettle.Storage;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 using MedSettle.Privacy;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using MedSettle.Storage;
-using MedSettle.Transactions;
 
 namespace MedSettle.Web;
 

@@ -1,5 +1,4 @@
 using MedSettle.Storage;
-using MedSettle.Transactions;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Authentication;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MedSettle.Admin;
 using MedSettle.Tests.Infrastructure;
 using MiniExcelLibs;
@@ -37,15 +38,15 @@ public class ClearingExportTests
 
         Assert.Equal(["清算明细", "统筹区头寸", "资金划拨", "争议明细"], MiniExcel.GetSheetNames(xlsx));
         var detail = MiniExcel.Query(xlsx, useHeaderRow: true, sheetName: "清算明细").Cast<IDictionary<string, object>>().First();
-        Assert.Equal((29134.37m, 0.00m, 772.64m, 10160.56m), (Convert.ToDecimal(detail["统筹基金支付"]), Convert.ToDecimal(detail["大额补助支付"]),
-            Convert.ToDecimal(detail["大病保险支付"]), Convert.ToDecimal(detail["医疗救助支付"])));
+        Assert.Equal((29134.37m, 0.00m, 772.64m, 10160.56m), (Amount(detail["统筹基金支付"]), Amount(detail["大额补助支付"]),
+            Amount(detail["大病保险支付"]), Amount(detail["医疗救助支付"])));
         var changchun = MiniExcel.Query(xlsx, useHeaderRow: true, sheetName: "统筹区头寸").Cast<IDictionary<string, object>>().First();
-        Assert.Equal((40067.57m, 29134.37m, 772.64m, 10160.56m, 0.00m), (Convert.ToDecimal(changchun["应付（作为参保地）"]),
-            Convert.ToDecimal(changchun["应付中统筹基金"]), Convert.ToDecimal(changchun["应付中大病保险"]), Convert.ToDecimal(changchun["应付中医疗救助"]),
-            Convert.ToDecimal(changchun["应付中个人账户"])));
+        Assert.Equal((40067.57m, 29134.37m, 772.64m, 10160.56m, 0.00m), (Amount(changchun["应付（作为参保地）"]),
+            Amount(changchun["应付中统筹基金"]), Amount(changchun["应付中大病保险"]), Amount(changchun["应付中医疗救助"]),
+            Amount(changchun["应付中个人账户"])));
         var transfers = MiniExcel.Query(xlsx, useHeaderRow: true, sheetName: "资金划拨").Cast<IDictionary<string, object>>().ToList();
         Assert.Equal("上缴省级清算账户", transfers[0]["方向"]);
-        Assert.Equal(39908.12m, Convert.ToDecimal(transfers[0]["金额"]));
+        Assert.Equal(39908.12m, Amount(transfers[0]["金额"]));
         var disputes = MiniExcel.Query(xlsx, useHeaderRow: true, sheetName: "争议明细").Cast<IDictionary<string, object>>().Single();
         Assert.Equal("患者已退费", disputes["异议说明"]);
     }
@@ -57,4 +58,7 @@ public class ClearingExportTests
 
         Assert.Equal("2026-06,220100,长春市,220200,吉林市,H22020000001,吉林市示例中心医院,1,45909.00,40067.57,,,,,0.00,40067.57,1", File.ReadAllLines(csv)[1]);
     }
+
+    /// <summary>A workbook cell read as an amount, whatever the machine's culture.</summary>
+    private static decimal Amount(object cell) => Convert.ToDecimal(cell, CultureInfo.InvariantCulture);
 }

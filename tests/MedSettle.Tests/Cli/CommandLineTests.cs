@@ -1,5 +1,4 @@
 using Dapper;
-using MedSettle.Cli;
 using MedSettle.Demo;
 using MedSettle.Import;
 using MedSettle.Storage;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Dapper;
 using MedSettle.Import;
 using MedSettle.Storage;
@@ -200,7 +201,7 @@ public static class FaultLoad
         }
         // a replayed answer carries the time its message was first received: before the kill, it was committed then
         var committedBeforeKill = unanswered.Count(r => string.CompareOrdinal(r.Answer!.Root.GetProperty("refmsg_time").GetString(),
-            killedAt.ToString("yyyyMMddHHmmssfff")) < 0);
+            killedAt.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture)) < 0);
         return new StormFigures(unanswered.Count, storm.Count, committedBeforeKill);
     }
 }

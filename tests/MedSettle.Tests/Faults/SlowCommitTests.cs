@@ -1,6 +1,5 @@
 using Dapper;
 using MedSettle.Tests.Infrastructure;
-using MedSettle.Transactions;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
 
 namespace MedSettle.Tests.Faults;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -34,7 +35,7 @@ public sealed class PlatformClient : ITransactionCaller, IDisposable
     /// <summary>China Standard Time now: the server's clock.</summary>
     public static DateTime Now => DateTime.UtcNow.AddHours(8);
 
-    public static string Today => Now.ToString("yyyy-MM-dd");
+    public static string Today => Now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>A fresh msgid in the national shape, unique across the test run: hospital (12) + time (14) + sequence (4).</summary>
     public static string NewMsgid(string hospital)
@@ -56,7 +57,7 @@ public sealed class PlatformClient : ITransactionCaller, IDisposable
             ["opter_type"] = "1",
             ["opter"] = "001",
             ["opter_name"] = "测试收费员",
-            ["inf_time"] = (infTime ?? Now).ToString("yyyy-MM-dd HH:mm:ss"),
+            ["inf_time"] = (infTime ?? Now).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
             ["fixmedins_code"] = hospital,
             ["fixmedins_name"] = "",
             ["sign_no"] = signNo,

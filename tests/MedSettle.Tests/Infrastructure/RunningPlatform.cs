@@ -154,7 +154,7 @@ public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
         return new Reply((int)response.StatusCode, text, JsonDocument.Parse(text).RootElement.Clone());
     }
 
-    private string? ClaimedHospital(string body)
+    private static string? ClaimedHospital(string body)
     {
         try
         {

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using MedSettle.Storage;
 using MedSettle.Privacy;
 
 namespace MedSettle.Tests.Infrastructure;

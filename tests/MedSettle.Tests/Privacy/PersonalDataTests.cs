@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -5,7 +6,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using MedSettle.Admin;
-using MedSettle.Cli;
 using MedSettle.Import;
 using MedSettle.Privacy;
 using MedSettle.Storage;
@@ -266,7 +266,8 @@ public abstract partial class PersonalDataTests : PlatformTests
         Assert.All(sealedValues, p => Assert.Equal((newest, newest), (PersonalData.KeyIdOf(p.PsnNameEnc), PersonalData.KeyIdOf(p.CertnoEnc))));
         var person = await connection.QueryFirstAsync<PersonRow>("SELECT * FROM persons WHERE certno_hash = @h", new { h = database.Keys.Lookup(ZhangWeiCertno) });
         Assert.Equal(("张伟", ZhangWeiCertno), (person.PsnName, person.Certno));
-        Assert.NotNull(await connection.ExecuteScalarAsync<string>("SELECT retired_at FROM data_keys WHERE key_id = @id", new { id = first.ToString("x8") }));
+        Assert.NotNull(await connection.ExecuteScalarAsync<string>("SELECT retired_at FROM data_keys WHERE key_id = @id",
+            new { id = first.ToString("x8", CultureInfo.InvariantCulture) }));
         Assert.Equal(0, (await new BundleImporter(database).ImportAsync(TestPaths.JilinMini)).Changed);
 
         // a value sealed with the old key (a backup, a row the pass has not reached yet) still opens

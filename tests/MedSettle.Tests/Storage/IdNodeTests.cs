@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dapper;
 using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;
@@ -38,7 +39,7 @@ public abstract class IdNodeTests(DatabaseTarget target)
             Assert.Equal(all.Count, all.Distinct(StringComparer.Ordinal).Count());
             Assert.All(all, id => Assert.Matches("^S220100260315100000[0-9]{10}$", id));
             for (var i = 0; i < servers.Count; i++)
-                Assert.All(minted[i], id => Assert.Equal(servers[i].Ids.Node.ToString("D3"), id[19..22]));
+                Assert.All(minted[i], id => Assert.Equal(servers[i].Ids.Node.ToString("D3", CultureInfo.InvariantCulture), id[19..22]));
         }
         finally
         {

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Dapper;
-using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;
 
 namespace MedSettle.Tests.Storage;

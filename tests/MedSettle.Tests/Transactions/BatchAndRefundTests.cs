@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dapper;
 using MedSettle.Tests.Infrastructure;
 using MedSettle.Verify;

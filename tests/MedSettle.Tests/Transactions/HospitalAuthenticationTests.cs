@@ -1,11 +1,9 @@
 using System.Text.Json;
 using Dapper;
-using MedSettle.Cli;
 using MedSettle.Hosting;
 using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;
 using MedSettle.Transactions;
-using Microsoft.AspNetCore.Builder;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;
 using MedSettle.Privacy;
 
@@ -37,7 +35,7 @@ public abstract class HospitalAuthenticationTests(DatabaseTarget target) : Platf
         Assert.Equal(before, await Fingerprint.OfAsync(Platform.Database));
     }
 
-    private KeyValuePair<string, string?> Header(string name, string? value) => new(name, value);
+    private static KeyValuePair<string, string?> Header(string name, string? value) => new(name, value);
 
     [Fact]
     public async Task A_signed_request_of_a_signed_in_hospital_is_served()

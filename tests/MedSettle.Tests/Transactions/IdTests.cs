@@ -30,8 +30,8 @@ public abstract class IdTests(DatabaseTarget target) : PlatformTests(target, Jil
         var there = (await SignInAsync(elsewhere)).SignNo;
 
         Assert.NotEqual(here[19..22], there[19..22]);
-        Assert.Equal(Platform.Database.Ids.Node.ToString("D3"), here[19..22]);
-        Assert.Equal(elsewhere.Ids.Node.ToString("D3"), there[19..22]);
+        Assert.Equal(Platform.Database.Ids.Node.ToString("D3", CultureInfo.InvariantCulture), here[19..22]);
+        Assert.Equal(elsewhere.Ids.Node.ToString("D3", CultureInfo.InvariantCulture), there[19..22]);
         // the web host keeps its lease renewed
         Assert.Contains(Platform.App.Services.GetServices<IHostedService>(), service => service is IdNodeRenewal);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
@@ -45,11 +46,12 @@ public abstract class RequestBodyLimitTests(DatabaseTarget target) : PlatformTes
                 var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
                 if (end >= 0)
                 {
-                    var length = int.Parse(text[..end].Split("\r\n").Single(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))[15..].Trim());
+                    var length = int.Parse(text[..end].Split("\r\n").Single(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))[15..].Trim(),
+                        CultureInfo.InvariantCulture);
                     var bodyBytes = received.Skip(Encoding.UTF8.GetByteCount(text[..(end + 4)])).ToArray();
                     if (bodyBytes.Length >= length)
                     {
-                        var status = int.Parse(text.Split(' ')[1]);
+                        var status = int.Parse(text.Split(' ')[1], CultureInfo.InvariantCulture);
                         Assert.True(status == expectedStatus, $"expected HTTP {expectedStatus}, got after {timer.Elapsed}: {text}");
                         return (status, JsonDocument.Parse(bodyBytes.AsMemory(0, length)).RootElement.Clone(), timer.Elapsed);
                     }

@@ -41,7 +41,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         return page;
     }
 
-    private async Task AddLineAsync(IPage page, string code, string price, string count, string? typed = null)
+    private static async Task AddLineAsync(IPage page, string code, string price, string count, string? typed = null)
     {
         await page.Locator("#catalogue-search").FillAsync(typed ?? code);
         await Expect(page.Locator("#catalogue-list li").First).ToContainTextAsync(code);
@@ -352,7 +352,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
 
     private Task<string> OneVisitAsync() => _platform.Database.ReadAsync(u => u.ScalarAsync<string>("SELECT mdtrt_id FROM visits"));
 
-    private async Task SettleOpenBillAsync(IPage page)
+    private static async Task SettleOpenBillAsync(IPage page)
     {
         await page.Locator("#presettle-button").ClickAsync();
         await page.Locator("#settle-button").ClickAsync();
@@ -736,7 +736,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#settle-button")).ToBeEnabledAsync();
     }
 
-    private async Task<IPage> RegisterAnotherAsync(IPage page, bool admission)
+    private static async Task<IPage> RegisterAnotherAsync(IPage page, bool admission)
     {
         await page.GotoAsync($"/window?psn={ZhangWei}");
         if (admission) await page.Locator("#kind").SelectOptionAsync("inpatient");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using MedSettle.Hosting;
 using MedSettle.Storage;
@@ -167,7 +168,8 @@ public abstract class LoginThrottleTests : PlatformTests
         // The fastest of each: a busy machine only ever adds time, so the minimum is the work itself.
         Assert.True(unknown.Min() > 0.5 * known.Min(),
             $"an unknown username is refused in {unknown.Min():0.0} ms at best, a wrong password in {known.Min():0.0} ms at best "
-            + $"(all: {string.Join(", ", unknown.Select(t => t.ToString("0")))} / {string.Join(", ", known.Select(t => t.ToString("0")))})");
+            + $"(all: {string.Join(", ", unknown.Select(t => t.ToString("0", CultureInfo.InvariantCulture)))} / "
+            + $"{string.Join(", ", known.Select(t => t.ToString("0", CultureInfo.InvariantCulture)))})");
     }
 
     private async Task<double> TimeAsync(string username)

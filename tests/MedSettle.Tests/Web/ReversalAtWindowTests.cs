@@ -53,7 +53,7 @@ public abstract class ReversalAtWindowTests(DatabaseTarget target) : IAsyncLifet
         await Expect(page).ToHaveURLAsync(new Regex("/window/slip/S"));
     }
 
-    private async Task ReverseAsync(IPage page, string reason)
+    private static async Task ReverseAsync(IPage page, string reason)
     {
         await page.Locator("#reverse-button").ClickAsync();
         await page.Locator("#reverse-reason").FillAsync(reason);

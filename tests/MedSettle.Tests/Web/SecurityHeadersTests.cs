@@ -68,7 +68,7 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
                 "() => [...document.scripts].filter(s => !s.src && s.type !== 'application/json').length"));
             Assert.Equal("", await page.EvaluateAsync<string>(
                 "() => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes].filter(a => /^on/i.test(a.name) || /^\\s*javascript:/i.test(a.value)).map(a => e.tagName + ' ' + a.name)).join(', ')"));
-            if (path.StartsWith("/dashboard?"))
+            if (path.StartsWith("/dashboard?", StringComparison.Ordinal))
             {
                 await Expect(page.Locator("body[data-charts-ready]")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
                 await Expect(page.Locator("#chart-day canvas")).ToHaveCountAsync(1);
@@ -89,7 +89,7 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
         Assert.True(responses.Count > paths.Length * 2, $"only {responses.Count} responses");
         foreach (var response in responses)
         {
-            if (response.Url.StartsWith("data:")) continue;
+            if (response.Url.StartsWith("data:", StringComparison.Ordinal)) continue;
             var headers = await response.AllHeadersAsync();
             HasTheHeaders($"{response.Request.Method} {response.Url} ({response.Status})", name => headers.GetValueOrDefault(name));
         }
@@ -160,13 +160,13 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
     public async Task Sign_in_and_antiforgery_cookies_are_Secure_when_the_request_came_over_https()
     {
         var overTls = await SignInCookiesAsync(forwardedProto: "https");
-        Assert.Contains(overTls, c => c.StartsWith(".AspNetCore.Antiforgery.") && Secure(c));
-        Assert.Contains(overTls, c => c.StartsWith("medsettle=") && Secure(c));
+        Assert.Contains(overTls, c => c.StartsWith(".AspNetCore.Antiforgery.", StringComparison.Ordinal) && Secure(c));
+        Assert.Contains(overTls, c => c.StartsWith("medsettle=", StringComparison.Ordinal) && Secure(c));
         Assert.All(overTls, c => Assert.True(Secure(c), c));
 
         // Plain HTTP on a developer's machine still signs in (the cookies follow the request's scheme).
         var plain = await SignInCookiesAsync(forwardedProto: null);
-        Assert.Contains(plain, c => c.StartsWith("medsettle=") && !Secure(c));
+        Assert.Contains(plain, c => c.StartsWith("medsettle=", StringComparison.Ordinal) && !Secure(c));
     }
 
     private static bool Secure(string setCookie) => setCookie.Split(';').Any(p => p.Trim().Equals("secure", StringComparison.OrdinalIgnoreCase));

@@ -1,4 +1,3 @@
-using Dapper;
 using MedSettle.Hosting;
 using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;
@@ -21,7 +20,7 @@ public abstract class WebKeyRingTests : PlatformTests
         <key id="6f1f3a52-8c1e-4b8e-9d43-1e0c5a7b2f10" version="1"><creationDate>2026-11-01T00:00:00Z</creationDate><activationDate>2026-11-01T00:00:00Z</activationDate><expirationDate>2027-11-01T00:00:00Z</expirationDate><descriptor deserializerType="Microsoft.AspNetCore.DataProtection.AuthenticatedEncryption.ConfigurationModel.AuthenticatedEncryptorDescriptorDeserializer, Microsoft.AspNetCore.DataProtection, Version=10.0.0.0, Culture=neutral, PublicKeyToken=adb9793829ddae60"><descriptor><encryption algorithm="AES_256_CBC" /><validation algorithm="HMACSHA256" /><masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection"><!-- Warning: the key below is in an unencrypted form. --><value>q2Jm8gqYgQ0m3k3t6l1dOe0gk7mX4dYwq3XnZ0kqJ1m2n3b4v5c6x7z8a9s0d1f2g3h4j5k6l7z8x9c0v1b2n3m4Q==</value></masterKey></descriptor></descriptor></key>
         """;
 
-    private Task<List<string>> StoredKeysAsync(Database database) =>
+    private static Task<List<string>> StoredKeysAsync(Database database) =>
         database.ReadAsync(async unit => (await unit.QueryAsync<string>("SELECT xml FROM data_protection_keys")).ToList());
 
     [Fact]

@@ -1,4 +1,3 @@
-using Dapper;
 using MedSettle.Tests.Infrastructure;
 using MedSettle.Web;
 using static MedSettle.Tests.Transactions.WorkedExampleTests;

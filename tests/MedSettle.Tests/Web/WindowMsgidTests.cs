@@ -1,7 +1,5 @@
-using System.Text.RegularExpressions;
 using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;
-using MedSettle.Transactions;
 using MedSettle.Web;
 
 namespace MedSettle.Tests.Web;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using MedSettle.Admin;
 using MedSettle.Storage;
-using MedSettle.Transactions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -194,7 +193,8 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
     public static readonly string[] FundHeadings = ["统筹基金", "大额补助", "大病保险", "医疗救助"];
 
     /// <summary>An amount by fund as shown: a dash where the statement has no split by fund.</summary>
-    public string ByFund(decimal amount) => Statement?.FundSplit == MonthlyClearing.SplitUnavailable ? "—" : amount.ToString("N2");
+    public string ByFund(decimal amount) =>
+        Statement?.FundSplit == MonthlyClearing.SplitUnavailable ? "—" : amount.ToString("N2", CultureInfo.InvariantCulture);
 
     /// <summary>Where the amounts by fund of a statement stored before it had them come from, or null for one computed with them.</summary>
     public string? FundSplitNote => Statement?.FundSplit switch

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
 using MedSettle.Storage;
-using MedSettle.Transactions;
 using MedSettle.Web;
 
 namespace MedSettle.Pages.Dashboard;

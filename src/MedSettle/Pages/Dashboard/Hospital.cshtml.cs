@@ -1,7 +1,6 @@
 using MedSettle.Engine;
 using MedSettle.Privacy;
 using MedSettle.Storage;
-using MedSettle.Transactions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 

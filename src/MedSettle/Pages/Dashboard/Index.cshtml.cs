@@ -1,8 +1,6 @@
 using System.Text.Json;
 using MedSettle.Admin;
-using MedSettle.Engine;
 using MedSettle.Storage;
-using MedSettle.Transactions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using MedSettle.Engine;
 using MedSettle.Storage;
-using MedSettle.Transactions;
 using MedSettle.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -43,7 +42,7 @@ public sealed class IndexModel(WindowClient client, Database database, PlatformC
     /// <summary>A transaction's warning (warn_msg), shown as a warning on the page the clerk lands on (this one or the visit's).</summary>
     [TempData] public string? Warning { get; set; }
     public string Today => clock.Today.ToText();
-    public string Now => clock.Now.ToString("yyyy-MM-ddTHH:mm");
+    public string Now => clock.Now.ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture);
     private string Hospital => User.Hospital()!;
 
     public async Task OnGetAsync()

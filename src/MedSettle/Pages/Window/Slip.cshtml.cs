@@ -1,5 +1,4 @@
 using MedSettle.Engine;
-using MedSettle.Privacy;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 using MedSettle.Web;

@@ -2,7 +2,6 @@ using System.Globalization;
 using MedSettle.Engine;
 using MedSettle.Privacy;
 using MedSettle.Storage;
-using MedSettle.Transactions;
 using MedSettle.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;

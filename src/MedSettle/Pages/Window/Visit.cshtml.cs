@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using MedSettle.Engine;
-using MedSettle.Privacy;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 using MedSettle.Web;

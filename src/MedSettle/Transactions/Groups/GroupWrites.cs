@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using MedSettle.Engine;
-using MedSettle.Privacy;
 using Npgsql;
 using NpgsqlTypes;
 using static MedSettle.Transactions.Groups.GroupSql;
