@@ -284,7 +284,7 @@ public sealed class SettlementGroups(Database database) : BackgroundService
                 }
                 if (SignIn.Problem(hospital, request.Caller.SignNo, request.Caller.SignNo is null ? null : reads.SignIns.GetValueOrDefault(request.Caller.SignNo)) is { } notSignedIn)
                 {
-                    answers.Add(new Answer(request, Responses.Failure(request.Received, request.Clock, notSignedIn), null));
+                    answers.Add(new Answer(request, Responses.Failure(request.Received, request.Clock, notSignedIn.Message), null));
                     continue;
                 }
                 var context = new TransactionContext
