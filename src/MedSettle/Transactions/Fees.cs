@@ -15,14 +15,16 @@ public static class Fees
 
     public static async Task<object?> UploadAsync(TransactionContext ctx, VisitKind kind)
     {
-        var lines = ctx.Input.Array("feedetail").Select(item => ReadLine(item, ctx.Now)).ToList();
-        var first = ctx.Input.Array("feedetail")[0];
-        var mdtrtId = first.Text("mdtrt_id");
-        var psnNo = first.Text("psn_no");
-        foreach (var item in ctx.Input.Array("feedetail"))
+        var items = ctx.Input.Array("feedetail");
+        var lines = items.Select(item => ReadLine(item, ctx.Now)).ToList();
+        var mdtrtId = items[0].Text("mdtrt_id");
+        var psnNo = items[0].Text("psn_no");
+        foreach (var item in items)
         {
-            if (item.Text("mdtrt_id") != mdtrtId) throw new Refusal($"{item.Path}.mdtrt_id 与第一条明细不同：一次上传的明细须属于同一就诊");
-            if (item.Text("psn_no") != psnNo) throw new Refusal($"{item.Path}.psn_no 与第一条明细不同：一次上传的明细须属于同一人员");
+            if (item.Text("mdtrt_id") != mdtrtId)
+                throw new Refusal($"{item.Path}.mdtrt_id 与第一条明细不同：一次上传的明细须属于同一就诊") { Field = item.Field("mdtrt_id") };
+            if (item.Text("psn_no") != psnNo)
+                throw new Refusal($"{item.Path}.psn_no 与第一条明细不同：一次上传的明细须属于同一人员") { Field = item.Field("psn_no") };
         }
 
         var visit = await Visits.OwnVisitAsync(ctx, mdtrtId, psnNo, kind);

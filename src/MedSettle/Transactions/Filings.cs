@@ -174,7 +174,8 @@ public static class Filings
 
     /// <summary>Why a settlement without a filing that covers its visit (and without an implicit one) is refused.</summary>
     public static Refusal NotCovered(PersonRow person, DateOnly visitDate) =>
-        new($"人员 {person.PsnNo} 在本院没有覆盖 {visitDate.ToText()} 的有效异地急诊备案，请先办理备案（2551）后再结算");
+        new($"人员 {person.PsnNo} 在本院没有覆盖 {visitDate.ToText()} 的有效异地急诊备案，请先办理备案（2551）后再结算")
+            { Code = RefusalCode.FilingRequired, Value = visitDate.ToText(), Resolves = "2551" };
 
     /// <summary>
     /// Of a person's unrevoked filings at one hospital, the first filed whose window holds <paramref name="day"/> (filed in

@@ -3,12 +3,24 @@ using System.Text.Json;
 
 namespace MedSettle.Transactions;
 
-/// <summary>Reads one node of a transaction's input; a missing or malformed required field is refused by its name.</summary>
+/// <summary>
+/// Reads one node of a transaction's input; a missing or malformed required field is refused by its name, with the
+/// field (<see cref="InputField"/>) and what is wrong with it as the refusal's code.
+/// </summary>
 public sealed class Input(JsonElement element, string path)
 {
     public string Path { get; } = path;
 
     public JsonElement Element { get; } = element;
+
+    /// <summary>The array this node is an item of (input.feedetail), or, for any other node, its own path.</summary>
+    public string ArrayPath { get; private init; } = path;
+
+    /// <summary>The node's position in its array (input.feedetail[2]: 2), or null when it is no array's item.</summary>
+    public int? Index { get; private init; }
+
+    /// <summary>The field <paramref name="name"/> of this node, as a refusal names it.</summary>
+    public InputField Field(string name) => new(ArrayPath, Index, name);
 
     /// <summary>The named object node (input.data, input.mdtrtinfo...); with <paramref name="orSelf"/>, the fields may also sit directly in input.</summary>
     public Input Node(string name, bool orSelf = false)
@@ -17,7 +29,7 @@ public sealed class Input(JsonElement element, string path)
             return new Input(node, $"{Path}.{name}");
         if (orSelf && Element.ValueKind == JsonValueKind.Object)
             return this;
-        throw new Refusal($"缺少输入节点 {Path}.{name}");
+        throw new Refusal($"缺少输入节点 {Path}.{name}") { Code = RefusalCode.FieldMissing, Field = Field(name), Kind = FieldKind.Object };
     }
 
     /// <summary>The node <paramref name="name"/>, or, as some clients name it, <paramref name="alias"/> (2402's dscginfo sent as mdtrtinfo).</summary>
@@ -30,17 +42,18 @@ public sealed class Input(JsonElement element, string path)
     public IReadOnlyList<Input> Array(string name)
     {
         if (Element.ValueKind != JsonValueKind.Object || !Element.TryGetProperty(name, out var node) || node.ValueKind != JsonValueKind.Array)
-            throw new Refusal($"缺少输入节点 {Path}.{name}（应为数组）");
+            throw new Refusal($"缺少输入节点 {Path}.{name}（应为数组）") { Code = RefusalCode.FieldMissing, Field = Field(name), Kind = FieldKind.Array };
         var items = new List<Input>(node.GetArrayLength());
         var index = 0;
         foreach (var item in node.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.Object)
-                throw new Refusal($"{Path}.{name}[{index}] 应为对象");
-            items.Add(new Input(item, $"{Path}.{name}[{index}]"));
+                throw new Refusal($"{Path}.{name}[{index}] 应为对象")
+                    { Code = RefusalCode.FieldInvalid, Field = new InputField($"{Path}.{name}", index, null), Kind = FieldKind.Object };
+            items.Add(new Input(item, $"{Path}.{name}[{index}]") { ArrayPath = $"{Path}.{name}", Index = index });
             index++;
         }
-        if (items.Count == 0) throw new Refusal($"{Path}.{name} 不能为空");
+        if (items.Count == 0) throw new Refusal($"{Path}.{name} 不能为空") { Code = RefusalCode.FieldMissing, Field = Field(name), Kind = FieldKind.Array };
         return items;
     }
 
@@ -52,12 +65,14 @@ public sealed class Input(JsonElement element, string path)
             JsonValueKind.String => value.GetString(),
             JsonValueKind.Number => value.GetRawText(),
             JsonValueKind.Null => null,
-            _ => throw new Refusal($"字段 {Path}.{name} 应为文本"),
+            _ => throw new Refusal($"字段 {Path}.{name} 应为文本") { Code = RefusalCode.FieldInvalid, Field = Field(name), Kind = FieldKind.Text },
         };
         text = text?.Trim();
-        if (text is { Length: > 1000 }) throw new Refusal($"字段 {Path}.{name} 过长（最多 1000 个字符）");
+        if (text is { Length: > 1000 })
+            throw new Refusal($"字段 {Path}.{name} 过长（最多 1000 个字符）") { Code = RefusalCode.FieldTooLong, Field = Field(name), Kind = FieldKind.Text };
         if (text is not null && text.AsSpan().IndexOfAny(ControlCharacters) >= 0)
-            throw new Refusal($"字段 {Path}.{name} 含有不可见的控制字符（如 \\u0000），请删除后重新发送");
+            throw new Refusal($"字段 {Path}.{name} 含有不可见的控制字符（如 \\u0000），请删除后重新发送")
+                { Code = RefusalCode.FieldInvalid, Field = Field(name), Kind = FieldKind.Text };
         return string.IsNullOrEmpty(text) ? null : text;
     }
 
@@ -68,9 +83,15 @@ public sealed class Input(JsonElement element, string path)
     /// <summary>The field <paramref name="name"/>, or the name some clients give it (<paramref name="alias"/>, e.g. dise_code for dise_codg).</summary>
     public string? OptionalText(string name, string alias) => OptionalText(name) ?? OptionalText(alias);
 
-    public string Text(string name) => OptionalText(name) ?? throw new Refusal($"缺少必填字段 {Path}.{name}");
+    public string Text(string name) => OptionalText(name) ?? throw Missing(name, FieldKind.Text);
 
-    public decimal Decimal(string name) => OptionalDecimal(name) ?? throw new Refusal($"缺少必填字段 {Path}.{name}");
+    public decimal Decimal(string name) => OptionalDecimal(name) ?? throw Missing(name, FieldKind.Number);
+
+    private Refusal Missing(string name, FieldKind kind) =>
+        new($"缺少必填字段 {Path}.{name}") { Code = RefusalCode.FieldMissing, Field = Field(name), Kind = kind };
+
+    private Refusal Invalid(string message, string name, FieldKind kind, string value) =>
+        new(message) { Code = RefusalCode.FieldInvalid, Field = Field(name), Kind = kind, Value = value };
 
     public decimal? OptionalDecimal(string name)
     {
@@ -78,20 +99,20 @@ public sealed class Input(JsonElement element, string path)
         if (text is null) return null;
         if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value)
             || Math.Abs(value) > 999_999_999m)
-            throw new Refusal($"字段 {Path}.{name} 的值 \"{text}\" 不是有效的数值");
+            throw Invalid($"字段 {Path}.{name} 的值 \"{text}\" 不是有效的数值", name, FieldKind.Number, text);
         return value;
     }
 
     /// <summary>A whole number of things (a count): no fraction, not negative.</summary>
     public long Count(string name)
     {
-        var value = Decimal(name);
+        var value = OptionalDecimal(name) ?? throw Missing(name, FieldKind.Count);
         if (value < 0 || value != decimal.Truncate(value))
-            throw new Refusal($"字段 {Path}.{name} 的值 {value} 应为不小于 0 的整数");
+            throw Invalid($"字段 {Path}.{name} 的值 {value} 应为不小于 0 的整数", name, FieldKind.Count, value.ToString(CultureInfo.InvariantCulture));
         return (long)value;
     }
 
-    public DateOnly Date(string name) => OptionalDate(name) ?? throw new Refusal($"缺少必填字段 {Path}.{name}");
+    public DateOnly Date(string name) => OptionalDate(name) ?? throw Missing(name, FieldKind.Date);
 
     /// <summary>yyyy-MM-dd; a full time (yyyy-MM-dd HH:mm:ss) is accepted and its date taken.</summary>
     public DateOnly? OptionalDate(string name)
@@ -100,10 +121,10 @@ public sealed class Input(JsonElement element, string path)
         if (text is null) return null;
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
         if (DateTime.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)) return DateOnly.FromDateTime(time);
-        throw new Refusal($"字段 {Path}.{name} 的值 \"{text}\" 不是日期（格式 yyyy-MM-dd）");
+        throw Invalid($"字段 {Path}.{name} 的值 \"{text}\" 不是日期（格式 yyyy-MM-dd）", name, FieldKind.Date, text);
     }
 
-    public DateTime Time(string name) => OptionalTime(name) ?? throw new Refusal($"缺少必填字段 {Path}.{name}");
+    public DateTime Time(string name) => OptionalTime(name) ?? throw Missing(name, FieldKind.Time);
 
     /// <summary>yyyy-MM-dd HH:mm:ss; a bare date is taken as its midnight.</summary>
     public DateTime? OptionalTime(string name)
@@ -112,7 +133,7 @@ public sealed class Input(JsonElement element, string path)
         if (text is null) return null;
         if (DateTime.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)) return time;
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date.ToDateTime(TimeOnly.MinValue);
-        throw new Refusal($"字段 {Path}.{name} 的值 \"{text}\" 不是时间（格式 yyyy-MM-dd HH:mm:ss）");
+        throw Invalid($"字段 {Path}.{name} 的值 \"{text}\" 不是时间（格式 yyyy-MM-dd HH:mm:ss）", name, FieldKind.Time, text);
     }
 
     private static readonly string[] TimeFormats = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyyMMddHHmmss"];

@@ -158,7 +158,8 @@ public static class Settle
         if (standing.FirstOrDefault(Visits.ClosesVisit) is { } final) throw Visits.FinallySettled(visit.MdtrtId, final.SetlId);
         var midSetlFlag = kind == VisitKind.Inpatient && data.OptionalText("mid_setl_flag") == "1" ? "1" : "0";
         if (kind == VisitKind.Inpatient && midSetlFlag == "0" && visit.Endtime is null && !preview)
-            throw new Refusal($"就诊 {visit.MdtrtId} 尚未办理出院，出院结算前须先办理出院（2402）；中途结算请传 mid_setl_flag = 1");
+            throw new Refusal($"就诊 {visit.MdtrtId} 尚未办理出院，出院结算前须先办理出院（2402）；中途结算请传 mid_setl_flag = 1")
+                { Code = RefusalCode.NotDischarged, Field = data.Field("mid_setl_flag"), Value = visit.MdtrtId, Resolves = "2402" };
 
         var batch = BatchOf(data, kind);
         var open = await reads.OpenBillAsync(ctx, visit.MdtrtId, batch);
@@ -178,7 +179,8 @@ public static class Settle
         if (declared != bill.MedfeeSumamt)
             throw new Refusal(batch is null
                 ? $"医疗费总额 medfee_sumamt {declared:0.00} 与已上传的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对明细后重新结算"
-                : $"医疗费总额 medfee_sumamt {declared:0.00} 与收费批次 {batch} 未结算的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对该批次的明细后重新结算");
+                : $"医疗费总额 medfee_sumamt {declared:0.00} 与收费批次 {batch} 未结算的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对该批次的明细后重新结算")
+                { Code = RefusalCode.TotalMismatch, Field = data.Field("medfee_sumamt"), Value = declared.ToString("0.00", CultureInfo.InvariantCulture) };
 
         var hospital = ctx.Hospital;
         var policy = PolicySelection.InForce((await reads.PoliciesAsync(ctx, PolicyKeyOf(person, category, hospital))).Select(ToPolicy), visitDate)

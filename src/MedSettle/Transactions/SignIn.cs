@@ -23,18 +23,24 @@ public static class SignIn
         if (kind.Infno == "9001") return;
         var row = signNo is null ? null
             : await unit.FirstOrDefaultAsync<SignInRow>("SELECT sign_no, fixmedins_code, sign_out_time FROM sign_ins WHERE sign_no = @signNo", new { signNo });
-        if (Problem(hospital, signNo, row) is { } problem) throw new Refusal(problem);
+        if (Problem(hospital, signNo, row) is { } problem) throw problem;
     }
 
-    /// <summary>Why <paramref name="signNo"/> (found as <paramref name="row"/>) does not let the hospital act, or null when it does.</summary>
-    public static string? Problem(HospitalRow hospital, string? signNo, SignInRow? row)
+    /// <summary>
+    /// Why <paramref name="signNo"/> (found as <paramref name="row"/>) does not let the hospital act (a refusal of code
+    /// <see cref="RefusalCode.SignInRequired"/>), or null when it does.
+    /// </summary>
+    public static Refusal? Problem(HospitalRow hospital, string? signNo, SignInRow? row)
     {
-        if (signNo is null) return $"报文头缺少签到流水号 sign_no：{SignInAgain}，并在报文头 sign_no 中填写签到返回的流水号";
+        if (signNo is null) return SignInRequired(signNo, $"报文头缺少签到流水号 sign_no：{SignInAgain}，并在报文头 sign_no 中填写签到返回的流水号");
         if (row is null || row.FixmedinsCode != hospital.FixmedinsCode)
-            return $"签到流水号 {signNo} 不是本机构（{hospital.FixmedinsCode}）的签到：{SignInAgain}，使用本机构签到返回的流水号";
-        if (row.SignOutTime is not null) return $"签到流水号 {signNo} 已于 {row.SignOutTime} 签退：{SignInAgain}后再办理";
+            return SignInRequired(signNo, $"签到流水号 {signNo} 不是本机构（{hospital.FixmedinsCode}）的签到：{SignInAgain}，使用本机构签到返回的流水号");
+        if (row.SignOutTime is not null) return SignInRequired(signNo, $"签到流水号 {signNo} 已于 {row.SignOutTime} 签退：{SignInAgain}后再办理");
         return null;
     }
+
+    private static Refusal SignInRequired(string? signNo, string message) =>
+        new(message) { Code = RefusalCode.SignInRequired, Field = new InputField("报文头", null, "sign_no"), Value = signNo, Resolves = "9001" };
 
     public static async Task<object?> SignInAsync(TransactionContext ctx)
     {

@@ -229,7 +229,7 @@ public static class TransactionApi
     public static Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default,
         string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null, TransactionSettings? settings = null,
         SettlementGroups? groups = null) =>
-        CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, groups, downloaded: null);
+        CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, groups, answered: null);
 
     /// <summary>
     /// <see cref="CallAsync(Database, PlatformClock, byte[], CancellationToken, string?, HospitalSignature.Nonce?, string?, TransactionSettings?, SettlementGroups?)"/>,
@@ -239,20 +239,40 @@ public static class TransactionApi
         CancellationToken cancel = default, string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null,
         TransactionSettings? settings = null, SettlementGroups? groups = null)
     {
-        var downloaded = new DownloadSlot();
-        var (status, answer) = await CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, groups, downloaded);
-        return (status, answer, downloaded.File);
+        var answered = new AnswerSlot();
+        var (status, answer) = await CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, groups, answered);
+        return (status, answer, answered.File);
     }
 
-    /// <summary>Where a read-only transaction's answer puts the file it answers (9102).</summary>
-    private sealed class DownloadSlot
+    /// <summary>
+    /// <see cref="CallAsync(Database, PlatformClock, byte[], CancellationToken, string?, HospitalSignature.Nonce?, string?, TransactionSettings?, SettlementGroups?)"/>
+    /// for an in-process caller (the window), and the refusal behind an answer of infcode -1: its code and the field it
+    /// concerns, which the envelope does not carry. Null for any other answer, and for a failure no refusal made (a body
+    /// that is no envelope, HTTP 400; an unexpected failure, HTTP 500) or an answer to a msgid seen before (from the store,
+    /// or why there is none): then only the body's err_msg says it.
+    /// </summary>
+    public static async Task<(int Status, string Body, Refusal? Refusal)> CallWithRefusalAsync(Database database, PlatformClock clock, byte[] body,
+        CancellationToken cancel = default, string? windowAccount = null, TransactionSettings? settings = null, SettlementGroups? groups = null)
+    {
+        var answered = new AnswerSlot();
+        var (status, answer) = await CallAsync(database, clock, body, cancel, signedBy: null, nonce: null, windowAccount, settings, groups, answered);
+        return (status, answer, answered.Refusal);
+    }
+
+    /// <summary>
+    /// What an answer carries besides its body, for in-process callers: the file a read-only transaction answers (9102), the
+    /// refusal it was refused with.
+    /// </summary>
+    private sealed class AnswerSlot
     {
         public Files.Download? File { get; set; }
+
+        public Refusal? Refusal { get; set; }
     }
 
     private static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel,
         string? signedBy, HospitalSignature.Nonce? nonce, string? windowAccount, TransactionSettings? settings, SettlementGroups? groups,
-        DownloadSlot? downloaded)
+        AnswerSlot? answered)
     {
         settings ??= TransactionSettings.Defaults;
         var received = clock.Now;
@@ -313,8 +333,10 @@ public static class TransactionApi
                 {
                     try
                     {
-                        return (200, await groups.SubmitAsync(
-                            new GroupRequest(kind, visitKind, caller, nonce, input, Hash(kind.Infno, input.Element), received, clock, settings)));
+                        var request = new GroupRequest(kind, visitKind, caller, nonce, input, Hash(kind.Infno, input.Element), received, clock, settings);
+                        var response = await groups.SubmitAsync(request);
+                        if (answered is not null) answered.Refusal = request.Refusal;
+                        return (200, response);
                     }
                     catch (RunAlone alone)
                     {
@@ -337,11 +359,12 @@ public static class TransactionApi
                     // (A copy sent afterwards finds the nonce spent and gets the 401.)
                 }
                 return (200, kind.ChangesState
-                    ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, settings, cancel)
-                    : await ReadOnlyAsync(database, clock, kind, caller, input, received, settings, downloaded, cancel));
+                    ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, settings, answered, cancel)
+                    : await ReadOnlyAsync(database, clock, kind, caller, input, received, settings, answered, cancel));
             }
             catch (Refusal refusal)
             {
+                if (answered is not null) answered.Refusal = refusal;
                 return (200, Responses.Failure(received, clock, refusal.Message));
             }
         }
@@ -384,7 +407,7 @@ public static class TransactionApi
     }
 
     private static async Task<string> ReadOnlyAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
-        Input input, DateTime received, TransactionSettings settings, DownloadSlot? downloaded, CancellationToken cancel)
+        Input input, DateTime received, TransactionSettings settings, AnswerSlot? answered, CancellationToken cancel)
     {
         // A read of personal data commits its audit row, and only its audit row; a read that keeps a file for the hospital
         // (3202's result) commits the file; any other read changes nothing.
@@ -399,11 +422,12 @@ public static class TransactionApi
                 var context = await ContextAsync(unit, kind, caller, input, received, settings);
                 var output = await kind.Handle(context);
                 await AuditAsync(context, caller);
-                if (downloaded is not null) downloaded.File = context.Download;
+                if (answered is not null) answered.File = context.Download;
                 return (Responses.Success(received, clock, output, context.Warning), true);
             }
             catch (Refusal refusal)
             {
+                if (answered is not null) answered.Refusal = refusal;
                 return (Responses.Failure(received, clock, refusal.Message), false);
             }
         }
@@ -425,7 +449,7 @@ public static class TransactionApi
     }
 
     private static async Task<string> ExactlyOnceAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
-        Input input, DateTime received, TransactionSettings settings, CancellationToken cancel)
+        Input input, DateTime received, TransactionSettings settings, AnswerSlot? answered, CancellationToken cancel)
     {
         var (fixmedinsCode, msgid) = (caller.FixmedinsCode, caller.Msgid);
         var inputHash = Hash(kind.Infno, input.Element);
@@ -458,6 +482,7 @@ public static class TransactionApi
             }
             catch (Refusal refusal)
             {
+                if (answered is not null) answered.Refusal = refusal;
                 return (Responses.Failure(received, clock, refusal.Message), false);
             }
         }, cancel);

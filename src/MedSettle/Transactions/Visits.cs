@@ -31,7 +31,8 @@ public static class Visits
         var begin = data.Time(beginField);
         // A visit is registered when the patient is there; a HIS clock may run ahead of the platform's as far as a signature's may.
         if (begin > ctx.Now.Add(HospitalSignature.Window))
-            throw new Refusal($"{data.Path}.{beginField} {begin.ToText()} 晚于当前时间 {ctx.Now.ToText()}：{(kind == VisitKind.Outpatient ? "挂号" : "入院")}只能在患者到院后办理，请核对开始时间");
+            throw new Refusal($"{data.Path}.{beginField} {begin.ToText()} 晚于当前时间 {ctx.Now.ToText()}：{(kind == VisitKind.Outpatient ? "挂号" : "入院")}只能在患者到院后办理，请核对开始时间")
+                { Code = RefusalCode.InTheFuture, Field = data.Field(beginField), Kind = FieldKind.Time, Value = begin.ToText() };
         var person = await People.LockAsync(ctx, psnNo, insutype);
         People.EnsureActive(person);
         Filings.EnsureOpenForCrossRegion(ctx.Hospital);

@@ -1,11 +1,14 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
+using MedSettle.Transactions;
 
 namespace MedSettle.Web;
 
 /// <summary>
 /// The platform's refusals are written for HIS developers (field paths, zero-based indexes, transaction numbers, flag
-/// names). The window shows the common ones in the clerk's words: bill lines by their number on screen, transactions by
-/// the button that does them, flags by the box to tick. The API's own text is unchanged and stays available for support.
+/// names). The window shows the common ones in the clerk's words, chosen by the refusal's code and field
+/// (<see cref="Refusal.Code"/>, <see cref="Refusal.Field"/>): bill lines by their number on screen, transactions by the
+/// button that does them, flags by the box to tick. The API's own text is unchanged and stays available for support.
 /// </summary>
 public static partial class ClerkWords
 {
@@ -34,37 +37,56 @@ public static partial class ClerkWords
         ["2208"] = "在结算单上点击“撤销结算”", ["2305"] = "在结算单上点击“撤销结算”",
     };
 
-    /// <summary>The refusal in the clerk's words; the text unchanged when none of the common forms is found.</summary>
-    public static string ForClerk(string apiText)
+    /// <summary>
+    /// The refusal in the clerk's words, chosen by its code and the field it concerns: a bill line by its number on screen,
+    /// a field by its name on the form, a transaction by where the clerk does it. The API's text (as
+    /// <see cref="ForClerk(string)"/> gives it) when the code has no words of its own or the field no name on the window.
+    /// </summary>
+    public static string ForClerk(Refusal refusal) => Words(refusal) ?? ForClerk(refusal.Message);
+
+    /// <summary>
+    /// Text that comes without a code (a warning, a refusal of code General, an answer from the store to a msgid seen
+    /// before): the API's own, each transaction it names in brackets, "（2551）", given as where the clerk does it.
+    /// </summary>
+    public static string ForClerk(string apiText) =>
+        Transaction().Replace(apiText, m => Actions.TryGetValue(m.Groups["infno"].Value, out var where) ? $"（{where}）" : m.Value);
+
+    private static string? Words(Refusal refusal) => refusal.Code switch
     {
-        var text = BillValue().Replace(apiText, m => $"第 {Line(m)} 行的{BillField(m.Groups["field"].Value)}“{m.Groups["value"].Value}”不是有效的数值，请核对后重新填写");
-        text = BillPath().Replace(text, m => $"第 {Line(m)} 行的{BillField(m.Groups["field"].Value)}");
-        text = VisitPath().Replace(text, m => VisitFields.TryGetValue(m.Groups["field"].Value, out var name) ? name : m.Value);
-        text = MidSettleFlag().Replace(text, "如需不出院先结算，请勾选“中途结算（未出院）”后重新预结算");
-        text = NamedField().Replace(text, m => m.Groups["name"].Value);
-        text = Transaction().Replace(text, m => Actions.TryGetValue(m.Groups["infno"].Value, out var where) ? $"（{where}）" : m.Value);
-        return text;
-    }
+        RefusalCode.FieldMissing when FieldName(refusal.Field) is { } name && refusal.Kind is not (FieldKind.Array or FieldKind.Object) =>
+            $"{name}未填写，请填写后重新提交",
+        RefusalCode.FieldInvalid when FieldName(refusal.Field) is { } name && Invalid(refusal.Kind, refusal.Value) is { } wrong => $"{name}{wrong}，请核对后重新填写",
+        RefusalCode.FieldTooLong when FieldName(refusal.Field) is { } name => $"{name}过长，请删减后重新填写",
+        RefusalCode.InTheFuture when FieldName(refusal.Field) is { } name => $"{name}“{refusal.Value}”晚于当前时间，请核对后重新填写",
+        RefusalCode.NotDischarged when Where(refusal.Resolves) is { } where =>
+            $"尚未办理出院：出院结算前须先办理出院（{where}）；如需不出院先结算，请勾选“中途结算（未出院）”后重新预结算",
+        RefusalCode.FilingRequired when Where(refusal.Resolves) is { } where =>
+            $"该参保人在本院没有覆盖 {refusal.Value} 的有效异地急诊备案，请先办理备案（{where}）后再结算",
+        RefusalCode.TotalMismatch => $"医疗费总额 {refusal.Value} 与已上传的费用明细合计不一致：费用明细已有变化，请重新预结算，核对后再确认结算",
+        _ => null,
+    };
 
-    private static int Line(Match m) => int.Parse(m.Groups["index"].Value, System.Globalization.CultureInfo.InvariantCulture) + 1;
+    /// <summary>What is wrong with a value that is not of its <paramref name="kind"/>; null for the input's structure (no clerk types it).</summary>
+    private static string? Invalid(FieldKind? kind, string? value) => kind switch
+    {
+        FieldKind.Number => $"“{value}”不是有效的数值",
+        FieldKind.Count => $"“{value}”应为不小于 0 的整数",
+        FieldKind.Date => $"“{value}”不是有效的日期（如 2026-03-15）",
+        FieldKind.Time => $"“{value}”不是有效的时间（如 2026-03-15 09:30）",
+        FieldKind.Text => "不是可用的文本（不能含有不可见的控制字符）",
+        _ => null,
+    };
 
-    private static string BillField(string field) => BillFields.GetValueOrDefault(field, "费用明细");
+    /// <summary>The field as the window names it: a bill line's field by the line's number on screen, a visit's by its label; null for any other.</summary>
+    private static string? FieldName(InputField? field) => field switch
+    {
+        { Node: "input.feedetail", Index: { } index, Name: { } name } when BillFields.TryGetValue(name, out var label) =>
+            string.Create(CultureInfo.InvariantCulture, $"第 {index + 1} 行的{label}"),
+        { Node: "input.data" or "input.mdtrtinfo" or "input.dscginfo", Index: null, Name: { } name } => VisitFields.GetValueOrDefault(name),
+        _ => null,
+    };
 
-    [GeneratedRegex("""字段 input\.feedetail\[(?<index>\d+)\]\.(?<field>\w+) 的值 "(?<value>[^"]*)" 不是有效的数值""")]
-    private static partial Regex BillValue();
-
-    [GeneratedRegex(@"(?:字段 )?input\.feedetail\[(?<index>\d+)\](?:\.(?<field>\w+))?")]
-    private static partial Regex BillPath();
-
-    [GeneratedRegex(@"(?:字段 )?input\.(?:data|mdtrtinfo|dscginfo)\.(?<field>\w+)")]
-    private static partial Regex VisitPath();
-
-    [GeneratedRegex(@"中途结算请传 mid_setl_flag = 1")]
-    private static partial Regex MidSettleFlag();
-
-    /// <summary>"医疗费总额 medfee_sumamt 12.00": the field's name after its Chinese one says nothing to the clerk.</summary>
-    [GeneratedRegex(@"(?<name>医疗费总额) medfee_sumamt")]
-    private static partial Regex NamedField();
+    private static string? Where(string? infno) => infno is not null && Actions.TryGetValue(infno, out var where) ? where : null;
 
     [GeneratedRegex(@"（(?<infno>\d{4})）")]
     private static partial Regex Transaction();

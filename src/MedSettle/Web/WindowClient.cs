@@ -11,9 +11,12 @@ namespace MedSettle.Web;
 
 /// <summary>
 /// One answer of the transaction API, as the window reads it: <see cref="Error"/> and <see cref="Warning"/> in the clerk's
-/// words (<see cref="ClerkWords"/>), <see cref="ApiError"/> the API's own text.
+/// words (<see cref="ClerkWords"/>), <see cref="ApiError"/> the API's own text. A refusal a handler made comes with its
+/// <see cref="Code"/> and <see cref="Field"/>; any other failure (an answer to a msgid seen before, a body the API could
+/// not read) has no code, and its words follow from the text alone.
 /// </summary>
-public sealed record WindowReply(bool Ok, string? Error, string? Warning, JsonElement Output, string Msgid, string? ApiError = null)
+public sealed record WindowReply(bool Ok, string? Error, string? Warning, JsonElement Output, string Msgid, string? ApiError = null,
+    RefusalCode? Code = null, InputField? Field = null)
 {
     /// <summary>The API's own text when the clerk is shown other words (for support), else null.</summary>
     public string? Detail => ApiError is not null && ApiError != Error ? ApiError : null;
@@ -34,7 +37,7 @@ public sealed class WindowClient(Database database, PlatformClock clock, IHttpCo
     {
         msgid ??= await NewMsgidAsync(hospital);
         var reply = await SendAsync(hospital, opterName, infno, input, msgid, await SignNoAsync(hospital, opterName));
-        if (!reply.Ok && reply.ApiError?.Contains(SignIn.SignInAgain, StringComparison.Ordinal) == true)
+        if (!reply.Ok && reply.Code == RefusalCode.SignInRequired)
         {
             _signNos.TryRemove(hospital, out _);
             reply = await SendAsync(hospital, opterName, infno, input, msgid, await SignNoAsync(hospital, opterName));
@@ -99,14 +102,15 @@ public sealed class WindowClient(Database database, PlatformClock clock, IHttpCo
             ["sign_no"] = signNo,
             ["input"] = input,
         };
-        var (_, body) = await TransactionApi.CallAsync(database, clock, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(envelope)),
+        var (_, body, refusal) = await TransactionApi.CallWithRefusalAsync(database, clock, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(envelope)),
             windowAccount: http?.HttpContext?.User.Identity?.Name ?? opterName, settings: settings, groups: groups);
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
         var ok = root.GetProperty("infcode").GetInt32() == 0;
         var error = root.GetProperty("err_msg").GetString();
         var warning = root.GetProperty("warn_msg").GetString();
-        return new WindowReply(ok, error is null ? null : ClerkWords.ForClerk(error), warning is null ? null : ClerkWords.ForClerk(warning),
-            root.GetProperty("output").Clone(), msgid, error);
+        var words = error is null ? null : refusal is not null ? ClerkWords.ForClerk(refusal) : ClerkWords.ForClerk(error);
+        return new WindowReply(ok, words, warning is null ? null : ClerkWords.ForClerk(warning), root.GetProperty("output").Clone(), msgid, error,
+            refusal?.Code, refusal?.Field);
     }
 }

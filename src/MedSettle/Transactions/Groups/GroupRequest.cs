@@ -18,6 +18,9 @@ public sealed class GroupRequest(TransactionKind kind, VisitKind visitKind, Call
     public PlatformClock Clock { get; } = clock;
     public TransactionSettings Settings { get; } = settings;
     internal int Attempts { get; set; }
+
+    /// <summary>Once answered: the refusal its answer gives (for an in-process caller, which reads its code), or null.</summary>
+    public Refusal? Refusal { get; internal set; }
     internal TaskCompletionSource<string> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 

@@ -147,7 +147,7 @@ public sealed class SettlementGroups(Database database) : BackgroundService
         }
     }
 
-    private sealed record Answer(GroupRequest Request, string Response, Settle.Decided? Decided);
+    private sealed record Answer(GroupRequest Request, string Response, Settle.Decided? Decided, Refusal? Refusal = null);
 
     /// <summary>A group read and decided, its transaction open, waiting for its writes and commit.</summary>
     private sealed class Prepared(NpgsqlConnection connection, List<Answer> answers, Action released) : IAsyncDisposable
@@ -284,7 +284,7 @@ public sealed class SettlementGroups(Database database) : BackgroundService
                 }
                 if (SignIn.Problem(hospital, request.Caller.SignNo, request.Caller.SignNo is null ? null : reads.SignIns.GetValueOrDefault(request.Caller.SignNo)) is { } notSignedIn)
                 {
-                    answers.Add(new Answer(request, Responses.Failure(request.Received, request.Clock, notSignedIn), null));
+                    answers.Add(new Answer(request, Responses.Failure(request.Received, request.Clock, notSignedIn.Message), null, notSignedIn));
                     continue;
                 }
                 var context = new TransactionContext
@@ -304,7 +304,7 @@ public sealed class SettlementGroups(Database database) : BackgroundService
                 }
                 catch (Refusal refusal)
                 {
-                    answers.Add(new Answer(request, Responses.Failure(request.Received, request.Clock, refusal.Message), null));
+                    answers.Add(new Answer(request, Responses.Failure(request.Received, request.Clock, refusal.Message), null, refusal));
                 }
                 catch (RunAlone alone)
                 {
@@ -359,7 +359,11 @@ public sealed class SettlementGroups(Database database) : BackgroundService
                 }
             }
             Interlocked.Add(ref _answered, prepared.Answers.Count);
-            foreach (var answer in prepared.Answers) answer.Request.Done.TrySetResult(answer.Response);
+            foreach (var answer in prepared.Answers)
+            {
+                answer.Request.Refusal = answer.Refusal;
+                answer.Request.Done.TrySetResult(answer.Response);
+            }
         }
         catch (Exception e)
         {
