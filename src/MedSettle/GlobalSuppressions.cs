@@ -23,9 +23,6 @@ using System.Diagnostics.CodeAnalysis;
 [assembly: SuppressMessage("Design", "CA1068", Scope = "member",
     Target = "~M:MedSettle.Transactions.TransactionApi.CallForFileAsync(MedSettle.Storage.Database,MedSettle.Foundation.PlatformClock,System.Byte[],System.Threading.CancellationToken,System.String,MedSettle.Transactions.HospitalSignature.Nonce,System.String,MedSettle.Transactions.TransactionSettings,MedSettle.Transactions.Groups.SettlementGroups)",
     Justification = "Token after the body; optional arguments follow by name")]
-[assembly: SuppressMessage("Design", "CA1068", Scope = "member",
-    Target = "~M:MedSettle.Transactions.TransactionApi.CallAsync(MedSettle.Storage.Database,MedSettle.Foundation.PlatformClock,System.Byte[],System.Threading.CancellationToken,System.String,MedSettle.Transactions.HospitalSignature.Nonce,System.String,MedSettle.Transactions.TransactionSettings,MedSettle.Transactions.Groups.SettlementGroups,MedSettle.Transactions.TransactionApi.DownloadSlot)",
-    Justification = "Token after the body, like the public overloads it serves")]
 
 // CA1707: sealed_ is how this code spells a sealed (encrypted) value, the keyword taken.
 [assembly: SuppressMessage("Naming", "CA1707", Scope = "member", Target = "~M:MedSettle.Privacy.DataKey.Open(System.ReadOnlySpan{System.Byte})~System.String",

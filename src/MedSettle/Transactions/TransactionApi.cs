@@ -229,7 +229,7 @@ public static class TransactionApi
     public static Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel = default,
         string? signedBy = null, HospitalSignature.Nonce? nonce = null, string? windowAccount = null, TransactionSettings? settings = null,
         SettlementGroups? groups = null) =>
-        CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, groups, answered: null);
+        CallAsync(database, clock, body, signedBy, nonce, windowAccount, settings, groups, answered: null, cancel);
 
     /// <summary>
     /// <see cref="CallAsync(Database, PlatformClock, byte[], CancellationToken, string?, HospitalSignature.Nonce?, string?, TransactionSettings?, SettlementGroups?)"/>,
@@ -240,7 +240,7 @@ public static class TransactionApi
         TransactionSettings? settings = null, SettlementGroups? groups = null)
     {
         var answered = new AnswerSlot();
-        var (status, answer) = await CallAsync(database, clock, body, cancel, signedBy, nonce, windowAccount, settings, groups, answered);
+        var (status, answer) = await CallAsync(database, clock, body, signedBy, nonce, windowAccount, settings, groups, answered, cancel);
         return (status, answer, answered.File);
     }
 
@@ -252,10 +252,10 @@ public static class TransactionApi
     /// or why there is none): then only the body's err_msg says it.
     /// </summary>
     public static async Task<(int Status, string Body, Refusal? Refusal)> CallWithRefusalAsync(Database database, PlatformClock clock, byte[] body,
-        CancellationToken cancel = default, string? windowAccount = null, TransactionSettings? settings = null, SettlementGroups? groups = null)
+        string? windowAccount = null, TransactionSettings? settings = null, SettlementGroups? groups = null, CancellationToken cancel = default)
     {
         var answered = new AnswerSlot();
-        var (status, answer) = await CallAsync(database, clock, body, cancel, signedBy: null, nonce: null, windowAccount, settings, groups, answered);
+        var (status, answer) = await CallAsync(database, clock, body, signedBy: null, nonce: null, windowAccount, settings, groups, answered, cancel);
         return (status, answer, answered.Refusal);
     }
 
@@ -270,9 +270,9 @@ public static class TransactionApi
         public Refusal? Refusal { get; set; }
     }
 
-    private static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body, CancellationToken cancel,
+    private static async Task<(int Status, string Body)> CallAsync(Database database, PlatformClock clock, byte[] body,
         string? signedBy, HospitalSignature.Nonce? nonce, string? windowAccount, TransactionSettings? settings, SettlementGroups? groups,
-        AnswerSlot? answered)
+        AnswerSlot? answered, CancellationToken cancel)
     {
         settings ??= TransactionSettings.Defaults;
         var received = clock.Now;
