@@ -292,9 +292,11 @@ public static class PersonalData
         {
             lock (Reloading)
             {
+                // every key file this process has read, again; one that is gone or unreadable now (another database's,
+                // removed since) is passed over: the key sought may be in another
                 if (!Known.ContainsKey(id))
                     foreach (var source in Sources.Values)
-                        try { KeyRing.Load(source, mayCreate: false); } catch (IOException) { } catch (InvalidDataException) { }
+                        try { KeyRing.Load(source, mayCreate: false); } catch (IOException) { } catch (InvalidDataException) { } catch (KeyFileProblem) { }
             }
             if (!Known.TryGetValue(id, out key))
                 throw new CryptographicException($"personal data sealed with key {id:x8}, which no loaded key file holds");

@@ -366,18 +366,34 @@ public sealed class KeyFileReloadTests
         var ring = KeyRing.Load(new KeySource(path, null), mayCreate: true);
         Assert.Equal("张伟", PersonalData.Open(ring.Seal("张伟")));
 
-        // another process appends a key and seals with it
+        Assert.Equal("王芳", PersonalData.Open(SealWithAKeyAddedTo(path, "王芳")));
+    }
+
+    [Fact]
+    public void A_key_file_gone_since_it_was_read_is_passed_over_when_the_files_are_read_again()
+    {
+        var gone = Path.Combine(TestPaths.TempDirectory(), "gone.keys"); // another database's, removed since (as a test's are)
+        KeyRing.Load(new KeySource(gone, null), mayCreate: true);
+        File.Delete(gone);
+        var path = Path.Combine(TestPaths.TempDirectory(), "running.keys");
+        KeyRing.Load(new KeySource(path, null), mayCreate: true);
+
+        Assert.Equal("王芳", PersonalData.Open(SealWithAKeyAddedTo(path, "王芳")));
+    }
+
+    /// <summary>Another process appends a key to <paramref name="path"/> and seals <paramref name="text"/> with it.</summary>
+    private static byte[] SealWithAKeyAddedTo(string path, string text)
+    {
         var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         var id = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
         File.AppendAllText(path, $"key {id:x8} {Convert.ToBase64String(key)} 2026-03-15T02:00:00Z\n");
-        var plain = "王芳"u8.ToArray();
+        var plain = System.Text.Encoding.UTF8.GetBytes(text);
         var sealed_ = new byte[PersonalData.Overhead + plain.Length];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(sealed_, id);
         System.Security.Cryptography.RandomNumberGenerator.Fill(sealed_.AsSpan(4, 12));
         using (var aes = new System.Security.Cryptography.AesGcm(key, 16))
             aes.Encrypt(sealed_.AsSpan(4, 12), plain, sealed_.AsSpan(16, plain.Length), sealed_.AsSpan(16 + plain.Length));
-
-        Assert.Equal("王芳", PersonalData.Open(sealed_));
+        return sealed_;
     }
 
     [Fact]
