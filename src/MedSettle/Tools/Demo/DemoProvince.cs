@@ -5,7 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using MedSettle.Engine;
 
-namespace MedSettle.Demo;
+namespace MedSettle.Tools.Demo;
 
 /// <summary>A generated reference-data bundle for Jilin: the jilin-mini sample plus hospitals, catalogue items, people and older policy versions.</summary>
 public static class DemoProvince

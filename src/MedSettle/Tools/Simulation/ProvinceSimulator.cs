@@ -6,7 +6,7 @@ using Dapper;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 
-namespace MedSettle.Simulation;
+namespace MedSettle.Tools.Simulation;
 
 /// <summary>
 /// What to simulate: emergency filings on every day from <paramref name="From"/> to <paramref name="To"/> (both included), about
