@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MedSettle.Demo;
+using MedSettle.Tools.Demo;
 
 namespace MedSettle.Load;
 

@@ -12,7 +12,7 @@ using System.Diagnostics.CodeAnalysis;
     Justification = "SemaphoreSlim used only with WaitAsync: nothing to release")]
 [assembly: SuppressMessage("Design", "CA1001", Scope = "type", Target = "~T:MedSettle.Privacy.KeyRing",
     Justification = "The ring lives as long as its database; ThreadLocal and its hashes are finalizable")]
-[assembly: SuppressMessage("Design", "CA1001", Scope = "type", Target = "~T:MedSettle.Simulation.ProvinceSimulator.Run",
+[assembly: SuppressMessage("Design", "CA1001", Scope = "type", Target = "~T:MedSettle.Tools.Simulation.ProvinceSimulator.Run",
     Justification = "Utf8JsonWriter over an in-memory buffer: nothing to release")]
 
 // CA1068: the transaction entry points take the token right after the request's body, as every caller passes it; the

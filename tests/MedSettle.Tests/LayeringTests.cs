@@ -20,7 +20,7 @@ public sealed class LayeringTests
         ["MedSettle.Web"],
         ["MedSettle.Pages"],
         ["MedSettle.Hosting"],
-        ["MedSettle.Demo", "MedSettle.Simulation"],
+        ["MedSettle.Tools"],
         ["MedSettle.Cli"],
     ];
 
@@ -49,5 +49,9 @@ public sealed class LayeringTests
         // not vacuous: the transactions do use storage, and the storage does not use the transactions
         Assert.False(Types.InAssembly(typeof(Database).Assembly).That().ResideInNamespace("MedSettle.Transactions")
             .ShouldNot().HaveDependencyOn("MedSettle.Storage").GetResult().IsSuccessful);
+        // and the tools' sub-namespaces count as the tools: they are checked, and the command line does use them
+        Assert.NotEmpty(Types.InAssembly(typeof(Database).Assembly).That().ResideInNamespace("MedSettle.Tools").GetTypes());
+        Assert.False(Types.InAssembly(typeof(Database).Assembly).That().ResideInNamespace("MedSettle.Cli")
+            .ShouldNot().HaveDependencyOn("MedSettle.Tools").GetResult().IsSuccessful);
     }
 }

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.CommandLine;
 using MedSettle.Admin;
-using MedSettle.Demo;
+using MedSettle.Tools.Demo;
 using MedSettle.Hosting;
 using MedSettle.Import;
 using MedSettle.Privacy;
-using MedSettle.Simulation;
+using MedSettle.Tools.Simulation;
 using MedSettle.Storage;
 using MedSettle.Transactions;
 using MedSettle.Verify;

@@ -1,5 +1,5 @@
 using Dapper;
-using MedSettle.Demo;
+using MedSettle.Tools.Demo;
 using MedSettle.Import;
 using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;

@@ -1,4 +1,4 @@
-using MedSettle.Demo;
+using MedSettle.Tools.Demo;
 
 namespace MedSettle.Tests.Cli;
 

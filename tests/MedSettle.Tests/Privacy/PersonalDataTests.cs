@@ -436,7 +436,7 @@ public sealed class BulkPersonsSealingTests
         await Schema.MigrateAsync(database);
         await new BundleImporter(database).ImportAsync(TestPaths.JilinMini);
 
-        Assert.Equal(3000, await MedSettle.Demo.BulkPersons.LoadAsync(value["postgres:".Length..], database.Keys, 3000, null));
+        Assert.Equal(3000, await MedSettle.Tools.Demo.BulkPersons.LoadAsync(value["postgres:".Length..], database.Keys, 3000, null));
 
         await using var connection = await database.OpenConnectionAsync();
         var people = (await connection.QueryAsync<PersonRow>("SELECT * FROM persons WHERE psn_no LIKE '______9%' ORDER BY psn_no LIMIT 50")).ToList();

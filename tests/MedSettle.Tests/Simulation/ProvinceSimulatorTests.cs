@@ -1,7 +1,7 @@
 using Dapper;
-using MedSettle.Demo;
+using MedSettle.Tools.Demo;
 using MedSettle.Import;
-using MedSettle.Simulation;
+using MedSettle.Tools.Simulation;
 using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;
 

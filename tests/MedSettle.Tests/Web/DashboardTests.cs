@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Dapper;
 using MedSettle.Admin;
-using MedSettle.Simulation;
+using MedSettle.Tools.Simulation;
 using MedSettle.Tests.Infrastructure;
 using MedSettle.Web;
 using Microsoft.Playwright;
@@ -19,7 +19,7 @@ public sealed class DashboardTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var bundle = TestPaths.TempDirectory();
-        MedSettle.Demo.DemoProvince.WriteBundle(bundle, persons: 1500);
+        MedSettle.Tools.Demo.DemoProvince.WriteBundle(bundle, persons: 1500);
         _platform = await RunningPlatform.StartAsync(new SqliteTarget(), bundle, now: new DateTime(2026, 3, 15, 10, 0, 0));
         await new ProvinceSimulator(_platform.Database).RunAsync(new SimulationOptions(new DateOnly(2026, 1, 20), new DateOnly(2026, 3, 10), 6));
         var now = _platform.Clock.GetLocalNow().DateTime;

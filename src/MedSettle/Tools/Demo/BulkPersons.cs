@@ -4,7 +4,7 @@ using MedSettle.Privacy;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace MedSettle.Demo;
+namespace MedSettle.Tools.Demo;
 
 /// <summary>
 /// Generates insured people at province scale (Jilin: about 25 million) straight into <c>persons</c> with binary COPY,

@@ -1,4 +1,4 @@
-namespace MedSettle.Demo;
+namespace MedSettle.Tools.Demo;
 
 /// <summary>
 /// The folder a running demo owns: <c>medsettle-demo</c> in the folder given to <see cref="Claim"/>, or
