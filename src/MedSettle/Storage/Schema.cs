@@ -509,9 +509,10 @@ public static class Schema
         """),
         // 34: on PostgreSQL every text column compares in byte order (COLLATE "C"), as every column does on SQLite (BINARY):
         // dates and times are ISO text compared as strings, and codes are sorted and grouped, so one order must hold for all
-        // of them on both databases, whatever locale the PostgreSQL cluster was made with. Columns added later get it too
-        // (see MigrateAsync).
-        new(ByteOrderTextColumns, DbProvider.Postgres),
+        // of them on both databases, whatever locale the PostgreSQL cluster was made with. MigrateAsync gives it to every
+        // text column without it after any migration from this one on (ByteOrderTextColumns), so columns added later get it
+        // too: this entry only marks when that began.
+        new("SELECT 1"),
     ];
 
     /// <summary>The migration since which every text column on PostgreSQL is COLLATE "C".</summary>
@@ -575,10 +576,12 @@ public static class Schema
                 await unit.ExecuteAsync("SELECT pg_advisory_xact_lock(7262001)");
             await unit.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
             var applied = (await unit.QueryAsync<long>("SELECT version FROM schema_migrations")).ToHashSet();
+            var migrated = false;
             for (var i = 0; i < Math.Min(upTo, Migrations.Length); i++)
             {
                 var version = i + 1;
                 if (applied.Contains(version)) continue;
+                migrated = true;
                 if (Migrations[i].Code is { } code)
                 {
                     await DataKeys.AttachAsync(unit);
@@ -589,10 +592,12 @@ public static class Schema
                 await unit.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
                     new { version, at = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) });
             }
-            if (database.Provider == DbProvider.Postgres && upTo >= ByteOrderSince && applied.Count < Math.Min(upTo, Migrations.Length))
-                await unit.ExecuteAsync(ByteOrderTextColumns); // the text columns a later migration added
-            // a statement prepared before a migration changed a table's columns would fail ("cached plan must not change result type")
-            if (unit.Connection is NpgsqlConnection pg && applied.Count < Math.Min(upTo, Migrations.Length)) pg.UnprepareAll();
+            if (migrated && unit.Connection is NpgsqlConnection pg)
+            {
+                if (upTo >= ByteOrderSince) await unit.ExecuteAsync(ByteOrderTextColumns);
+                // a statement prepared before a migration changed a table's columns would fail ("cached plan must not change result type")
+                pg.UnprepareAll();
+            }
             if (upTo >= Migrations.Length) await DataKeys.AttachAsync(unit);
             return (Migrations.Length, true);
         }, cancel);

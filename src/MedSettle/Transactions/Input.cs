@@ -44,13 +44,14 @@ public sealed class Input(JsonElement element, string path)
         if (Element.ValueKind != JsonValueKind.Object || !Element.TryGetProperty(name, out var node) || node.ValueKind != JsonValueKind.Array)
             throw new Refusal($"缺少输入节点 {Path}.{name}（应为数组）") { Code = RefusalCode.FieldMissing, Field = Field(name), Kind = FieldKind.Array };
         var items = new List<Input>(node.GetArrayLength());
+        var arrayPath = $"{Path}.{name}";
         var index = 0;
         foreach (var item in node.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.Object)
-                throw new Refusal($"{Path}.{name}[{index}] 应为对象")
-                    { Code = RefusalCode.FieldInvalid, Field = new InputField($"{Path}.{name}", index, null), Kind = FieldKind.Object };
-            items.Add(new Input(item, $"{Path}.{name}[{index}]") { ArrayPath = $"{Path}.{name}", Index = index });
+                throw new Refusal($"{arrayPath}[{index}] 应为对象")
+                    { Code = RefusalCode.FieldInvalid, Field = new InputField(arrayPath, index, null), Kind = FieldKind.Object };
+            items.Add(new Input(item, $"{arrayPath}[{index}]") { ArrayPath = arrayPath, Index = index });
             index++;
         }
         if (items.Count == 0) throw new Refusal($"{Path}.{name} 不能为空") { Code = RefusalCode.FieldMissing, Field = Field(name), Kind = FieldKind.Array };

@@ -60,10 +60,10 @@ public sealed class WindowClient(Database database, PlatformClock clock, IHttpCo
 
     /// <summary>
     /// A new msgid of <paramref name="hospital"/>'s window: fixmedins_code, the time (14), <see cref="WindowMark"/> and a
-    /// sequence within the second (3): 30 characters for a 12-character code. The time and sequence come from table window_msgids in one statement,
-    /// each the last one minted + 1 or now, whichever is later: distinct across every server on the database by
-    /// construction (more than 1,000 in a second run on into the next second), and never one a HIS mints, whose sequence is
-    /// digits.
+    /// sequence within the second (3), 30 characters for a 12-character code. Time and sequence are one number in table
+    /// window_msgids, the later of the last one + 1 and now, taken in one statement: distinct across every server on the
+    /// database by construction (past 1,000 in a second they run on into the next), and never one a HIS mints, whose
+    /// sequence is digits.
     /// </summary>
     public async Task<string> NewMsgidAsync(string hospital)
     {

@@ -39,7 +39,6 @@ public sealed class SettlementGroups(Database database) : BackgroundService
 
     private const int MaxAttempts = 4;
 
-    private readonly Database _database = database;
     // One loop reads the queue, but it may wait for a request while it also waits for a group to commit (see RunAsync):
     // a single-reader channel allows one wait at a time.
     private readonly Channel<GroupRequest> _queue = Channel.CreateUnbounded<GroupRequest>();
@@ -51,8 +50,8 @@ public sealed class SettlementGroups(Database database) : BackgroundService
     /// <summary>Completed (and replaced) each time a group lets its persons go.</summary>
     private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The database this service settles groups on: requests for another are not taken.</summary>
-    public Database Database => _database;
+    /// <summary>The database this service settles groups on (TransactionApi sends it no request for another).</summary>
+    public Database Database { get; } = database;
 
     /// <summary>What a group does before it writes and after it commits: nothing, unless a test sets faults here (tests/…/GroupFaults).</summary>
     internal IGroupCommitHooks? Hooks { get; set; }
@@ -78,9 +77,8 @@ public sealed class SettlementGroups(Database database) : BackgroundService
 
     private double PerGroup(long ticks) => Math.Round(Stopwatch.GetElapsedTime(0, ticks).TotalMilliseconds / Math.Max(1, _committedGroups), 3);
 
-
     /// <summary>The response body once the request's group has committed (or it was answered without a change).</summary>
-    /// <remarks>A request the service cannot take (not running, stopping, or for another database) runs alone (<see cref="RunAlone"/>).</remarks>
+    /// <remarks>A request the service cannot take (not running, or stopping) runs alone (<see cref="RunAlone"/>).</remarks>
     public Task<string> SubmitAsync(GroupRequest request)
     {
         if (!_running || !_queue.Writer.TryWrite(request)) request.Done.TrySetException(new RunAlone());
@@ -252,12 +250,12 @@ public sealed class SettlementGroups(Database database) : BackgroundService
         try
         {
             var started = Stopwatch.GetTimestamp();
-            connection = (NpgsqlConnection)await _database.OpenByKeyConnectionAsync();
-            var reads = await GroupReads.LoadAsync(_database, connection, placeable);
+            connection = (NpgsqlConnection)await Database.OpenByKeyConnectionAsync();
+            var reads = await GroupReads.LoadAsync(Database, connection, placeable);
             release = Hold(reads.LockedPsnNos);
             var read = Stopwatch.GetTimestamp();
             Interlocked.Add(ref _readTicks, read - started);
-            var unit = new UnitOfWork(_database, connection, transaction: null);
+            var unit = new UnitOfWork(Database, connection, transaction: null);
 
             var answers = new List<Answer>(placeable.Count);
             var persons = new HashSet<(string, string)>();
