@@ -34,14 +34,21 @@ public static class Commands
         Database.Open(parse.GetValue(Db)!, parse.GetValue(KeyFile), mustExist);
 
     /// <summary>
-    /// Runs the command line. A problem the operator can fix (the wrong personal-data key file) prints its message alone
-    /// and answers 2; anything else unexpected prints the exception and answers 1, as System.CommandLine would.
+    /// Runs the command line. A problem the operator can fix (a usage error, the wrong personal-data key file) prints its
+    /// message alone and answers 2; anything else unexpected prints the exception and answers 1, as System.CommandLine would.
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
         try
         {
-            return await Root().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var parse = Root().Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // A usage error: its lines alone (no help page after them) and 2, like every other problem an operator can fix.
+                foreach (var error in parse.Errors) Console.Error.WriteLine(error.Message);
+                return 2;
+            }
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception problem) when (problem is KeyFileProblem or DatabaseProblem or SettingsProblem)
         {

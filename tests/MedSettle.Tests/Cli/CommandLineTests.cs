@@ -83,9 +83,10 @@ public abstract class CommandLineTests(DatabaseTarget target)
         ];
         foreach (var (args, error) in cases)
         {
-            var (code, _, errors) = await InProcessCli.RunAsync(args);
-            Assert.Equal(1, code);
+            var (code, output, errors) = await InProcessCli.RunAsync(args);
+            Assert.Equal(2, code);
             Assert.StartsWith(error, errors);
+            Assert.Equal("", output); // the error alone, no help page after it
             Assert.DoesNotContain(" at MedSettle.", errors);
         }
     }
