@@ -39,8 +39,8 @@ public static class Filings
         return Output(sn, person.InsuplcAdmdvs, begndate.ToText(), enddate.ToText(), "1");
     }
 
-    private const string MissingDiagnosisCode = "缺少诊断编码 dise_codg：异地急诊备案须填写ICD-10诊断（如 J18.9）";
-    private const string MissingDiagnosisName = "缺少诊断名称 dise_name";
+    internal const string MissingDiagnosisCode = "缺少诊断编码 dise_codg：异地急诊备案须填写ICD-10诊断（如 J18.9）";
+    internal const string MissingDiagnosisName = "缺少诊断名称 dise_name";
 
     /// <summary>
     /// 2551's verification (核定) of a filing for <paramref name="person"/> (locked) at the requesting hospital, in 2551's order:
