@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using MedSettle.Transactions;
 using MedSettle.Transactions.Requests;
@@ -241,4 +242,44 @@ public sealed class RequestReadingTests
         Assert.Equal("确认明细中 setl_sn 重复",
             Refused("""{"trt_year":2026,"trt_month":3,"detail":[{"setl_sn":"S1","cnfm_flag":"1"},{"setl_sn":"S1","cnfm_flag":"0"}]}""", ClearingConfirmRequest.Read).Message);
     }
+
+    [Fact]
+    public void Every_transaction_declares_an_immutable_request_record_that_reads_its_input()
+    {
+        Assert.NotEmpty(TransactionApi.Kinds);
+        Assert.All(TransactionApi.Kinds.Values, kind =>
+        {
+            var type = kind.Request;
+            Assert.Equal("MedSettle.Transactions.Requests", type.Namespace);
+            Assert.True(type.GetMethod("<Clone>$") is not null, $"{kind.Infno}: {type.Name} is no record");
+            Assert.All(type.GetProperties(), p => Assert.True(p.SetMethod is null || IsInitOnly(p.SetMethod), $"{type.Name}.{p.Name} can be set"));
+            Assert.Contains(type.GetMethods(BindingFlags.Public | BindingFlags.Static),
+                m => m.Name == "Read" && m.ReturnType == type && m.GetParameters() is [{ ParameterType: var first }, ..] && first == typeof(Input));
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Infnos))]
+    public void Every_transaction_s_empty_input_is_read_into_its_record_or_refused_by_name(string infno)
+    {
+        var kind = TransactionApi.Kinds[infno];
+        try
+        {
+            Assert.IsType(kind.Request, Read("{}", kind.Read));
+        }
+        catch (Refusal refusal)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(refusal.Message));
+        }
+
+        // a node that is no object is read as absent (its fields then sought in input itself) or refused, never read as something else
+        using var odd = JsonDocument.Parse("""{"data":"不是对象","mdtrtinfo":[],"feedetail":7,"signIn":[],"fsUploadIn":1,"fsDownloadIn":null}""");
+        var read = kind.TryRead(new Input(odd.RootElement, "input"));
+        Assert.True(read is null || read.GetType() == kind.Request);
+    }
+
+    public static TheoryData<string> Infnos() => [.. TransactionApi.Kinds.Keys];
+
+    private static bool IsInitOnly(MethodInfo setter) =>
+        setter.ReturnParameter.GetRequiredCustomModifiers().Any(m => m.FullName == "System.Runtime.CompilerServices.IsExternalInit");
 }
