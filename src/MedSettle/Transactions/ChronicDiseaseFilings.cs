@@ -1,3 +1,5 @@
+using MedSettle.Transactions.Requests;
+
 namespace MedSettle.Transactions;
 
 /// <summary>
@@ -8,9 +10,9 @@ namespace MedSettle.Transactions;
 /// </summary>
 public static class ChronicDiseaseFilings
 {
-    public static async Task<object?> QueryAsync(TransactionContext ctx)
+    public static async Task<object?> QueryAsync(TransactionContext ctx, ChronicDiseaseFilingQuery query)
     {
-        var psnNo = ctx.Input.Node("data", orSelf: true).Text("psn_no");
+        var psnNo = query.PsnNo;
         if (!await PersonInfo.IsInFrontOfAsync(ctx, psnNo, orLookedUp: true))
             throw new Refusal($"未查询到人员编号 {psnNo} 在本机构的人员信息获取（1101）、备案或就诊：请先以身份证号码（mdtrt_cert_type 02 与 mdtrt_cert_no）办理 1101 人员信息获取");
         return new { feedetail = Array.Empty<object>() };

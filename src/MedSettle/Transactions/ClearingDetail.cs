@@ -1,6 +1,7 @@
 using System.Globalization;
 using MedSettle.Engine;
 using MedSettle.Privacy;
+using MedSettle.Transactions.Requests;
 
 namespace MedSettle.Transactions;
 
@@ -33,13 +34,10 @@ public static class ClearingDetail
         public string? CnfmFlag { get; set; }
     }
 
-    public static async Task<object?> PullAsync(TransactionContext ctx)
+    public static async Task<object?> PullAsync(TransactionContext ctx, ClearingPullRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var first = Month(data);
-        var startrow = (int)(data.OptionalDecimal("startrow") ?? 1);
-        if (startrow < 0) throw new Refusal("startrow 不能为负数");
-        var offset = Math.Max(0, startrow - 1);
+        var first = request.Month;
+        var offset = Math.Max(0, request.Startrow - 1);
         var range = new { fixmedinsCode = ctx.FixmedinsCode, from = first.ToText(), to = first.AddMonths(1).ToText(), offset, limit = PageSize };
 
         var total = await ctx.Db.ScalarAsync<long>(
@@ -85,20 +83,11 @@ public static class ClearingDetail
         };
     }
 
-    public static async Task<object?> ConfirmAsync(TransactionContext ctx)
+    public static async Task<object?> ConfirmAsync(TransactionContext ctx, ClearingConfirmRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var first = Month(data);
+        var (first, answers) = (request.Month, request.Answers);
         var month = first.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-        var details = data.Array("detail");
-        var answers = details.Select(d =>
-        {
-            var flag = d.Text("cnfm_flag");
-            if (flag is not ("0" or "1")) throw new Refusal($"{d.Path}.cnfm_flag “{flag}” 应为 1（确认）或 0（有异议）");
-            return (SetlId: d.Text("setl_sn"), Flag: flag, Memo: d.OptionalText("memo"));
-        }).ToList();
-        var setlIds = answers.Select(a => a.SetlId).Distinct().ToArray();
-        if (setlIds.Length != answers.Count) throw new Refusal("确认明细中 setl_sn 重复");
+        var setlIds = answers.Select(a => a.SetlId).ToArray();
 
         var own = (await ctx.Db.QueryAsync<string>(
             $"SELECT setl_id FROM settlements WHERE fixmedins_code = @fixmedinsCode AND setl_time >= @from AND setl_time < @to AND {ctx.Db.IsOneOf("setl_id", "setlIds")}",
@@ -119,14 +108,5 @@ public static class ClearingDetail
         ctx.Subject = month;
         return new { result = new { trt_year = first.Year, trt_month = first.Month.ToString("D2", CultureInfo.InvariantCulture),
             confirmed = answers.Count(a => a.Flag == "1"), disputed = answers.Count(a => a.Flag == "0") } };
-    }
-
-    private static DateOnly Month(Input data)
-    {
-        var year = (int)data.Decimal("trt_year");
-        var month = (int)data.Decimal("trt_month");
-        if (year is < 2000 or > 2100 || month is < 1 or > 12)
-            throw new Refusal($"清分年月 {year}-{month} 不正确：trt_year 为四位年份，trt_month 为 01-12");
-        return new DateOnly(year, month, 1);
     }
 }

@@ -1,37 +1,22 @@
 using System.Globalization;
 using MedSettle.Engine;
 using MedSettle.Storage;
+using MedSettle.Transactions.Requests;
 
 namespace MedSettle.Transactions;
 
 /// <summary>Fee detail upload (2204/2301) graded against the catalogue, and its withdrawal (2205/2302).</summary>
 public static class Fees
 {
-    private sealed record Line(Input Source, string FeedetlSn, string ChrgBchno, string Code, string MedinsCode, decimal Price,
-        decimal Count, decimal Amount, DateTime OccurredAt, string? InitFeedetlSn);
-
     /// <summary>What a line is stored and answered with: its grading, the catalogue row it was graded on, and its charge batch.</summary>
-    private sealed record Graded(Line Line, GradedLine Grading, CatalogueItem Item, string ChrgBchno);
+    private sealed record Graded(FeeLine Line, GradedLine Grading, CatalogueItem Item, string ChrgBchno);
 
-    public static async Task<object?> UploadAsync(TransactionContext ctx, VisitKind kind)
+    public static async Task<object?> UploadAsync(TransactionContext ctx, FeeUploadRequest request, VisitKind kind)
     {
-        var items = ctx.Input.Array("feedetail");
-        var lines = items.Select(item => ReadLine(item, ctx.Now)).ToList();
-        var mdtrtId = items[0].Text("mdtrt_id");
-        var psnNo = items[0].Text("psn_no");
-        foreach (var item in items)
-        {
-            if (item.Text("mdtrt_id") != mdtrtId)
-                throw new Refusal($"{item.Path}.mdtrt_id 与第一条明细不同：一次上传的明细须属于同一就诊") { Field = item.Field("mdtrt_id") };
-            if (item.Text("psn_no") != psnNo)
-                throw new Refusal($"{item.Path}.psn_no 与第一条明细不同：一次上传的明细须属于同一人员") { Field = item.Field("psn_no") };
-        }
-
-        var visit = await Visits.OwnVisitAsync(ctx, mdtrtId, psnNo, kind);
+        var (mdtrtId, lines) = (request.MdtrtId, request.Lines);
+        var visit = await Visits.OwnVisitAsync(ctx, mdtrtId, request.PsnNo, kind);
         await Visits.EnsureNotFinallySettledAsync(ctx, visit);
 
-        var repeated = lines.GroupBy(l => l.FeedetlSn).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (repeated.Count > 0) throw new Refusal($"本次上传中费用明细流水号重复：{string.Join("、", repeated)}");
         var live = (await ctx.Db.QueryAsync<FeeLineRow>(
             $"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")}", new { mdtrtId })).ToList();
         var liveSns = live.Select(l => l.FeedetlSn).ToHashSet();
@@ -72,7 +57,7 @@ public static class Fees
                 """,
                 new
                 {
-                    mdtrtId, msgid = ctx.Msgid, feedetlSn = line.FeedetlSn, chrgBchno, feeOcurTime = line.OccurredAt.ToText(),
+                    mdtrtId, msgid = ctx.Msgid, feedetlSn = line.FeedetlSn, chrgBchno, feeOcurTime = (line.OccurredAt ?? ctx.Now).ToText(),
                     code = line.Code, medinsCode = line.MedinsCode, name = item.Name,
                     pric = line.Price.ToString(CultureInfo.InvariantCulture), cnt = line.Count.ToString(CultureInfo.InvariantCulture),
                     amountFen = Money.ToFen(line.Amount), level = (int)item.Level, chargeType = item.ChargeItemType,
@@ -109,7 +94,7 @@ public static class Fees
         return new { result = results };
     }
 
-    private static Graded Grade(Line line, CatalogueItem item) =>
+    private static Graded Grade(FeeLine line, CatalogueItem item) =>
         new(line, LineGrading.Grade(item, line.Price, line.Count, line.Amount), item, line.ChrgBchno);
 
     /// <summary>
@@ -133,7 +118,7 @@ public static class Fees
             return standing;
         }
 
-        public Graded Offset(Line refund, string mdtrtId)
+        public Graded Offset(FeeLine refund, string mdtrtId)
         {
             var sn = refund.FeedetlSn;
             var init = refund.InitFeedetlSn!;
@@ -165,13 +150,10 @@ public static class Fees
         private static decimal Parse(string text) => decimal.Parse(text, CultureInfo.InvariantCulture);
     }
 
-    public static async Task<object?> WithdrawAsync(TransactionContext ctx, VisitKind kind)
+    public static async Task<object?> WithdrawAsync(TransactionContext ctx, FeeWithdrawalRequest request, VisitKind kind)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var visit = await Visits.OwnVisitAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), kind);
-        var batch = data.OptionalText("chrg_bchno");
-        var sn = data.OptionalText("feedetl_sn");
-        var all = (batch is null && sn is null) || batch == "0000" || sn == "0000";
+        var visit = await Visits.OwnVisitAsync(ctx, request.MdtrtId, request.PsnNo, kind);
+        var (batch, sn, all) = (request.ChrgBchno, request.FeedetlSn, request.All);
         // a line goes with its refunds (which are in its charge batch): they offset nothing without it
         var filter = all ? "" : batch is not null ? " AND f.chrg_bchno = @batch" : " AND (f.feedetl_sn = @sn OR f.init_feedetl_sn = @sn)";
         var lines = (await ctx.Db.QueryAsync<FeeLineRow>(
@@ -195,24 +177,6 @@ public static class Fees
             await ctx.Db.ExecuteAsync(
                 "UPDATE fee_lines SET withdrawn_at = @now WHERE mdtrt_id = @mdtrtId AND upload_msgid = @uploadMsgid AND feedetl_sn = @feedetlSn",
                 new { now = ctx.Now.ToText(), mdtrtId, uploadMsgid = line.UploadMsgid, feedetlSn = line.FeedetlSn });
-    }
-
-    private static Line ReadLine(Input item, DateTime now)
-    {
-        var count = item.Decimal("cnt");
-        var price = item.Decimal("pric");
-        var amount = item.Decimal("det_item_fee_sumamt");
-        var sn = item.Text("feedetl_sn");
-        // A refund (负数量) names the line it offsets; without that a negative count is refused as before.
-        var init = count < 0 ? item.OptionalText("init_feedetl_sn") : null;
-        if (count == 0 || (count < 0 && init is null))
-            throw new Refusal($"明细 {sn}：数量 {count} 必须大于0（退费请撤销明细后重新上传，或上传负数量的退费明细并以 init_feedetl_sn 指明原明细流水号）");
-        if (init == sn) throw new Refusal($"明细 {sn}：退费明细的 init_feedetl_sn 应为原明细的流水号，不能是本条");
-        if (price < 0) throw new Refusal($"明细 {sn}：单价 {price} 不能为负数");
-        if (!Money.HasAtMostTwoPlaces(amount)) throw new Refusal($"明细 {sn}：金额 {amount} 最多两位小数");
-        var code = item.Text("med_list_codg");
-        return new Line(item, sn, item.OptionalText("chrg_bchno") ?? "0", code, item.OptionalText("medins_list_codg") ?? code,
-            price, count, amount, item.OptionalTime("fee_ocur_time") ?? now, init);
     }
 
     public static CatalogueItem ToItem(CatalogueRow row) => new(

@@ -1,6 +1,5 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
+using MedSettle.Transactions.Requests;
 
 namespace MedSettle.Transactions;
 
@@ -38,14 +37,12 @@ public static class Files
     }
 
     /// <summary>9101: <c>input.fsUploadIn{in, filename, fixmedins_code}</c> → <c>file_qury_no, filename, fixmedins_code, dld_endtime</c>.</summary>
-    public static async Task<object?> UploadAsync(TransactionContext ctx)
+    public static async Task<object?> UploadAsync(TransactionContext ctx, FileUploadRequest request)
     {
-        var node = ctx.Input.Node("fsUploadIn", orSelf: true);
-        var filename = Filename(node);
-        if (node.OptionalText("fixmedins_code") is { } owner && owner != ctx.FixmedinsCode)
-            throw new Refusal($"{node.Path}.fixmedins_code {owner} 与报文头 fixmedins_code {ctx.FixmedinsCode} 不一致：只能上传本机构的文件");
-        var content = Content(node);
-        var stored = await StoreAsync(ctx, filename, content, "9101");
+        var filename = request.Filename;
+        if (request.FixmedinsCode is { } owner && owner != ctx.FixmedinsCode)
+            throw new Refusal($"{request.FixmedinsCodeField.Path} {owner} 与报文头 fixmedins_code {ctx.FixmedinsCode} 不一致：只能上传本机构的文件");
+        var stored = await StoreAsync(ctx, filename, request.Content, "9101");
         ctx.Subject = stored.FileQuryNo;
         return new
         {
@@ -58,12 +55,10 @@ public static class Files
     }
 
     /// <summary>9102: <c>input.fsDownloadIn{file_qury_no, filename, fixmedins_code}</c> → the file.</summary>
-    public static async Task<object?> DownloadAsync(TransactionContext ctx)
+    public static async Task<object?> DownloadAsync(TransactionContext ctx, FileDownloadRequest request)
     {
-        var node = ctx.Input.Node("fsDownloadIn", orSelf: true);
-        // filename and fixmedins_code are not checked: clients send "plc" in both for catalogue files, and the file is
-        // named by its query number alone; the owner is the envelope's (signed) hospital.
-        var (row, content) = await OwnFileAsync(ctx, node.Text("file_qury_no"));
+        // the file is named by its query number alone (FileDownloadRequest); the owner is the envelope's (signed) hospital
+        var (row, content) = await OwnFileAsync(ctx, request.FileQuryNo);
         ctx.Download = new Download(row.FileQuryNo, row.Filename, content);
         return new { file_qury_no = row.FileQuryNo, filename = row.Filename, file_size = content.Length, @in = row.ContentBase64 };
     }
@@ -72,7 +67,7 @@ public static class Files
     public sealed record StoredFile(string FileQuryNo, string Filename, string DldEndtime);
 
     /// <summary>Stores a file for the request's hospital in the request's unit of work; it expires <see cref="Lifetime"/> from now.</summary>
-    public static async Task<StoredFile> StoreAsync(TransactionContext ctx, string filename, byte[] content, string origin)
+    public static async Task<StoredFile> StoreAsync(TransactionContext ctx, string filename, ReadOnlyMemory<byte> content, string origin)
     {
         var fileQuryNo = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(15));
         var expires = ctx.Now + Lifetime;
@@ -84,8 +79,8 @@ public static class Files
             """,
             new
             {
-                fileQuryNo, fixmedinsCode = ctx.FixmedinsCode, filename, content = Convert.ToBase64String(content), size = (long)content.Length,
-                sha256 = Convert.ToHexStringLower(SHA256.HashData(content)), origin, msgid = ctx.Msgid, storedAt = ctx.Now.ToText(),
+                fileQuryNo, fixmedinsCode = ctx.FixmedinsCode, filename, content = Convert.ToBase64String(content.Span), size = (long)content.Length,
+                sha256 = Convert.ToHexStringLower(SHA256.HashData(content.Span)), origin, msgid = ctx.Msgid, storedAt = ctx.Now.ToText(),
                 expiresAt = expires.ToText(),
             });
         return new StoredFile(fileQuryNo, filename, expires.ToText());
@@ -109,84 +104,4 @@ public static class Files
                               (row.Origin == "9101" ? "请重新上传（9101）后使用新的文件查询号" : "请重新对账（3202）后下载新的结果文件"));
         return (row, Convert.FromBase64String(row.ContentBase64));
     }
-
-    private static string Filename(Input node)
-    {
-        var given = node.Text("filename");
-        // a path the client's machine sent along is not part of the name
-        var name = given[(given.LastIndexOfAny(['/', '\\']) + 1)..].Trim();
-        if (name.Length == 0) throw new Refusal($"字段 {node.Path}.filename “{given}” 不是文件名，请填写如 3202_20260331.txt 的文件名");
-        if (name.Length > 200) throw new Refusal($"字段 {node.Path}.filename 过长（最多 200 个字符）");
-        return name;
-    }
-
-    /// <summary>
-    /// The file's bytes from <c>in</c>: a JSON array of bytes (Java's signed -128..127, or 0..255), that array written as
-    /// text ("[1, -2, 3]"), or Base64 text.
-    /// </summary>
-    private static byte[] Content(Input node)
-    {
-        var field = $"{node.Path}.in";
-        if (node.Element.ValueKind != JsonValueKind.Object || !node.Element.TryGetProperty("in", out var value)
-            || value.ValueKind is JsonValueKind.Null || value is { ValueKind: JsonValueKind.String } && value.GetString()!.Trim().Length == 0)
-            throw new Refusal($"缺少必填字段 {field}（文件内容：字节数组，或 Base64 编码的文本）");
-        byte[] content;
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Array:
-                content = Bytes(value, field);
-                break;
-            case JsonValueKind.String when value.GetString()!.TrimStart().StartsWith('['):
-                JsonDocument parsed;
-                try
-                {
-                    parsed = JsonDocument.Parse(value.GetString()!);
-                }
-                catch (JsonException)
-                {
-                    throw new Refusal($"字段 {field} 以 [ 开头，但不是字节数组（应如 [80, 75, 3, 4]）");
-                }
-                using (parsed)
-                {
-                    if (parsed.RootElement.ValueKind != JsonValueKind.Array)
-                        throw new Refusal($"字段 {field} 以 [ 开头，但不是字节数组（应如 [80, 75, 3, 4]）");
-                    content = Bytes(parsed.RootElement, field);
-                }
-                break;
-            case JsonValueKind.String:
-                try
-                {
-                    content = Convert.FromBase64String(value.GetString()!);
-                }
-                catch (FormatException)
-                {
-                    throw new Refusal($"字段 {field} 不是有效的 Base64 文本，也不是字节数组：请按 9101 发送文件内容");
-                }
-                break;
-            default:
-                throw new Refusal($"字段 {field} 应为字节数组或 Base64 文本");
-        }
-        if (content.Length == 0) throw new Refusal($"字段 {field} 的文件内容为空：请上传有内容的文件");
-        if (content.Length > MaxBytes) throw TooLarge(content.Length);
-        return content;
-    }
-
-    private static byte[] Bytes(JsonElement array, string field)
-    {
-        var count = array.GetArrayLength();
-        if (count > MaxBytes) throw TooLarge(count);
-        var bytes = new byte[count];
-        var i = 0;
-        foreach (var item in array.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out var b) || b is < -128 or > 255)
-                throw new Refusal($"字段 {field} 第 {i + 1} 个元素 {item.GetRawText()} 不是字节（应为 -128 至 255 的整数）");
-            bytes[i++] = unchecked((byte)b);
-        }
-        return bytes;
-    }
-
-    private static Refusal TooLarge(long size) =>
-        new($"文件大小 {size.ToString("N0", CultureInfo.InvariantCulture)} 字节超过上限 {MaxBytes.ToString("N0", CultureInfo.InvariantCulture)} 字节（{MaxBytes / 1024} KB）：" +
-            "请压缩为 zip 后上传，或缩短对账期间分次对账");
 }

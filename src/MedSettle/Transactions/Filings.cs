@@ -1,6 +1,7 @@
 using Dapper;
 using MedSettle.Engine;
 using MedSettle.Storage;
+using MedSettle.Transactions.Requests;
 
 namespace MedSettle.Transactions;
 
@@ -11,17 +12,10 @@ namespace MedSettle.Transactions;
 /// </summary>
 public static class Filings
 {
-    public static async Task<object?> FileAsync(TransactionContext ctx)
+    public static async Task<object?> FileAsync(TransactionContext ctx, FilingRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var psnNo = data.Text("psn_no");
-        var insutype = data.Text("insutype");
-        var begndate = data.Date("begndate");
-        var enddate = data.OptionalDate("enddate") ?? Filing.DefaultEndDate(begndate);
-        var diseCodg = data.OptionalText("dise_codg", "dise_code") ?? throw new Refusal(MissingDiagnosisCode);
-        var diseName = data.OptionalText("dise_name") ?? throw new Refusal(MissingDiagnosisName);
-
-        var person = await People.LockAsync(ctx, psnNo, insutype);
+        var (begndate, enddate, diseCodg, diseName) = (request.Begndate, request.Enddate, request.DiseCodg, request.DiseName);
+        var person = await People.LockAsync(ctx, request.PsnNo, request.Insutype);
         await VerifyAsync(ctx, person, begndate, enddate, diseCodg);
 
         var existing = Overlapping(await CandidatesAsync(ctx, person), begndate, enddate)
@@ -34,13 +28,13 @@ public static class Filings
             return Output(existing.TrtDclaDetlSn, existing.InsuplcAdmdvs, existing.Begndate, existing.Enddate, "1");
         }
 
-        var sn = await InsertAsync(ctx, person, begndate, enddate, diseCodg, diseName, data.OptionalText("main_cond_dscr"), data.OptionalText("tel"), implicitly: false);
+        var sn = await InsertAsync(ctx, person, begndate, enddate, diseCodg, diseName, request.MainCondDscr, request.Tel, implicitly: false);
         ctx.Subject = sn;
         return Output(sn, person.InsuplcAdmdvs, begndate.ToText(), enddate.ToText(), "1");
     }
 
-    private const string MissingDiagnosisCode = "缺少诊断编码 dise_codg：异地急诊备案须填写ICD-10诊断（如 J18.9）";
-    private const string MissingDiagnosisName = "缺少诊断名称 dise_name";
+    internal const string MissingDiagnosisCode = "缺少诊断编码 dise_codg：异地急诊备案须填写ICD-10诊断（如 J18.9）";
+    internal const string MissingDiagnosisName = "缺少诊断名称 dise_name";
 
     /// <summary>
     /// 2551's verification (核定) of a filing for <paramref name="person"/> (locked) at the requesting hospital, in 2551's order:
@@ -130,12 +124,10 @@ public static class Filings
             new { now = ctx.Now.ToText(), fixmedinsCode = ctx.FixmedinsCode, msgid });
     }
 
-    public static async Task<object?> RevokeAsync(TransactionContext ctx)
+    public static async Task<object?> RevokeAsync(TransactionContext ctx, FilingRevocationRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var sn = data.Text("trt_dcla_detl_sn");
-        var psnNo = data.Text("psn_no");
-        await RevokeAsync(ctx, sn, psnNo);
+        var sn = request.TrtDclaDetlSn;
+        await RevokeAsync(ctx, sn, request.PsnNo);
         ctx.Subject = sn;
         return new { result = new { trt_dcla_detl_sn = sn, vali_flag = "0" } };
     }

@@ -1,5 +1,6 @@
 using MedSettle.Engine;
 using MedSettle.Storage;
+using MedSettle.Transactions.Requests;
 
 namespace MedSettle.Transactions;
 
@@ -13,14 +14,9 @@ namespace MedSettle.Transactions;
 /// </summary>
 public static class PersonInfo
 {
-    public static async Task<object?> QueryAsync(TransactionContext ctx)
+    public static async Task<object?> QueryAsync(TransactionContext ctx, PersonInfoRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var certType = data.OptionalText("mdtrt_cert_type");
-        var certno = data.OptionalText("certno") ?? (certType is null or "02" ? data.OptionalText("mdtrt_cert_no") : null);
-        var psnNo = data.OptionalText("psn_no");
-        if (certno is null && psnNo is null)
-            throw new Refusal("请提供身份证号码（mdtrt_cert_type 02 与 mdtrt_cert_no，或 certno）或人员编号 psn_no");
+        var (certno, psnNo) = (request.Certno, request.PsnNo);
 
         var rows = (certno is not null
             ? (await ctx.Db.QueryAsync<PersonRow>("SELECT * FROM persons WHERE certno_hash = @hash ORDER BY insutype",

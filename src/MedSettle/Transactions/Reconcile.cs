@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
-using System.Text.Json;
 using MedSettle.Engine;
 using MedSettle.Storage;
+using MedSettle.Transactions.Requests;
 
 namespace MedSettle.Transactions;
 
@@ -23,21 +23,10 @@ public static class Reconcile
         public long Acct { get; set; }
     }
 
-    public static async Task<object?> TotalsAsync(TransactionContext ctx)
+    public static async Task<object?> TotalsAsync(TransactionContext ctx, ReconcileTotalsRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var insutype = data.Text("insutype");
-        var clrType = data.Text("clr_type");
-        if (clrType is not ("11" or "21")) throw new Refusal($"清算类别 clr_type “{clrType}” 应为 11（门诊）或 21（住院）");
-        var setlOptins = data.Text("setl_optins");
-        var (begin, end) = Period(data);
-        var hospital = new
-        {
-            medfee = data.Decimal("medfee_sumamt"),
-            fund = data.Decimal("fund_pay_sumamt"),
-            acct = data.Decimal("acct_pay"),
-            count = data.Count("fixmedins_setl_cnt"),
-        };
+        var (insutype, clrType, setlOptins, (begin, end)) = (request.Insutype, request.ClrType, request.SetlOptins, request.Period);
+        var hospital = new { medfee = request.MedfeeSumamt, fund = request.FundPaySumamt, acct = request.AcctPay, count = request.FixmedinsSetlCnt };
 
         var platform = await ctx.Db.FirstOrDefaultAsync<Totals>(
             """
@@ -79,21 +68,12 @@ public static class Reconcile
         };
     }
 
-    private sealed record Detail(string SetlId, string MdtrtId, string PsnNo, decimal Medfee, decimal Fund, decimal Acct, string RefdSetlFlag);
-
-    public static async Task<object?> DetailsAsync(TransactionContext ctx)
+    public static async Task<object?> DetailsAsync(TransactionContext ctx, ReconcileDetailsRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var (begin, end) = Period(data);
-        var setlOptins = data.OptionalText("setl_optins");
-        var clrType = data.OptionalText("clr_type");
-        var insutype = data.OptionalText("insutype");
-        var fileQuryNo = data.OptionalText("file_qury_no");
-        var inline = data.Element.ValueKind == JsonValueKind.Object && data.Element.TryGetProperty("details", out var node) && node.ValueKind != JsonValueKind.Null;
-        if (fileQuryNo is not null && inline)
-            throw new Refusal($"{data.Path} 同时给出了 file_qury_no 与 details：明细请只用一种方式提供（9101 上传的明细文件，或 details 数组）");
-        List<Detail> details;
-        if (fileQuryNo is null) details = Details(data);
+        var (begin, end) = request.Period;
+        var (setlOptins, clrType, insutype, fileQuryNo) = (request.SetlOptins, request.ClrType, request.Insutype, request.FileQuryNo);
+        IReadOnlyList<ReconcileDetail> details;
+        if (fileQuryNo is null) details = request.Details!;
         else
         {
             var (filename, content) = await Files.ReadOwnAsync(ctx, fileQuryNo);
@@ -183,23 +163,7 @@ public static class Reconcile
         return zip.ToArray();
     }
 
-    private static List<Detail> Details(Input data)
-    {
-        if (data.Element.ValueKind != JsonValueKind.Object || !data.Element.TryGetProperty("details", out var node) || node.ValueKind != JsonValueKind.Array)
-            throw new Refusal($"缺少输入节点 {data.Path}.details（医院的结算明细数组，可为空数组），或明细文件的文件查询号 {data.Path}.file_qury_no（先用 9101 上传）");
-        var details = new List<Detail>();
-        var index = 0;
-        foreach (var item in node.EnumerateArray())
-        {
-            var row = new Input(item, $"{data.Path}.details[{index++}]");
-            details.Add(new Detail(row.Text("setl_id"), row.OptionalText("mdtrt_id") ?? "", row.OptionalText("psn_no") ?? "",
-                row.Decimal("medfee_sumamt"), row.Decimal("fund_pay_sumamt"), row.OptionalDecimal("acct_pay") ?? 0m,
-                row.OptionalText("refd_setl_flag") ?? "0"));
-        }
-        return details;
-    }
-
-    private static void Unique(List<Detail> details)
+    private static void Unique(IReadOnlyList<ReconcileDetail> details)
     {
         var repeated = details.GroupBy(d => d.SetlId).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (repeated.Count > 0) throw new Refusal($"明细中结算ID重复：{string.Join("、", repeated)}");
@@ -217,10 +181,10 @@ public static class Reconcile
         /// <summary>A zipped file's text may not unpack to more than this.</summary>
         private const int MaxTextBytes = 4 * 1024 * 1024;
 
-        public static List<Detail> Parse(byte[] content, string filename)
+        public static List<ReconcileDetail> Parse(byte[] content, string filename)
         {
             var text = Text(content, filename);
-            var details = new List<Detail>();
+            var details = new List<ReconcileDetail>();
             Dictionary<string, int>? header = null;
             var lineNo = 0;
             foreach (var raw in text.Split('\n'))
@@ -258,7 +222,7 @@ public static class Reconcile
                 var refd = Cell("refd_setl_flag");
                 if (refd is not ("" or "0" or "1"))
                     throw new Refusal($"明细文件 {filename} 第 {lineNo} 行 refd_setl_flag 的值“{refd}”应为 0（结算）或 1（退费）");
-                details.Add(new Detail(setlId, Cell("mdtrt_id"), Cell("psn_no"), Amount("medfee_sumamt", true), Amount("fund_pay_sumamt", true),
+                details.Add(new ReconcileDetail(setlId, Cell("mdtrt_id"), Cell("psn_no"), Amount("medfee_sumamt", true), Amount("fund_pay_sumamt", true),
                     Amount("acct_pay", false), refd.Length == 0 ? "0" : refd));
             }
             return details;
@@ -296,14 +260,5 @@ public static class Reconcile
         }
 
         private static string Utf8(byte[] bytes) => new UTF8Encoding(false).GetString(bytes).TrimStart('\uFEFF');
-    }
-
-    private static (DateOnly Begin, DateOnly End) Period(Input data)
-    {
-        var begin = data.Date("stmt_begndate");
-        var end = data.Date("stmt_enddate");
-        if (end < begin) throw new Refusal($"对账结束日期 {end.ToText()} 早于开始日期 {begin.ToText()}");
-        if (end.DayNumber - begin.DayNumber > 366) throw new Refusal("对账期间不能超过一年");
-        return (begin, end);
     }
 }

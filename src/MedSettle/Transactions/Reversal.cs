@@ -1,5 +1,6 @@
 using MedSettle.Engine;
 using MedSettle.Storage;
+using MedSettle.Transactions.Requests;
 
 namespace MedSettle.Transactions;
 
@@ -9,12 +10,9 @@ namespace MedSettle.Transactions;
 /// </summary>
 public static class Reversal
 {
-    public static async Task<object?> UndoAsync(TransactionContext ctx)
+    public static async Task<object?> UndoAsync(TransactionContext ctx, UndoRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var psnNo = data.Text("psn_no");
-        var omsgid = data.Text("omsgid");
-        var oinfno = data.Text("oinfno");
+        var (psnNo, omsgid, oinfno) = (request.PsnNo, request.Omsgid, request.Oinfno);
         if (omsgid == ctx.Msgid) throw new Refusal("omsgid 不能是冲正交易自身的 msgid");
 
         var original = await ctx.Db.FirstOrDefaultAsync<MessageRow>(

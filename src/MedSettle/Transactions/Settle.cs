@@ -1,6 +1,7 @@
 using System.Globalization;
 using MedSettle.Engine;
 using MedSettle.Storage;
+using MedSettle.Transactions.Requests;
 
 namespace MedSettle.Transactions;
 
@@ -12,15 +13,6 @@ public static class Settle
 {
     private sealed record Prepared(VisitRow Visit, PersonRow Person, HospitalRow Hospital, FilingRow Filing, Policy Policy,
         string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, long BillNo, string? Batch, SettlementResult Result);
-
-    /// <summary>
-    /// The charge batch (chrg_bchno) a 2206/2207 asks to settle alone, or null for the whole open bill: when none is sent, or
-    /// "0000" (every batch, as in 2205). An admission (2303/2304) is settled by its bill, mid-stay or final, never by batch.
-    /// </summary>
-    public static string? BatchOf(Input data, VisitKind kind) =>
-        kind == VisitKind.Outpatient && data.OptionalText("chrg_bchno") is { } batch && batch != AllBatches ? batch : null;
-
-    private const string AllBatches = "0000";
 
     /// <summary>
     /// The supplementary funds in force for <paramref name="person"/> on <paramref name="day"/> (DESIGN.md rules 11–13):
@@ -41,15 +33,15 @@ public static class Settle
             new FundYear(Money.FromFen(year.MafBaseFen), Money.FromFen(year.MafPaidFen)));
     }
 
-    public static async Task<object?> PreSettleAsync(TransactionContext ctx, VisitKind kind)
+    public static async Task<object?> PreSettleAsync(TransactionContext ctx, SettlementRequest request)
     {
-        var prepared = await PrepareAsync(ctx, kind, preview: true, SettlementReads.Direct);
+        var prepared = await PrepareAsync(ctx, request, preview: true, SettlementReads.Direct);
         return Output(prepared.Person, ToRow(prepared, setlId: "", ctx));
     }
 
-    public static async Task<object?> SettleAsync(TransactionContext ctx, VisitKind kind)
+    public static async Task<object?> SettleAsync(TransactionContext ctx, SettlementRequest request)
     {
-        var decided = await DecideAsync(ctx, kind, SettlementReads.Direct);
+        var decided = await DecideAsync(ctx, request, SettlementReads.Direct);
         // The row takes the visit's open bill, read under the person's lock: no fee line is written (see Bills).
         await SettlementEffects.WriteAsync(ctx.Db, decided.Effects);
         return decided.Output;
@@ -63,32 +55,26 @@ public static class Settle
     }
 
     /// <summary>Everything 2207/2304 decides, read through <paramref name="reads"/>; the caller records it.</summary>
-    public static async Task<Decided> DecideAsync(TransactionContext ctx, VisitKind kind, ISettlementReads reads)
+    public static async Task<Decided> DecideAsync(TransactionContext ctx, SettlementRequest request, ISettlementReads reads)
     {
-        var prepared = await PrepareAsync(ctx, kind, preview: false, reads);
+        var prepared = await PrepareAsync(ctx, request, preview: false, reads);
         var setlId = ctx.NewId('S', prepared.Person.InsuplcAdmdvs);
         var row = ToRow(prepared, setlId, ctx);
         ctx.Subject = setlId;
         return new Decided(new SettlementEffects(row, prepared.Person, prepared.Result.Effect), Output(prepared.Person, row));
     }
 
-    public static async Task<object?> ReverseAsync(TransactionContext ctx, VisitKind kind)
+    public static async Task<object?> ReverseAsync(TransactionContext ctx, SettlementReversalRequest request, VisitKind kind)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var setlId = data.Text("setl_id");
+        var (setlId, mdtrtId, psnNo) = (request.SetlId, request.MdtrtId, request.PsnNo);
         var original = await ctx.Db.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId });
         if (original is null || original.FixmedinsCode != ctx.FixmedinsCode) throw Refusal.NotFound("结算", setlId);
-        var mdtrtId = data.Text("mdtrt_id");
         if (original.MdtrtId != mdtrtId) throw new Refusal($"结算 {setlId} 不属于就诊 {mdtrtId}");
-        var psnNo = data.Text("psn_no");
         if (original.PsnNo != psnNo) throw new Refusal($"结算 {setlId} 不属于人员 {psnNo}");
         var expectedClr = kind == VisitKind.Outpatient ? "11" : "21";
         if (original.ClrType != expectedClr)
             throw new Refusal(kind == VisitKind.Outpatient ? $"结算 {setlId} 是住院结算，请用 2305 撤销" : $"结算 {setlId} 是门诊结算，请用 2208 撤销");
-        var reason = data.OptionalText("memo");
-        if (reason is { Length: > MaxReasonLength })
-            throw new Refusal($"撤销原因 {data.Path}.memo 过长（{reason.Length} 个字符），最多 {MaxReasonLength} 个字符");
-        var (reversal, person) = await ReverseAsync(ctx, original, reason);
+        var (reversal, person) = await ReverseAsync(ctx, original, request.Reason);
         return Output(person, reversal);
     }
 
@@ -133,14 +119,14 @@ public static class Settle
     }
 
     /// <summary>Everything a settlement needs, under the person's lock; a preview (pre-settlement) may come before discharge.</summary>
-    private static async Task<Prepared> PrepareAsync(TransactionContext ctx, VisitKind kind, bool preview, ISettlementReads reads)
+    private static async Task<Prepared> PrepareAsync(TransactionContext ctx, SettlementRequest request, bool preview, ISettlementReads reads)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var (visit, person) = await reads.OwnVisitLockedAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), kind);
-        var insutype = data.OptionalText("insutype") ?? visit.Insutype;
+        var kind = request.Kind;
+        var (visit, person) = await reads.OwnVisitLockedAsync(ctx, request.MdtrtId, request.PsnNo, kind);
+        var insutype = request.Insutype ?? visit.Insutype;
         if (insutype != visit.Insutype) throw new Refusal($"险种 {insutype} 与就诊登记的险种 {visit.Insutype} 不一致");
 
-        var medType = data.OptionalText("med_type") ?? visit.MedType;
+        var medType = request.MedType ?? visit.MedType;
         var expected = kind == VisitKind.Outpatient ? CareCategories.EmergencyMedType : CareCategories.EmergencyAdmissionMedType;
         if (medType != expected)
             throw Visits.MedTypeRefusal(medType, kind == VisitKind.Outpatient ? "门诊结算的医疗类别应为 13（急诊）" : "住院结算的医疗类别应为 24（急诊转住院）");
@@ -156,12 +142,12 @@ public static class Settle
         // The visit's standing settlements: a final one closes it; mid-stay ones have met part of a per-visit deductible.
         var standing = await reads.StandingAsync(ctx, visit.MdtrtId);
         if (standing.FirstOrDefault(Visits.ClosesVisit) is { } final) throw Visits.FinallySettled(visit.MdtrtId, final.SetlId);
-        var midSetlFlag = kind == VisitKind.Inpatient && data.OptionalText("mid_setl_flag") == "1" ? "1" : "0";
+        var midSetlFlag = request.MidStay ? "1" : "0";
         if (kind == VisitKind.Inpatient && midSetlFlag == "0" && visit.Endtime is null && !preview)
             throw new Refusal($"就诊 {visit.MdtrtId} 尚未办理出院，出院结算前须先办理出院（2402）；中途结算请传 mid_setl_flag = 1")
-                { Code = RefusalCode.NotDischarged, Field = data.Field("mid_setl_flag"), Value = visit.MdtrtId, Resolves = "2402" };
+                { Code = RefusalCode.NotDischarged, Field = request.MidSetlFlagField, Value = visit.MdtrtId, Resolves = "2402" };
 
-        var batch = BatchOf(data, kind);
+        var batch = request.Batch;
         var open = await reads.OpenBillAsync(ctx, visit.MdtrtId, batch);
         if (open.Lines == 0 && batch is not null) throw await NoOpenBatchAsync(ctx, visit.MdtrtId, batch);
         // A batch that holds every open line is the whole open bill, and is settled as such (closing the visit, as it
@@ -175,12 +161,12 @@ public static class Settle
         // The lines were graded at upload (Fees): the bill is their amounts summed, to the fen.
         var bill = new BillTotals(Money.FromFen(open.AmountFen), Money.FromFen(open.FulamtOwnpayFen), Money.FromFen(open.OverlmtFen),
             Money.FromFen(open.PreselfpayFen), Money.FromFen(open.InscpFen));
-        var declared = data.Decimal("medfee_sumamt");
+        var declared = request.MedfeeSumamt;
         if (declared != bill.MedfeeSumamt)
             throw new Refusal(batch is null
                 ? $"医疗费总额 medfee_sumamt {declared:0.00} 与已上传的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对明细后重新结算"
                 : $"医疗费总额 medfee_sumamt {declared:0.00} 与收费批次 {batch} 未结算的费用明细合计 {bill.MedfeeSumamt:0.00} 不一致，请核对该批次的明细后重新结算")
-                { Code = RefusalCode.TotalMismatch, Field = data.Field("medfee_sumamt"), Value = declared.ToString("0.00", CultureInfo.InvariantCulture) };
+                { Code = RefusalCode.TotalMismatch, Field = request.MedfeeSumamtField, Value = declared.ToString("0.00", CultureInfo.InvariantCulture) };
 
         var hospital = ctx.Hospital;
         var policy = PolicySelection.InForce((await reads.PoliciesAsync(ctx, PolicyKeyOf(person, category, hospital))).Select(ToPolicy), visitDate)
@@ -191,8 +177,8 @@ public static class Settle
         var accumulated = await reads.AccumulatedAsync(ctx, person, year) ?? new AccumulatorRow();
         var usedThisVisit = standing.Sum(s => s.ActPayDedcFen);
 
-        var acctUsedFlag = data.OptionalText("acct_used_flag") == "1" ? "1" : "0";
-        WarnIgnored(ctx, data, kind, person);
+        var acctUsedFlag = request.UsesAccount ? "1" : "0";
+        WarnIgnored(ctx, request, person);
         var cover = CoverOf(person, await reads.SupplementsAsync(ctx, person.InsuplcAdmdvs), visitDate, accumulated);
         var result = Engine.Settlement.Compute(
             bill,
@@ -211,14 +197,14 @@ public static class Settle
     /// would be without them): an account asked for in a scheme that has none, a mid-stay flag on an outpatient settlement,
     /// a charge batch on an admission's (settled by its bill, mid-stay or final, never by batch).
     /// </summary>
-    private static void WarnIgnored(TransactionContext ctx, Input data, VisitKind kind, PersonRow person)
+    private static void WarnIgnored(TransactionContext ctx, SettlementRequest request, PersonRow person)
     {
-        if (data.OptionalText("acct_used_flag") == "1" && person.Insutype != "310")
-            ctx.Warn($"已忽略 {data.Path}.acct_used_flag = 1：{Formats.InsutypeName(person.Insutype)}（险种 {person.Insutype}）没有个人账户，个人账户支付 acct_pay 为 0.00");
-        if (kind == VisitKind.Outpatient && data.OptionalText("mid_setl_flag") == "1")
-            ctx.Warn($"已忽略 {data.Path}.mid_setl_flag = 1：中途结算只用于住院结算（2303/2304），门诊结算不分中途与出院");
-        if (kind == VisitKind.Inpatient && data.OptionalText("chrg_bchno") is { } batch && batch != AllBatches)
-            ctx.Warn($"已忽略 {data.Path}.chrg_bchno {batch}：住院结算按账单结算全部未结算的费用明细（中途或出院），不按收费批次");
+        if (request.UsesAccount && person.Insutype != "310")
+            ctx.Warn($"已忽略 {request.Path}.acct_used_flag = 1：{Formats.InsutypeName(person.Insutype)}（险种 {person.Insutype}）没有个人账户，个人账户支付 acct_pay 为 0.00");
+        if (request.Kind == VisitKind.Outpatient && request.MidSetlFlag == "1")
+            ctx.Warn($"已忽略 {request.Path}.mid_setl_flag = 1：中途结算只用于住院结算（2303/2304），门诊结算不分中途与出院");
+        if (request.Kind == VisitKind.Inpatient && request.ChrgBchno is { } batch && batch != SettlementRequest.AllBatches)
+            ctx.Warn($"已忽略 {request.Path}.chrg_bchno {batch}：住院结算按账单结算全部未结算的费用明细（中途或出院），不按收费批次");
     }
 
     /// <summary>Why charge batch <paramref name="batch"/> of the visit has nothing to settle: no such batch, or all of it settled.</summary>

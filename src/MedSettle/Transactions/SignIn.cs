@@ -1,4 +1,5 @@
 using MedSettle.Storage;
+using MedSettle.Transactions.Requests;
 
 namespace MedSettle.Transactions;
 
@@ -42,25 +43,22 @@ public static class SignIn
     private static Refusal SignInRequired(string? signNo, string message) =>
         new(message) { Code = RefusalCode.SignInRequired, Field = new InputField("报文头", null, "sign_no"), Value = signNo, Resolves = "9001" };
 
-    public static async Task<object?> SignInAsync(TransactionContext ctx)
+    public static async Task<object?> SignInAsync(TransactionContext ctx, SignInRequest request)
     {
-        var data = ctx.Input.Node("signIn", orSelf: true);
-        var opterNo = data.Text("opter_no");
         var signNo = ctx.NewId('Q', ctx.Hospital.Admdvs);
         await ctx.Db.ExecuteAsync(
             """
             INSERT INTO sign_ins (sign_no, fixmedins_code, opter_no, mac, ip, sign_time)
             VALUES (@signNo, @fixmedinsCode, @opterNo, @mac, @ip, @signTime)
             """,
-            new { signNo, fixmedinsCode = ctx.FixmedinsCode, opterNo, mac = data.OptionalText("mac") ?? "", ip = data.OptionalText("ip") ?? "", signTime = ctx.Now.ToText() });
+            new { signNo, fixmedinsCode = ctx.FixmedinsCode, opterNo = request.OpterNo, mac = request.Mac ?? "", ip = request.Ip ?? "", signTime = ctx.Now.ToText() });
         ctx.Subject = signNo;
         return new { signinoutb = new { sign_time = ctx.Now.ToText(), sign_no = signNo } };
     }
 
-    public static async Task<object?> SignOutAsync(TransactionContext ctx)
+    public static async Task<object?> SignOutAsync(TransactionContext ctx, SignOutRequest request)
     {
-        var data = ctx.Input.Node("signOut", orSelf: true);
-        var signNo = data.Text("sign_no");
+        var signNo = request.SignNo;
         var changed = await ctx.Db.ExecuteAsync(
             "UPDATE sign_ins SET sign_out_time = @now WHERE sign_no = @signNo AND fixmedins_code = @fixmedinsCode AND sign_out_time IS NULL",
             new { now = ctx.Now.ToText(), signNo, fixmedinsCode = ctx.FixmedinsCode });

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using MedSettle.Storage;
 using MedSettle.Transactions.Groups;
+using MedSettle.Transactions.Requests;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 
@@ -37,38 +38,41 @@ public static class TransactionApi
     /// <summary>Larger bodies are refused before they are parsed.</summary>
     public const int MaxBodyBytes = 256 * 1024;
 
-    public static readonly IReadOnlyDictionary<string, TransactionKind> Kinds = new TransactionKind[]
+    /// <summary>Every transaction served: its request record and how its input is read into it, its handler (see <see cref="TransactionKind"/>).</summary>
+    public static readonly IReadOnlyDictionary<string, TransactionKind> Kinds = new[]
     {
-        new("9001", "签到", true, SignIn.SignInAsync),
-        new("9002", "签退", true, SignIn.SignOutAsync),
-        new("1101", "人员信息获取", false, PersonInfo.QueryAsync),
-        new("5301", "人员慢特病备案查询", false, ChronicDiseaseFilings.QueryAsync),
-        new("2551", "异地急诊备案", true, Filings.FileAsync),
-        new("2552", "异地急诊备案撤销", true, Filings.RevokeAsync),
-        new("2201", "门诊挂号", true, Visits.RegisterOutpatientAsync),
-        new("2202", "门诊挂号撤销", true, Visits.CancelOutpatientAsync),
-        new("2203", "门诊就诊信息上传", true, Visits.UploadOutpatientInfoAsync),
-        new("2204", "门诊费用明细上传", true, ctx => Fees.UploadAsync(ctx, VisitKind.Outpatient)),
-        new("2205", "门诊费用明细撤销", true, ctx => Fees.WithdrawAsync(ctx, VisitKind.Outpatient)),
-        new("2206", "门诊预结算", false, ctx => Settle.PreSettleAsync(ctx, VisitKind.Outpatient)),
-        new("2207", "门诊结算", true, ctx => Settle.SettleAsync(ctx, VisitKind.Outpatient), VisitKind.Outpatient),
-        new("2208", "门诊结算撤销", true, ctx => Settle.ReverseAsync(ctx, VisitKind.Outpatient)),
-        new("2401", "入院办理", true, Visits.AdmitAsync),
-        new("2402", "出院办理", true, Visits.DischargeAsync),
-        new("2404", "入院撤销", true, Visits.CancelAdmissionAsync),
-        new("2405", "出院撤销", true, Visits.CancelDischargeAsync),
-        new("2301", "住院费用明细上传", true, ctx => Fees.UploadAsync(ctx, VisitKind.Inpatient)),
-        new("2302", "住院费用明细撤销", true, ctx => Fees.WithdrawAsync(ctx, VisitKind.Inpatient)),
-        new("2303", "住院预结算", false, ctx => Settle.PreSettleAsync(ctx, VisitKind.Inpatient)),
-        new("2304", "住院结算", true, ctx => Settle.SettleAsync(ctx, VisitKind.Inpatient), VisitKind.Inpatient),
-        new("2305", "住院结算撤销", true, ctx => Settle.ReverseAsync(ctx, VisitKind.Inpatient)),
-        new("2601", "冲正交易", true, Reversal.UndoAsync),
-        new("3201", "医药机构费用结算对总账", false, Reconcile.TotalsAsync),
-        new("3202", "医药机构费用结算对明细账", false, Reconcile.DetailsAsync, StoresFiles: true),
-        new("3260", "提取异地清分明细", false, ClearingDetail.PullAsync),
-        new("3261", "异地清分结果确认", true, ClearingDetail.ConfirmAsync),
-        new("9101", "文件上传", true, Files.UploadAsync, CarriesFile: true),
-        new("9102", "文件下载", false, Files.DownloadAsync),
+        TransactionKind.Of("9001", "签到", true, SignInRequest.Read, SignIn.SignInAsync),
+        TransactionKind.Of("9002", "签退", true, SignOutRequest.Read, SignIn.SignOutAsync),
+        TransactionKind.Of("1101", "人员信息获取", false, PersonInfoRequest.Read, PersonInfo.QueryAsync),
+        TransactionKind.Of("5301", "人员慢特病备案查询", false, ChronicDiseaseFilingQuery.Read, ChronicDiseaseFilings.QueryAsync),
+        TransactionKind.Of("2551", "异地急诊备案", true, FilingRequest.Read, Filings.FileAsync),
+        TransactionKind.Of("2552", "异地急诊备案撤销", true, FilingRevocationRequest.Read, Filings.RevokeAsync),
+        TransactionKind.Of("2201", "门诊挂号", true, input => VisitOpeningRequest.Read(input, VisitKind.Outpatient), Visits.RegisterOutpatientAsync),
+        TransactionKind.Of("2202", "门诊挂号撤销", true, VisitRequest.Read, Visits.CancelOutpatientAsync),
+        TransactionKind.Of("2203", "门诊就诊信息上传", true, OutpatientInfoRequest.Read, Visits.UploadOutpatientInfoAsync),
+        TransactionKind.Of("2204", "门诊费用明细上传", true, FeeUploadRequest.Read, (ctx, request) => Fees.UploadAsync(ctx, request, VisitKind.Outpatient)),
+        TransactionKind.Of("2205", "门诊费用明细撤销", true, FeeWithdrawalRequest.Read, (ctx, request) => Fees.WithdrawAsync(ctx, request, VisitKind.Outpatient)),
+        TransactionKind.Of("2206", "门诊预结算", false, input => SettlementRequest.Read(input, VisitKind.Outpatient), Settle.PreSettleAsync),
+        TransactionKind.Of("2207", "门诊结算", true, input => SettlementRequest.Read(input, VisitKind.Outpatient), Settle.SettleAsync,
+            settles: VisitKind.Outpatient),
+        TransactionKind.Of("2208", "门诊结算撤销", true, SettlementReversalRequest.Read, (ctx, request) => Settle.ReverseAsync(ctx, request, VisitKind.Outpatient)),
+        TransactionKind.Of("2401", "入院办理", true, input => VisitOpeningRequest.Read(input, VisitKind.Inpatient), Visits.AdmitAsync),
+        TransactionKind.Of("2402", "出院办理", true, DischargeRequest.Read, Visits.DischargeAsync),
+        TransactionKind.Of("2404", "入院撤销", true, VisitRequest.Read, Visits.CancelAdmissionAsync),
+        TransactionKind.Of("2405", "出院撤销", true, VisitRequest.Read, Visits.CancelDischargeAsync),
+        TransactionKind.Of("2301", "住院费用明细上传", true, FeeUploadRequest.Read, (ctx, request) => Fees.UploadAsync(ctx, request, VisitKind.Inpatient)),
+        TransactionKind.Of("2302", "住院费用明细撤销", true, FeeWithdrawalRequest.Read, (ctx, request) => Fees.WithdrawAsync(ctx, request, VisitKind.Inpatient)),
+        TransactionKind.Of("2303", "住院预结算", false, input => SettlementRequest.Read(input, VisitKind.Inpatient), Settle.PreSettleAsync),
+        TransactionKind.Of("2304", "住院结算", true, input => SettlementRequest.Read(input, VisitKind.Inpatient), Settle.SettleAsync,
+            settles: VisitKind.Inpatient),
+        TransactionKind.Of("2305", "住院结算撤销", true, SettlementReversalRequest.Read, (ctx, request) => Settle.ReverseAsync(ctx, request, VisitKind.Inpatient)),
+        TransactionKind.Of("2601", "冲正交易", true, UndoRequest.Read, Reversal.UndoAsync),
+        TransactionKind.Of("3201", "医药机构费用结算对总账", false, ReconcileTotalsRequest.Read, Reconcile.TotalsAsync),
+        TransactionKind.Of("3202", "医药机构费用结算对明细账", false, ReconcileDetailsRequest.Read, Reconcile.DetailsAsync, storesFiles: true),
+        TransactionKind.Of("3260", "提取异地清分明细", false, ClearingPullRequest.Read, ClearingDetail.PullAsync),
+        TransactionKind.Of("3261", "异地清分结果确认", true, ClearingConfirmRequest.Read, ClearingDetail.ConfirmAsync),
+        TransactionKind.Of("9101", "文件上传", true, FileUploadRequest.Read, Files.UploadAsync, carriesFile: true),
+        TransactionKind.Of("9102", "文件下载", false, FileDownloadRequest.Read, Files.DownloadAsync),
     }.ToDictionary(k => k.Infno);
 
     public static IEndpointRouteBuilder MapTransactionApi(this IEndpointRouteBuilder app)
@@ -329,11 +333,15 @@ public static class TransactionApi
                 var caller = new Caller(fixmedinsCode, msgid, Actor(envelope, signedBy is null ? null : nonce?.Paasid, windowAccount),
                     signedBy is null && windowAccount is not null ? PersonalDataReads.Web : PersonalDataReads.Api, envelope.OptionalText("sign_no"));
                 var mayHaveCommitted = false;
-                if (kind.Settles is { } visitKind && database.Provider == DbProvider.Postgres && groups?.Database == database)
+                // A settlement is read when queued for its group; one whose input is refused runs alone, to be refused in the
+                // usual order (after an unknown hospital or a missing sign-in). One the group sends back keeps what was read.
+                SettlementRequest? settlement = null;
+                if (kind.Settles is not null && database.Provider == DbProvider.Postgres && groups?.Database == database
+                    && (settlement = kind.TryRead(input) as SettlementRequest) is not null)
                 {
                     try
                     {
-                        var request = new GroupRequest(kind, visitKind, caller, nonce, input, Hash(kind.Infno, input.Element), received, clock, settings);
+                        var request = new GroupRequest(kind, settlement, caller, nonce, Hash(kind.Infno, input.Element), received, clock, settings);
                         var response = await groups.SubmitAsync(request);
                         if (answered is not null) answered.Refusal = request.Refusal;
                         return (200, response);
@@ -359,7 +367,7 @@ public static class TransactionApi
                     // (A copy sent afterwards finds the nonce spent and gets the 401.)
                 }
                 return (200, kind.ChangesState
-                    ? await ExactlyOnceAsync(database, clock, kind, caller, input, received, settings, answered, cancel)
+                    ? await ExactlyOnceAsync(database, clock, kind, caller, input, settlement, received, settings, answered, cancel)
                     : await ReadOnlyAsync(database, clock, kind, caller, input, received, settings, answered, cancel));
             }
             catch (Refusal refusal)
@@ -419,7 +427,7 @@ public static class TransactionApi
         {
             try
             {
-                var context = await ContextAsync(unit, kind, caller, input, received, settings);
+                var context = await ContextAsync(unit, kind, caller, input, read: null, received, settings);
                 var output = await kind.Handle(context);
                 await AuditAsync(context, caller);
                 if (answered is not null) answered.File = context.Download;
@@ -440,16 +448,16 @@ public static class TransactionApi
         var read = context.PersonalDataRead;
         if (read is null)
         {
-            var psnNo = context.Input.Node("data", orSelf: true).OptionalText("psn_no");
-            if (psnNo is null) return;
+            if (context.Request is not IPersonRequest { PsnNo: { } psnNo }) return;
             read = new PersonalDataRead(psnNo, null, purpose); // the home region is looked up by the insert itself: no extra round trip
         }
         await PersonalDataReads.WriteAsync(context.Db, context.Now, caller.Channel, caller.Actor, caller.FixmedinsCode,
             $"{context.Infno} {Kinds[context.Infno].Name}", read, caller.Msgid);
     }
 
+    /// <summary>A state-changing request, exactly once by msgid; <paramref name="read"/>: its input as already read (a settlement a group sent back), or null.</summary>
     private static async Task<string> ExactlyOnceAsync(Database database, PlatformClock clock, TransactionKind kind, Caller caller,
-        Input input, DateTime received, TransactionSettings settings, AnswerSlot? answered, CancellationToken cancel)
+        Input input, object? read, DateTime received, TransactionSettings settings, AnswerSlot? answered, CancellationToken cancel)
     {
         var (fixmedinsCode, msgid) = (caller.FixmedinsCode, caller.Msgid);
         var inputHash = Hash(kind.Infno, input.Element);
@@ -471,7 +479,7 @@ public static class TransactionApi
                     return (replay.Response, replay.Audited);
                 }
 
-                var context = await ContextAsync(unit, kind, caller, input, received, settings);
+                var context = await ContextAsync(unit, kind, caller, input, read, received, settings);
                 var output = await kind.Handle(context);
                 await AuditAsync(context, caller);
                 var response = Responses.Success(received, clock, output, context.Warning);
@@ -501,8 +509,12 @@ public static class TransactionApi
                 : null, cancel);
     }
 
-    private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, Caller caller, Input input, DateTime received,
-        TransactionSettings settings)
+    /// <summary>
+    /// The request's hospital and its sign-in, then its input read into the transaction's request record (unless
+    /// <paramref name="read"/> already holds it): an input refused is refused after a hospital unknown or not signed in.
+    /// </summary>
+    private static async Task<TransactionContext> ContextAsync(UnitOfWork unit, TransactionKind kind, Caller caller, Input input, object? read,
+        DateTime received, TransactionSettings settings)
     {
         var (fixmedinsCode, msgid) = (caller.FixmedinsCode, caller.Msgid);
         var hospital = await unit.FirstOrDefaultAsync<HospitalRow>(
@@ -514,7 +526,7 @@ public static class TransactionApi
             Infno = kind.Infno,
             Msgid = msgid,
             Hospital = hospital,
-            Input = input,
+            Request = read ?? kind.Read(input),
             Db = unit,
             Now = received,
             Settings = settings,

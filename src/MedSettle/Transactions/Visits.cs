@@ -1,38 +1,30 @@
-using MedSettle.Engine;
 using MedSettle.Storage;
+using MedSettle.Transactions.Requests;
 
 namespace MedSettle.Transactions;
 
 /// <summary>Registration of the emergency visit (2201/2202/2203) and the emergency admission (2401/2402/2404/2405).</summary>
 public static class Visits
 {
-    public static async Task<object?> RegisterOutpatientAsync(TransactionContext ctx)
+    public static async Task<object?> RegisterOutpatientAsync(TransactionContext ctx, VisitOpeningRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var visit = await OpenAsync(ctx, data, VisitKind.Outpatient, CareCategories.EmergencyMedType, data.Text("ipt_otp_no"), "begntime");
-        return new { data = new { mdtrt_id = visit, psn_no = data.Text("psn_no"), ipt_otp_no = data.Text("ipt_otp_no") } };
+        var visit = await OpenAsync(ctx, request);
+        return new { data = new { mdtrt_id = visit, psn_no = request.PsnNo, ipt_otp_no = request.Number } };
     }
 
-    public static async Task<object?> AdmitAsync(TransactionContext ctx)
+    public static async Task<object?> AdmitAsync(TransactionContext ctx, VisitOpeningRequest request)
     {
-        var data = ctx.Input.Node("mdtrtinfo", orSelf: true);
-        var medType = data.OptionalText("med_type") ?? CareCategories.EmergencyAdmissionMedType;
-        if (medType != CareCategories.EmergencyAdmissionMedType)
-            throw MedTypeRefusal(medType, "入院办理的医疗类别应为 24（急诊转住院）");
-        var iptNo = data.OptionalText("ipt_no") ?? data.Text("ipt_otp_no");
-        var visit = await OpenAsync(ctx, data, VisitKind.Inpatient, medType, iptNo, "begntime");
-        return new { result = new { mdtrt_id = visit, psn_no = data.Text("psn_no"), ipt_no = iptNo } };
+        var visit = await OpenAsync(ctx, request);
+        return new { result = new { mdtrt_id = visit, psn_no = request.PsnNo, ipt_no = request.Number } };
     }
 
-    private static async Task<string> OpenAsync(TransactionContext ctx, Input data, VisitKind kind, string medType, string number, string beginField)
+    private static async Task<string> OpenAsync(TransactionContext ctx, VisitOpeningRequest request)
     {
-        var psnNo = data.Text("psn_no");
-        var insutype = data.Text("insutype");
-        var begin = data.Time(beginField);
+        var (kind, psnNo, insutype, begin, number) = (request.Kind, request.PsnNo, request.Insutype, request.Begntime, request.Number);
         // A visit is registered when the patient is there; a HIS clock may run ahead of the platform's as far as a signature's may.
         if (begin > ctx.Now.Add(HospitalSignature.Window))
-            throw new Refusal($"{data.Path}.{beginField} {begin.ToText()} 晚于当前时间 {ctx.Now.ToText()}：{(kind == VisitKind.Outpatient ? "挂号" : "入院")}只能在患者到院后办理，请核对开始时间")
-                { Code = RefusalCode.InTheFuture, Field = data.Field(beginField), Kind = FieldKind.Time, Value = begin.ToText() };
+            throw new Refusal($"{request.BegntimeField.Path} {begin.ToText()} 晚于当前时间 {ctx.Now.ToText()}：{(kind == VisitKind.Outpatient ? "挂号" : "入院")}只能在患者到院后办理，请核对开始时间")
+                { Code = RefusalCode.InTheFuture, Field = request.BegntimeField, Kind = FieldKind.Time, Value = begin.ToText() };
         var person = await People.LockAsync(ctx, psnNo, insutype);
         People.EnsureActive(person);
         Filings.EnsureOpenForCrossRegion(ctx.Hospital);
@@ -41,8 +33,8 @@ public static class Visits
         // An emergency admission is filed on admission where the province allows it (异地急诊视同备案); an outpatient visit only
         // when it is settled, the first time the platform needs its filing.
         if (filing is null && kind == VisitKind.Inpatient && ctx.Settings.ImplicitEmergencyFiling)
-            filing = await Filings.FileImplicitlyAsync(ctx, person, DateOnly.FromDateTime(begin), data.OptionalText("dise_codg", "dise_code"),
-                data.OptionalText("dise_name"), "视同备案取入院办理的诊断：请在 mdtrtinfo 中填写 dise_codg 与 dise_name，或先办理备案（2551）");
+            filing = await Filings.FileImplicitlyAsync(ctx, person, DateOnly.FromDateTime(begin), request.DiseCodg,
+                request.DiseName, "视同备案取入院办理的诊断：请在 mdtrtinfo 中填写 dise_codg 与 dise_name，或先办理备案（2551）");
         if (filing is null)
             ctx.Warn($"人员 {person.PsnNo} 在本院尚无覆盖 {DateOnly.FromDateTime(begin).ToText()} 的异地急诊备案：可先就诊，结算前须办理备案（2551）");
 
@@ -65,29 +57,26 @@ public static class Visits
             new
             {
                 mdtrtId, insuplcAdmdvs = person.InsuplcAdmdvs, psnNo, insutype, fixmedinsCode = ctx.FixmedinsCode, mdtrtareaAdmvs = ctx.Hospital.Admdvs,
-                kind = KindCode(kind), medType, begntime = begin.ToText(), number,
+                kind = KindCode(kind), medType = request.MedType, begntime = begin.ToText(), number,
                 // without a diagnosis of its own (2201 has none; 2203 may bring one later) the visit takes its filing's
-                diseCodg = data.OptionalText("dise_codg", "dise_code") ?? filing?.DiseCodg, diseName = data.OptionalText("dise_name") ?? filing?.DiseName,
-                deptName = data.OptionalText("dept_name") ?? data.OptionalText("adm_dept_name"),
-                drName = data.OptionalText("dr_name") ?? data.OptionalText("atddr_name") ?? data.OptionalText("chfpdr_name"),
+                diseCodg = request.DiseCodg ?? filing?.DiseCodg, diseName = request.DiseName ?? filing?.DiseName,
+                deptName = request.DeptName, drName = request.DrName,
                 filing = filing?.TrtDclaDetlSn, createdAt = ctx.Now.ToText(), msgid = ctx.Msgid,
             });
         ctx.Subject = mdtrtId;
         return mdtrtId;
     }
 
-    public static async Task<object?> CancelOutpatientAsync(TransactionContext ctx)
+    public static async Task<object?> CancelOutpatientAsync(TransactionContext ctx, VisitRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var visit = await OwnVisitAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), VisitKind.Outpatient);
+        var visit = await OwnVisitAsync(ctx, request.MdtrtId, request.PsnNo, VisitKind.Outpatient);
         await CancelAsync(ctx, visit);
         return new { };
     }
 
-    public static async Task<object?> CancelAdmissionAsync(TransactionContext ctx)
+    public static async Task<object?> CancelAdmissionAsync(TransactionContext ctx, VisitRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var visit = await OwnVisitAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), VisitKind.Inpatient);
+        var visit = await OwnVisitAsync(ctx, request.MdtrtId, request.PsnNo, VisitKind.Inpatient);
         if (visit.Endtime is not null) throw new Refusal($"就诊 {visit.MdtrtId} 已办理出院，请先撤销出院（2405）再撤销入院");
         await CancelAsync(ctx, visit);
         return new { };
@@ -105,43 +94,34 @@ public static class Visits
         ctx.Subject = visit.MdtrtId;
     }
 
-    public static async Task<object?> UploadOutpatientInfoAsync(TransactionContext ctx)
+    public static async Task<object?> UploadOutpatientInfoAsync(TransactionContext ctx, OutpatientInfoRequest request)
     {
-        var info = ctx.Input.Node("mdtrtinfo", orSelf: true);
-        var visit = await OwnVisitAsync(ctx, info.Text("mdtrt_id"), info.Text("psn_no"), VisitKind.Outpatient);
-        var medType = info.Text("med_type");
-        if (medType != CareCategories.EmergencyMedType)
-            throw MedTypeRefusal(medType, "门诊就诊的医疗类别应为 13（急诊）");
-        var diseCodg = info.OptionalText("dise_codg", "dise_code");
-        if (diseCodg is not null && !Filing.IsIcd10Code(diseCodg))
-            throw new Refusal($"诊断编码“{diseCodg}”不是有效的ICD-10编码（应如 J18.9、I21.0、S06）");
+        var visit = await OwnVisitAsync(ctx, request.MdtrtId, request.PsnNo, VisitKind.Outpatient);
         await EnsureNotFinallySettledAsync(ctx, visit);
         await ctx.Db.ExecuteAsync(
             "UPDATE visits SET med_type = @medType, dise_codg = COALESCE(@diseCodg, dise_codg), dise_name = COALESCE(@diseName, dise_name) WHERE mdtrt_id = @mdtrtId",
-            new { medType, diseCodg, diseName = info.OptionalText("dise_name"), mdtrtId = visit.MdtrtId });
+            new { medType = request.MedType, diseCodg = request.DiseCodg, diseName = request.DiseName, mdtrtId = visit.MdtrtId });
         ctx.Subject = visit.MdtrtId;
         return new { };
     }
 
-    public static async Task<object?> DischargeAsync(TransactionContext ctx)
+    public static async Task<object?> DischargeAsync(TransactionContext ctx, DischargeRequest request)
     {
-        var info = ctx.Input.Node("dscginfo", "mdtrtinfo", orSelf: true);
-        var visit = await OwnVisitAsync(ctx, info.Text("mdtrt_id"), info.Text("psn_no"), VisitKind.Inpatient);
-        var endtime = info.Time("endtime");
+        var visit = await OwnVisitAsync(ctx, request.MdtrtId, request.PsnNo, VisitKind.Inpatient);
+        var endtime = request.Endtime;
         if (visit.Endtime is not null) throw new Refusal($"就诊 {visit.MdtrtId} 已于 {visit.Endtime} 办理出院");
         if (endtime < Formats.ParseTime(visit.Begntime))
             throw new Refusal($"出院时间 {endtime.ToText()} 早于入院时间 {visit.Begntime}");
         await ctx.Db.ExecuteAsync(
             "UPDATE visits SET endtime = @endtime, dise_codg = COALESCE(@diseCodg, dise_codg) WHERE mdtrt_id = @mdtrtId",
-            new { endtime = endtime.ToText(), diseCodg = info.OptionalText("dise_codg", "dise_code"), mdtrtId = visit.MdtrtId });
+            new { endtime = endtime.ToText(), diseCodg = request.DiseCodg, mdtrtId = visit.MdtrtId });
         ctx.Subject = visit.MdtrtId;
         return new { };
     }
 
-    public static async Task<object?> CancelDischargeAsync(TransactionContext ctx)
+    public static async Task<object?> CancelDischargeAsync(TransactionContext ctx, VisitRequest request)
     {
-        var data = ctx.Input.Node("data", orSelf: true);
-        var visit = await OwnVisitAsync(ctx, data.Text("mdtrt_id"), data.Text("psn_no"), VisitKind.Inpatient);
+        var visit = await OwnVisitAsync(ctx, request.MdtrtId, request.PsnNo, VisitKind.Inpatient);
         await CancelDischargeAsync(ctx, visit);
         return new { };
     }

@@ -1,18 +1,21 @@
+using MedSettle.Transactions.Requests;
+
 namespace MedSettle.Transactions.Groups;
 
 /// <summary>One settlement request waiting for its group.</summary>
-public sealed class GroupRequest(TransactionKind kind, VisitKind visitKind, Caller caller, HospitalSignature.Nonce? nonce,
-    Input input, string inputHash, DateTime received, PlatformClock clock, TransactionSettings settings)
+public sealed class GroupRequest(TransactionKind kind, SettlementRequest settlement, Caller caller, HospitalSignature.Nonce? nonce,
+    string inputHash, DateTime received, PlatformClock clock, TransactionSettings settings)
 {
     public TransactionKind Kind { get; } = kind;
-    public VisitKind VisitKind { get; } = visitKind;
+
+    /// <summary>The input, read when the request was queued: its visit, person and charge batch are the group's keys.</summary>
+    public SettlementRequest Settlement { get; } = settlement;
 
     /// <summary>The envelope's hospital, msgid, sign_no, and who asked how (for the audit log of personal-data reads).</summary>
     public Caller Caller { get; } = caller;
 
     /// <summary>The signature's nonce, recorded in the group's transaction with whatever the request does (none in-process).</summary>
     public HospitalSignature.Nonce? Nonce { get; } = nonce;
-    public Input Input { get; } = input;
     public string InputHash { get; } = inputHash;
     public DateTime Received { get; } = received;
     public PlatformClock Clock { get; } = clock;

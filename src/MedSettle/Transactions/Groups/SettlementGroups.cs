@@ -228,20 +228,10 @@ public sealed class SettlementGroups(Database database) : BackgroundService
                 carried.Enqueue(request);
                 continue;
             }
-            string? mdtrtId, psnNo, batch;
-            try
-            {
-                var data = request.Input.Node("data", orSelf: true);
-                (mdtrtId, psnNo, batch) = (data.OptionalText("mdtrt_id"), data.OptionalText("psn_no"), Settle.BatchOf(data, request.VisitKind));
-            }
-            catch (Refusal)
-            {
-                (mdtrtId, psnNo, batch) = (null, null, null);
-            }
-            if (mdtrtId is null) request.Done.TrySetException(new RunAlone());
+            var settlement = request.Settlement;
             // for a person a committing group holds: a later group (RunAsync waits when such requests are all there is)
-            else if (Held(psnNo)) { carried.Enqueue(request); held++; }
-            else placeable.Add((request, mdtrtId, batch));
+            if (Held(settlement.PsnNo)) { carried.Enqueue(request); held++; }
+            else placeable.Add((request, settlement.MdtrtId, settlement.Batch));
         }
         if (placeable.Count == 0) return (null, held > 0);
 
@@ -290,14 +280,14 @@ public sealed class SettlementGroups(Database database) : BackgroundService
                     Infno = request.Kind.Infno,
                     Msgid = request.Caller.Msgid,
                     Hospital = hospital,
-                    Input = request.Input,
+                    Request = request.Settlement,
                     Db = unit,
                     Now = request.Received,
                     Settings = request.Settings,
                 };
                 try
                 {
-                    var decided = await Settle.DecideAsync(context, request.VisitKind, reads);
+                    var decided = await Settle.DecideAsync(context, request.Settlement, reads);
                     answers.Add(new Answer(request, Responses.Success(request.Received, request.Clock, decided.Output, context.Warning), decided));
                 }
                 catch (Refusal refusal)

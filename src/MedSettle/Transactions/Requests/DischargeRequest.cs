@@ -1,0 +1,14 @@
+namespace MedSettle.Transactions.Requests;
+
+/// <summary>2402 出院办理, from input.dscginfo (or input.mdtrtinfo, as some clients send it) or its fields directly in input.</summary>
+public sealed record DischargeRequest(string MdtrtId, string PsnNo, DateTime Endtime, string? DiseCodg) : IPersonRequest
+{
+    public static DischargeRequest Read(Input input)
+    {
+        var info = input.Node("dscginfo", "mdtrtinfo", orSelf: true);
+        var mdtrtId = info.Text("mdtrt_id");
+        var psnNo = info.Text("psn_no");
+        var endtime = info.Time("endtime");
+        return new DischargeRequest(mdtrtId, psnNo, endtime, info.OptionalText("dise_codg", "dise_code"));
+    }
+}

@@ -1,0 +1,54 @@
+using MedSettle.Engine;
+
+namespace MedSettle.Transactions.Requests;
+
+/// <summary>
+/// 2204 门诊费用明细上传 and 2301 住院费用明细上传: input.feedetail, lines of one visit and one person. Money may come as a
+/// number or as text. A refund line (负数量) names the line it offsets in init_feedetl_sn.
+/// </summary>
+public sealed record FeeUploadRequest(string MdtrtId, string PsnNo, IReadOnlyList<FeeLine> Lines) : IPersonRequest
+{
+    public static FeeUploadRequest Read(Input input)
+    {
+        var items = input.Array("feedetail");
+        var lines = items.Select(FeeLine.Read).ToList();
+        var mdtrtId = items[0].Text("mdtrt_id");
+        var psnNo = items[0].Text("psn_no");
+        foreach (var item in items)
+        {
+            if (item.Text("mdtrt_id") != mdtrtId)
+                throw new Refusal($"{item.Path}.mdtrt_id 与第一条明细不同：一次上传的明细须属于同一就诊") { Field = item.Field("mdtrt_id") };
+            if (item.Text("psn_no") != psnNo)
+                throw new Refusal($"{item.Path}.psn_no 与第一条明细不同：一次上传的明细须属于同一人员") { Field = item.Field("psn_no") };
+        }
+        var repeated = lines.GroupBy(l => l.FeedetlSn).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (repeated.Count > 0) throw new Refusal($"本次上传中费用明细流水号重复：{string.Join("、", repeated)}");
+        return new FeeUploadRequest(mdtrtId, psnNo, lines);
+    }
+}
+
+/// <summary>
+/// One line of a fee upload: its charge batch ("0" when none is sent), its catalogue code and the hospital's own (the
+/// catalogue's when none is sent), and when it occurred (null when not sent: the upload's time).
+/// </summary>
+public sealed record FeeLine(string FeedetlSn, string ChrgBchno, string Code, string MedinsCode, decimal Price, decimal Count, decimal Amount,
+    DateTime? OccurredAt, string? InitFeedetlSn)
+{
+    public static FeeLine Read(Input item)
+    {
+        var count = item.Decimal("cnt");
+        var price = item.Decimal("pric");
+        var amount = item.Decimal("det_item_fee_sumamt");
+        var sn = item.Text("feedetl_sn");
+        // A refund (负数量) names the line it offsets; without that a negative count is refused as before.
+        var init = count < 0 ? item.OptionalText("init_feedetl_sn") : null;
+        if (count == 0 || (count < 0 && init is null))
+            throw new Refusal($"明细 {sn}：数量 {count} 必须大于0（退费请撤销明细后重新上传，或上传负数量的退费明细并以 init_feedetl_sn 指明原明细流水号）");
+        if (init == sn) throw new Refusal($"明细 {sn}：退费明细的 init_feedetl_sn 应为原明细的流水号，不能是本条");
+        if (price < 0) throw new Refusal($"明细 {sn}：单价 {price} 不能为负数");
+        if (!Money.HasAtMostTwoPlaces(amount)) throw new Refusal($"明细 {sn}：金额 {amount} 最多两位小数");
+        var code = item.Text("med_list_codg");
+        return new FeeLine(sn, item.OptionalText("chrg_bchno") ?? "0", code, item.OptionalText("medins_list_codg") ?? code,
+            price, count, amount, item.OptionalTime("fee_ocur_time"), init);
+    }
+}
