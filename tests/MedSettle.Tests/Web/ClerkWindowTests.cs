@@ -9,14 +9,14 @@ using static Microsoft.Playwright.Assertions;
 namespace MedSettle.Tests.Web;
 
 /// <summary>The clerk at the cashier window, in a real browser: find, file, register, bill, pre-settle with its explanation, settle, print, reverse.</summary>
-public sealed class ClerkWindowTests : IAsyncLifetime
+public abstract class ClerkWindowTests(DatabaseTarget target) : IAsyncLifetime
 {
     private RunningPlatform _platform = null!;
     private IBrowserContext _browser = null!;
 
     public async Task InitializeAsync()
     {
-        _platform = await RunningPlatform.StartAsync(new SqliteTarget());
+        _platform = await RunningPlatform.StartAsync(target);
         var now = _platform.Clock.GetLocalNow().DateTime;
         await Accounts.AddAsync(_platform.Database, "clerk", "收费员小李", Roles.Clerk, JilinCentral, null, "clerk-password", now);
         await Accounts.AddAsync(_platform.Database, "other", "另一医院收费员", Roles.Clerk, "H22020000002", null, "other-password", now);
@@ -29,6 +29,8 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await _browser.DisposeAsync();
         await _platform.DisposeAsync();
     }
+
+    private string Name(string screenshot) => $"{screenshot}-{target.GetType().Name.Replace("Target", "").ToLowerInvariant()}";
 
     private async Task<IPage> SignInAsync(string username, string password, IBrowserContext? context = null)
     {
@@ -94,7 +96,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#visit-explained")).ToBeHiddenAsync();
         await Expect(page.Locator("#lines-explained")).ToBeHiddenAsync();
         await Expect(page.Locator("#settle-button")).ToBeDisabledAsync();
-        await Browser.ScreenshotAsync(page, "window-bill-changed");
+        await Browser.ScreenshotAsync(page, Name("window-bill-changed"));
 
         // Even a form sent past the disabled button settles nothing: the page compares the bill on screen with the uploaded one.
         await page.EvaluateAsync("() => { document.getElementById('settle-lines').value = document.getElementById('lines').value; document.getElementById('settle-lines').form.submit(); }");
@@ -147,7 +149,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await page.Locator("#presettle-button").ClickAsync();
         await Expect(page.Locator("#bill-error")).ToContainTextAsync("单价须大于 0");
         await Expect(page.Locator("#explanation")).ToHaveCountAsync(0);
-        await Browser.ScreenshotAsync(page, "window-price-required");
+        await Browser.ScreenshotAsync(page, Name("window-price-required"));
 
         // The page refuses a 0.00 line even when the form is sent without the editor's check.
         await page.EvaluateAsync("() => document.getElementById('bill-form').submit()");
@@ -176,7 +178,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(2);
         await Expect(page.Locator("#bill tbody tr").First.Locator("input.price")).ToHaveValueAsync("50");
         await Expect(page.Locator("#bill tbody tr").Last.Locator("input.price")).ToHaveValueAsync("99999999999");
-        await Browser.ScreenshotAsync(page, "window-upload-refused");
+        await Browser.ScreenshotAsync(page, Name("window-upload-refused"));
 
         await page.Locator("#bill tbody tr").Last.Locator("input.price").FillAsync("240");
         await page.Locator("#presettle-button").ClickAsync();
@@ -198,7 +200,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#warning")).ToContainTextAsync("结算前须办理备案");
         await Expect(page.Locator("#warning")).ToHaveClassAsync("notice");
         await Expect(page.Locator("p.ok")).ToHaveCountAsync(0);
-        await Browser.ScreenshotAsync(page, "window-visit-without-filing");
+        await Browser.ScreenshotAsync(page, Name("window-visit-without-filing"));
         await page.Locator("#warning a").ClickAsync();
         await Expect(page.Locator("#person")).ToContainTextAsync("张伟");
         await Expect(page.Locator("#warning")).ToHaveCountAsync(0); // said once, where the clerk landed
@@ -243,7 +245,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await page.ReloadAsync();
         await Expect(page.Locator("#slip-lines-released")).ToContainTextAsync("290.00");
         await Expect(page.Locator("#slip-lines-released a")).ToHaveAttributeAsync("href", $"/window/visit/{visit}");
-        await Browser.ScreenshotAsync(page, "window-slip-reversed");
+        await Browser.ScreenshotAsync(page, Name("window-slip-reversed"));
     }
 
     [Fact]
@@ -286,7 +288,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#lines-explained")).ToContainTextAsync("超过限价 60");
         await Expect(page.Locator("#lines-explained")).ToContainTextAsync("丙类项目，全部自费");
         await Expect(page.Locator("#visit-explained")).ToContainTextAsync("(445.31 − 200.00) × 65%");
-        await Browser.ScreenshotAsync(page, "window-presettlement");
+        await Browser.ScreenshotAsync(page, Name("window-presettlement"));
 
         await page.Locator("#settle-button").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/window/slip/S"));
@@ -294,7 +296,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#slip-cash")).ToHaveTextAsync("0.00");
         await Expect(page.Locator("#slip")).ToContainTextAsync("220102********0110");
         await Expect(page.Locator("#slip-lines tbody tr")).ToHaveCountAsync(6); // the bill the settlement took
-        await Browser.ScreenshotAsync(page, "window-slip");
+        await Browser.ScreenshotAsync(page, Name("window-slip"));
         var setlId = await page.Locator("#setl-id").TextContentAsync();
         var visit = await _platform.Database.ReadAsync(u => u.ScalarAsync<string>("SELECT mdtrt_id FROM settlements WHERE setl_id = @setlId", new { setlId }));
 
@@ -317,7 +319,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         foreach (var total in new[] { "医疗费总额", "基金支付", "个人账户" }) await reconcile.GetByLabel(total).First.FillAsync("0.00");
         await reconcile.GetByRole(AriaRole.Button, new() { Name = "对账" }).First.ClickAsync();
         await Expect(page.Locator("#reconcile-result")).ToContainTextAsync("对账平衡");
-        await Browser.ScreenshotAsync(page, "window-today");
+        await Browser.ScreenshotAsync(page, Name("window-today"));
     }
 
     [Fact]
@@ -339,7 +341,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#problem")).Not.ToContainTextAsync("mid_setl_flag");
         await Expect(page.Locator("#problem")).Not.ToContainTextAsync("2402");
         await Expect(page.Locator("#problem-detail code")).ToContainTextAsync("须先办理出院（2402）；中途结算请传 mid_setl_flag = 1");
-        await Browser.ScreenshotAsync(page, "window-refusal-in-clerk-words");
+        await Browser.ScreenshotAsync(page, Name("window-refusal-in-clerk-words"));
 
         await page.GetByRole(AriaRole.Button, new() { Name = "办理出院" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已办理出院");
@@ -379,7 +381,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
 
         await Expect(page.Locator("#problem")).ToContainTextAsync("须先撤销");
         await Expect(page.Locator($"#filing-{sn}")).ToContainTextAsync("有效");
-        await Browser.ScreenshotAsync(page, "window-filing-revoke-refused");
+        await Browser.ScreenshotAsync(page, Name("window-filing-revoke-refused"));
 
         await page.GotoAsync(slip);
         await page.Locator("#reverse-button").ClickAsync();
@@ -413,7 +415,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#bill-form")).ToHaveCountAsync(0);
         await Expect(page.Locator("#explanation")).ToHaveCountAsync(0);
         await Expect(page.Locator("main button, main form, main dialog")).ToHaveCountAsync(0); // no further actions on a cancelled visit
-        await Browser.ScreenshotAsync(page, "window-visit-cancelled");
+        await Browser.ScreenshotAsync(page, Name("window-visit-cancelled"));
         var visit = await OneVisitAsync();
         Assert.NotNull(await _platform.Database.ReadAsync(u => u.ScalarAsync<string?>("SELECT cancelled_at FROM visits")));
         Assert.Equal(0L, await _platform.Database.ReadAsync(u => u.ScalarAsync<long>("SELECT COUNT(*) FROM fee_lines WHERE withdrawn_at IS NULL")));
@@ -622,7 +624,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(outcomes.Nth(0)).Not.ToContainTextAsync("基金支付：");
         await Expect(outcomes.Nth(1)).ToContainTextAsync(new Regex(@"城乡居民基本医疗保险\s*住院\s*吉林市\s*平台无此组\s*平台当日没有此组的结算，文件此组合计均为 0"));
         await Expect(page.Locator("#reconcile").GetByLabel("医疗费总额")).ToHaveValueAsync(""); // still the clerk's own to type
-        await Browser.ScreenshotAsync(page, "window-today-file-reconciliation");
+        await Browser.ScreenshotAsync(page, Name("window-today-file-reconciliation"));
 
         await page.Locator("#reconcile-file").SetInputFilesAsync(new FilePayload { Name = "his-export.xlsx", MimeType = "text/csv", Buffer = new byte[300 * 1024] });
         await page.GetByRole(AriaRole.Button, new() { Name = "导入并对账" }).ClickAsync();
@@ -689,7 +691,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#problem")).ToContainTextAsync($"已有未结束的就诊 {first}");
         await Expect(page.Locator("#open-visits a")).ToHaveAttributeAsync("href", $"/window/visit/{first}");
         Assert.Equal(1L, await OpenVisitCountAsync());
-        await Browser.ScreenshotAsync(page, "window-open-visit");
+        await Browser.ScreenshotAsync(page, Name("window-open-visit"));
 
         await page.GetByRole(AriaRole.Button, new() { Name = "办理挂号 / 入院" }).ClickAsync();
         await Expect(page.Locator("#register-another-dialog")).ToContainTextAsync(first);
@@ -780,7 +782,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator($"#visit-{discharged} .visit-state")).ToHaveTextAsync("已出院");
         await Expect(page.Locator($"#visit-{settled}")).ToContainTextAsync("张*");
         await Expect(page.Locator("#visits")).Not.ToContainTextAsync("张伟");
-        await Browser.ScreenshotAsync(page, "window-today-visits");
+        await Browser.ScreenshotAsync(page, Name("window-today-visits"));
         await page.Locator($"#visit-{admitted} a").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"/window/visit/{admitted}$"));
     }
@@ -835,7 +837,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(page.Locator("#denied")).ToContainTextAsync("收费员小李（账号 clerk，医院收费员 · H22020000001）");
         await Expect(page.Locator("#denied")).ToContainTextAsync("/dashboard");
         await Expect(page.GetByLabel("用户名")).ToHaveCountAsync(0);
-        await Browser.ScreenshotAsync(page, "denied");
+        await Browser.ScreenshotAsync(page, Name("denied"));
         await page.Locator("#denied-home").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/window$"));
 
@@ -936,3 +938,7 @@ public sealed class ClerkWindowTests : IAsyncLifetime
         await Expect(anonymous).ToHaveURLAsync(new Regex("/login"));
     }
 }
+
+public sealed class ClerkWindowTests_Sqlite() : ClerkWindowTests(new SqliteTarget());
+
+public sealed class ClerkWindowTests_Postgres() : ClerkWindowTests(new PostgresTarget());

@@ -11,14 +11,14 @@ namespace MedSettle.Tests.Web;
 /// 急诊转住院 at the window: an open emergency outpatient visit becomes an admission under the same filing, its uploaded
 /// lines carried over (withdrawn from the registration, uploaded to the admission) and the registration cancelled.
 /// </summary>
-public sealed class TransferToAdmissionTests : IAsyncLifetime
+public abstract class TransferToAdmissionTests(DatabaseTarget target) : IAsyncLifetime
 {
     private RunningPlatform _platform = null!;
     private IBrowserContext _browser = null!;
 
     public async Task InitializeAsync()
     {
-        _platform = await RunningPlatform.StartAsync(new SqliteTarget());
+        _platform = await RunningPlatform.StartAsync(target);
         var now = _platform.Clock.GetLocalNow().DateTime;
         await Accounts.AddAsync(_platform.Database, "clerk", "收费员小李", Roles.Clerk, JilinCentral, null, "clerk-password", now);
         _browser = await Browser.NewContextAsync(_platform.Http.BaseAddress!.ToString());
@@ -29,6 +29,8 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
         await _browser.DisposeAsync();
         await _platform.DisposeAsync();
     }
+
+    private string Name(string screenshot) => $"{screenshot}-{target.GetType().Name.Replace("Target", "").ToLowerInvariant()}";
 
     private async Task<IPage> OpenOutpatientVisitAsync()
     {
@@ -63,7 +65,7 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
         await Expect(page.Locator("h1")).ToContainTextAsync("急诊转住院");
         await Expect(page.Locator("#bill tbody tr")).ToHaveCountAsync(3);
         await Expect(page.Locator("#total")).ToHaveTextAsync("434.00");
-        await Browser.ScreenshotAsync(page, "window-to-admission");
+        await Browser.ScreenshotAsync(page, Name("window-to-admission"));
 
         Assert.NotNull(await ScalarAsync<string?>("SELECT cancelled_at FROM visits WHERE mdtrt_id = @outpatient", new { outpatient }));
         Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM fee_lines WHERE mdtrt_id = @outpatient AND withdrawn_at IS NULL", new { outpatient }));
@@ -175,3 +177,7 @@ public sealed class TransferToAdmissionTests : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "转住院" })).ToHaveCountAsync(1);
     }
 }
+
+public sealed class TransferToAdmissionTests_Sqlite() : TransferToAdmissionTests(new SqliteTarget());
+
+public sealed class TransferToAdmissionTests_Postgres() : TransferToAdmissionTests(new PostgresTarget());
