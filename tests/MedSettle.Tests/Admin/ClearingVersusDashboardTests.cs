@@ -76,6 +76,19 @@ public abstract partial class ClearingVersusDashboardTests(DatabaseTarget target
         return (Row("versus-clearing"), Row("versus-dashboard-month"), Row("versus-difference"), Text(sentence.Groups[1].Value));
     }
 
+    /// <summary>The clearing page of <paramref name="month"/> as <paramref name="username"/> sees it in a browser, saved as a screenshot.</summary>
+    private async Task ScreenshotAsync(string username, string month, string name)
+    {
+        await using var browser = await Browser.NewContextAsync(Platform.Http.BaseAddress!.ToString());
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"/dashboard/clearing?month={month}");
+        await page.GetByLabel("用户名").FillAsync(username);
+        await page.GetByLabel("密码").FillAsync(username + "-password");
+        await page.GetByLabel("密码").PressAsync("Enter");
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("#dashboard-difference")).ToContainTextAsync("与看板相差");
+        await Browser.ScreenshotAsync(page, $"{name}-{Platform.Database.Provider.ToString().ToLowerInvariant()}");
+    }
+
     private static string Text(string html) => Spaces().Replace(Tags().Replace(html, " "), " ").Trim();
 
     private static string N2(decimal n) => n.ToString("N2", CultureInfo.InvariantCulture);
@@ -95,6 +108,7 @@ public abstract partial class ClearingVersusDashboardTests(DatabaseTarget target
         Assert.Equal($"与看板相差 365.35 元（清算比看板少）：本月撤销了 2 笔以前月份的结算（合计 680.35 元，其中基金支付 {N2(p.Fund + l.Fund)} 元），"
                      + $"清算在撤销的本月冲减，看板按结算时间不计入本月；另有 1 笔本月结算在以后月份被撤销（合计 315.00 元，其中基金支付 {N2(s.Fund)} 元），"
                      + "看板已不计，清算仍计入本月、在撤销的月份冲减。", march.Text);
+        await ScreenshotAsync("province", "2026-03", "dashboard-clearing-across-months");
 
         // February, confirmed before its settlements were reversed: frozen at 2 settlements, which the dashboard no longer counts
         var february = await ComparisonAsync(province, "2026-02");

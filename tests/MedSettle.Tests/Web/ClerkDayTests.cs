@@ -139,6 +139,7 @@ public abstract class ClerkDayTests(DatabaseTarget target) : IAsyncLifetime
         await Expect(page.Locator("#bill tbody tr").Last.Locator("input.count")).ToBeFocusedAsync();
         Assert.Contains("数量 500", asked);
         Assert.Equal(0L, await CountAsync("SELECT COUNT(*) FROM fee_lines"));
+        await Browser.ScreenshotAsync(page, Name("window-unusual-count-asked")); // the question dismissed: back on the count
 
         answer = true;
         await page.Locator("#presettle-button").ClickAsync();
@@ -158,6 +159,7 @@ public abstract class ClerkDayTests(DatabaseTarget target) : IAsyncLifetime
         await page.Locator("#presettle-button").ClickAsync();
         await Expect(page.Locator("#explanation h2").First).ToContainTextAsync("中途结算");
         await Expect(page.Locator("#settle-button")).ToContainTextAsync("确认中途结算");
+        await Browser.ScreenshotAsync(page, Name("window-mid-stay-explanation"));
         await page.Locator("#settle-button").ClickAsync();
 
         await Expect(page).ToHaveURLAsync(new Regex("/window/slip/S"));
@@ -165,11 +167,13 @@ public abstract class ClerkDayTests(DatabaseTarget target) : IAsyncLifetime
         await Expect(page.Locator("#slip-diagnosis")).ToContainTextAsync("J18.9 肺炎");
         await Expect(page.Locator("#slip")).ToContainTextAsync(new Regex(@"统筹支付比例：\d+(\.\d+)?%")); // not 0.8500
         await Expect(page.Locator("#slip-stay")).ToHaveCountAsync(0);      // a 中途结算 is no whole stay
+        await Browser.ScreenshotAsync(page, Name("window-mid-stay-slip"));
 
         _platform.Clock.Advance(TimeSpan.FromHours(1));
         await page.GotoAsync(visit);
         await Expect(page.Locator("#endtime")).ToHaveValueAsync("2026-03-15T13:00");
         await Expect(page.Locator("#endtime")).ToHaveAttributeAsync("min", "2026-03-15T12:00");
+        await Browser.ScreenshotAsync(page, Name("window-discharge-after-mid-stay"));
         // A discharge at 11:00 would put the 12:00 settlement after the stay: refused, and nothing changes.
         await page.EvaluateAsync("() => { const t = document.getElementById('endtime'); t.removeAttribute('min'); t.value = '2026-03-15T11:00'; }");
         await page.GetByRole(AriaRole.Button, new() { Name = "办理出院" }).ClickAsync();
@@ -198,6 +202,28 @@ public abstract class ClerkDayTests(DatabaseTarget target) : IAsyncLifetime
         await Expect(page.Locator("#slip-stay")).ToContainTextAsync("中途结算");
         await Expect(page.Locator("#slip-stay-medfee")).ToHaveTextAsync("290.00");
         await Browser.ScreenshotAsync(page, Name("window-final-slip-whole-stay"));
+    }
+
+    [Fact]
+    public async Task A_line_s_price_starts_at_the_catalogue_s_ceiling_where_there_is_one_and_stays_editable()
+    {
+        var page = await OpenVisitAsync(admission: false);
+        await page.Locator("#catalogue-search").FillAsync("311201001");
+        await Expect(page.Locator("#catalogue-list li").First).ToContainTextAsync("限价 60");
+        await page.Locator("#catalogue-search").PressAsync("Enter");
+        var price = page.Locator("#bill tbody tr").First.Locator("input.price");
+        await Expect(price).ToHaveValueAsync("60");
+        await Expect(price).ToBeFocusedAsync();
+        await Browser.ScreenshotAsync(page, Name("window-price-from-ceiling"));
+
+        await page.Locator("#catalogue-search").FillAsync("110200001"); // no ceiling: the clerk types the price
+        await Expect(page.Locator("#catalogue-list li").First).ToContainTextAsync("110200001");
+        await page.Locator("#catalogue-search").PressAsync("Enter");
+        await Expect(page.Locator("#bill tbody tr").Last.Locator("input.price")).ToHaveValueAsync("");
+
+        await price.FillAsync("55"); // editable: the clerk's price stands
+        await page.Locator("#bill tbody tr").Last.Locator("input.price").FillAsync("30");
+        await Expect(page.Locator("#total")).ToHaveTextAsync("85.00");
     }
 
     [Fact]

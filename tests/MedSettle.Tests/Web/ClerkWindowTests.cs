@@ -516,6 +516,7 @@ public abstract class ClerkWindowTests(DatabaseTarget target) : IAsyncLifetime
         await Expect(page.Locator("#bill tbody tr").Last.Locator("input.count")).ToHaveValueAsync("8");
         await Expect(page.Locator("#total")).ToHaveTextAsync("364.00");
         await Expect(page.Locator("#bill-unsent")).ToContainTextAsync("已恢复上次未上传的费用明细");
+        await Browser.ScreenshotAsync(page, Name("window-unsent-bill-restored"));
         Assert.Equal(0L, await FeeLinesAsync());
 
         // Away to 收费窗口 (confirmed) and back: the bill is still there.

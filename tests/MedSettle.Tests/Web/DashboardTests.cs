@@ -134,6 +134,7 @@ public sealed class DashboardTests : IAsyncLifetime
         await Expect(page.Locator("#totals-title")).ToContainTextAsync("长春市合计");
         await Expect(page.Locator("#totals")).ToContainTextAsync(N2(own.Sum(l => l.MedfeeSumamt)));
         await Expect(page.Locator("#totals")).Not.ToContainTextAsync(N2(statement.Totals.MedfeeSumamt));
+        await Browser.ScreenshotAsync(page, "dashboard-agency-clearing");
         var window = await page.GotoAsync("/window");
         await Expect(page).ToHaveURLAsync(new Regex("/denied"));
         Assert.Equal(403, window!.Status);
