@@ -180,4 +180,55 @@ public class SupplementaryTests
         Prop.ForAll((from rule in Rule from before in Cents(20_000_000) from amount in Cents(10_000_000) from more in Cents(1_000_000)
                      select (rule, before, amount, more)).ToArbitrary(),
             t => t.rule.BandedPay(t.before, t.amount + t.more) >= t.rule.BandedPay(t.before, t.amount));
+    /// <summary>A person's year as the accumulators hold it: the basic fund, the deductible, the account and each supplementary fund.</summary>
+    private sealed record YearState(decimal FundPaid, decimal DeductibleUsed, decimal Balance, FundYear Hifob, FundYear Hifmi, FundYear Maf)
+    {
+        public YearState With(in AccumulatorEffect e) => new(FundPaid + e.FundPaid, DeductibleUsed + e.DeductibleUsed, Balance - e.AccountSpent,
+            Add(Hifob, e.Hifob), Add(Hifmi, e.Hifmi), Add(Maf, e.Maf));
+
+        private static FundYear Add(FundYear a, FundYear b) => new(a.Base + b.Base, a.Paid + b.Paid);
+    }
+
+    private static readonly Gen<(bool Employee, Policy Policy, SupplementaryRule Supplement, SupplementaryRule Assistance, decimal Balance,
+        BillTotals[] Bills, int[] Order)> Years =
+        from employee in Gen.Elements(false, true)
+        from ratio in Gen.Choose(50, 95).Select(r => r / 100m)
+        from deductible in Gen.Choose(0, 2000)
+        from perYear in Gen.Elements(false, true)
+        from cap in Gen.Choose(10_000, 200_000)
+        from supplement in Rule
+        from assistance in Rule.Select(r => r with { Fund = SupplementaryFund.Maf, Insutype = null, AssistanceType = "2" })
+        from balance in Cents(1_000_000)
+        from count in Gen.Choose(1, 8)
+        from bills in Gen.ArrayOf(from inscp in Cents(15_000_000) from outside in Cents(500_000)
+                                  select new BillTotals(inscp + outside, outside, 0m, 0m, inscp), count)
+        from order in Gen.Shuffle(Enumerable.Range(0, count).ToArray())
+        select (employee,
+            new Policy("220100", employee ? "310" : "390", CareCategory.Inpatient, 3, Jan1, deductible, perYear ? DeductibleBasis.PerYear : DeductibleBasis.PerVisit, ratio, cap),
+            employee ? supplement with { Fund = SupplementaryFund.Hifob, Insutype = "310" } : supplement, assistance, balance, bills, order.ToArray());
+
+    [Property(MaxTest = 1000)]
+    public Property A_year_of_bills_keeps_every_fund_within_its_cap_and_reversing_them_in_any_order_restores_every_accumulator() =>
+        Prop.ForAll(Years.ToArbitrary(), y =>
+        {
+            var start = new YearState(0m, 0m, y.Balance, default, default, default);
+            var state = start;
+            var effects = new List<AccumulatorEffect>();
+            foreach (var bill in y.Bills)
+            {
+                var cover = new SupplementaryCover(
+                    y.Employee ? y.Supplement : null, state.Hifob, y.Employee ? null : y.Supplement, state.Hifmi, y.Assistance, state.Maf);
+                var result = Settlement.Compute(bill, y.Policy, new Accumulated(state.FundPaid, state.DeductibleUsed),
+                    new PersonalAccount(y.Employee, true, state.Balance), cover);
+                effects.Add(result.Effect);
+                state = state.With(result.Effect);
+                var withinCaps = state.FundPaid <= y.Policy.AnnualCap && state.Balance >= 0m
+                    && (y.Policy.DeductibleBasis == DeductibleBasis.PerVisit || state.DeductibleUsed <= y.Policy.Deductible)
+                    && (y.Employee ? state.Hifob : state.Hifmi).Paid <= y.Supplement.AnnualCap && state.Maf.Paid <= y.Assistance.AnnualCap
+                    && result.FundPaySumamt == result.HifpPay + result.HifobPay + result.HifmiPay + result.MafPay;
+                if (!withinCaps) return false.Label($"beyond a cap after {effects.Count} bills: {state}");
+            }
+            foreach (var i in y.Order) state = state.With(effects[i].Reversed());
+            return (state == start).Label($"after the reversals: {state}, expected {start}");
+        });
 }

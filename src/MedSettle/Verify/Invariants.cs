@@ -47,13 +47,15 @@ public static class Invariants
               ON s.insuplc_admdvs = a.insuplc_admdvs AND s.psn_no = a.psn_no AND s.insutype = a.insutype AND s.year = a.year
             WHERE a.hifp_paid_fen <> COALESCE(s.fen, 0)
             """, "fen"),
-        ("settlements' fund is counted in the year", """
+        // every fund's pay, and what counts toward a year without being paid (the deductible, the supplementary bases)
+        ("settlements' funds are counted in the year", """
             SELECT s.insuplc_admdvs || '/' || s.psn_no || '/' || s.insutype || '/' || s.year AS subject, 0 AS stored, s.fen AS derived
-            FROM (SELECT insuplc_admdvs, psn_no, insutype, year, CAST(SUM(hifp_fen) AS BIGINT) AS fen FROM settlements
-                  GROUP BY insuplc_admdvs, psn_no, insutype, year) s
+            FROM (SELECT insuplc_admdvs, psn_no, insutype, year, CAST(SUM(fund_pay_fen) AS BIGINT) AS fen,
+                         CAST(SUM(dedc_added_fen + COALESCE(hifob_base_fen, 0) + COALESCE(hifmi_base_fen, 0) + COALESCE(maf_base_fen, 0)) AS BIGINT) AS counted
+                  FROM settlements GROUP BY insuplc_admdvs, psn_no, insutype, year) s
             LEFT JOIN year_accumulators a
               ON s.insuplc_admdvs = a.insuplc_admdvs AND s.psn_no = a.psn_no AND s.insutype = a.insutype AND s.year = a.year
-            WHERE a.psn_no IS NULL AND s.fen <> 0
+            WHERE a.psn_no IS NULL AND (s.fen <> 0 OR s.counted <> 0)
             """, "fen"),
         ("year deductible used equals the settlements' deductible", """
             SELECT a.insuplc_admdvs || '/' || a.psn_no || '/' || a.insutype || '/' || a.year AS subject,

@@ -267,7 +267,9 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
               {"insuplc_admdvs":"220100","fund":"hifmi","insutype":"390","effective_from":"2026-01-01","threshold":15000,
                "bands":[{"upto":15000,"ratio":0.6},{"upto":null,"ratio":1.2}],"annual_cap":300000},
               {"insuplc_admdvs":"220100","fund":"hifmi","insutype":"390","effective_from":"2027-01-01","threshold":15000,
-               "bands":[{"upto":null,"ratio":0.6},{"upto":90000,"ratio":0.7}],"annual_cap":300000}
+               "bands":[{"upto":null,"ratio":0.6},{"upto":90000,"ratio":0.7}],"annual_cap":300000},
+              {"insuplc_admdvs":"220100","fund":"hifmi","insutype":"390","effective_from":"2028-01-01","threshold":15000,
+               "bands":[{"upto":50000,"ratio":0.6},{"upto":50000,"ratio":0.7},{"upto":null,"ratio":0.8}],"annual_cap":300000}
             ]
             """);
         File.AppendAllText(Path.Combine(directory, "persons.csv"), "22010000000000000009,钱七,220102197503120217,1,1975-03-12,220100,390,1,0,4\n");
@@ -280,6 +282,7 @@ public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
         Assert.Contains("supplements.json line 6, column bands[0].upto: (supplementary row 3) 15000 is not above the threshold (15000)", messages);
         Assert.Contains("supplements.json line 6, column bands[1].ratio: (supplementary row 3) \"1.2\" is not a ratio between 0 and 1", messages);
         Assert.Contains("supplements.json line 8, column bands[0].upto: (supplementary row 4) is null, but only the last band may have no end", messages);
+        Assert.Contains("supplements.json line 10, column bands[1].upto: (supplementary row 5) 50000 is not above the band before (50000): upto must rise strictly", messages);
         Assert.Contains(messages, m => m.StartsWith("persons.csv line 10, column assistance_type: \"4\" is not an assistance class", StringComparison.Ordinal));
         Assert.Equal(0, await CountAsync("supplements"));
         Assert.Equal(0, await CountAsync("persons"));

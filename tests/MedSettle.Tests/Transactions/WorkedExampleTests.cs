@@ -90,6 +90,12 @@ public abstract class WorkedExampleTests(DatabaseTarget target) : PlatformTests(
         Assert.Equal(0.00m, settled.Money("setlinfo", "balc"));
         Assert.Equal("21", settled.Text("setlinfo", "clr_type"));
         Assert.Equal("390100", settled.Output.GetProperty("setldetail")[0].GetProperty("fund_pay_type").GetString());
+        // one-stop (v2): 大病's row on the in-scope burden 847.59 − 160.93, far below its threshold, paying nothing
+        var major = settled.Output.GetProperty("setldetail")[1];
+        Assert.Equal("390200", major.GetProperty("fund_pay_type").GetString());
+        Assert.Equal(686.66m, major.GetProperty("inscp_scp_amt").GetDecimal());
+        Assert.Equal(0.00m, major.GetProperty("fund_payamt").GetDecimal());
+        Assert.Equal(0.00m, settled.Money("setlinfo", "hifmi_pay"));
     }
 
     [Fact]

@@ -44,6 +44,40 @@ public abstract class InvariantsTests(DatabaseTarget target) : PlatformTests(tar
     }
 
     [Fact]
+    public async Task Tampered_supplementary_years_and_a_fund_pay_that_is_not_its_funds_sum_are_each_named()
+    {
+        await SettledAndReversedAsync();
+        string setlId;
+        await using (var connection = await Platform.Database.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("UPDATE year_accumulators SET hifob_base_fen = hifob_base_fen + 7 WHERE psn_no = @p", new { p = ZhangWei });
+            await connection.ExecuteAsync("UPDATE year_accumulators SET maf_paid_fen = maf_paid_fen + 5 WHERE psn_no = @p", new { p = ZhangWei });
+            setlId = await connection.QueryFirstAsync<string>(
+                "SELECT setl_id FROM settlements WHERE psn_no = @p AND kind = 'settle' AND reversed_by IS NULL ORDER BY setl_id", new { p = ZhangWei });
+            await connection.ExecuteAsync("UPDATE settlements SET fund_pay_fen = fund_pay_fen + 1 WHERE setl_id = @setlId", new { setlId });
+        }
+
+        var violations = await Invariants.CheckAsync(Platform.Database);
+
+        var year = $"220100/{ZhangWei}/310/2026";
+        Assert.Contains(violations, v => v.Invariant == "year hifob base equals the settlements'" && v.Subject == year && v.Detail.StartsWith("stored 7, derived 0", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.Invariant == "year maf paid equals the settlements'" && v.Subject == year && v.Detail.StartsWith("stored 5, derived 0", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.Invariant == "a settlement's fund pay is the sum of its funds' pays" && v.Subject == setlId);
+    }
+
+    [Fact]
+    public async Task A_year_lost_while_its_settlements_counted_toward_it_is_named()
+    {
+        await SettledAndReversedAsync();
+        await using (var connection = await Platform.Database.OpenConnectionAsync())
+            await connection.ExecuteAsync("DELETE FROM year_accumulators WHERE psn_no = @p", new { p = ZhangWei });
+
+        var violations = await Invariants.CheckAsync(Platform.Database);
+
+        Assert.Contains(violations, v => v.Invariant == "settlements' funds are counted in the year" && v.Subject == $"220100/{ZhangWei}/310/2026");
+    }
+
+    [Fact]
     public async Task A_settlement_without_its_fee_lines_and_a_settlement_message_without_its_settlement_are_each_named()
     {
         var visit = await His.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
