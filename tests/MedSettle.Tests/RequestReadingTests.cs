@@ -60,6 +60,25 @@ public sealed class RequestReadingTests
     }
 
     [Fact]
+    public void A_settlement_keeps_psn_setlway_and_a_self_pay_breakdown_as_sent_only_to_say_they_are_ignored_and_never_refuses_them()
+    {
+        var request = Outpatient("""
+            {"data":{"mdtrt_id":"M1","psn_no":"P1","medfee_sumamt":1,"psn_setlway":" 02 ","fulamt_ownpay_amt":88,"overlmt_selfpay":"",
+                     "preselfpay_amt":{"amt":1},"inscp_scp_amt":"12345678901234567890123456789012345678901234567890"}}
+            """);
+
+        Assert.Equal("02", request.PsnSetlway);
+        Assert.Equal(
+            [("fulamt_ownpay_amt", "88"), ("preselfpay_amt", "{\"amt\":1}"), ("inscp_scp_amt", "1234567890123456789012345678901234567890…")],
+            request.SelfPayBreakdown);
+        Assert.Empty(Outpatient("""{"mdtrt_id":"M1","psn_no":"P1","medfee_sumamt":1,"fulamt_ownpay_amt":null}""").SelfPayBreakdown);
+
+        var discharge = Read("""{"mdtrtinfo":{"mdtrt_id":"Z1","psn_no":"P1","endtime":"2026-03-20","dscg_way":1}}""", DischargeRequest.Read);
+        Assert.Equal(("input.mdtrtinfo", "1"), (discharge.Path, discharge.DscgWay));
+        Assert.Null(Read("""{"mdtrt_id":"Z1","psn_no":"P1","endtime":"2026-03-20","dscg_way":" "}""", DischargeRequest.Read).DscgWay);
+    }
+
+    [Fact]
     public void A_settlement_without_its_medical_fee_total_is_refused_by_that_field()
     {
         var refusal = Refused("""{"data":{"mdtrt_id":"M1","psn_no":"P1"}}""", input => SettlementRequest.Read(input, VisitKind.Outpatient));

@@ -590,11 +590,8 @@ public static class Commands
         {
             // Each running demo holds its folder: a second one takes the next free folder instead of deleting this one's database.
             using var folder = DemoFolder.Claim(Path.GetTempPath());
-            var home = folder.Path;
-            var bundle = Path.Combine(home, "demo-bundle");
-            var dbPath = Path.Combine(home, "demo.db");
-            foreach (var file in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" }) File.Delete(file);
-            await using var database = Database.Open("sqlite:" + dbPath);
+            var bundle = folder.BundlePath;
+            await using var database = folder.OpenFreshDatabase();
             await Schema.MigrateAsync(database, cancel);
             int imported;
             try
@@ -624,16 +621,7 @@ public static class Commands
 
             var app = await MedSettleHost.BuildAsync(database, parse.GetValue(urls)!);
             await app.StartAsync(cancel);
-            var url = app.Address();
-            Console.WriteLine();
-            Console.WriteLine($"MedSettle demo province is running at {url}  (folder {home}, its own while this demo runs; database {database.Description}; names and identity numbers encrypted with {database.Keys.Source.Description})");
-            Console.WriteLine($"Web: {url}/login — clerk / clerk123 (吉林市示例中心医院 收费窗口), province / province123 (全省看板), changchun / agency123 (长春市经办)");
-            Console.WriteLine($"Transaction API credentials of 吉林市示例中心医院 (H22020000001), for every request's x-tif-* headers (see README.md):");
-            Console.WriteLine($"  PAASID={walkthrough.Paasid} SECRET={walkthrough.Secret}");
-            Console.WriteLine("Try the whole settlement flow, signed with openssl (sign in, look up 张伟, file, register, bill, settle, reverse):");
-            Console.WriteLine($"  URL={url} PAASID={walkthrough.Paasid} SECRET={walkthrough.Secret} bash docs/flow.sh");
-            Console.WriteLine($"Credentials for another hospital: medsettle hospital credentials --db {database.Description} CODE");
-            Console.WriteLine("The full settlement flow with curl is in README.md. Press Ctrl+C to stop.");
+            Console.Write(DemoBanner.Of(app.Address(), folder, database, walkthrough));
             await app.WaitForShutdownAsync(cancel);
             return 0;
         });

@@ -77,6 +77,24 @@ public sealed class Input(JsonElement element, string path)
         return string.IsNullOrEmpty(text) ? null : text;
     }
 
+    /// <summary>
+    /// A field read only to say, in warn_msg, that it is ignored: its text as sent (a number's digits, any other JSON as
+    /// written), trimmed and cut to 40 characters; null when absent, null or empty. Never refused: nothing depends on it.
+    /// </summary>
+    public string? IgnoredText(string name)
+    {
+        if (Element.ValueKind != JsonValueKind.Object || !Element.TryGetProperty(name, out var value)) return null;
+        var text = (value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Null => null,
+            _ => value.GetRawText(),
+        })?.Trim();
+        if (string.IsNullOrEmpty(text)) return null;
+        text = string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c));
+        return text.Length > 40 ? text[..40] + "…" : text;
+    }
+
     /// <summary>C0 controls other than tab and line breaks (which a free-text description may hold), and DEL.</summary>
     private static readonly System.Buffers.SearchValues<char> ControlCharacters = System.Buffers.SearchValues.Create(
         "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000b\u000c\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f");

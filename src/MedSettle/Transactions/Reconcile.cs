@@ -10,8 +10,9 @@ namespace MedSettle.Transactions;
 /// <summary>
 /// Reconciliation with a hospital (对账): 3201 compares totals, 3202 compares row by row. Counts and sums are net of
 /// reversals: a reversal is a row of its own with negative amounts and counts minus one. 3202 takes the hospital's rows
-/// inline (<c>details[]</c>) or, as the national interface has it, as a file uploaded with 9101 (<c>file_qury_no</c>); by
-/// file it also keeps the mismatches as a result file for 9102 (<c>fileinfo</c>).
+/// inline (<c>details[]</c>) or, as the national interface has it, as a file uploaded with 9101 (<c>file_qury_no</c>); either
+/// way it also keeps the mismatches as a result file for 9102 and answers it (<c>file_qury_no, filename, dld_endtime</c>
+/// and <c>fileinfo</c>), as the national 3202's output always does.
 /// </summary>
 public static class Reconcile
 {
@@ -128,15 +129,13 @@ public static class Reconcile
                 setl_id = m.SetlId, mdtrt_id = m.MdtrtId, psn_no = m.PsnNo, refd_setl_flag = m.RefdSetlFlag, stmt_rslt = "1", mismatch = m.Kind, memo = m.Memo,
             }).ToList(),
         };
-        if (fileQuryNo is not null)
-        {
-            var name = $"3202_{ctx.FixmedinsCode}_{begin:yyyyMMdd}_{end:yyyyMMdd}";
-            var stored = await Files.StoreAsync(ctx, name + ".zip", ResultFile(name + ".txt", mismatches, ctx.Now), "3202");
-            answer["file_qury_no"] = stored.FileQuryNo;
-            answer["filename"] = stored.Filename;
-            answer["dld_endtime"] = stored.DldEndtime;
-            answer["fileinfo"] = stored;
-        }
+        // the result file, whichever way the rows came: a client reads fileinfo and fetches the rows with 9102
+        var name = $"3202_{ctx.FixmedinsCode}_{begin:yyyyMMdd}_{end:yyyyMMdd}";
+        var stored = await Files.StoreAsync(ctx, name + ".zip", ResultFile(name + ".txt", mismatches, ctx.Now), "3202");
+        answer["file_qury_no"] = stored.FileQuryNo;
+        answer["filename"] = stored.Filename;
+        answer["dld_endtime"] = stored.DldEndtime;
+        answer["fileinfo"] = stored;
         return answer;
     }
 

@@ -195,7 +195,8 @@ public static class Settle
     /// <summary>
     /// Fields the client sent that this settlement reads and does not act on, said in warn_msg (the figures are what they
     /// would be without them): an account asked for in a scheme that has none, a mid-stay flag on an outpatient settlement,
-    /// a charge batch on an admission's (settled by its bill, mid-stay or final, never by batch).
+    /// a charge batch on an admission's (settled by its bill, mid-stay or final, never by batch), a psn_setlway other than
+    /// 01 (the platform settles by item only), and a self-pay breakdown (computed by the platform from the lines, never read).
     /// </summary>
     private static void WarnIgnored(TransactionContext ctx, SettlementRequest request, PersonRow person)
     {
@@ -205,6 +206,11 @@ public static class Settle
             ctx.Warn($"已忽略 {request.Path}.mid_setl_flag = 1：中途结算只用于住院结算（2303/2304），门诊结算不分中途与出院");
         if (request.Kind == VisitKind.Inpatient && request.ChrgBchno is { } batch && batch != SettlementRequest.AllBatches)
             ctx.Warn($"已忽略 {request.Path}.chrg_bchno {batch}：住院结算按账单结算全部未结算的费用明细（中途或出院），不按收费批次");
+        if (request.PsnSetlway is { } way && way != SettlementRequest.ByItem)
+            ctx.Warn($"已忽略 {request.Path}.psn_setlway = {way}：本平台只按项目结算（01），按已上传的费用明细逐项计算，不按定额（02）或其他方式结算");
+        if (request.SelfPayBreakdown is { Count: > 0 } breakdown)
+            ctx.Warn($"已忽略 {string.Join("、", breakdown.Select(f => $"{request.Path}.{f.Field} = {f.Value}"))}：自付分项由平台按已上传的费用明细计算，"
+                     + "不读取医院所传的金额；setlinfo 中的 fulamt_ownpay_amt、overlmt_selfpay、preselfpay_amt、inscp_scp_amt 是平台自己的计算结果");
     }
 
     /// <summary>Why charge batch <paramref name="batch"/> of the visit has nothing to settle: no such batch, or all of it settled.</summary>

@@ -115,6 +115,8 @@ public static class Visits
         await ctx.Db.ExecuteAsync(
             "UPDATE visits SET endtime = @endtime, dise_codg = COALESCE(@diseCodg, dise_codg) WHERE mdtrt_id = @mdtrtId",
             new { endtime = endtime.ToText(), diseCodg = request.DiseCodg, mdtrtId = visit.MdtrtId });
+        if (request.DscgWay is { } way)
+            ctx.Warn($"已忽略 {request.Path}.dscg_way = {way}：本平台不保存离院方式，它不影响结算");
         ctx.Subject = visit.MdtrtId;
         return new { };
     }

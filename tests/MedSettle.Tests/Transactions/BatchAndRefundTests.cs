@@ -7,7 +7,7 @@ namespace MedSettle.Tests.Transactions;
 
 /// <summary>
 /// What real HIS clients send (issue 20, points 4 and 7): 2206/2207 of one charge batch (chrg_bchno) of the open bill, and
-/// refund lines (负数量 with init_feedetl_sn) that offset an open line of the same visit.
+/// refund lines (负数量 with init_feedetl_sn, in 2204 or 2301) that offset an open line of the same visit.
 /// </summary>
 public abstract class BatchAndRefundTests(DatabaseTarget target) : PlatformTests(target, JilinCentral)
 {
@@ -19,14 +19,15 @@ public abstract class BatchAndRefundTests(DatabaseTarget target) : PlatformTests
         return mdtrtId;
     }
 
-    private Task<Reply> RefundAsync(string mdtrtId, string sn, string initSn, string code, decimal price, decimal count, string? msgid = null) =>
-        Platform.CallAsync("2204", JilinCentral, new
+    private Task<Reply> RefundAsync(string mdtrtId, string sn, string initSn, string code, decimal price, decimal count, string? msgid = null,
+        string psnNo = ZhangWei, bool inpatient = false) =>
+        Platform.CallAsync(inpatient ? "2301" : "2204", JilinCentral, new
         {
             feedetail = new[]
             {
                 new
                 {
-                    feedetl_sn = sn, init_feedetl_sn = initSn, mdtrt_id = mdtrtId, psn_no = ZhangWei, chrg_bchno = "R1", fee_ocur_time = "2026-03-15 11:00:00",
+                    feedetl_sn = sn, init_feedetl_sn = initSn, mdtrt_id = mdtrtId, psn_no = psnNo, chrg_bchno = "R1", fee_ocur_time = "2026-03-15 11:00:00",
                     med_list_codg = code, medins_list_codg = "H-" + code, pric = price, cnt = count,
                     det_item_fee_sumamt = Math.Round(price * count, 2, MidpointRounding.AwayFromZero),
                 },
@@ -218,6 +219,101 @@ public abstract class BatchAndRefundTests(DatabaseTarget target) : PlatformTests
         Assert.Equal(110.64m, settled.Money("setlinfo", "hifp_pay")); // round(170.21 × 0.65)
         Assert.Equal(399.26m, settled.Money("setlinfo", "acct_pay"));
         Assert.Empty(await Invariants.CheckAsync(Platform.Database));
+    }
+
+    /// <summary>DESIGN.md's admission bill (王芳's worked example).</summary>
+    private static readonly (string Code, decimal Price, decimal Count)[] AdmissionBill =
+    [
+        ("110900001", 55.00m, 4), ("XB05BBA030B001010104416", 4.28m, 12), ("ZA12BAD0011010103983", 31.70m, 2),
+        ("120400001", 18.00m, 8), ("210102001", 240.00m, 2),
+    ];
+
+    /// <summary>The catalogue rows of the admission bill's items, as samples/jilin-mini's catalogue.csv gives them: level, self-pay share, price ceiling.</summary>
+    private static readonly Dictionary<string, (string Level, decimal SelfpayProp, decimal? Ceiling)> AdmissionCatalogue = new()
+    {
+        ["110900001"] = ("01", 0m, 40.00m), ["XB05BBA030B001010104416"] = ("01", 0m, null), ["ZA12BAD0011010103983"] = ("02", 0.05m, null),
+        ["120400001"] = ("01", 0m, null), ["210102001"] = ("02", 0.10m, null),
+    };
+
+    private static decimal Round(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);
+
+    /// <summary>
+    /// DESIGN.md's settlement of <paramref name="bill"/> for 王芳 (390, Changchun) in her first stay at a level-3 hospital, worked
+    /// here from the rules: per line 1–4, then the per-visit deductible 600.00 and ratio 0.65 of policies.json (rules 5–8; no
+    /// account in scheme 390, no supplementary fund below hifmi's 15000.00 threshold).
+    /// </summary>
+    private static (decimal Medfee, decimal Overlmt, decimal Preself, decimal Inscp, decimal Dedc, decimal Hifp, decimal Cash) ByTheRules(
+        IEnumerable<(string Code, decimal Price, decimal Count)> bill)
+    {
+        decimal medfee = 0, overlmt = 0, preself = 0, inscp = 0;
+        foreach (var (code, price, count) in bill)
+        {
+            var (level, prop, ceiling) = AdmissionCatalogue[code];
+            var amount = Round(price * count);
+            var over = ceiling is { } c && price > c ? Round((price - c) * count) : 0m;
+            var pre = level == "02" ? Round((amount - over) * prop) : 0m;
+            (medfee, overlmt, preself, inscp) = (medfee + amount, overlmt + over, preself + pre, inscp + amount - over - pre);
+        }
+        var dedc = Math.Min(inscp, 600.00m);
+        var hifp = Round((inscp - dedc) * 0.65m);
+        return (medfee, overlmt, preself, inscp, dedc, hifp, medfee - hifp);
+    }
+
+    private static (decimal, decimal, decimal, decimal, decimal, decimal, decimal) Figures(Reply reply) =>
+        (reply.Money("setlinfo", "medfee_sumamt"), reply.Money("setlinfo", "overlmt_selfpay"), reply.Money("setlinfo", "preselfpay_amt"),
+            reply.Money("setlinfo", "inscp_scp_amt"), reply.Money("setlinfo", "act_pay_dedc"), reply.Money("setlinfo", "hifp_pay"),
+            reply.Money("setlinfo", "psn_cash_pay"));
+
+    private async Task<string> AdmittedAsync(IEnumerable<(string, decimal, decimal)> bill)
+    {
+        var mdtrtId = (await His.AdmitAsync(WangFang, "390", "2026-03-14 22:10:00", "ZY" + Guid.NewGuid().ToString("N")[..8])).ShouldSucceed().Text("result", "mdtrt_id");
+        (await His.UploadAsync(mdtrtId, WangFang, bill, inpatient: true)).ShouldSucceed();
+        return mdtrtId;
+    }
+
+    [Fact]
+    public async Task A_2301_refund_line_offsets_its_admission_line_and_2303_and_2304_settle_what_is_left()
+    {
+        (await His.FileAsync(WangFang, "390", "2026-03-14")).ShouldSucceed();
+        var refunded = await AdmittedAsync(AdmissionBill);
+        // one of four bed days (55.00 over a 40.00 ceiling, 甲类) and one of two 复方丹参滴丸 (乙类 5 %: 3.17 for two, 1.59 for one) come back
+        var bed = (await RefundAsync(refunded, "0101", "0001", "110900001", 55.00m, -1, psnNo: WangFang, inpatient: true)).ShouldSucceed().Output.GetProperty("result")[0];
+        Assert.Equal((-55.00m, -15.00m, -40.00m), (bed.GetProperty("det_item_fee_sumamt").GetDecimal(), bed.GetProperty("overlmt_amt").GetDecimal(),
+            bed.GetProperty("inscp_scp_amt").GetDecimal()));
+        var drug = (await RefundAsync(refunded, "0102", "0003", "ZA12BAD0011010103983", 31.70m, -1, psnNo: WangFang, inpatient: true)).ShouldSucceed()
+            .Output.GetProperty("result")[0];
+        // the line and its refund sum to the grading of the one left: 1.59 self-paid first, not 3.17 − 1.59
+        Assert.Equal((-31.70m, -1.58m, -30.12m), (drug.GetProperty("det_item_fee_sumamt").GetDecimal(), drug.GetProperty("preselfpay_amt").GetDecimal(),
+            drug.GetProperty("inscp_scp_amt").GetDecimal()));
+
+        // the same stay billed once with what is left, in another admission
+        var left = AdmissionBill.Select(l => l.Code switch
+        {
+            "110900001" => l with { Count = 3 },
+            "ZA12BAD0011010103983" => l with { Count = 1 },
+            _ => l,
+        }).ToList();
+        var whole = await AdmittedAsync(left);
+        var expected = ByTheRules(left);
+        Assert.Equal(872.06m, expected.Medfee); // 958.76 − 55.00 − 31.70
+
+        // 2303 (mid-stay and at discharge alike) changes nothing, so both stays are settled as the year's first
+        var ofRefunded = (await His.PreSettleAsync(refunded, WangFang, "390", expected.Medfee, useAccount: false, inpatient: true)).ShouldSucceed();
+        var ofWhole = (await His.PreSettleAsync(whole, WangFang, "390", expected.Medfee, useAccount: false, inpatient: true)).ShouldSucceed();
+        SameFigures(ofWhole, ofRefunded);
+        Assert.Equal(expected, Figures(ofRefunded));
+        (await His.PreSettleAsync(refunded, WangFang, "390", 958.76m, useAccount: false, inpatient: true)).ShouldFail("958.76");
+
+        (await His.DischargeAsync(refunded, WangFang, "390", "2026-03-15 09:00:00")).ShouldSucceed();
+        var settled = (await His.SettleAsync(refunded, WangFang, "390", expected.Medfee, useAccount: false, inpatient: true)).ShouldSucceed();
+        SameFigures(ofRefunded, settled);
+        Assert.Equal(expected, Figures(settled));
+        Assert.Equal(0.00m, settled.Money("setlinfo", "fulamt_ownpay_amt"));
+        Assert.Equal(expected.Hifp, settled.Money("setlinfo", "fund_pay_sumamt"));
+        Assert.Empty(await Invariants.CheckAsync(Platform.Database));
+
+        // settled, the line is no longer refunded
+        (await RefundAsync(refunded, "0103", "0005", "210102001", 240.00m, -1, psnNo: WangFang, inpatient: true)).ShouldFail("已结算");
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace MedSettle.Tests.Transactions;
 /// <summary>
 /// What real HIS clients read and send (issue 20, points 8–10): the person's details in 1101 and the settlement answers,
 /// Jilin's 5301 after every 1101, insuplc_admdvs repeated inside input, a 2207 with only 2206's fields, and fields the
-/// platform reads but ignores said in warn_msg. Over HTTP, on a copy of jilin-mini whose persons.csv has the optional columns.
+/// platform reads but ignores said in warn_msg (acct_used_flag, mid_setl_flag, chrg_bchno, psn_setlway, the self-pay
+/// breakdown, 2402's dscg_way). Over HTTP, on a copy of jilin-mini whose persons.csv has the optional columns.
 /// </summary>
 public abstract class ClientFieldsTests(DatabaseTarget target) : IAsyncLifetime
 {
@@ -303,6 +304,115 @@ public abstract class ClientFieldsTests(DatabaseTarget target) : IAsyncLifetime
         var reversed = (await his.ReverseAsync(settled.Text("setlinfo", "setl_id"), mdtrtId, WangFang, inpatient: true)).ShouldSucceed();
         Assert.Null(reversed.WarnMsg);
         Assert.Null((await his.PreSettleAsync(mdtrtId, WangFang, "390", 958.76m, useAccount: false, inpatient: true, batch: "0000")).ShouldSucceed().WarnMsg);
+    }
+
+    private const string BreakdownReason = "自付分项由平台按已上传的费用明细计算，不读取医院所传的金额；"
+                                           + "setlinfo 中的 fulamt_ownpay_amt、overlmt_selfpay、preselfpay_amt、inscp_scp_amt 是平台自己的计算结果";
+
+    /// <summary>
+    /// The national 2206/2207 body (national-interface.md: 2207 adds invono and the self-pay breakdown to 2206's fields), with
+    /// <paramref name="psnSetlway"/> and a breakdown the client made up: none of it is what the platform computes.
+    /// </summary>
+    private static object NationalSettleInput(string mdtrtId, decimal medfee, string psnSetlway, object? fulamt, object? overlmt, object? preself, object? inscp) => new
+    {
+        data = new
+        {
+            psn_no = ZhangWei, mdtrt_cert_type = "02", mdtrt_cert_no = ZhangWeiCertno, med_type = "13", medfee_sumamt = medfee, psn_setlway = psnSetlway,
+            mdtrt_id = mdtrtId, insutype = "310", acct_used_flag = "1", invono = "FP20260315001",
+            fulamt_ownpay_amt = fulamt, overlmt_selfpay = overlmt, preselfpay_amt = preself, inscp_scp_amt = inscp,
+        },
+    };
+
+    private static (decimal, decimal, decimal, decimal, decimal, decimal, decimal, decimal, decimal) WorkedFigures(Reply reply) =>
+        (reply.Money("setlinfo", "medfee_sumamt"), reply.Money("setlinfo", "fulamt_ownpay_amt"), reply.Money("setlinfo", "overlmt_selfpay"),
+            reply.Money("setlinfo", "preselfpay_amt"), reply.Money("setlinfo", "inscp_scp_amt"), reply.Money("setlinfo", "act_pay_dedc"),
+            reply.Money("setlinfo", "hifp_pay"), reply.Money("setlinfo", "acct_pay"), reply.Money("setlinfo", "balc"));
+
+    [Fact]
+    public async Task A_settlement_way_other_than_by_item_and_a_self_pay_breakdown_are_said_to_be_ignored_and_the_figures_are_the_platforms_own()
+    {
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+        // 按定额结算, and a breakdown that is not this bill's: money as text and as a number, one left empty
+        var input = NationalSettleInput(mdtrtId, 605.35m, "02", "0", 1.5m, "", "605.35");
+
+        var preview = (await Platform.CallAsync("2206", JilinCentral, input)).ShouldSucceed();
+        var settled = (await Platform.CallAsync("2207", JilinCentral, input)).ShouldSucceed();
+
+        foreach (var answer in new[] { preview, settled })
+        {
+            Assert.Equal(
+                "已忽略 input.data.psn_setlway = 02：本平台只按项目结算（01），按已上传的费用明细逐项计算，不按定额（02）或其他方式结算；"
+                + $"已忽略 input.data.fulamt_ownpay_amt = 0、input.data.overlmt_selfpay = 1.5、input.data.inscp_scp_amt = 605.35：{BreakdownReason}",
+                answer.WarnMsg);
+            // DESIGN.md's worked example, to the cent: by item, with the platform's own breakdown
+            Assert.Equal((605.35m, 88.00m, 27.00m, 45.04m, 445.31m, 200.00m, 159.45m, 445.90m, 1074.60m), WorkedFigures(answer));
+        }
+        Assert.Equal(1, await SettlementsAsync());
+    }
+
+    [Fact]
+    public async Task By_item_and_a_breakdown_sent_null_or_empty_say_nothing()
+    {
+        var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
+
+        var settled = (await Platform.CallAsync("2207", JilinCentral, NationalSettleInput(mdtrtId, 605.35m, "01", null, "", " ", null))).ShouldSucceed();
+
+        Assert.Null(settled.WarnMsg);
+        Assert.Equal((605.35m, 88.00m, 27.00m, 45.04m, 445.31m, 200.00m, 159.45m, 445.90m, 1074.60m), WorkedFigures(settled));
+    }
+
+    [Fact]
+    public async Task An_admission_settlement_s_breakdown_is_said_to_be_ignored_and_the_stay_settled_as_ever()
+    {
+        var his = new His(Platform, Yanbian);
+        (await his.FileAsync(WangFang, "390", "2026-03-14")).ShouldSucceed();
+        var mdtrtId = (await his.AdmitAsync(WangFang, "390", "2026-03-14 22:10:00", "ZY0003")).ShouldSucceed().Text("result", "mdtrt_id");
+        (await his.UploadAsync(mdtrtId, WangFang, AdmissionBill, inpatient: true)).ShouldSucceed();
+        (await his.DischargeAsync(mdtrtId, WangFang, "390", "2026-03-15 09:00:00")).ShouldSucceed();
+        // as the national 2304 carries them (HSA's InptSettleReqUtil), flat in input; by item, so only the breakdown is said
+        var input = new
+        {
+            psn_no = WangFang, mdtrt_cert_type = "02", mdtrt_cert_no = "", medfee_sumamt = 958.76m, psn_setlway = "01", mdtrt_id = mdtrtId, insutype = "390",
+            acct_used_flag = "0", mid_setl_flag = "0", fulamt_ownpay_amt = 0.00m, overlmt_selfpay = 0.00m, preselfpay_amt = 0.00m, inscp_scp_amt = 958.76m,
+        };
+
+        var preview = (await Platform.CallAsync("2303", Yanbian, input)).ShouldSucceed();
+        var settled = (await Platform.CallAsync("2304", Yanbian, input)).ShouldSucceed();
+
+        foreach (var answer in new[] { preview, settled })
+        {
+            Assert.Equal("已忽略 input.fulamt_ownpay_amt = 0.00、input.overlmt_selfpay = 0.00、input.preselfpay_amt = 0.00、input.inscp_scp_amt = 958.76："
+                         + BreakdownReason, answer.WarnMsg);
+            Assert.Equal((958.76m, 60.00m, 51.17m, 847.59m, 600.00m, 160.93m, 797.83m),
+                (answer.Money("setlinfo", "medfee_sumamt"), answer.Money("setlinfo", "overlmt_selfpay"), answer.Money("setlinfo", "preselfpay_amt"),
+                    answer.Money("setlinfo", "inscp_scp_amt"), answer.Money("setlinfo", "act_pay_dedc"), answer.Money("setlinfo", "hifp_pay"),
+                    answer.Money("setlinfo", "psn_cash_pay")));
+        }
+    }
+
+    [Fact]
+    public async Task A_discharge_way_is_said_to_be_ignored_since_it_is_not_kept()
+    {
+        var his = new His(Platform, Yanbian);
+        (await his.FileAsync(WangFang, "390", "2026-03-14")).ShouldSucceed();
+        var mdtrtId = (await his.AdmitAsync(WangFang, "390", "2026-03-14 22:10:00", "ZY0004")).ShouldSucceed().Text("result", "mdtrt_id");
+        Task<Reply> DischargeAsync(object input) => Platform.CallAsync("2402", Yanbian, input);
+        Task<Reply> CancelAsync() => Platform.CallAsync("2405", Yanbian, new { data = new { mdtrt_id = mdtrtId, psn_no = WangFang } });
+
+        var discharged = (await his.DischargeAsync(mdtrtId, WangFang, "390", "2026-03-15 09:00:00")).ShouldSucceed();
+        Assert.Equal("已忽略 input.dscginfo.dscg_way = 1：本平台不保存离院方式，它不影响结算", discharged.WarnMsg);
+        await using (var connection = await Platform.Database.OpenConnectionAsync())
+            Assert.Equal("2026-03-15 09:00:00", await connection.ExecuteScalarAsync<string>("SELECT endtime FROM visits WHERE mdtrt_id = @mdtrtId", new { mdtrtId }));
+
+        // under the name some clients give the node, sent as a number; not sent, or sent empty, nothing is said
+        (await CancelAsync()).ShouldSucceed();
+        Assert.Equal("已忽略 input.mdtrtinfo.dscg_way = 5：本平台不保存离院方式，它不影响结算",
+            (await DischargeAsync(new { mdtrtinfo = new { mdtrt_id = mdtrtId, psn_no = WangFang, endtime = "2026-03-15 09:00:00", dscg_way = 5 } })).ShouldSucceed().WarnMsg);
+        (await CancelAsync()).ShouldSucceed();
+        Assert.Null((await DischargeAsync(new { dscginfo = new { mdtrt_id = mdtrtId, psn_no = WangFang, endtime = "2026-03-15 09:00:00", dscg_way = "" } }))
+            .ShouldSucceed().WarnMsg);
+        (await CancelAsync()).ShouldSucceed();
+        Assert.Null((await DischargeAsync(new { dscginfo = new { mdtrt_id = mdtrtId, psn_no = WangFang, endtime = "2026-03-15 09:00:00" } })).ShouldSucceed().WarnMsg);
     }
 }
 

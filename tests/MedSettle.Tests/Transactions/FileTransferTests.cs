@@ -9,7 +9,7 @@ namespace MedSettle.Tests.Transactions;
 
 /// <summary>
 /// 9101 文件上传, 9102 文件下载 and 3202 by file, over HTTP: the detail file a HIS uploads reconciles exactly like the same
-/// rows inline, and its result file comes back with 9102; files are the uploading hospital's alone, for 24 hours, at most 40 KB.
+/// rows inline, and the result file (answered either way) comes back with 9102; files are the uploading hospital's alone, for 24 hours, at most 40 KB.
 /// </summary>
 public abstract class FileTransferTests(DatabaseTarget target) : PlatformTests(target, JilinCentral)
 {
@@ -68,7 +68,9 @@ public abstract class FileTransferTests(DatabaseTarget target) : PlatformTests(t
             },
         })).ShouldSucceed();
         Assert.Equal(3, inline.Output.GetProperty("result").GetArrayLength());
-        Assert.False(inline.Output.TryGetProperty("fileinfo", out _));
+        // as the national 3202 always answers: the result file, here too
+        Assert.Equal(inline.Text("fileinfo", "file_qury_no"), inline.Output.GetProperty("file_qury_no").GetString());
+        Assert.Equal("3202_H22020000001_20260301_20260331.zip", inline.Text("fileinfo", "filename"));
 
         // the national detail file: tab-separated, no header, "null" for an empty cell, Windows line ends; sent as Java's byte[]
         var file = Encoding.UTF8.GetBytes(Tsv(
@@ -91,7 +93,7 @@ public abstract class FileTransferTests(DatabaseTarget target) : PlatformTests(t
         static string Fields(JsonElement output) => JsonSerializer.Serialize(output.EnumerateObject()
             .Where(p => p.Name is not ("file_qury_no" or "filename" or "dld_endtime" or "fileinfo")).ToDictionary(p => p.Name, p => p.Value));
         Assert.Equal(Fields(inline.Output), Fields(byFile.Output));
-        Assert.Equal(inline.Output.EnumerateObject().Count() + 4, byFile.Output.EnumerateObject().Count());
+        Assert.Equal(inline.Output.EnumerateObject().Select(p => p.Name), byFile.Output.EnumerateObject().Select(p => p.Name));
 
         // the result file, fetched with 9102: a zip of one tab-separated text, a row per mismatch
         var result = byFile.Output.GetProperty("fileinfo");
@@ -114,6 +116,20 @@ public abstract class FileTransferTests(DatabaseTarget target) : PlatformTests(t
         Assert.Contains("平台有、医院无", bySetl[c][6]);
         Assert.Equal(JilinCentral, bySetl[c][3][..12]); // the settlement's msgid, to 冲正 it by
         Assert.All(rows, r => Assert.Equal("1", r[4]));
+
+        // the same rows inline made the same result file: same name, same rows, its own file_qury_no
+        var ofInline = await DownloadAsync(inline.Text("fileinfo", "file_qury_no"));
+        Assert.Equal((200, "3202_H22020000001_20260301_20260331.zip"), (ofInline.Status, ofInline.Filename));
+        Assert.NotEqual(inline.Text("fileinfo", "file_qury_no"), result.GetProperty("file_qury_no").GetString());
+        Assert.Equal(await ResultTextAsync(download.Body), await ResultTextAsync(ofInline.Body));
+    }
+
+    private static async Task<(string Entry, string Text)> ResultTextAsync(byte[] zipped)
+    {
+        using var zip = new ZipArchive(new MemoryStream(zipped));
+        var entry = Assert.Single(zip.Entries);
+        using var reader = new StreamReader(entry.Open(), Encoding.UTF8);
+        return (entry.FullName, await reader.ReadToEndAsync());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using MedSettle.Tests.Infrastructure;
 using MedSettle.Transactions;
 using Xunit.Abstractions;
@@ -63,7 +64,7 @@ public sealed class ScopeWorld<TTarget> : IAsyncLifetime where TTarget : Databas
 /// not send comes back. And B can never borrow A's identity: a request naming A in the envelope but signed with B's
 /// credentials is 401, and A's sign_no in B's envelope is refused.
 /// </summary>
-public abstract class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> world, ITestOutputHelper output) : IClassFixture<ScopeWorld<TTarget>>, IAsyncLifetime
+public abstract partial class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> world, ITestOutputHelper output) : IClassFixture<ScopeWorld<TTarget>>, IAsyncLifetime
     where TTarget : DatabaseTarget, new()
 {
     private const string A = ScopeWorld<TTarget>.A, B = ScopeWorld<TTarget>.B;
@@ -171,10 +172,18 @@ public abstract class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> world, ITe
     /// <summary>An id of the same shape as <paramref name="id"/> that names nothing: its last six digits each moved by one.</summary>
     private static string MadeUp(string id) => id[..^6] + new string(id[^6..].Select(c => c == '9' ? '0' : (char)(c + 1)).ToArray());
 
-    /// <summary>What an answer says (infcode, err_msg, warn_msg, output), with each of A's ids as <paramref name="sent"/> wrote it put as «id».</summary>
+    /// <summary>
+    /// What an answer says (infcode, err_msg, warn_msg, output), with each of A's ids as <paramref name="sent"/> wrote it put
+    /// as «id», and the number of a file the answer itself made (3202's result file, new at each call; never one of A's) put as «file».
+    /// </summary>
     private string Answer(Reply reply, Func<string, string> sent) =>
-        world.Ids.Aggregate($"{reply.Infcode}|{reply.ErrMsg}|{reply.WarnMsg}|{reply.Output.GetRawText()}",
+        world.Ids.Aggregate(
+            MadeFile().Replace($"{reply.Infcode}|{reply.ErrMsg}|{reply.WarnMsg}|{reply.Output.GetRawText()}",
+                m => world.Ids.Contains(m.Groups[1].Value) ? m.Value : "\"file_qury_no\":\"«file»\""),
             (text, id) => text.Replace(sent(id), "«id»", StringComparison.Ordinal));
+
+    [GeneratedRegex("\"file_qury_no\":\"([0-9a-f]{30})\"")]
+    private static partial Regex MadeFile();
 
     [Theory]
     [MemberData(nameof(Kinds))]

@@ -1,3 +1,5 @@
+using MedSettle.Storage;
+
 namespace MedSettle.Tools.Demo;
 
 /// <summary>
@@ -14,6 +16,22 @@ public sealed class DemoFolder : IDisposable
     private DemoFolder(string path, FileStream held) => (Path, _lock) = (path, held);
 
     public string Path { get; }
+
+    /// <summary>The demo's SQLite database, in its folder.</summary>
+    public string DatabasePath => System.IO.Path.Combine(Path, "demo.db");
+
+    /// <summary>Where the demo writes its generated bundle before importing it (deleted once imported).</summary>
+    public string BundlePath => System.IO.Path.Combine(Path, "demo-bundle");
+
+    /// <summary>
+    /// A new database for the demo: the one an earlier demo left in this folder is deleted (never another folder's, so never
+    /// a running demo's: that folder is held), and the database opened (to be migrated).
+    /// </summary>
+    public Database OpenFreshDatabase()
+    {
+        foreach (var file in new[] { DatabasePath, DatabasePath + "-wal", DatabasePath + "-shm" }) File.Delete(file);
+        return Database.Open("sqlite:" + DatabasePath);
+    }
 
     public static DemoFolder Claim(string parent, int tries = 50)
     {

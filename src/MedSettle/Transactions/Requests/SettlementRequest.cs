@@ -3,14 +3,21 @@ namespace MedSettle.Transactions.Requests;
 /// <summary>
 /// 2206/2207 (outpatient) and 2303/2304 (inpatient) pre-settlement and settlement, from input.data or its fields directly in
 /// input. An optional field not sent (or sent empty or null) stays null, and means: insutype and med_type the visit's,
-/// mid_setl_flag and acct_used_flag "0", chrg_bchno the whole open bill (as "0000" does).
+/// mid_setl_flag and acct_used_flag "0", chrg_bchno the whole open bill (as "0000" does). psn_setlway and the self-pay
+/// breakdown (fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, which the national 2207/2304 carry) are
+/// kept as sent only to say in warn_msg that they are not acted on: the platform settles by item and computes the
+/// breakdown itself.
 /// </summary>
 public sealed record SettlementRequest(VisitKind Kind, string Path, string MdtrtId, string PsnNo, string? Insutype, string? MedType,
-    string? MidSetlFlag, string? ChrgBchno, decimal MedfeeSumamt, string? AcctUsedFlag, InputField MidSetlFlagField, InputField MedfeeSumamtField)
+    string? MidSetlFlag, string? ChrgBchno, decimal MedfeeSumamt, string? AcctUsedFlag, InputField MidSetlFlagField, InputField MedfeeSumamtField,
+    string? PsnSetlway = null, string? FulamtOwnpayAmt = null, string? OverlmtSelfpay = null, string? PreselfpayAmt = null, string? InscpScpAmt = null)
     : IPersonRequest
 {
     /// <summary>The chrg_bchno that asks for every batch (as in 2205).</summary>
     public const string AllBatches = "0000";
+
+    /// <summary>The one psn_setlway (结算方式) the platform settles by: 01 按项目结算 (02 is 按定额结算).</summary>
+    public const string ByItem = "01";
 
     public static SettlementRequest Read(Input input, VisitKind kind)
     {
@@ -24,8 +31,14 @@ public sealed record SettlementRequest(VisitKind Kind, string Path, string Mdtrt
         var medfeeSumamt = data.Decimal("medfee_sumamt");
         var acctUsedFlag = data.OptionalText("acct_used_flag");
         return new SettlementRequest(kind, data.Path, mdtrtId, psnNo, insutype, medType, midSetlFlag, chrgBchno, medfeeSumamt, acctUsedFlag,
-            data.Field("mid_setl_flag"), data.Field("medfee_sumamt"));
+            data.Field("mid_setl_flag"), data.Field("medfee_sumamt"), data.IgnoredText("psn_setlway"), data.IgnoredText("fulamt_ownpay_amt"),
+            data.IgnoredText("overlmt_selfpay"), data.IgnoredText("preselfpay_amt"), data.IgnoredText("inscp_scp_amt"));
     }
+
+    /// <summary>The self-pay breakdown the client sent (field name and value as sent), in the national order; empty when none was.</summary>
+    public IReadOnlyList<(string Field, string Value)> SelfPayBreakdown =>
+        new[] { ("fulamt_ownpay_amt", FulamtOwnpayAmt), ("overlmt_selfpay", OverlmtSelfpay), ("preselfpay_amt", PreselfpayAmt), ("inscp_scp_amt", InscpScpAmt) }
+            .Where(f => f.Item2 is not null).Select(f => (f.Item1, f.Item2!)).ToList();
 
     /// <summary>
     /// The charge batch (chrg_bchno) a 2206/2207 asks to settle alone, or null for the whole open bill: when none is sent, or
