@@ -213,7 +213,7 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         if (Settlements.MaxBy(x => x.SetlTime, StringComparer.Ordinal) is { } last && string.CompareOrdinal(time, last.SetlTime) < 0)
             return await ShowAsync(mdtrtId, $"出院时间 {time} 早于本次住院已办理的中途结算 {last.SetlId}（{last.SetlTime}）：出院时间不能早于已办理的结算，请核对后重新填写。未办理出院。");
         var reply = await client.CallAsync(Hospital, User.DisplayName(), "2402",
-            new { dscginfo = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, insutype = Visit.Insutype, endtime = time, dise_codg = Visit.DiseCodg, dscg_way = "1" } });
+            new { dscginfo = new { mdtrt_id = mdtrtId, psn_no = Visit.PsnNo, insutype = Visit.Insutype, endtime = time, dise_codg = Visit.DiseCodg } });
         return await ShowAsync(mdtrtId, reply.Ok ? null : reply.Error, reply.Ok ? "已办理出院，可以出院结算" : null, detail: reply.Detail);
     }
 
