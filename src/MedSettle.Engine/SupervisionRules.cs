@@ -142,6 +142,11 @@ public sealed record RuleVersion(SupervisionRule Rule, DateOnly EffectiveFrom, b
     public static RuleVersion Default(SupervisionRule rule) =>
         new(rule, DateOnly.MinValue, true, rule.DefaultSeverity(), rule.Params().ToDictionary(p => p.Name, p => p.Default));
 
+    /// <summary>Whether <paramref name="other"/> says the same: rule, effective_from, enabled, severity and every parameter's value.</summary>
+    public bool SaysTheSame(RuleVersion other) =>
+        Rule == other.Rule && EffectiveFrom == other.EffectiveFrom && Enabled == other.Enabled && Severity == other.Severity
+        && Params.Count == other.Params.Count && Params.All(p => other.Params.TryGetValue(p.Key, out var v) && v == p.Value);
+
     /// <summary>The parameter's value in this version, or the rule's default where the version does not set it.</summary>
     public decimal Param(string name) =>
         Params.TryGetValue(name, out var value) ? value
