@@ -61,7 +61,8 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
 
     internal sealed record Region(string Admdvs, string Name);
     internal sealed record Hospital(string FixmedinsCode, string FixmedinsName, string Admdvs, int HospLv, int CrossRegionEnabled);
-    internal sealed record Item(string MedListCodg, string MedListName, string ListType, string MedChrgitmType, int ChrgitmLv, string SelfpayProp, string? PricUplmtAmt);
+    internal sealed record Item(string MedListCodg, string MedListName, string ListType, string MedChrgitmType, int ChrgitmLv, string SelfpayProp, string? PricUplmtAmt,
+        string? LmtGend, int? LmtAgeMin, int? LmtAgeMax, string? LmtDailyCnt, string? ExclGroup);
     internal sealed record Person(string InsuplcAdmdvs, string PsnNo, string Insutype, string PsnName, string Certno, string Gend, string Brdy, string PsnInsuStas, long AcctImportedFen,
         string? AssistanceType, string? Naty, string? EmpName, string? PsnInsuDate, string? PausInsuDate, string? CvlservFlag);
     internal sealed record SupplementVersion(string InsuplcAdmdvs, string Fund, string Insutype, string AssistanceType, string EffectiveFrom,
@@ -69,23 +70,29 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
     {
         public string Key => $"{InsuplcAdmdvs}/{Fund}/{Insutype}{AssistanceType}/{EffectiveFrom}";
     }
+    internal sealed record SupervisionVersion(RuleVersion Version, long Line)
+    {
+        public string Key => $"{Version.Rule.Code()}/{Version.EffectiveFrom.ToText()}";
+    }
     internal sealed record PolicyVersion(string InsuplcAdmdvs, string Insutype, string Category, int HospLv, string EffectiveFrom, long DeductibleFen, string DeductibleBasis, string Ratio, long AnnualCapFen, long Line);
 
     public async Task<ImportSummary> ImportAsync(string directory, CancellationToken cancel = default)
     {
         if (!Directory.Exists(directory))
             throw new ImportFailed([new ImportProblem(directory, 0, null, "the bundle directory does not exist")]);
-        string[] names = ["regions.csv", "hospitals.csv", "catalogue.csv", "persons.csv", "policies.json", "supplements.json"];
+        string[] names = ["regions.csv", "hospitals.csv", "catalogue.csv", "persons.csv", "policies.json", "supplements.json", "rules.json"];
         if (!names.Any(n => File.Exists(Path.Combine(directory, n))))
             throw new ImportFailed([new ImportProblem(directory, 0, null, $"no bundle files found (expected {string.Join(", ", names)})")]);
 
         var regions = ReadCsv(directory, "regions.csv", ["admdvs", "name"], ReadRegion);
         var hospitals = ReadCsv(directory, "hospitals.csv", ["fixmedins_code", "fixmedins_name", "admdvs", "hosp_lv", "cross_region_enabled"], ReadHospital);
-        var catalogue = ReadCsv(directory, "catalogue.csv", ["med_list_codg", "med_list_name", "list_type", "med_chrgitm_type", "chrgitm_lv", "selfpay_prop", "pric_uplmt_amt"], ReadItem);
+        var catalogue = ReadCsv(directory, "catalogue.csv", ["med_list_codg", "med_list_name", "list_type", "med_chrgitm_type", "chrgitm_lv", "selfpay_prop", "pric_uplmt_amt"], ReadItem,
+            optional: CatalogueLimitColumns);
         var persons = ReadCsv(directory, "persons.csv", ["psn_no", "psn_name", "certno", "gend", "brdy", "insuplc_admdvs", "insutype", "psn_insu_stas", "acct_balc"], ReadPerson,
             optional: ["assistance_type", .. PersonDetailColumns]);
         var policies = ReadJsonArray(directory, "policies.json", "policy", ReadPolicy);
         var supplements = ReadJsonArray(directory, "supplements.json", "supplementary row", ReadSupplement);
+        var rules = ReadJsonArray(directory, "rules.json", "rule", ReadRule);
         foreach (var (line, p) in persons)
             if (IdentityNumberProblem(p.Certno) is { } why)
                 Warning("persons.csv", line, "certno", $"{IdentityNumber.Mask(p.Certno)} {why}; the window cannot find this person by identity number");
@@ -97,6 +104,7 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         Duplicates("policies.json", policies.Select(p => (p.Line, p)).ToList(),
             r => $"{r.Value.InsuplcAdmdvs}/{r.Value.Insutype}/{r.Value.Category}/{r.Value.HospLv}/{r.Value.EffectiveFrom}", "effective_from");
         Duplicates("supplements.json", supplements.Select(p => (p.Line, p)).ToList(), r => r.Value.Key, "effective_from");
+        Duplicates("rules.json", rules.Select(p => (p.Line, p)).ToList(), r => r.Value.Key, "effective_from");
 
         await using (var connection = await database.OpenConnectionAsync(cancel))
         {
@@ -117,6 +125,13 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                         || !Transactions.Supplements.ToRule(r).Bands.SequenceEqual(BandsOf(p))))
                     Problem("supplements.json", p.Line, "effective_from",
                         $"the supplementary row {p.Key} is already stored with other values; versions are never overwritten, add a new version with a later effective_from");
+
+            var storedRules = (await connection.QueryAsync<SupervisionRuleRow>("SELECT * FROM supervision_rules"))
+                .Select(Transactions.SupervisionVersions.ToVersion).ToDictionary(v => $"{v.Rule.Code()}/{v.EffectiveFrom.ToText()}");
+            foreach (var r in rules)
+                if (storedRules.TryGetValue(r.Key, out var v) && !v.SaysTheSame(r.Version))
+                    Problem("rules.json", r.Line, "effective_from",
+                        $"the rule version {r.Key} is already stored with other values; versions are never overwritten, add a new version with a later effective_from");
 
             var stored = (await connection.QueryAsync<PolicyRow>("SELECT * FROM policies"))
                 .ToDictionary(p => $"{p.InsuplcAdmdvs}/{p.Insutype}/{p.Category}/{p.HospLv}/{p.EffectiveFrom}");
@@ -141,7 +156,8 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             files["hospitals.csv"] = (hospitals.Count, await UpsertAsync(unit, "hospitals", hospitals.Select(r => r.Value).ToList(), Sql.Hospitals, Sql.HospitalColumns,
                 h => [h.FixmedinsCode, h.FixmedinsName, h.Admdvs, h.HospLv, h.CrossRegionEnabled]));
             files["catalogue.csv"] = (catalogue.Count, await UpsertAsync(unit, "catalogue", catalogue.Select(r => r.Value).ToList(), Sql.Catalogue, Sql.CatalogueColumns,
-                c => [c.MedListCodg, c.MedListName, c.ListType, c.MedChrgitmType, c.ChrgitmLv, c.SelfpayProp, c.PricUplmtAmt, PinyinInitials.Of(c.MedListName)]));
+                c => [c.MedListCodg, c.MedListName, c.ListType, c.MedChrgitmType, c.ChrgitmLv, c.SelfpayProp, c.PricUplmtAmt, PinyinInitials.Of(c.MedListName),
+                    c.LmtGend, c.LmtAgeMin, c.LmtAgeMax, c.LmtDailyCnt, c.ExclGroup]));
             // a person's home region cannot change by import (persons_by_psn_no: one row per psn_no and scheme): said before writing
             var moved = await MovedPersonsAsync(unit, persons);
             if (moved.Count > 0)
@@ -160,6 +176,10 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             if (supplements.Count > 0)
                 files["supplements.json"] = (supplements.Count, await UpsertAsync(unit, "supplements", supplements, Sql.Supplements, Sql.SupplementColumns,
                     p => [p.InsuplcAdmdvs, p.Fund, p.Insutype, p.AssistanceType, p.EffectiveFrom, p.ThresholdFen, p.Bands, p.AnnualCapFen]));
+            if (rules.Count > 0)
+                files["rules.json"] = (rules.Count, await UpsertAsync(unit, "supervision_rules", rules, Sql.Rules, Sql.RuleColumns,
+                    r => [r.Version.Rule.Code(), r.Version.EffectiveFrom.ToText(), r.Version.Enabled ? 1 : 0, r.Version.Severity.Code(),
+                        Transactions.SupervisionVersions.ParamsJson(r.Version.Params)]));
 
             // servers holding hospitals and policies in memory read them again (Transactions/ReferenceData)
             await unit.ExecuteAsync("UPDATE reference_data SET version = version + 1 WHERE id = 1");
@@ -342,6 +362,10 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             return null;
         }
 
+        /// <summary>A whole number in [min, max], or null when it is blank (or the file has no such column).</summary>
+        public int? OptionalInteger(string column, int min, int max, string expected) =>
+            Raw(column).Length == 0 ? null : Integer(column, min, max, expected);
+
         /// <summary>The column's value, or null when it is blank (or the file has no such column).</summary>
         public string? OptionalText(string column, int maxLength)
         {
@@ -388,10 +412,20 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         _ = ChargeLevels.TryParse(levelText, out var level);
         var ratio = r.Decimal("selfpay_prop", blankAllowed: true, 0m, 1m, "a ratio between 0 and 1") ?? 0m;
         var ceiling = r.Decimal("pric_uplmt_amt", blankAllowed: true, 0m, 99_999_999m, "a price ceiling (a non-negative amount)", maxPlaces: 4);
+        var sex = r.Code("lmt_gend", s => s is "" or "1" or "2", "a sex limit 1 (male only), 2 (female only) or blank");
+        var ageMin = r.OptionalInteger("lmt_age_min", 0, 150, "an age limit in whole years from 0 to 150, or blank");
+        var ageMax = r.OptionalInteger("lmt_age_max", 0, 150, "an age limit in whole years from 0 to 150, or blank");
+        if (r.Ok && ageMin > ageMax)
+            r.Fail("lmt_age_max", $"\"{ageMax}\" is below lmt_age_min {ageMin}: no age would be allowed");
+        var daily = r.Decimal("lmt_daily_cnt", blankAllowed: true, 0.0001m, 99_999m, "a daily count limit (a positive number, at most 4 decimals), or blank", maxPlaces: 4);
         var item = new Item(r.Text("med_list_codg", 50), r.Text("med_list_name"), r.Text("list_type", 10), r.Text("med_chrgitm_type", 10), (int)level,
-            ratio.ToString(CultureInfo.InvariantCulture), ceiling?.ToString(CultureInfo.InvariantCulture));
+            ratio.ToString(CultureInfo.InvariantCulture), ceiling?.ToString(CultureInfo.InvariantCulture),
+            sex.Length == 0 ? null : sex, ageMin, ageMax, daily?.ToString(CultureInfo.InvariantCulture), r.OptionalText("excl_group", 50));
         return r.Ok ? item : null;
     }
+
+    /// <summary>catalogue.csv's optional limits the supervision rules R01, R02, R03 and R05 check (blank: no limit).</summary>
+    internal static readonly string[] CatalogueLimitColumns = ["lmt_gend", "lmt_age_min", "lmt_age_max", "lmt_daily_cnt", "excl_group"];
 
     private static Person? ReadPerson(Row r)
     {
@@ -565,6 +599,78 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             : null;
     }
 
+    /// <summary>
+    /// One row of rules.json (docs/SUPERVISION.md): a rule code R01–R10 and the day its version begins (effective_from);
+    /// enabled (true when absent), severity warn or block (the rule's default when absent) and params, each one the rule
+    /// knows and within its range. The parameters it leaves out take their defaults, and the stored version holds them all.
+    /// </summary>
+    private SupervisionVersion? ReadRule(string file, long line, int item, JsonElement e)
+    {
+        var at = $"rules[{item - 1}]";
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            Problem(file, line, null, $"{at} is not a JSON object");
+            return null;
+        }
+        static string Raw(JsonElement v) => v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString() ?? "",
+            JsonValueKind.Null or JsonValueKind.Undefined => "",
+            _ => v.GetRawText(),
+        };
+        string Field(string name) => e.TryGetProperty(name, out var v) ? Raw(v) : "";
+
+        var code = Field("code");
+        var known = SupervisionRules.TryParse(code, out var rule);
+        var ok = true;
+        void Fail(string field, string message)
+        {
+            ok = false;
+            Problem(file, line, field, $"({at}{(known ? " " + code : "")}) {message}");
+        }
+        if (!known) Fail("code", code.Length == 0 ? "is missing; it must be a rule code R01 to R10" : $"\"{code}\" is not a rule code R01 to R10");
+
+        var from = Field("effective_from");
+        if (!DateOnly.TryParseExact(from, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var effectiveFrom))
+            Fail("effective_from", from.Length == 0
+                ? "is missing; it must be the day this version begins, written yyyy-MM-dd"
+                : $"\"{from}\" is not a date written yyyy-MM-dd");
+
+        var enabled = true;
+        if (e.TryGetProperty("enabled", out var flag) && flag.ValueKind != JsonValueKind.Null)
+        {
+            if (flag.ValueKind is JsonValueKind.True or JsonValueKind.False) enabled = flag.GetBoolean();
+            else Fail("enabled", $"\"{Raw(flag)}\" is not true or false");
+        }
+
+        var severity = rule.DefaultSeverity();
+        var severityCode = Field("severity");
+        if (severityCode.Length > 0 && !SupervisionRules.TryParseSeverity(severityCode, out severity))
+            Fail("severity", $"\"{severityCode}\" is not a severity warn or block");
+
+        var values = rule.Params().ToDictionary(p => p.Name, p => p.Default);
+        if (e.TryGetProperty("params", out var given) && given.ValueKind != JsonValueKind.Null)
+        {
+            if (given.ValueKind != JsonValueKind.Object)
+                Fail("params", $"\"{Raw(given)}\" is not a JSON object of parameters");
+            else if (known)
+                foreach (var param in given.EnumerateObject())
+                {
+                    var field = $"params.{param.Name}";
+                    var raw = Raw(param.Value);
+                    if (rule.Params().FirstOrDefault(p => p.Name == param.Name) is not { } spec)
+                        Fail(field, rule.Params().Count == 0
+                            ? "is not a parameter: this rule has none"
+                            : $"is not a parameter of this rule; its parameters are {string.Join(", ", rule.Params().Select(p => p.Name))}");
+                    else if (decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && spec.Fits(value))
+                        values[spec.Name] = value;
+                    else
+                        Fail(field, raw.Length == 0 ? $"is missing; it must be {spec.Expected}" : $"\"{raw}\" is not {spec.Expected}");
+                }
+        }
+        return ok ? new SupervisionVersion(new RuleVersion(rule, effectiveFrom, enabled, severity, values), line) : null;
+    }
+
     private PolicyVersion? ReadPolicy(string file, long line, int item, JsonElement e)
     {
         var ok = true;
@@ -669,17 +775,25 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                OR hospitals.hosp_lv <> excluded.hosp_lv OR hospitals.cross_region_enabled <> excluded.cross_region_enabled
             """;
 
-        public static readonly string[] CatalogueColumns = ["med_list_codg", "med_list_name", "list_type", "med_chrgitm_type", "chrgitm_lv", "selfpay_prop", "pric_uplmt_amt", "name_initials"];
+        public static readonly string[] CatalogueColumns = ["med_list_codg", "med_list_name", "list_type", "med_chrgitm_type", "chrgitm_lv", "selfpay_prop", "pric_uplmt_amt", "name_initials",
+            "lmt_gend", "lmt_age_min", "lmt_age_max", "lmt_daily_cnt", "excl_group"];
         public const string Catalogue = """
-            INSERT INTO catalogue (med_list_codg, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, selfpay_prop, pric_uplmt_amt, name_initials) VALUES (@p)
+            INSERT INTO catalogue (med_list_codg, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, selfpay_prop, pric_uplmt_amt, name_initials,
+                lmt_gend, lmt_age_min, lmt_age_max, lmt_daily_cnt, excl_group) VALUES (@p)
             ON CONFLICT (med_list_codg) DO UPDATE SET med_list_name = excluded.med_list_name, name_initials = excluded.name_initials, list_type = excluded.list_type,
                 med_chrgitm_type = excluded.med_chrgitm_type, chrgitm_lv = excluded.chrgitm_lv, selfpay_prop = excluded.selfpay_prop,
-                pric_uplmt_amt = excluded.pric_uplmt_amt
+                pric_uplmt_amt = excluded.pric_uplmt_amt, lmt_gend = excluded.lmt_gend, lmt_age_min = excluded.lmt_age_min,
+                lmt_age_max = excluded.lmt_age_max, lmt_daily_cnt = excluded.lmt_daily_cnt, excl_group = excluded.excl_group
             WHERE catalogue.med_list_name <> excluded.med_list_name OR catalogue.list_type <> excluded.list_type
                OR catalogue.med_chrgitm_type <> excluded.med_chrgitm_type OR catalogue.chrgitm_lv <> excluded.chrgitm_lv
                OR catalogue.selfpay_prop <> excluded.selfpay_prop
                OR COALESCE(catalogue.pric_uplmt_amt, '') <> COALESCE(excluded.pric_uplmt_amt, '')
                OR COALESCE(catalogue.name_initials, '') <> COALESCE(excluded.name_initials, '')
+               OR COALESCE(catalogue.lmt_gend, '') <> COALESCE(excluded.lmt_gend, '')
+               OR COALESCE(catalogue.lmt_age_min, -1) <> COALESCE(excluded.lmt_age_min, -1)
+               OR COALESCE(catalogue.lmt_age_max, -1) <> COALESCE(excluded.lmt_age_max, -1)
+               OR COALESCE(catalogue.lmt_daily_cnt, '') <> COALESCE(excluded.lmt_daily_cnt, '')
+               OR COALESCE(catalogue.excl_group, '') <> COALESCE(excluded.excl_group, '')
             """;
 
         public static readonly string[] PersonColumns = ["insuplc_admdvs", "psn_no", "insutype", "psn_name_enc", "certno_enc", "certno_hash", "pd_digest",
@@ -711,6 +825,12 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         public const string Supplements = """
             INSERT INTO supplements (insuplc_admdvs, fund, insutype, assistance_type, effective_from, threshold_fen, bands, annual_cap_fen) VALUES (@p)
             ON CONFLICT (insuplc_admdvs, fund, insutype, assistance_type, effective_from) DO NOTHING
+            """;
+
+        public static readonly string[] RuleColumns = ["code", "effective_from", "enabled", "severity", "params"];
+        public const string Rules = """
+            INSERT INTO supervision_rules (code, effective_from, enabled, severity, params) VALUES (@p)
+            ON CONFLICT (code, effective_from) DO NOTHING
             """;
 
         public const string Policies = """

@@ -63,6 +63,11 @@ public sealed class CatalogueRow
     public long ChrgitmLv { get; set; }
     public string SelfpayProp { get; set; } = "0";
     public string? PricUplmtAmt { get; set; }
+    public string? LmtGend { get; set; }
+    public long? LmtAgeMin { get; set; }
+    public long? LmtAgeMax { get; set; }
+    public string? LmtDailyCnt { get; set; }
+    public string? ExclGroup { get; set; }
 }
 
 public class PolicyRow
@@ -93,6 +98,16 @@ public class SupplementRow
     public long ThresholdFen { get; set; }
     public string Bands { get; set; } = "[]";
     public long AnnualCapFen { get; set; }
+}
+
+/// <summary>A supervision rule's version (rules.json): <see cref="Params"/> is a JSON object with every parameter of the rule.</summary>
+public sealed class SupervisionRuleRow
+{
+    public string Code { get; set; } = "";
+    public string EffectiveFrom { get; set; } = "";
+    public long Enabled { get; set; }
+    public string Severity { get; set; } = "";
+    public string Params { get; set; } = "{}";
 }
 
 public sealed class FilingRow

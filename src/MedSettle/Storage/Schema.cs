@@ -513,6 +513,24 @@ public static class Schema
         // text column without it after any migration from this one on (ByteOrderTextColumns), so columns added later get it
         // too: this entry only marks when that began.
         new("SELECT 1"),
+        // 35: fund supervision (issue 22, docs/SUPERVISION.md). The catalogue's optional limits (catalogue.csv; NULL: no limit):
+        // lmt_gend 1 or 2, lmt_age_min and lmt_age_max in whole years, lmt_daily_cnt as decimal text, excl_group. The rules'
+        // versions (rules.json), added and never overwritten like policies: enabled 1/0, severity warn or block, params a
+        // JSON object holding every parameter of the rule (defaults filled in at import), so a version means what it meant.
+        new("""
+        ALTER TABLE catalogue ADD COLUMN lmt_gend TEXT NULL;
+        ALTER TABLE catalogue ADD COLUMN lmt_age_min INTEGER NULL;
+        ALTER TABLE catalogue ADD COLUMN lmt_age_max INTEGER NULL;
+        ALTER TABLE catalogue ADD COLUMN lmt_daily_cnt TEXT NULL;
+        ALTER TABLE catalogue ADD COLUMN excl_group TEXT NULL;
+        CREATE TABLE supervision_rules (
+            code TEXT NOT NULL,
+            effective_from TEXT NOT NULL,
+            enabled INTEGER NOT NULL,
+            severity TEXT NOT NULL,
+            params TEXT NOT NULL,
+            PRIMARY KEY (code, effective_from));
+        """),
     ];
 
     /// <summary>The migration since which every text column on PostgreSQL is COLLATE "C".</summary>
