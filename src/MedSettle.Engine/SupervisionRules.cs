@@ -138,9 +138,13 @@ public static class SupervisionRules
 /// </summary>
 public sealed record RuleVersion(SupervisionRule Rule, DateOnly EffectiveFrom, bool Enabled, RuleSeverity Severity, IReadOnlyDictionary<string, decimal> Params)
 {
-    /// <summary>What applies where no version is in force: the rule enabled, its default severity and parameters.</summary>
+    /// <summary>
+    /// What applies where no version is in force (a province that has not configured the rule): the rule enabled with its
+    /// default parameters, but at <c>warn</c> whatever its default severity: it flags for review and never refuses a
+    /// settlement that settled before supervision existed. Only a rules.json row can make a rule block.
+    /// </summary>
     public static RuleVersion Default(SupervisionRule rule) =>
-        new(rule, DateOnly.MinValue, true, rule.DefaultSeverity(), rule.Params().ToDictionary(p => p.Name, p => p.Default));
+        new(rule, DateOnly.MinValue, true, RuleSeverity.Warn, rule.Params().ToDictionary(p => p.Name, p => p.Default));
 
     /// <summary>Whether <paramref name="other"/> says the same: rule, effective_from, enabled, severity and every parameter's value.</summary>
     public bool SaysTheSame(RuleVersion other) =>

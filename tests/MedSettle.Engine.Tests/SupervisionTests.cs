@@ -21,7 +21,8 @@ public class SupervisionTests
     private static SupervisedVisit Admission(DateOnly? discharged = null, Patient? patient = null) =>
         new("M1", CareCategory.Inpatient, Admitted, discharged, patient ?? Man);
 
-    private static RuleVersion Rule(SupervisionRule rule) => RuleVersion.Default(rule);
+    /// <summary>A rules.json row that leaves everything out: the rule's default severity and parameters.</summary>
+    private static RuleVersion Rule(SupervisionRule rule) => RuleVersion.Default(rule) with { Severity = rule.DefaultSeverity() };
 
     private static RuleVersion With(SupervisionRule rule, string param, decimal value) =>
         Rule(rule) with { Params = new Dictionary<string, decimal>(Rule(rule).Params) { [param] = value } };
@@ -34,6 +35,8 @@ public class SupervisionTests
             string.Join(" ", SupervisionRules.All.Select(r => r.ChineseName())));
         Assert.All(SupervisionRules.All.Take(6), r => Assert.Equal(RuleSeverity.Block, r.DefaultSeverity()));
         Assert.All(SupervisionRules.All.Skip(6), r => Assert.Equal(RuleSeverity.Warn, r.DefaultSeverity()));
+        // a rule no rules.json configures flags and never refuses, whatever its default severity
+        Assert.All(SupervisionRules.All, r => Assert.Equal(RuleSeverity.Warn, RuleVersion.Default(r).Severity));
         Assert.True(SupervisionRules.TryParse("R07", out var r07));
         Assert.Equal(SupervisionRule.R07, r07);
         Assert.False(SupervisionRules.TryParse("R11", out _));
@@ -59,7 +62,7 @@ public class SupervisionTests
         Assert.Equal(15m, RuleSet.InForce(versions, new DateOnly(2025, 12, 31))[SupervisionRule.R07].Param("within_days"));
         Assert.False(RuleSet.InForce(versions, new DateOnly(2026, 3, 1))[SupervisionRule.R04].Enabled);
         Assert.True(RuleSet.InForce(versions, new DateOnly(2026, 2, 28))[SupervisionRule.R04].Enabled);
-        Assert.Equal(RuleSeverity.Block, RuleSet.InForce(versions, new DateOnly(2026, 2, 28))[SupervisionRule.R01].Severity);
+        Assert.Equal(RuleSeverity.Warn, RuleSet.InForce(versions, new DateOnly(2026, 2, 28))[SupervisionRule.R01].Severity); // unconfigured: flags only
     }
 
     // R01 限性别
