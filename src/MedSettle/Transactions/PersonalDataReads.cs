@@ -6,6 +6,13 @@ namespace MedSettle.Transactions;
 /// <summary>One read of a person's data: which person (psn_no, never the identity number; the home region, or null to look it up) and why.</summary>
 public sealed record PersonalDataRead(string PsnNo, string? InsuplcAdmdvs, string Purpose);
 
+/// <summary>
+/// The audit row of an answer that shows its settlement's person, written with the settlement's effects
+/// (<see cref="SettlementEffects.AuditPersonalDataRead"/>; the person is the settlement's): when and through which channel,
+/// by whom, for which hospital, in which transaction (source, "infno name"), why, and the msgid it answers.
+/// </summary>
+public sealed record PersonalDataAudit(DateTime ReadAt, string Channel, string Actor, string FixmedinsCode, string Source, string Purpose, string Reference);
+
 /// <summary>One row of the audit log, as the province reads it.</summary>
 public sealed class PersonalDataReadRow
 {
@@ -46,6 +53,16 @@ public static class PersonalDataReads
         ["2304"] = "住院结算（结算信息含姓名、证件号码）",
         ["2305"] = "住院结算撤销（结算信息含姓名、证件号码）",
     };
+
+    /// <summary>
+    /// The audit row of transaction <paramref name="infno"/>'s answer to <paramref name="caller"/>, received at <paramref name="at"/>,
+    /// for the effects of the settlement it shows; null when its answer shows no one's name (2601).
+    /// </summary>
+    public static PersonalDataAudit? AuditOf(string infno, Caller caller, DateTime at) =>
+        Transactions.TryGetValue(infno, out var purpose)
+            ? new PersonalDataAudit(at, caller.Channel, Clip(caller.Actor, 100), caller.FixmedinsCode, $"{infno} {TransactionApi.Kinds[infno].Name}",
+                purpose, Clip(caller.Msgid, 60))
+            : null;
 
     public static Task WriteAsync(UnitOfWork unit, DateTime at, string channel, string actor, string? fixmedinsCode, string source,
         PersonalDataRead read, string? reference) =>

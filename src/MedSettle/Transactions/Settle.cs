@@ -61,7 +61,7 @@ public static class Settle
         var setlId = ctx.NewId('S', prepared.Person.InsuplcAdmdvs);
         var row = ToRow(prepared, setlId, ctx);
         ctx.Subject = setlId;
-        return new Decided(new SettlementEffects(row, prepared.Person, prepared.Result.Effect), Output(prepared.Person, row));
+        return new Decided(new SettlementEffects(row, prepared.Person, prepared.Result.Effect, ctx.AuditWithEffects()), Output(prepared.Person, row));
     }
 
     public static async Task<object?> ReverseAsync(TransactionContext ctx, SettlementReversalRequest request, VisitKind kind)
@@ -103,7 +103,7 @@ public static class Settle
         var reversal = Negated(current, reversalId, ctx) with { Reason = reason };
         reversal.BalcFen = person.AcctBalcFen + current.AcctPayFen;
         // the reversal's row is the settlement's negated, so its effects take back exactly what the settlement moved
-        await SettlementEffects.WriteAsync(ctx.Db, SettlementEffects.Of(reversal, person));
+        await SettlementEffects.WriteAsync(ctx.Db, SettlementEffects.Of(reversal, person, ctx.AuditWithEffects()));
         await ctx.Db.ExecuteAsync("UPDATE settlements SET reversed_by = @reversalId WHERE setl_id = @setlId", new { reversalId, setlId = current.SetlId });
         // its lines go back into the visit's open bill (after every bill taken so far, this one included), noted as the
         // lines it had taken (its slip still lists them)

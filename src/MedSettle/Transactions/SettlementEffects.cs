@@ -5,12 +5,14 @@ using MedSettle.Storage;
 namespace MedSettle.Transactions;
 
 /// <summary>
-/// What a settlement or its reversal changes, as one record: its row, the person's year (every fund's pay and base,
-/// the deductible used) and the account balance. The single path writes one record with named parameters
-/// (<see cref="WriteAsync"/>); a settlement group writes many at once from arrays (Transactions/Groups/GroupWrites). Both are
-/// rendered from the column lists here, so what a settlement moves is written down once.
+/// What a settlement or its reversal changes, as one record: its row, the person's year (every fund's pay and base, the
+/// deductible used), the account balance, the bill's other charge batches, and the audit row of the personal data its
+/// answer shows. Each of these writes is described once below (<see cref="Writes"/>: its table, the key that finds its row,
+/// the values it takes from the record, and the kind of write), and rendered two ways only: one record as one statement
+/// with parameters (<see cref="WriteAsync"/>: the single path, on SQLite and PostgreSQL), and many records as one
+/// <c>unnest</c> statement per write (Transactions/Groups/GroupWrites: PostgreSQL's settlement groups).
 /// </summary>
-public sealed record SettlementEffects(SettlementRow Row, PersonRow Person, AccumulatorEffect Effect)
+public sealed record SettlementEffects(SettlementRow Row, PersonRow Person, AccumulatorEffect Effect, PersonalDataAudit? Audit)
 {
     public int Year => (int)Row.Year;
 
@@ -21,118 +23,79 @@ public sealed record SettlementEffects(SettlementRow Row, PersonRow Person, Accu
         new FundYear(Money.FromFen(s.HifmiBaseFen ?? 0), Money.FromFen(s.HifmiFen)),
         new FundYear(Money.FromFen(s.MafBaseFen ?? 0), Money.FromFen(s.MafFen)));
 
-    public static SettlementEffects Of(SettlementRow row, PersonRow person) => new(row, person, EffectOf(row));
+    /// <summary>The effects of a stored row (a reversal's, negative), with the audit row of the answer that shows it, if any.</summary>
+    public static SettlementEffects Of(SettlementRow row, PersonRow person, PersonalDataAudit? audit) => new(row, person, EffectOf(row), audit);
 
-    public enum ColumnType { Text, Int, Long, NullableLong }
+    // What a settlement changes: every write of its effects, in the order the single path makes them.
 
-    public sealed record Column(string Name, ColumnType Type, Func<SettlementRow, object?> Value);
-
-    /// <summary>Every column of a settlement's row, in the order both renderings write them.</summary>
-    public static readonly Column[] SettlementColumns =
-    [
-        new("setl_id", ColumnType.Text, r => r.SetlId),
-        new("kind", ColumnType.Text, r => r.Kind),
-        new("orig_setl_id", ColumnType.Text, r => r.OrigSetlId),
-        new("mdtrt_id", ColumnType.Text, r => r.MdtrtId),
-        new("insuplc_admdvs", ColumnType.Text, r => r.InsuplcAdmdvs),
-        new("mdtrtarea_admvs", ColumnType.Text, r => r.MdtrtareaAdmvs),
-        new("fixmedins_code", ColumnType.Text, r => r.FixmedinsCode),
-        new("psn_no", ColumnType.Text, r => r.PsnNo),
-        new("insutype", ColumnType.Text, r => r.Insutype),
-        new("med_type", ColumnType.Text, r => r.MedType),
-        new("clr_type", ColumnType.Text, r => r.ClrType),
-        new("mid_setl_flag", ColumnType.Text, r => r.MidSetlFlag),
-        new("acct_used_flag", ColumnType.Text, r => r.AcctUsedFlag),
-        new("year", ColumnType.Int, r => (int)r.Year),
-        new("setl_time", ColumnType.Text, r => r.SetlTime),
-        new("trt_dcla_detl_sn", ColumnType.Text, r => r.TrtDclaDetlSn),
-        new("policy_effective_from", ColumnType.Text, r => r.PolicyEffectiveFrom),
-        new("pool_prop_selfpay", ColumnType.Text, r => r.PoolPropSelfpay),
-        new("medfee_fen", ColumnType.Long, r => r.MedfeeFen),
-        new("fulamt_ownpay_fen", ColumnType.Long, r => r.FulamtOwnpayFen),
-        new("overlmt_fen", ColumnType.Long, r => r.OverlmtFen),
-        new("preselfpay_fen", ColumnType.Long, r => r.PreselfpayFen),
-        new("inscp_fen", ColumnType.Long, r => r.InscpFen),
-        new("act_pay_dedc_fen", ColumnType.Long, r => r.ActPayDedcFen),
-        new("dedc_added_fen", ColumnType.Long, r => r.DedcAddedFen),
-        new("cap_left_fen", ColumnType.Long, r => r.CapLeftFen),
-        new("hifp_fen", ColumnType.Long, r => r.HifpFen),
-        new("fund_pay_fen", ColumnType.Long, r => r.FundPayFen),
-        new("psn_part_fen", ColumnType.Long, r => r.PsnPartFen),
-        new("acct_pay_fen", ColumnType.Long, r => r.AcctPayFen),
-        new("psn_cash_fen", ColumnType.Long, r => r.PsnCashFen),
-        new("balc_fen", ColumnType.Long, r => r.BalcFen),
-        new("msgid", ColumnType.Text, r => r.Msgid),
-        new("bill_no", ColumnType.NullableLong, r => r.BillNo),
-        new("hifob_fen", ColumnType.Long, r => r.HifobFen),
-        new("hifmi_fen", ColumnType.Long, r => r.HifmiFen),
-        new("maf_fen", ColumnType.Long, r => r.MafFen),
-        new("hifob_base_fen", ColumnType.NullableLong, r => r.HifobBaseFen),
-        new("hifmi_base_fen", ColumnType.NullableLong, r => r.HifmiBaseFen),
-        new("maf_base_fen", ColumnType.NullableLong, r => r.MafBaseFen),
-        new("hifob_cap_left_fen", ColumnType.NullableLong, r => r.HifobCapLeftFen),
-        new("hifmi_cap_left_fen", ColumnType.NullableLong, r => r.HifmiCapLeftFen),
-        new("maf_cap_left_fen", ColumnType.NullableLong, r => r.MafCapLeftFen),
-        new("reason", ColumnType.Text, r => r.Reason),
-        new("chrg_bchno", ColumnType.Text, r => r.ChrgBchno),
-    ];
-
-    public sealed record YearColumn(string Name, Func<SettlementEffects, long> Delta);
-
-    /// <summary>The person's year (year_accumulators) as a settlement moves it; a reversal's effects move it back.</summary>
-    public static readonly YearColumn[] YearColumns =
-    [
-        new("hifp_paid_fen", e => Money.ToFen(e.Effect.FundPaid)),
-        new("dedc_outpatient_fen", e => e.Row.ClrType == "21" ? 0 : Money.ToFen(e.Effect.DeductibleUsed)),
-        new("dedc_inpatient_fen", e => e.Row.ClrType == "21" ? Money.ToFen(e.Effect.DeductibleUsed) : 0),
-        new("hifob_base_fen", e => Money.ToFen(e.Effect.Hifob.Base)),
-        new("hifob_paid_fen", e => Money.ToFen(e.Effect.Hifob.Paid)),
-        new("hifmi_base_fen", e => Money.ToFen(e.Effect.Hifmi.Base)),
-        new("hifmi_paid_fen", e => Money.ToFen(e.Effect.Hifmi.Paid)),
-        new("maf_base_fen", e => Money.ToFen(e.Effect.Maf.Base)),
-        new("maf_paid_fen", e => Money.ToFen(e.Effect.Maf.Paid)),
-    ];
-
-    /// <summary>The key of a person's year, before <see cref="YearColumns"/>.</summary>
-    public static readonly string[] YearKey = ["insuplc_admdvs", "psn_no", "insutype", "year"];
-
-    /// <summary><c>INSERT INTO year_accumulators … ON CONFLICT</c> adding each column, for VALUES or a SELECT of them (<paramref name="source"/>).</summary>
-    public static string AddToYearSql(string source) => $"""
-        INSERT INTO year_accumulators ({string.Join(", ", YearKey.Concat(YearColumns.Select(c => c.Name)))})
-        {source}
-        ON CONFLICT (insuplc_admdvs, psn_no, insutype, year) DO UPDATE SET
-            {string.Join(", ", YearColumns.Select(c => $"{c.Name} = year_accumulators.{c.Name} + excluded.{c.Name}"))}
-        """;
-
-    public static readonly string InsertSettlementColumns = string.Join(", ", SettlementColumns.Select(c => c.Name));
-
-    private static readonly string InsertOneSql =
-        $"INSERT INTO settlements ({InsertSettlementColumns}) VALUES ({string.Join(", ", SettlementColumns.Select((_, i) => $"@s{i}"))})";
-
-    private static readonly string AddOneToYearSql =
-        AddToYearSql($"VALUES ({string.Join(", ", YearKey.Concat(YearColumns.Select(c => c.Name)).Select((_, i) => $"@y{i}"))})");
+    /// <summary>The settlement's row (a reversal's: every amount negative).</summary>
+    public static readonly Write InsertSettlement = new("settlements", WriteKind.Insert, Key: [], Values: SettlementRowColumns.All, When: _ => true);
 
     /// <summary>
     /// A settlement of one charge batch takes the open bill with only that batch's lines in it: the bill's other lines move
     /// on to the next bill, which is the open one once the settlement is written (Transactions/Bills).
     /// </summary>
-    public const string MoveOtherBatchesSql =
-        "UPDATE fee_lines SET bill_no = bill_no + 1 WHERE mdtrt_id = @mdtrtId AND bill_no = @billNo AND chrg_bchno <> @batch";
+    public static readonly Write MoveOtherBatches = new("fee_lines", WriteKind.UpdateMove,
+        Key: [new("mdtrt_id", ColumnType.Text, e => e.Row.MdtrtId), new("bill_no", ColumnType.NullableLong, e => e.Row.BillNo)],
+        Values: [new("chrg_bchno", ColumnType.Text, e => e.Row.ChrgBchno)],
+        When: e => e.Row is { Kind: "settle", ChrgBchno: not null });
 
-    public const string SpendAccountSql =
-        "UPDATE persons SET acct_balc_fen = acct_balc_fen - @spent WHERE insuplc_admdvs = @insuplcAdmdvs AND psn_no = @psnNo AND insutype = @insutype";
+    /// <summary>The person's year (year_accumulators) as a settlement moves it; a reversal's effects move it back.</summary>
+    public static readonly Write AddToYear = new("year_accumulators", WriteKind.UpsertAdd,
+        Key:
+        [
+            new("insuplc_admdvs", ColumnType.Text, e => e.Person.InsuplcAdmdvs), new("psn_no", ColumnType.Text, e => e.Person.PsnNo),
+            new("insutype", ColumnType.Text, e => e.Person.Insutype), new("year", ColumnType.Int, e => e.Year),
+        ],
+        Values:
+        [
+            Fen("hifp_paid_fen", e => e.Effect.FundPaid),
+            Fen("dedc_outpatient_fen", e => e.Row.ClrType == "21" ? 0 : e.Effect.DeductibleUsed),
+            Fen("dedc_inpatient_fen", e => e.Row.ClrType == "21" ? e.Effect.DeductibleUsed : 0),
+            Fen("hifob_base_fen", e => e.Effect.Hifob.Base),
+            Fen("hifob_paid_fen", e => e.Effect.Hifob.Paid),
+            Fen("hifmi_base_fen", e => e.Effect.Hifmi.Base),
+            Fen("hifmi_paid_fen", e => e.Effect.Hifmi.Paid),
+            Fen("maf_base_fen", e => e.Effect.Maf.Base),
+            Fen("maf_paid_fen", e => e.Effect.Maf.Paid),
+        ],
+        When: _ => true);
 
-    /// <summary>Writes one settlement's (or reversal's) effects in <paramref name="db"/>'s transaction.</summary>
-    public static async Task WriteAsync(UnitOfWork db, SettlementEffects e)
-    {
-        var row = new DynamicParameters();
-        for (var i = 0; i < SettlementColumns.Length; i++) row.Add($"s{i}", SettlementColumns[i].Value(e.Row));
-        await db.ExecuteAsync(InsertOneSql, row);
-        if (e.Row is { Kind: "settle", ChrgBchno: { } batch })
-            await db.ExecuteAsync(MoveOtherBatchesSql, new { mdtrtId = e.Row.MdtrtId, billNo = e.Row.BillNo, batch });
+    /// <summary>What the personal account paid (a reversal's: negative, given back).</summary>
+    public static readonly Write SpendAccount = new("persons", WriteKind.UpdateSubtract,
+        Key:
+        [
+            new("insuplc_admdvs", ColumnType.Text, e => e.Person.InsuplcAdmdvs), new("psn_no", ColumnType.Text, e => e.Person.PsnNo),
+            new("insutype", ColumnType.Text, e => e.Person.Insutype),
+        ],
+        Values: [Fen("acct_balc_fen", e => e.Effect.AccountSpent)],
+        When: e => e.Effect.AccountSpent != 0);
 
-        await MoveYearAndAccountAsync(db, e);
-    }
+    /// <summary>
+    /// The answer shows the person's name and identity number: one row of the audit log (<see cref="PersonalDataReads"/>),
+    /// committed with the settlement. A settlement undone by 2601 shows no one and has none.
+    /// </summary>
+    public static readonly Write AuditPersonalDataRead = new("personal_data_reads", WriteKind.Insert,
+        Key: [],
+        Values:
+        [
+            new("read_at", ColumnType.Text, e => e.Audit!.ReadAt.ToText()),
+            new("channel", ColumnType.Text, e => e.Audit!.Channel),
+            new("actor", ColumnType.Text, e => e.Audit!.Actor),
+            new("fixmedins_code", ColumnType.Text, e => e.Audit!.FixmedinsCode),
+            new("insuplc_admdvs", ColumnType.Text, e => e.Person.InsuplcAdmdvs),
+            new("psn_no", ColumnType.Text, e => e.Person.PsnNo),
+            new("source", ColumnType.Text, e => e.Audit!.Source),
+            new("purpose", ColumnType.Text, e => e.Audit!.Purpose),
+            new("reference", ColumnType.Text, e => e.Audit!.Reference),
+        ],
+        When: e => e.Audit is not null);
+
+    /// <summary>Every write of a settlement's (or reversal's) effects.</summary>
+    public static readonly Write[] Writes = [InsertSettlement, MoveOtherBatches, AddToYear, SpendAccount, AuditPersonalDataRead];
+
+    /// <summary>Writes one settlement's (or reversal's) effects in <paramref name="db"/>'s transaction: one statement per write it has.</summary>
+    public static Task WriteAsync(UnitOfWork db, SettlementEffects e) => WriteEachAsync(db, e, Writes);
 
     /// <summary>
     /// Takes a reversal back (2601 of its 2208/2305): the reversal's row is deleted and what it had given back is taken
@@ -141,21 +104,134 @@ public sealed record SettlementEffects(SettlementRow Row, PersonRow Person, Accu
     public static async Task UndoReversalAsync(UnitOfWork db, SettlementRow reversal, PersonRow person)
     {
         await db.ExecuteAsync("DELETE FROM settlements WHERE setl_id = @SetlId AND kind = 'reversal'", new { reversal.SetlId });
-        await MoveYearAndAccountAsync(db, new SettlementEffects(reversal, person, EffectOf(reversal).Reversed()));
+        await WriteEachAsync(db, new SettlementEffects(reversal, person, EffectOf(reversal).Reversed(), Audit: null), [AddToYear, SpendAccount]);
     }
 
-    private static async Task MoveYearAndAccountAsync(UnitOfWork db, SettlementEffects e)
+    private static async Task WriteEachAsync(UnitOfWork db, SettlementEffects e, IEnumerable<Write> writes)
     {
-        var year = new DynamicParameters();
-        object[] key = [e.Person.InsuplcAdmdvs, e.Person.PsnNo, e.Person.Insutype, e.Year];
-        for (var i = 0; i < key.Length; i++) year.Add($"y{i}", key[i]);
-        for (var i = 0; i < YearColumns.Length; i++) year.Add($"y{key.Length + i}", YearColumns[i].Delta(e));
-        await db.ExecuteAsync(AddOneToYearSql, year);
+        foreach (var write in writes.Where(w => w.When(e)))
+        {
+            var parameters = new DynamicParameters();
+            var i = 0;
+            foreach (var column in write.Columns) parameters.Add($"p{i++}", column.Value(e));
+            await db.ExecuteAsync(OneRowStatements[write], parameters);
+        }
+    }
 
-        if (e.Effect.AccountSpent != 0)
-            await db.ExecuteAsync(SpendAccountSql, new
-            {
-                spent = Money.ToFen(e.Effect.AccountSpent), insuplcAdmdvs = e.Person.InsuplcAdmdvs, psnNo = e.Person.PsnNo, insutype = e.Person.Insutype,
-            });
+    /// <summary>The single path's rendering of each write, made once: one statement, its columns bound to @p0, @p1, … in order.</summary>
+    private static readonly Dictionary<Write, string> OneRowStatements = Writes.ToDictionary<Write, Write, string>(w => w, OneRowStatement, ReferenceEqualityComparer.Instance);
+
+    private static string OneRowStatement(Write write)
+    {
+        var bound = write.Columns.Select((c, i) => (c.Name, Parameter: $"@p{i}")).ToList();
+        var key = bound.Take(write.Key.Length);
+        var values = bound.Skip(write.Key.Length);
+        string Matching(IEnumerable<(string Name, string Parameter)> columns, string comparison) =>
+            string.Join(" AND ", columns.Select(c => $"{c.Name} {comparison} {c.Parameter}"));
+        var insert = $"INSERT INTO {write.Table} ({string.Join(", ", bound.Select(c => c.Name))}) VALUES ({string.Join(", ", bound.Select(c => c.Parameter))})";
+        return write.Kind switch
+        {
+            WriteKind.Insert => insert,
+            WriteKind.UpsertAdd => $"{insert} {write.AddingOnConflict}",
+            WriteKind.UpdateSubtract =>
+                $"UPDATE {write.Table} SET {string.Join(", ", values.Select(c => $"{c.Name} = {c.Name} - {c.Parameter}"))} WHERE {Matching(key, "=")}",
+            WriteKind.UpdateMove =>
+                $"UPDATE {write.Table} SET {write.Moved.Name} = {write.Moved.Name} + 1 WHERE {Matching(key, "=")} AND {Matching(values, "<>")}",
+            _ => throw new ArgumentOutOfRangeException(nameof(write), write.Kind, null),
+        };
+    }
+
+    // How a write is described.
+
+    public enum ColumnType { Text, Int, Long, NullableLong }
+
+    /// <summary>A column a write sets or finds its row by, and how its value is taken from the effects record.</summary>
+    public sealed record Column(string Name, ColumnType Type, Func<SettlementEffects, object?> Value);
+
+    public enum WriteKind
+    {
+        /// <summary>A new row of the values.</summary>
+        Insert,
+
+        /// <summary>The row at the key, new with the values or, where it stands, each value added to what it holds.</summary>
+        UpsertAdd,
+
+        /// <summary>The row at the key, each value subtracted from what it holds.</summary>
+        UpdateSubtract,
+
+        /// <summary>The rows at the key whose values differ from the record's move on by one in the key's last column.</summary>
+        UpdateMove,
+    }
+
+    /// <summary>One write of the effects: its table, key and values, the kind of write, and whether a record has it at all.</summary>
+    public sealed record Write(string Table, WriteKind Kind, Column[] Key, Column[] Values, Func<SettlementEffects, bool> When)
+    {
+        /// <summary>The key's columns and then the values', in the order both renderings bind them.</summary>
+        public IEnumerable<Column> Columns => Key.Concat(Values);
+
+        /// <summary>The column an <see cref="WriteKind.UpdateMove"/> moves on: the key's last.</summary>
+        public Column Moved => Key[^1];
+
+        /// <summary>The conflict clause of an <see cref="WriteKind.UpsertAdd"/>: each value added to the row that stands.</summary>
+        public string AddingOnConflict =>
+            $"ON CONFLICT ({string.Join(", ", Key.Select(c => c.Name))}) DO UPDATE SET "
+            + string.Join(", ", Values.Select(c => $"{c.Name} = {Table}.{c.Name} + excluded.{c.Name}"));
+    }
+
+    private static Column Fen(string name, Func<SettlementEffects, decimal> amount) => new(name, ColumnType.Long, e => Money.ToFen(amount(e)));
+
+    /// <summary>Every column of a settlement's row (in a class of their own, so that the writes above may come first).</summary>
+    private static class SettlementRowColumns
+    {
+        public static readonly Column[] All =
+        [
+            RowColumn("setl_id", ColumnType.Text, r => r.SetlId),
+            RowColumn("kind", ColumnType.Text, r => r.Kind),
+            RowColumn("orig_setl_id", ColumnType.Text, r => r.OrigSetlId),
+            RowColumn("mdtrt_id", ColumnType.Text, r => r.MdtrtId),
+            RowColumn("insuplc_admdvs", ColumnType.Text, r => r.InsuplcAdmdvs),
+            RowColumn("mdtrtarea_admvs", ColumnType.Text, r => r.MdtrtareaAdmvs),
+            RowColumn("fixmedins_code", ColumnType.Text, r => r.FixmedinsCode),
+            RowColumn("psn_no", ColumnType.Text, r => r.PsnNo),
+            RowColumn("insutype", ColumnType.Text, r => r.Insutype),
+            RowColumn("med_type", ColumnType.Text, r => r.MedType),
+            RowColumn("clr_type", ColumnType.Text, r => r.ClrType),
+            RowColumn("mid_setl_flag", ColumnType.Text, r => r.MidSetlFlag),
+            RowColumn("acct_used_flag", ColumnType.Text, r => r.AcctUsedFlag),
+            RowColumn("year", ColumnType.Int, r => (int)r.Year),
+            RowColumn("setl_time", ColumnType.Text, r => r.SetlTime),
+            RowColumn("trt_dcla_detl_sn", ColumnType.Text, r => r.TrtDclaDetlSn),
+            RowColumn("policy_effective_from", ColumnType.Text, r => r.PolicyEffectiveFrom),
+            RowColumn("pool_prop_selfpay", ColumnType.Text, r => r.PoolPropSelfpay),
+            RowColumn("medfee_fen", ColumnType.Long, r => r.MedfeeFen),
+            RowColumn("fulamt_ownpay_fen", ColumnType.Long, r => r.FulamtOwnpayFen),
+            RowColumn("overlmt_fen", ColumnType.Long, r => r.OverlmtFen),
+            RowColumn("preselfpay_fen", ColumnType.Long, r => r.PreselfpayFen),
+            RowColumn("inscp_fen", ColumnType.Long, r => r.InscpFen),
+            RowColumn("act_pay_dedc_fen", ColumnType.Long, r => r.ActPayDedcFen),
+            RowColumn("dedc_added_fen", ColumnType.Long, r => r.DedcAddedFen),
+            RowColumn("cap_left_fen", ColumnType.Long, r => r.CapLeftFen),
+            RowColumn("hifp_fen", ColumnType.Long, r => r.HifpFen),
+            RowColumn("fund_pay_fen", ColumnType.Long, r => r.FundPayFen),
+            RowColumn("psn_part_fen", ColumnType.Long, r => r.PsnPartFen),
+            RowColumn("acct_pay_fen", ColumnType.Long, r => r.AcctPayFen),
+            RowColumn("psn_cash_fen", ColumnType.Long, r => r.PsnCashFen),
+            RowColumn("balc_fen", ColumnType.Long, r => r.BalcFen),
+            RowColumn("msgid", ColumnType.Text, r => r.Msgid),
+            RowColumn("bill_no", ColumnType.NullableLong, r => r.BillNo),
+            RowColumn("hifob_fen", ColumnType.Long, r => r.HifobFen),
+            RowColumn("hifmi_fen", ColumnType.Long, r => r.HifmiFen),
+            RowColumn("maf_fen", ColumnType.Long, r => r.MafFen),
+            RowColumn("hifob_base_fen", ColumnType.NullableLong, r => r.HifobBaseFen),
+            RowColumn("hifmi_base_fen", ColumnType.NullableLong, r => r.HifmiBaseFen),
+            RowColumn("maf_base_fen", ColumnType.NullableLong, r => r.MafBaseFen),
+            RowColumn("hifob_cap_left_fen", ColumnType.NullableLong, r => r.HifobCapLeftFen),
+            RowColumn("hifmi_cap_left_fen", ColumnType.NullableLong, r => r.HifmiCapLeftFen),
+            RowColumn("maf_cap_left_fen", ColumnType.NullableLong, r => r.MafCapLeftFen),
+            RowColumn("reason", ColumnType.Text, r => r.Reason),
+            RowColumn("chrg_bchno", ColumnType.Text, r => r.ChrgBchno),
+        ];
+
+        private static Column RowColumn(string name, ColumnType type, Func<SettlementRow, object?> value) => new(name, type, e => value(e.Row));
     }
 }

@@ -441,10 +441,13 @@ public static class TransactionApi
         }
     }
 
-    /// <summary>Writes the audit row of an answer that shows a person's name and identity number, in the answer's own transaction.</summary>
+    /// <summary>
+    /// Writes the audit row of an answer that shows a person's name and identity number, in the answer's own transaction;
+    /// a settlement's or reversal's was written with its effects (<see cref="TransactionContext.AuditWithEffects"/>).
+    /// </summary>
     private static async Task AuditAsync(TransactionContext context, Caller caller)
     {
-        if (!PersonalDataReads.Transactions.TryGetValue(context.Infno, out var purpose)) return;
+        if (context.AuditedWithEffects || !PersonalDataReads.Transactions.TryGetValue(context.Infno, out var purpose)) return;
         var read = context.PersonalDataRead;
         if (read is null)
         {
@@ -529,6 +532,7 @@ public static class TransactionApi
             Request = read ?? kind.Read(input),
             Db = unit,
             Now = received,
+            Caller = caller,
             Settings = settings,
         };
     }

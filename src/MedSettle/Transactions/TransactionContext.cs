@@ -17,6 +17,9 @@ public sealed class TransactionContext
     public required UnitOfWork Db { get; init; }
     public required DateTime Now { get; init; }
 
+    /// <summary>Who sent the request: the hospital, the msgid, and for the audit log the actor and the channel.</summary>
+    public required Caller Caller { get; init; }
+
     /// <summary>The province's settings (e.g. whether an emergency without a filing is filed implicitly).</summary>
     public TransactionSettings Settings { get; init; } = TransactionSettings.Defaults;
 
@@ -31,6 +34,21 @@ public sealed class TransactionContext
 
     /// <summary>The person whose full name or identity number this answer shows; written to the audit log with the answer.</summary>
     public PersonalDataRead? PersonalDataRead { get; set; }
+
+    /// <summary>
+    /// The audit row of this answer, for the effects of the settlement (or reversal) it shows, which write it in their own
+    /// statements (<see cref="SettlementEffects.AuditPersonalDataRead"/>); TransactionApi then writes no other for this
+    /// answer. Null when the answer shows no one's name (2601).
+    /// </summary>
+    public PersonalDataAudit? AuditWithEffects()
+    {
+        var audit = PersonalDataReads.AuditOf(Infno, Caller, Now);
+        AuditedWithEffects |= audit is not null;
+        return audit;
+    }
+
+    /// <summary>Whether this answer's audit row goes with the effects of its state change (<see cref="AuditWithEffects"/>).</summary>
+    public bool AuditedWithEffects { get; private set; }
 
     /// <summary>The file a 9102 answers; over HTTP its bytes are the answer's body.</summary>
     public Files.Download? Download { get; set; }

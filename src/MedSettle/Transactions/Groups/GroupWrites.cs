@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using MedSettle.Engine;
 using Npgsql;
 using NpgsqlTypes;
 using static MedSettle.Transactions.Groups.GroupSql;
@@ -36,7 +35,6 @@ internal static class GroupWrites
 
     private static void AddSettlements(Writes writes, List<(GroupRequest Request, string Response, Settle.Decided Decided)> settled)
     {
-        var rows = settled.Select(s => s.Decided.Row).ToList();
         writes.Add("""
             INSERT INTO messages (fixmedins_code, msgid, infno, input_hash, state, subject, response, received_at)
             SELECT c, m, i, h, 'done', s, r, t FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
@@ -44,55 +42,41 @@ internal static class GroupWrites
             """,
             Text(settled.Select(s => s.Request.Caller.FixmedinsCode)), Text(settled.Select(s => s.Request.Caller.Msgid)),
             Text(settled.Select(s => s.Request.Kind.Infno)), Text(settled.Select(s => s.Request.InputHash)),
-            Text(rows.Select(r => r.SetlId)), Text(settled.Select(s => StoredResponses.Redact(s.Response))), Text(settled.Select(s => s.Request.Received.ToText())));
-        // Each row takes its visit's open bill, read under the persons' locks: no fee line is written (see Bills).
-        // Rows, years and balances are rendered from SettlementEffects' column lists, as the single path writes them.
+            Text(settled.Select(s => s.Decided.Row.SetlId)), Text(settled.Select(s => StoredResponses.Redact(s.Response))), Text(settled.Select(s => s.Request.Received.ToText())));
+        // Each row takes its visit's open bill, read under the persons' locks: no fee line is written (see Bills). Every
+        // write of the settlements' effects (their rows, years, balances, bills' other batches, audit rows: the answers carry
+        // name and identity number) is rendered from its description in SettlementEffects, as the single path writes it.
         var effects = settled.Select(s => s.Decided.Effects).ToList();
-        writes.Add(InsertSettlementsSql,
-            [.. SettlementEffects.SettlementColumns.Select(c => Array(c.Type, rows.Select(c.Value)))]);
-        writes.Add(AddToYearsSql,
-            [
-                Text(effects.Select(e => e.Person.InsuplcAdmdvs)), Text(effects.Select(e => e.Person.PsnNo)), Text(effects.Select(e => e.Person.Insutype)),
-                Int(effects.Select(e => e.Year)),
-                .. SettlementEffects.YearColumns.Select(c => Long(effects.Select(c.Delta))),
-            ]);
-        // a settlement of one charge batch moves the bill's other lines on to the next bill, as SettlementEffects.WriteAsync does
-        var batches = rows.Where(r => r is { Kind: "settle", ChrgBchno: not null }).ToList();
-        if (batches.Count > 0)
-            writes.Add("""
-                UPDATE fee_lines f SET bill_no = f.bill_no + 1
-                FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u(mdtrt_id, bill_no, chrg_bchno)
-                WHERE f.mdtrt_id = u.mdtrt_id AND f.bill_no = u.bill_no AND f.chrg_bchno <> u.chrg_bchno
-                """,
-                Text(batches.Select(r => r.MdtrtId)), Long(batches.Select(r => r.BillNo!.Value)), Text(batches.Select(r => r.ChrgBchno)));
-        var spent = effects.Where(e => e.Effect.AccountSpent != 0).ToList();
-        if (spent.Count > 0)
-            writes.Add("""
-                UPDATE persons p SET acct_balc_fen = p.acct_balc_fen - u.spent
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(insuplc_admdvs, psn_no, insutype, spent)
-                WHERE p.insuplc_admdvs = u.insuplc_admdvs AND p.psn_no = u.psn_no AND p.insutype = u.insutype
-                """,
-                Text(spent.Select(e => e.Person.InsuplcAdmdvs)), Text(spent.Select(e => e.Person.PsnNo)), Text(spent.Select(e => e.Person.Insutype)),
-                Long(spent.Select(e => Money.ToFen(e.Effect.AccountSpent))));
-        // the answers carry name and identity number: one audit row each, in the same batch and transaction
-        writes.Add("""
-            INSERT INTO personal_data_reads (read_at, channel, actor, fixmedins_code, insuplc_admdvs, psn_no, source, purpose, reference)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-            """,
-            Text(settled.Select(s => s.Request.Received.ToText())), Text(settled.Select(s => s.Request.Caller.Channel)),
-            Text(settled.Select(s => s.Request.Caller.Actor)), Text(settled.Select(s => s.Request.Caller.FixmedinsCode)),
-            Text(effects.Select(e => e.Person.InsuplcAdmdvs)), Text(effects.Select(e => e.Person.PsnNo)),
-            Text(settled.Select(s => $"{s.Request.Kind.Infno} {s.Request.Kind.Name}")),
-            Text(settled.Select(s => PersonalDataReads.Transactions[s.Request.Kind.Infno])), Text(settled.Select(s => s.Request.Caller.Msgid)));
+        foreach (var write in SettlementEffects.Writes)
+        {
+            var having = effects.Where(write.When).ToList();
+            if (having.Count > 0) writes.Add(UnnestStatements[write], [.. write.Columns.Select(c => Array(c.Type, having.Select(c.Value)))]);
+        }
     }
 
-    private static readonly string InsertSettlementsSql =
-        $"INSERT INTO settlements ({SettlementEffects.InsertSettlementColumns}) SELECT * FROM unnest("
-        + string.Join(", ", SettlementEffects.SettlementColumns.Select((c, i) => $"${i + 1}::{SqlType(c.Type)}[]")) + ")";
+    /// <summary>The group's rendering of each write of <see cref="SettlementEffects"/>, made once: one statement for all its records, from arrays.</summary>
+    private static readonly Dictionary<SettlementEffects.Write, string> UnnestStatements =
+        SettlementEffects.Writes.ToDictionary<SettlementEffects.Write, SettlementEffects.Write, string>(w => w, UnnestStatement, ReferenceEqualityComparer.Instance);
 
-    private static readonly string AddToYearsSql = SettlementEffects.AddToYearSql(
-        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], "
-        + string.Join(", ", SettlementEffects.YearColumns.Select((_, i) => $"${i + 5}::bigint[]")) + ")");
+    private static string UnnestStatement(SettlementEffects.Write write)
+    {
+        var columns = write.Columns.Select(c => c.Name).ToList();
+        var rows = $"unnest({string.Join(", ", write.Columns.Select((c, i) => $"${i + 1}::{SqlType(c.Type)}[]"))})";
+        static string Matching(IEnumerable<SettlementEffects.Column> matched, string comparison) =>
+            string.Join(" AND ", matched.Select(c => $"t.{c.Name} {comparison} u.{c.Name}"));
+        var insert = $"INSERT INTO {write.Table} ({string.Join(", ", columns)}) SELECT * FROM {rows}";
+        var from = $"FROM {rows} AS u({string.Join(", ", columns)})";
+        return write.Kind switch
+        {
+            SettlementEffects.WriteKind.Insert => insert,
+            SettlementEffects.WriteKind.UpsertAdd => $"{insert}\n{write.AddingOnConflict}",
+            SettlementEffects.WriteKind.UpdateSubtract =>
+                $"UPDATE {write.Table} t SET {string.Join(", ", write.Values.Select(c => $"{c.Name} = t.{c.Name} - u.{c.Name}"))}\n{from}\nWHERE {Matching(write.Key, "=")}",
+            SettlementEffects.WriteKind.UpdateMove =>
+                $"UPDATE {write.Table} t SET {write.Moved.Name} = t.{write.Moved.Name} + 1\n{from}\nWHERE {Matching(write.Key, "=")} AND {Matching(write.Values, "<>")}",
+            _ => throw new ArgumentOutOfRangeException(nameof(write), write.Kind, null),
+        };
+    }
 
     private static string SqlType(SettlementEffects.ColumnType type) => type switch
     {

@@ -283,6 +283,7 @@ public sealed class SettlementGroups(Database database) : BackgroundService
                     Request = request.Settlement,
                     Db = unit,
                     Now = request.Received,
+                    Caller = request.Caller,
                     Settings = request.Settings,
                 };
                 try
