@@ -7,20 +7,8 @@ using MedSettle.Tests.Infrastructure;
 namespace MedSettle.Tests.Import;
 
 /// <summary>`medsettle import`: validate everything, then all or nothing; re-imports change nothing.</summary>
-public abstract class BundleImportTests(DatabaseTarget target) : IAsyncLifetime
+public abstract class BundleImportTests(DatabaseTarget target) : ImportDatabaseTests(target)
 {
-    private Database _database = null!;
-
-    public async Task InitializeAsync() => _database = await target.NewDatabaseAsync();
-
-    public async Task DisposeAsync() => await _database.DisposeAsync();
-
-    private async Task<long> CountAsync(string table)
-    {
-        await using var connection = await _database.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
-    }
-
     private static string CopyOfJilinMini()
     {
         var directory = TestPaths.TempDirectory();

@@ -11,20 +11,8 @@ namespace MedSettle.Tests.Import;
 /// The bundle's fund-supervision data (issue 22, docs/SUPERVISION.md): catalogue.csv's optional limits and rules.json's
 /// versions, validated by file, line and field, added and never overwritten.
 /// </summary>
-public abstract class SupervisionImportTests(DatabaseTarget target) : IAsyncLifetime
+public abstract class SupervisionImportTests(DatabaseTarget target) : ImportDatabaseTests(target)
 {
-    private Database _database = null!;
-
-    public async Task InitializeAsync() => _database = await target.NewDatabaseAsync();
-
-    public async Task DisposeAsync() => await _database.DisposeAsync();
-
-    private async Task<long> CountAsync(string table)
-    {
-        await using var connection = await _database.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
-    }
-
     private const string LimitColumns = ",lmt_gend,lmt_age_min,lmt_age_max,lmt_daily_cnt,excl_group";
 
     /// <summary>jilin-mini with the limit columns: each catalogue row (in the sample's order) gets its five values, and <paramref name="extra"/> rows follow.</summary>
