@@ -531,6 +531,85 @@ public static class Schema
             params TEXT NOT NULL,
             PRIMARY KEY (code, effective_from));
         """),
+        // 36: fund supervision's cases (issue 22, docs/SUPERVISION.md "Cases"). A case is one subject a rule found something
+        // in: a settlement (case_id "S" + setl_id), a visit with no settlement (V + mdtrt_id) or a filing (F + its sn),
+        // with the home region (the agency that reviews it), the treating region and hospital. Its violations are keyed by
+        // rule and evidence, so that filing the same finding twice (a retried settlement, `medsettle audit` run twice) adds
+        // nothing. The workflow's columns: the first reviewer's decision (cleared, or a proposed deduction and its reason),
+        // the hospital's one appeal, the second reviewer's decision, the deduction confirmed. Every step is an event
+        // (who, when, what). A confirmed deduction, and its undoing when the settlement is reversed, is a row of
+        // supervision_deductions in the month it happened: the clearing statement and 3260 read it; no settlement is edited.
+        new("""
+        CREATE TABLE supervision_cases (
+            case_id TEXT PRIMARY KEY,
+            subject_kind TEXT NOT NULL,
+            setl_id TEXT NULL,
+            mdtrt_id TEXT NULL,
+            trt_dcla_detl_sn TEXT NULL,
+            insuplc_admdvs TEXT NOT NULL,
+            mdtrtarea_admvs TEXT NOT NULL,
+            fixmedins_code TEXT NOT NULL,
+            psn_no TEXT NOT NULL,
+            insutype TEXT NOT NULL,
+            medfee_fen BIGINT NOT NULL,
+            fund_pay_fen BIGINT NOT NULL,
+            status TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            reviewed_by TEXT NULL,
+            reviewed_at TEXT NULL,
+            review_note TEXT NULL,
+            proposed_fen BIGINT NULL,
+            appeal_text TEXT NULL,
+            appealed_by TEXT NULL,
+            appealed_at TEXT NULL,
+            decided_by TEXT NULL,
+            decided_at TEXT NULL,
+            decision_note TEXT NULL,
+            deducted_fen BIGINT NULL,
+            deduction_month TEXT NULL);
+        CREATE INDEX supervision_cases_by_home ON supervision_cases (insuplc_admdvs, status, opened_at);
+        CREATE INDEX supervision_cases_by_hospital ON supervision_cases (fixmedins_code, status);
+        CREATE INDEX supervision_cases_by_settlement ON supervision_cases (setl_id);
+        CREATE TABLE supervision_violations (
+            case_id TEXT NOT NULL,
+            rule_code TEXT NOT NULL,
+            evidence_key TEXT NOT NULL,
+            rule_name TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            moment TEXT NOT NULL,
+            message TEXT NOT NULL,
+            lines TEXT NOT NULL,
+            day TEXT NULL,
+            found TEXT NULL,
+            limit_value TEXT NULL,
+            related TEXT NULL,
+            approved INTEGER NOT NULL,
+            approval_reason TEXT NULL,
+            found_at TEXT NOT NULL,
+            PRIMARY KEY (case_id, rule_code, evidence_key));
+        CREATE INDEX supervision_violations_by_rule ON supervision_violations (rule_code, found_at);
+        CREATE TABLE supervision_events (
+            case_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NULL,
+            PRIMARY KEY (case_id, seq));
+        CREATE TABLE supervision_deductions (
+            case_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            month TEXT NOT NULL,
+            at TEXT NOT NULL,
+            insuplc_admdvs TEXT NOT NULL,
+            mdtrtarea_admvs TEXT NOT NULL,
+            fixmedins_code TEXT NOT NULL,
+            setl_id TEXT NULL,
+            amount_fen BIGINT NOT NULL,
+            PRIMARY KEY (case_id, kind));
+        CREATE INDEX supervision_deductions_by_month ON supervision_deductions (month, fixmedins_code);
+        """),
     ];
 
     /// <summary>The migration since which every text column on PostgreSQL is COLLATE "C".</summary>
