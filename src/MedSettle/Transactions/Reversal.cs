@@ -137,6 +137,7 @@ public static class Reversal
 
         await SettlementEffects.UndoReversalAsync(ctx.Db, reversal, person);
         await ctx.Db.ExecuteAsync("UPDATE settlements SET reversed_by = NULL WHERE setl_id = @SetlId", new { settlement.SetlId });
+        await SupervisionReview.SettlementReinstatedAsync(ctx.Db, settlement.SetlId, $"{ctx.FixmedinsCode} {ctx.Infno}", ctx.Now);
         await ctx.Db.ExecuteAsync(
             """
             UPDATE fee_lines SET bill_no = @BillNo WHERE mdtrt_id = @MdtrtId AND EXISTS (SELECT 1 FROM reversed_lines r

@@ -105,6 +105,8 @@ public static class Settle
         // the reversal's row is the settlement's negated, so its effects take back exactly what the settlement moved
         await SettlementEffects.WriteAsync(ctx.Db, SettlementEffects.Of(reversal, person, ctx.AuditWithEffects()));
         await ctx.Db.ExecuteAsync("UPDATE settlements SET reversed_by = @reversalId WHERE setl_id = @setlId", new { reversalId, setlId = current.SetlId });
+        // its supervision case ends with it (a confirmed deduction refunded in this month): docs/SUPERVISION.md "Reversal after a deduction"
+        await SupervisionReview.SettlementReversedAsync(ctx.Db, current.SetlId, reversalId, $"{ctx.FixmedinsCode} {ctx.Infno}", ctx.Now);
         // its lines go back into the visit's open bill (after every bill taken so far, this one included), noted as the
         // lines it had taken (its slip still lists them)
         await ctx.Db.ExecuteAsync(
