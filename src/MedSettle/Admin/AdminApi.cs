@@ -99,6 +99,7 @@ public static class AdminApi
             Positions = statement.Positions.Where(p => p.Admdvs == region).ToList(),
             Transfers = statement.Transfers.Where(t => t.Admdvs == region).ToList(),
             Disputes = statement.Disputes.Where(d => d.PayerAdmdvs == region || d.PayeeAdmdvs == region).ToList(),
+            Deductions = statement.Deductions?.Where(d => d.PayerAdmdvs == region || d.PayeeAdmdvs == region).ToList(),
         };
     }
 

@@ -18,6 +18,16 @@ public sealed record PositionOut(string Admdvs, string Name, decimal Receivable,
 
 public sealed record TransferOut(string Admdvs, string Name, string Direction, decimal Amount, string Counterparty);
 
+/// <summary>
+/// The month's supervision deductions (事后审核 扣款) for one home region, treating region and hospital: what the hospital
+/// gives back. <paramref name="Deducted"/> is the confirmed deductions, <paramref name="Refunded"/> the deductions
+/// refunded because their settlement was reversed; <paramref name="AmountOwed"/> what this line changes in what the payer
+/// owes the payee (negative: the payee region gives back to the payer region).
+/// </summary>
+public sealed record DeductionLineOut(
+    string PayerAdmdvs, string PayerName, string PayeeAdmdvs, string PayeeName, string FixmedinsCode, string FixmedinsName,
+    long Cases, decimal Deducted, decimal Refunded, decimal AmountOwed);
+
 public sealed record DisputeOut(string SetlId, string FixmedinsCode, string PayerAdmdvs, string PayeeAdmdvs, string SetlTime,
     decimal MedfeeSumamt, decimal AmountOwed, string? Memo, string DisputedAt);
 
@@ -36,13 +46,14 @@ public sealed record ClearingTotals(long Count, decimal MedfeeSumamt, decimal Fu
 /// <summary>
 /// A month's clearing statement (清算单): lines, regional positions, transfers, and the rows hospitals disputed.
 /// <paramref name="FundSplit"/> says where the amounts by fund come from: <see cref="MonthlyClearing.SplitComputed"/> with
-/// the statement; for a statement stored before it had them, <see cref="MonthlyClearing.SplitDerived"/> from the month's
+/// the statement; <paramref name="Deductions"/> are the month's supervision deductions, netted into the positions and
+/// transfers beside the lines (null in a statement stored before there were any); for a statement stored before it had them, <see cref="MonthlyClearing.SplitDerived"/> from the month's
 /// settlements (which still add up to each stored line) or <see cref="MonthlyClearing.SplitUnavailable"/> (left 0).
 /// </summary>
 public sealed record ClearingStatement(
     string Month, string Status, string ComputedAt, string? ConfirmedAt, ClearingTotals Totals,
     IReadOnlyList<ClearingLineOut> Lines, IReadOnlyList<PositionOut> Positions, IReadOnlyList<TransferOut> Transfers,
-    IReadOnlyList<DisputeOut> Disputes, string? FundSplit);
+    IReadOnlyList<DisputeOut> Disputes, string? FundSplit, IReadOnlyList<DeductionLineOut>? Deductions = null);
 
 public sealed class ClearingRefused(int status, string message) : Exception(message)
 {
@@ -74,6 +85,16 @@ public static class MonthlyClearing
         public long Acct { get; set; }
 
         public FundPays Funds => new(Money.FromFen(Hifp), Money.FromFen(Hifob), Money.FromFen(Hifmi), Money.FromFen(Maf));
+    }
+
+    private sealed class DeductionRow
+    {
+        public string Payer { get; set; } = "";
+        public string Payee { get; set; } = "";
+        public string Hospital { get; set; } = "";
+        public long Cases { get; set; }
+        public long Deducted { get; set; }
+        public long Refunded { get; set; }
     }
 
     private sealed class DisputeRow
@@ -228,13 +249,29 @@ public static class MonthlyClearing
                 WHERE c.month = @month AND c.cnfm_flag = '0'
                 ORDER BY c.fixmedins_code, c.setl_id
                 """, range)).ToList();
+            progress?.Report("汇总本月智能监管扣款");
+            var deductions = (await unit.QueryAsync<DeductionRow>(
+                $"""
+                SELECT insuplc_admdvs AS payer, mdtrtarea_admvs AS payee, fixmedins_code AS hospital, COUNT(DISTINCT case_id) AS cases,
+                       CAST(SUM(CASE WHEN kind = '{SupervisionReview.DeductionKind}' THEN amount_fen ELSE 0 END) AS BIGINT) AS deducted,
+                       CAST(-SUM(CASE WHEN kind = '{SupervisionReview.RefundKind}' THEN amount_fen ELSE 0 END) AS BIGINT) AS refunded
+                FROM supervision_deductions WHERE month = @month
+                GROUP BY insuplc_admdvs, mdtrtarea_admvs, fixmedins_code
+                ORDER BY insuplc_admdvs, mdtrtarea_admvs, fixmedins_code
+                """, range)).ToList();
             var regions = (await unit.QueryAsync<(string, string)>("SELECT admdvs, name FROM regions")).ToDictionary(r => r.Item1, r => r.Item2);
             var hospitals = (await unit.QueryAsync<(string, string)>("SELECT fixmedins_code, fixmedins_name FROM hospitals")).ToDictionary(r => r.Item1, r => r.Item2);
 
             progress?.Report("轧差计算各统筹区头寸");
             var lines = rows.Select(r => new ClearingLine(r.Payer, r.Payee, r.Hospital, r.N, Money.FromFen(r.Medfee), Money.FromFen(r.Fund), r.Funds,
                 Money.FromFen(r.Acct))).ToList();
-            var (positions, transfers) = Clearing.Net(lines);
+            // a deduction gives back what the basic fund (统筹基金) paid: a negative amount the payer owes the payee
+            var deductionLines = deductions.Select(d =>
+            {
+                var owed = Money.FromFen(d.Refunded - d.Deducted);
+                return new ClearingLine(d.Payer, d.Payee, d.Hospital, 0, 0m, owed, new FundPays(owed, 0m, 0m, 0m), 0m);
+            }).ToList();
+            var (positions, transfers) = Clearing.Net(lines.Concat(deductionLines));
             var disputedByLine = disputes.GroupBy(d => (d.InsuplcAdmdvs, d.MdtrtareaAdmvs, d.FixmedinsCode)).ToDictionary(g => g.Key, g => (long)g.Count());
             string Region(string admdvs) => regions.GetValueOrDefault(admdvs, admdvs);
 
@@ -253,7 +290,10 @@ public static class MonthlyClearing
                     t.Amount, "省级清算账户")).ToList(),
                 disputes.Select(d => new DisputeOut(d.SetlId, d.FixmedinsCode, d.InsuplcAdmdvs, d.MdtrtareaAdmvs, d.SetlTime, Money.FromFen(d.MedfeeFen),
                     Money.FromFen(d.FundPayFen + d.AcctPayFen), d.Memo, d.ConfirmedAt)).ToList(),
-                SplitComputed);
+                SplitComputed,
+                deductions.Select(d => new DeductionLineOut(d.Payer, Region(d.Payer), d.Payee, Region(d.Payee), d.Hospital,
+                    hospitals.GetValueOrDefault(d.Hospital, d.Hospital), d.Cases, Money.FromFen(d.Deducted), Money.FromFen(d.Refunded),
+                    Money.FromFen(d.Refunded - d.Deducted))).ToList());
         });
     }
 }

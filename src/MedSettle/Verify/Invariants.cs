@@ -124,6 +124,18 @@ public static class Invariants
             LEFT JOIN messages m ON m.fixmedins_code = s.fixmedins_code AND m.msgid = s.msgid
             WHERE m.msgid IS NULL
             """, "message"),
+        // 事后审核: money moves only for a deducted case (a withdrawn one's refund nets its deduction to 0)
+        ("a supervision case's deduction rows sum to its confirmed deduction", """
+            SELECT c.case_id AS subject, COALESCE(d.fen, 0) AS stored,
+                   CASE WHEN c.status = 'deducted' THEN COALESCE(c.deducted_fen, 0) ELSE 0 END AS derived
+            FROM supervision_cases c LEFT JOIN (
+                SELECT case_id, CAST(SUM(amount_fen) AS BIGINT) AS fen FROM supervision_deductions GROUP BY case_id) d ON d.case_id = c.case_id
+            WHERE COALESCE(d.fen, 0) <> CASE WHEN c.status = 'deducted' THEN COALESCE(c.deducted_fen, 0) ELSE 0 END
+            """, "fen"),
+        ("a deducted supervision case's settlement stands", """
+            SELECT c.case_id AS subject, 1 AS stored, 0 AS derived FROM supervision_cases c JOIN settlements s ON s.setl_id = c.setl_id
+            WHERE c.status = 'deducted' AND s.reversed_by IS NOT NULL
+            """, "reversed settlements"),
         ("every person's name and identity number are stored sealed, with the lookup hash", """
             SELECT insuplc_admdvs || '/' || psn_no || '/' || insutype AS subject, 0 AS stored, 1 AS derived FROM persons
             WHERE psn_name_enc IS NULL OR certno_enc IS NULL OR certno_hash IS NULL OR pd_digest IS NULL

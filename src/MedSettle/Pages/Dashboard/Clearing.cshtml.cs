@@ -31,6 +31,9 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
     public IReadOnlyList<TransferOut> Transfers { get; private set; } = [];
     public ClearingStatement? Statement { get; private set; }
     public IReadOnlyList<ClearingLineOut> Lines { get; private set; } = [];
+
+    /// <summary>The month's supervision deductions (智能监管扣款) in the region chosen.</summary>
+    public IReadOnlyList<DeductionLineOut> Deductions { get; private set; } = [];
     public IReadOnlyList<DisputeOut> Disputes { get; private set; } = [];
     public int LinePage { get; private set; } = 1;
     public int LinePages => Math.Max(1, (Lines.Count + LinesPerPage - 1) / LinesPerPage);
@@ -152,6 +155,7 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
         Transfers = ForcedRegion is null ? Statement.Transfers : Statement.Transfers.Where(t => t.Admdvs == ForcedRegion).ToList();
         Lines = Region is null ? Statement.Lines : Statement.Lines.Where(l => l.PayerAdmdvs == Region || l.PayeeAdmdvs == Region).ToList();
         Disputes = Region is null ? Statement.Disputes : Statement.Disputes.Where(d => d.PayerAdmdvs == Region || d.PayeeAdmdvs == Region).ToList();
+        Deductions = (Region is null ? Statement.Deductions : Statement.Deductions?.Where(d => d.PayerAdmdvs == Region || d.PayeeAdmdvs == Region).ToList()) ?? [];
         LinePage = Math.Clamp(int.TryParse(Request.Query["page"], out var page) ? page : 1, 1, LinePages);
         VersusDashboard = await ClearingVersusDashboard.CompareAsync(database, Statement, Region, HttpContext.RequestAborted);
     }
