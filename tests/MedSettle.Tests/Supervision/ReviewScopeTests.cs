@@ -30,7 +30,7 @@ public abstract partial class ReviewScopeTests(DatabaseTarget target) : Platform
             await Accounts.AddAsync(Platform.Database, user, name, role, hospital, region, Password, now);
         var mdtrtId = await His.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
         var setlId = (await His.SettleAsync(mdtrtId, ZhangWei, "310", 605.35m, useAccount: true)).ShouldSucceed().Text("setlinfo", "setl_id");
-        return await ReviewWorkflowTests.FileCaseAsync(Platform.Database, setlId, now);
+        return await ReviewWorkflowTests.FileCaseAsync(Platform.Database, setlId, ReviewWorkflowTests.ChinaNow(Platform));
     }
 
     private async Task<string> StatusAsync(string caseId)

@@ -24,7 +24,10 @@ public abstract class ReviewWorkflowTests(DatabaseTarget target) : PlatformTests
     internal static readonly CaseActor Clerk = CaseActor.Clerk("jl-clerk", "吉林中心收费员", JilinCentral);
     internal static readonly CaseActor OtherClerk = CaseActor.Clerk("jl2-clerk", "吉林人民收费员", "H22020000002");
 
-    private DateTime Now => Platform.Clock.GetLocalNow().DateTime;
+    private DateTime Now => ChinaNow(Platform);
+
+    /// <summary>The platform's time (China Standard Time), as its pages and transactions read it.</summary>
+    internal static DateTime ChinaNow(RunningPlatform platform) => platform.Clock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)).DateTime;
 
     private void At(int month, int day, int hour = 10) => Platform.Clock.Set(new DateTime(2026, month, day, hour, 0, 0));
 
