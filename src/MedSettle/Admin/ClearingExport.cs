@@ -4,7 +4,7 @@ using MiniExcelLibs;
 
 namespace MedSettle.Admin;
 
-/// <summary>The clearing statement as files for the agencies: CSV (lines) and XLSX (all sheets), with Chinese headings.</summary>
+/// <summary>The clearing statement as files for the agencies: CSV (lines) and XLSX (all sheets, the supervision deductions included), with Chinese headings.</summary>
 public static class ClearingExport
 {
     private static IEnumerable<IDictionary<string, object?>> LineRows(ClearingStatement s) => s.Lines.Select(l => (IDictionary<string, object?>)new Dictionary<string, object?>
@@ -66,6 +66,21 @@ public static class ClearingExport
         ["提出时间"] = d.DisputedAt,
     });
 
+    private static IEnumerable<IDictionary<string, object?>> DeductionRows(ClearingStatement s) => (s.Deductions ?? []).Select(d => (IDictionary<string, object?>)new Dictionary<string, object?>
+    {
+        ["清算月份"] = s.Month,
+        ["参保地（收回）编码"] = d.PayerAdmdvs,
+        ["参保地（收回）"] = d.PayerName,
+        ["就医地编码"] = d.PayeeAdmdvs,
+        ["就医地"] = d.PayeeName,
+        ["定点医疗机构编码"] = d.FixmedinsCode,
+        ["定点医疗机构名称"] = d.FixmedinsName,
+        ["案件数"] = d.Cases,
+        ["扣款金额"] = d.Deducted,
+        ["撤销退回"] = d.Refunded,
+        ["冲减应付金额"] = d.AmountOwed,
+    });
+
     /// <summary>Writes clearing-yyyy-MM.csv and clearing-yyyy-MM.xlsx into <paramref name="directory"/>; returns their paths.</summary>
     public static (string Csv, string Xlsx) Write(ClearingStatement statement, string directory)
     {
@@ -80,6 +95,7 @@ public static class ClearingExport
             ["统筹区头寸"] = PositionRows(statement).ToList(),
             ["资金划拨"] = TransferRows(statement).ToList(),
             ["争议明细"] = DisputeRows(statement).ToList(),
+            ["监管扣款"] = DeductionRows(statement).ToList(),
         };
         MiniExcel.SaveAs(xlsx, sheets, overwriteFile: true);
         return (csv, xlsx);

@@ -36,7 +36,7 @@ public class ClearingExportTests
         Assert.Equal("2026-06,220100,长春市,220200,吉林市,H22020000001,吉林市示例中心医院,1,45909.00,40067.57,29134.37,0.00,772.64,10160.56,0.00,40067.57,1", lines[1]);
         Assert.Equal("2026-06,220200,吉林市,220100,长春市,H22010000001,\"长春市示例第一医院, 急诊部\",1,605.35,159.45,159.45,0.00,0.00,0.00,0.00,159.45,0", lines[2]);
 
-        Assert.Equal(["清算明细", "统筹区头寸", "资金划拨", "争议明细"], MiniExcel.GetSheetNames(xlsx));
+        Assert.Equal(["清算明细", "统筹区头寸", "资金划拨", "争议明细", "监管扣款"], MiniExcel.GetSheetNames(xlsx));
         var detail = MiniExcel.Query(xlsx, useHeaderRow: true, sheetName: "清算明细").Cast<IDictionary<string, object>>().First();
         Assert.Equal((29134.37m, 0.00m, 772.64m, 10160.56m), (Amount(detail["统筹基金支付"]), Amount(detail["大额补助支付"]),
             Amount(detail["大病保险支付"]), Amount(detail["医疗救助支付"])));
@@ -57,6 +57,21 @@ public class ClearingExportTests
         var (csv, _) = ClearingExport.Write(Statement with { FundSplit = MonthlyClearing.SplitUnavailable }, TestPaths.TempDirectory());
 
         Assert.Equal("2026-06,220100,长春市,220200,吉林市,H22020000001,吉林市示例中心医院,1,45909.00,40067.57,,,,,0.00,40067.57,1", File.ReadAllLines(csv)[1]);
+    }
+
+    [Fact]
+    public void The_months_supervision_deductions_are_a_sheet_of_their_own()
+    {
+        var withDeduction = Statement with
+        {
+            Deductions = [new DeductionLineOut("220100", "长春市", "220200", "吉林市", "H22020000001", "吉林市示例中心医院", 2, 80.00m, 20.00m, -60.00m)],
+        };
+        var (_, xlsx) = ClearingExport.Write(withDeduction, TestPaths.TempDirectory());
+
+        var row = MiniExcel.Query(xlsx, useHeaderRow: true, sheetName: "监管扣款").Cast<IDictionary<string, object>>().Single();
+        Assert.Equal(("H22020000001", 80.00m, 20.00m, -60.00m), ((string)row["定点医疗机构编码"], Amount(row["扣款金额"]), Amount(row["撤销退回"]), Amount(row["冲减应付金额"])));
+        var (_, empty) = ClearingExport.Write(Statement, TestPaths.TempDirectory());
+        Assert.Empty(MiniExcel.Query(empty, useHeaderRow: true, sheetName: "监管扣款"));
     }
 
     /// <summary>A workbook cell read as an amount, whatever the machine's culture.</summary>

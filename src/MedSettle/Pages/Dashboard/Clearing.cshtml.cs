@@ -99,7 +99,7 @@ public sealed class ClearingModel(Database database, PlatformClock clock) : Page
         if (!await PrepareAsync()) return Page();
         await LoadAsync(() => MonthlyClearing.GetAsync(database, Month!, clock.Now));
         if (Statement is null) return Page();
-        var export = Statement with { Lines = Lines, Disputes = Disputes };
+        var export = Statement with { Lines = Lines, Disputes = Disputes, Deductions = Deductions };
         var directory = Path.Combine(Path.GetTempPath(), "medsettle-clearing-" + Guid.NewGuid().ToString("N"));
         try
         {
