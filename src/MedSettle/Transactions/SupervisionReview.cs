@@ -122,7 +122,7 @@ public static class SupervisionReview
             await db.ExecuteAsync(
                 $"""
                 UPDATE supervision_cases SET status = '{SupervisionCases.Cleared}', reviewed_by = @user, reviewed_at = @at, review_note = @note,
-                    proposed_fen = NULL, updated_at = @at WHERE case_id = @caseId
+                    proposed_fen = NULL, {NewRound}, updated_at = @at WHERE case_id = @caseId
                 """, new { user = actor.User, at = now.ToText(), note = note!.Trim(), caseId });
             await SupervisionCases.RecordAsync(db, caseId, actor.Label, "cleared", now, "无违规：" + note.Trim());
             return Done(SupervisionCases.Cleared, $"案件 {caseId} 已审核为无违规并结案");
@@ -146,7 +146,7 @@ public static class SupervisionReview
             await db.ExecuteAsync(
                 $"""
                 UPDATE supervision_cases SET status = '{SupervisionCases.Proposed}', reviewed_by = @user, reviewed_at = @at, review_note = @reason,
-                    proposed_fen = @fen, updated_at = @at WHERE case_id = @caseId
+                    proposed_fen = @fen, {NewRound}, updated_at = @at WHERE case_id = @caseId
                 """, new { user = actor.User, at = now.ToText(), reason = reason!.Trim(), fen, caseId });
             await SupervisionCases.RecordAsync(db, caseId, actor.Label, "proposed", now, $"拟扣款 {Yuan(fen)} 元：{reason.Trim()}");
             var deadline = DateOnly.FromDateTime(now).AddDays(AppealDays);
@@ -275,6 +275,13 @@ public static class SupervisionReview
         await SupervisionCases.RecordAsync(db, caseId, actor, "reinstated", now,
             refunded > 0 ? "撤销已冲正，结算恢复：扣款恢复有效，退回取消" : "撤销已冲正，结算恢复：案件重新待审核");
     }
+
+    /// <summary>
+    /// A first review starts a new round: a case opened again by a new finding (after 结案 or 申诉成立) forgets the last
+    /// round's appeal and decision (its history keeps them), so the hospital may appeal the new proposal once.
+    /// </summary>
+    private const string NewRound =
+        "appeal_text = NULL, appealed_by = NULL, appealed_at = NULL, decided_by = NULL, decided_at = NULL, decision_note = NULL";
 
     private static async Task DeductAsync(UnitOfWork db, SupervisionCaseRow c, CaseActor actor, long fen, string note, DateTime now)
     {

@@ -196,6 +196,22 @@ public abstract class ReviewWorkflowTests(DatabaseTarget target) : PlatformTests
         await RefusedAsync(caseId, ReviewRefusalCode.AppealedBefore, () => SupervisionReview.AppealAsync(Platform.Database, caseId, Clerk, "第三次", Now));
         Assert.Empty(await MoneyAsync(caseId));
         Assert.Empty(await Invariants.CheckAsync(Platform.Database));
+
+        // a new finding opens the waived case again: a new round, whose proposal the hospital may appeal once again
+        At(4, 2);
+        await Platform.Database.WriteAsync(async unit =>
+        {
+            var c = (await unit.FirstOrDefaultAsync<SupervisionCaseRow>("SELECT * FROM supervision_cases WHERE case_id = @caseId", new { caseId }))!;
+            var subject = new CaseSubject(caseId, c.SubjectKind, c.SetlId, c.MdtrtId, c.TrtDclaDetlSn, c.InsuplcAdmdvs, c.MdtrtareaAdmvs, c.FixmedinsCode,
+                c.PsnNo, c.Insutype, c.MedfeeFen, c.FundPayFen);
+            var found = new Violation(SupervisionRule.R04, RuleSeverity.Warn, "明细 0002、0004：重复收费", ["0002", "0004"]);
+            return (await SupervisionCases.FileAsync(unit, subject, [new Finding(found)], SupervisionCases.AtAudit, "audit", Now), true);
+        });
+        Assert.Equal(SupervisionCases.Open, (await RowAsync(caseId)).Status);
+        Succeeded(await SupervisionReview.ProposeAsync(Platform.Database, caseId, First, 30m, "重复收费", Now), SupervisionCases.Proposed);
+        Assert.Null((await RowAsync(caseId)).AppealedAt);
+        Succeeded(await SupervisionReview.AppealAsync(Platform.Database, caseId, Clerk, "两次为不同项目", Now), SupervisionCases.Appealed);
+        await RefusedAsync(caseId, ReviewRefusalCode.AppealedBefore, () => SupervisionReview.AppealAsync(Platform.Database, caseId, Clerk, "再次", Now));
     }
 
     [Fact]
