@@ -96,5 +96,13 @@ public sealed class ReviewPagesBrowserTests : IAsyncLifetime
         await Expect(second.Locator("#case-status")).ToHaveTextAsync("已扣款");
         await Expect(second.Locator("#history")).ToContainTextAsync("医院申诉");
         await Browser.ScreenshotAsync(second, "supervision-case-decided");
+
+        // the month's clearing (a preview of the month in progress) shows the deduction beside the lines
+        await second.GotoAsync("/dashboard/clearing?month=2026-03");
+        var deductions = second.Locator("#clearing-deductions");
+        await Expect(deductions).ToContainTextAsync("吉林市示例中心医院");
+        await Expect(deductions.Locator("tbody tr td").Nth(4)).ToHaveTextAsync("40.00");
+        await Expect(deductions.Locator("tbody tr td").Nth(6)).ToHaveTextAsync("-40.00");
+        await Browser.ScreenshotAsync(second, "clearing-deductions");
     }
 }
