@@ -241,6 +241,26 @@ public abstract class ReviewWorkflowTests(DatabaseTarget target) : PlatformTests
     }
 
     [Fact]
+    public async Task Two_reviewers_deciding_the_same_appeal_at_once_deduct_once()
+    {
+        At(3, 10);
+        var caseId = await CaseAsync("2026-03-10");
+        Succeeded(await SupervisionReview.ProposeAsync(Platform.Database, caseId, First, 25m, "多收", Now), SupervisionCases.Proposed);
+        Succeeded(await SupervisionReview.AppealAsync(Platform.Database, caseId, Clerk, "有医嘱", Now), SupervisionCases.Appealed);
+
+        var outcomes = await Task.WhenAll(
+            Task.Run(() => SupervisionReview.DecideAsync(Platform.Database, caseId, Second, true, null, "维持", Now)),
+            Task.Run(() => SupervisionReview.DecideAsync(Platform.Database, caseId, ProvinceStaff, true, 10m, "核减", Now)),
+            Task.Run(() => SupervisionReview.DecideAsync(Platform.Database, caseId, Second, false, null, "申诉成立", Now)));
+
+        Assert.Single(outcomes, o => o.Ok);
+        Assert.All(outcomes.Where(o => !o.Ok), o => Assert.Equal(ReviewRefusalCode.WrongStatus, o.Refusal!.Code));
+        var row = await RowAsync(caseId);
+        Assert.Equal(row.Status == SupervisionCases.Deducted ? 1 : 0, (await MoneyAsync(caseId)).Count);
+        Assert.Empty(await Invariants.CheckAsync(Platform.Database));
+    }
+
+    [Fact]
     public async Task Another_hospital_and_another_region_cannot_act_on_a_case_and_are_told_it_is_not_theirs()
     {
         At(3, 10);
