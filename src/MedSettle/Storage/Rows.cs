@@ -182,6 +182,16 @@ public sealed class FeeLineRow
     /// <summary>The settlement that took the line (see <see cref="Transactions.Bills.LinesWithSettlement"/>); null while open.</summary>
     public string? SetlId { get; set; }
     public string? WithdrawnAt { get; set; }
+
+    /// <summary>hosp_appr_flag as the hospital sent it ("1": approved by the hospital), and the reason it gave (the line's memo).</summary>
+    public string? HospApprFlag { get; set; }
+    public string? HospApprReason { get; set; }
+
+    /// <summary>The most severe supervision rule the line broke at its visit's last upload or withdrawal: warn, block, or null.</summary>
+    public string? SpvsSeverity { get; set; }
+
+    /// <summary>The hospital approved the line: hosp_appr_flag "1" with a reason. The flag alone is not approval (many clients send it on every line).</summary>
+    public bool Approved => HospApprFlag == "1" && !string.IsNullOrWhiteSpace(HospApprReason);
 }
 
 public sealed record SettlementRow

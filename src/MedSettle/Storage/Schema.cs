@@ -610,6 +610,15 @@ public static class Schema
             PRIMARY KEY (case_id, kind));
         CREATE INDEX supervision_deductions_by_month ON supervision_deductions (month, fixmedins_code);
         """),
+        // 37: fund supervision before and during settlement (docs/SUPERVISION.md "Before and during settlement"). A fee line
+        // keeps the hospital's approval as sent (hosp_appr_flag, and the reason in its memo), and the most severe rule its
+        // visit's lines broke at the last upload or withdrawal (spvs_severity: warn, block, or NULL), so that a settlement
+        // learns from the sums it reads anyway whether it has anything to check.
+        new("""
+        ALTER TABLE fee_lines ADD COLUMN hosp_appr_flag TEXT NULL;
+        ALTER TABLE fee_lines ADD COLUMN hosp_appr_reason TEXT NULL;
+        ALTER TABLE fee_lines ADD COLUMN spvs_severity TEXT NULL;
+        """),
     ];
 
     /// <summary>The migration since which every text column on PostgreSQL is COLLATE "C".</summary>

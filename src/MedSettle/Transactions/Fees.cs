@@ -43,17 +43,16 @@ public static class Fees
             : refunds!.Offset(line, mdtrtId)).ToList();
 
         var billNo = await ctx.Db.ScalarAsync<long>($"SELECT {Bills.OpenNumber("@mdtrtId")}", new { mdtrtId });
-        var results = new List<object>(lines.Count);
         foreach (var (line, grading, item, chrgBchno) in graded)
         {
             await ctx.Db.ExecuteAsync(
                 """
                 INSERT INTO fee_lines (mdtrt_id, upload_msgid, feedetl_sn, chrg_bchno, fee_ocur_time, med_list_codg, medins_list_codg, med_list_name,
                                        pric, cnt, amount_fen, chrgitm_lv, med_chrgitm_type, selfpay_prop, pric_uplmt_amt,
-                                       fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, bill_no, init_feedetl_sn)
+                                       fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, bill_no, init_feedetl_sn, hosp_appr_flag, hosp_appr_reason)
                 VALUES (@mdtrtId, @msgid, @feedetlSn, @chrgBchno, @feeOcurTime, @code, @medinsCode, @name,
                         @pric, @cnt, @amountFen, @level, @chargeType, @selfpayProp, @ceiling,
-                        @fulamtFen, @overlmtFen, @preselfFen, @inscpFen, @billNo, @initFeedetlSn)
+                        @fulamtFen, @overlmtFen, @preselfFen, @inscpFen, @billNo, @initFeedetlSn, @approvalFlag, @approvalReason)
                 """,
                 new
                 {
@@ -65,9 +64,18 @@ public static class Fees
                     ceiling = item.PriceCeiling?.ToString(CultureInfo.InvariantCulture),
                     fulamtFen = Money.ToFen(grading.FullOwnPay), overlmtFen = Money.ToFen(grading.OverLimit),
                     preselfFen = Money.ToFen(grading.PreSelfPay), inscpFen = Money.ToFen(grading.InScope), billNo,
-                    initFeedetlSn = line.InitFeedetlSn,
+                    initFeedetlSn = line.InitFeedetlSn, approvalFlag = line.ApprovalFlag, approvalReason = line.ApprovalReason,
                 });
-            results.Add(new
+        }
+
+        // 事前: the rules the visit's lines break now, this upload's with the earlier ones, marked on the lines and answered
+        // per line; an upload is never refused for them (docs/SUPERVISION.md, "Before and during settlement").
+        var check = await CheckVisitAsync(ctx, visit);
+        var results = graded.Select(g =>
+        {
+            var (line, grading, item, chrgBchno) = g;
+            var broken = check.Of(line.FeedetlSn).ToList();
+            return new
             {
                 feedetl_sn = line.FeedetlSn,
                 det_item_fee_sumamt = grading.Amount,
@@ -88,10 +96,24 @@ public static class Fees
                 lmt_used_flag = "0",
                 drt_reim_flag = "0",
                 memo = line.InitFeedetlSn is null ? "" : $"退费：冲减明细 {line.InitFeedetlSn}（收费批次 {chrgBchno}）",
-            });
-        }
+                rule_code = broken.FirstOrDefault()?.Code,
+                rule_name = broken.FirstOrDefault()?.Name,
+                msg = broken.FirstOrDefault()?.Message,
+                violations = broken.Select(InlineSupervision.Answer).ToList(),
+            };
+        }).ToList();
         ctx.Subject = mdtrtId;
         return new { result = results };
+    }
+
+    /// <summary>Checks the visit's standing lines by the rules (as of now) and marks them; the person's sex and birthday are all the rules read of them.</summary>
+    private static async Task<InlineSupervision.Checked> CheckVisitAsync(TransactionContext ctx, VisitRow visit)
+    {
+        var person = await ctx.Db.FirstOrDefaultAsync<PersonRow>(
+            "SELECT gend, brdy FROM persons WHERE insuplc_admdvs = @InsuplcAdmdvs AND psn_no = @PsnNo AND insutype = @Insutype", visit) ?? new PersonRow();
+        var check = await InlineSupervision.CheckAsync(ctx.Db, visit, person, DateOnly.FromDateTime(ctx.Now));
+        await InlineSupervision.MarkAsync(ctx.Db, check);
+        return check;
     }
 
     private static Graded Grade(FeeLine line, CatalogueItem item) =>
@@ -167,6 +189,7 @@ public static class Fees
             throw new Refusal($"以下明细已结算，须先撤销结算才能撤销明细：{string.Join("、", settled)}");
 
         await WithdrawLinesAsync(ctx, visit.MdtrtId, lines);
+        await CheckVisitAsync(ctx, visit);
         ctx.Subject = visit.MdtrtId;
         return new { result = lines.Select(l => new { feedetl_sn = l.FeedetlSn }).ToList() };
     }

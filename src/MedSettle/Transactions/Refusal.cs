@@ -62,6 +62,9 @@ public enum RefusalCode
 
     /// <summary>The declared medical fee total (<see cref="Refusal.Value"/>) differs from the bill uploaded.</summary>
     TotalMismatch,
+
+    /// <summary>A supervision rule of severity block, on lines the hospital did not approve (docs/SUPERVISION.md): the message names lines and rules.</summary>
+    SupervisionBlocked,
 }
 
 /// <summary>What a field should hold.</summary>

@@ -12,7 +12,8 @@ namespace MedSettle.Transactions;
 public static class Settle
 {
     private sealed record Prepared(VisitRow Visit, PersonRow Person, HospitalRow Hospital, FilingRow Filing, Policy Policy,
-        string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, long BillNo, string? Batch, SettlementResult Result);
+        string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, long BillNo, string? Batch, SettlementResult Result,
+        IReadOnlyList<Violation> Violations, IReadOnlyList<Finding> Findings);
 
     /// <summary>
     /// The supplementary funds in force for <paramref name="person"/> on <paramref name="day"/> (DESIGN.md rules 11–13):
@@ -36,7 +37,7 @@ public static class Settle
     public static async Task<object?> PreSettleAsync(TransactionContext ctx, SettlementRequest request)
     {
         var prepared = await PrepareAsync(ctx, request, preview: true, SettlementReads.Direct);
-        return Output(prepared.Person, ToRow(prepared, setlId: "", ctx));
+        return Output(prepared.Person, ToRow(prepared, setlId: "", ctx), prepared.Violations);
     }
 
     public static async Task<object?> SettleAsync(TransactionContext ctx, SettlementRequest request)
@@ -44,11 +45,21 @@ public static class Settle
         var decided = await DecideAsync(ctx, request, SettlementReads.Direct);
         // The row takes the visit's open bill, read under the person's lock: no fee line is written (see Bills).
         await SettlementEffects.WriteAsync(ctx.Db, decided.Effects);
+        if (decided.Findings.Count > 0)
+            await SupervisionCases.FileAsync(ctx.Db, CaseOf(decided.Row), decided.Findings, SupervisionCases.AtSettlement, $"{ctx.FixmedinsCode} {ctx.Infno}", ctx.Now);
         return decided.Output;
     }
 
-    /// <summary>A settlement decided and not yet recorded: what it changes, and the answer to the hospital.</summary>
-    public sealed record Decided(SettlementEffects Effects, object Output)
+    /// <summary>The review case of a settlement filed for supervision: its home region reviews it.</summary>
+    private static CaseSubject CaseOf(SettlementRow row) =>
+        new(CaseSubject.SettlementCase(row.SetlId), CaseSubject.Settlement, row.SetlId, row.MdtrtId, row.TrtDclaDetlSn, row.InsuplcAdmdvs,
+            row.MdtrtareaAdmvs, row.FixmedinsCode, row.PsnNo, row.Insutype, row.MedfeeFen, row.FundPayFen);
+
+    /// <summary>
+    /// A settlement decided and not yet recorded: what it changes, the answer to the hospital, and the supervision findings
+    /// to file with it (none in a settlement group: a settlement with any runs alone).
+    /// </summary>
+    public sealed record Decided(SettlementEffects Effects, object Output, IReadOnlyList<Finding> Findings)
     {
         public SettlementRow Row => Effects.Row;
         public PersonRow Person => Effects.Person;
@@ -61,7 +72,9 @@ public static class Settle
         var setlId = ctx.NewId('S', prepared.Person.InsuplcAdmdvs);
         var row = ToRow(prepared, setlId, ctx);
         ctx.Subject = setlId;
-        return new Decided(new SettlementEffects(row, prepared.Person, prepared.Result.Effect, ctx.AuditWithEffects()), Output(prepared.Person, row));
+        if (prepared.Findings.Count > 0) ctx.Warn(InlineSupervision.Flagged(prepared.Findings));
+        return new Decided(new SettlementEffects(row, prepared.Person, prepared.Result.Effect, ctx.AuditWithEffects()),
+            Output(prepared.Person, row, prepared.Findings.Count > 0 ? prepared.Findings.Select(f => f.Violation).ToList() : null), prepared.Findings);
     }
 
     public static async Task<object?> ReverseAsync(TransactionContext ctx, SettlementReversalRequest request, VisitKind kind)
@@ -191,7 +204,21 @@ public static class Settle
                 Money.FromFen(usedThisVisit)),
             new PersonalAccount(person.Insutype == "310", acctUsedFlag == "1", Money.FromFen(person.AcctBalcFen)),
             cover);
-        return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, open.BillNo, batch, result);
+
+        // 事中 (docs/SUPERVISION.md): a preview lists every violation of the visit; a settlement whose lines are marked checks
+        // them afresh, is refused by a block one the hospital did not approve, and files the rest for review.
+        IReadOnlyList<Violation> violations = [];
+        IReadOnlyList<Finding> findings = [];
+        if (preview || open.FlaggedLines > 0)
+        {
+            var check = await reads.SupervisionAsync(ctx, visit, person);
+            violations = check.Violations;
+            if (!preview)
+                findings = InlineSupervision.Findings(check, check.Lines
+                    .Where(l => l.SetlId is null && l.BillNo == open.BillNo && (batch is null || l.ChrgBchno == batch))
+                    .Select(l => l.FeedetlSn).ToHashSet(StringComparer.Ordinal));
+        }
+        return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, open.BillNo, batch, result, violations, findings);
     }
 
     /// <summary>
@@ -339,7 +366,11 @@ public static class Settle
         MafBaseFen = -s.MafBaseFen,
     };
 
-    private static object Output(PersonRow person, SettlementRow s)
+    /// <summary>
+    /// The answer: setlinfo and setldetail, and, for a preview and for a settlement filed for supervision, the violations
+    /// (<see cref="InlineSupervision.Answer"/>; a preview answers the list even when it is empty).
+    /// </summary>
+    private static object Output(PersonRow person, SettlementRow s, IReadOnlyList<Violation>? violations = null)
     {
         var age = People.Age(person, Formats.ParseDate(s.SetlTime));
         var fundPayType = s.Insutype == "310" ? ("310100", "职工基本医疗保险统筹基金") : ("390100", "城乡居民基本医疗保险基金");
@@ -363,7 +394,9 @@ public static class Settle
         AddShare(SupplementaryFund.Hifob, s.HifobBaseFen, s.HifobCapLeftFen, s.HifobFen);
         AddShare(SupplementaryFund.Hifmi, s.HifmiBaseFen, s.HifmiCapLeftFen, s.HifmiFen);
         AddShare(SupplementaryFund.Maf, s.MafBaseFen, s.MafCapLeftFen, s.MafFen);
-        return new { setlinfo, setldetail };
+        return violations is null
+            ? new { setlinfo, setldetail }
+            : new { setlinfo, setldetail, violations = violations.Select(InlineSupervision.Answer).ToList() };
 
         void AddShare(SupplementaryFund fund, long? baseFen, long? capLeftFen, long payFen)
         {

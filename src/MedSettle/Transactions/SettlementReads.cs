@@ -44,6 +44,13 @@ public interface ISettlementReads
 
     /// <summary>Every version of the home region's supplementary funds (DESIGN.md rules 11–15).</summary>
     Task<IReadOnlyList<SupplementaryRule>> SupplementsAsync(TransactionContext ctx, string region);
+
+    /// <summary>
+    /// The supervision rules over the visit's standing lines (<see cref="InlineSupervision.CheckAsync"/>), asked only when a
+    /// line of the bill is marked (<see cref="OpenBill.FlaggedLines"/>). A settlement group reads none: such a settlement,
+    /// rare, runs alone.
+    /// </summary>
+    Task<InlineSupervision.Checked> SupervisionAsync(TransactionContext ctx, VisitRow visit, PersonRow person);
 }
 
 /// <summary>A visit's open fee lines (neither withdrawn nor settled): their number and graded amounts summed, in fen.</summary>
@@ -65,6 +72,9 @@ public sealed class OpenBill
     public long PreselfpayFen { get; set; }
     public long InscpFen { get; set; }
 
+    /// <summary>The taken lines a supervision rule marked at the last upload or withdrawal (fee_lines.spvs_severity): 0, nothing to check.</summary>
+    public long FlaggedLines { get; set; }
+
     /// <summary>Which of the visit's bills is open (Transactions/Bills); 0 when it has no line.</summary>
     public long BillNo { get; set; }
 
@@ -80,7 +90,8 @@ public sealed class OpenBill
         CAST(COALESCE(SUM(CASE WHEN {taken} THEN f.fulamt_ownpay_fen ELSE 0 END), 0) AS BIGINT) AS fulamt_ownpay_fen,
         CAST(COALESCE(SUM(CASE WHEN {taken} THEN f.overlmt_fen ELSE 0 END), 0) AS BIGINT) AS overlmt_fen,
         CAST(COALESCE(SUM(CASE WHEN {taken} THEN f.preselfpay_fen ELSE 0 END), 0) AS BIGINT) AS preselfpay_fen,
-        CAST(COALESCE(SUM(CASE WHEN {taken} THEN f.inscp_fen ELSE 0 END), 0) AS BIGINT) AS inscp_fen
+        CAST(COALESCE(SUM(CASE WHEN {taken} THEN f.inscp_fen ELSE 0 END), 0) AS BIGINT) AS inscp_fen,
+        CAST(COALESCE(SUM(CASE WHEN {taken} AND f.spvs_severity IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS flagged_lines
         """;
 }
 
@@ -120,6 +131,9 @@ public static class SettlementReads
                 new { insuplcAdmdvs = person.InsuplcAdmdvs, psnNo = person.PsnNo, insutype = person.Insutype, year });
 
         public Task<IReadOnlyList<SupplementaryRule>> SupplementsAsync(TransactionContext ctx, string region) => Supplements.VersionsAsync(ctx.Db, region);
+
+        public Task<InlineSupervision.Checked> SupervisionAsync(TransactionContext ctx, VisitRow visit, PersonRow person) =>
+            InlineSupervision.CheckAsync(ctx.Db, visit, person, DateOnly.FromDateTime(ctx.Now));
     }
 
     public static async Task<IReadOnlyList<PolicyRow>> PolicyVersionsAsync(UnitOfWork db, PolicyKey key) =>

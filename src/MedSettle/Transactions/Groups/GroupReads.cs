@@ -139,6 +139,8 @@ internal sealed class GroupReads : ISettlementReads
     /// <summary>Not in a group: the request runs alone, where its filing is made in its own transaction.</summary>
     public Task<FilingRow> FileImplicitlyAsync(TransactionContext ctx, PersonRow person, VisitRow visit) => throw new RunAlone();
 
+    public Task<InlineSupervision.Checked> SupervisionAsync(TransactionContext ctx, VisitRow visit, PersonRow person) => throw new RunAlone();
+
     public Task<IReadOnlyList<SettlementRow>> StandingAsync(TransactionContext ctx, string mdtrtId) =>
         _standing.TryGetValue(mdtrtId, out var found)
             ? Task.FromResult<IReadOnlyList<SettlementRow>>(found)

@@ -297,7 +297,7 @@ public sealed class SettlementGroups(Database database) : BackgroundService
                 }
                 catch (RunAlone alone)
                 {
-                    // it must file implicitly first (GroupReads.FileImplicitlyAsync): nothing of it is in the group
+                    // it must file implicitly first, or check supervision rules (GroupReads): nothing of it is in the group
                     request.Done.TrySetException(alone);
                 }
             }

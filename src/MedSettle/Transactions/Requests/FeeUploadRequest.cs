@@ -32,8 +32,11 @@ public sealed record FeeUploadRequest(string MdtrtId, string PsnNo, IReadOnlyLis
 /// catalogue's when none is sent), and when it occurred (null when not sent: the upload's time).
 /// </summary>
 public sealed record FeeLine(string FeedetlSn, string ChrgBchno, string Code, string MedinsCode, decimal Price, decimal Count, decimal Amount,
-    DateTime? OccurredAt, string? InitFeedetlSn)
+    DateTime? OccurredAt, string? InitFeedetlSn, string? ApprovalFlag = null, string? ApprovalReason = null)
 {
+    /// <summary>The longest approval reason kept (the line's memo), in characters.</summary>
+    public const int MaxApprovalReasonLength = 200;
+
     public static FeeLine Read(Input item)
     {
         var count = item.Decimal("cnt");
@@ -49,6 +52,13 @@ public sealed record FeeLine(string FeedetlSn, string ChrgBchno, string Code, st
         if (!Money.HasAtMostTwoPlaces(amount)) throw new Refusal($"明细 {sn}：金额 {amount} 最多两位小数");
         var code = item.Text("med_list_codg");
         return new FeeLine(sn, item.OptionalText("chrg_bchno") ?? "0", code, item.OptionalText("medins_list_codg") ?? code,
-            price, count, amount, item.OptionalTime("fee_ocur_time"), init);
+            price, count, amount, item.OptionalTime("fee_ocur_time"), init, item.OptionalText("hosp_appr_flag"), ApprovalReasonOf(item));
+    }
+
+    /// <summary>The hospital's reason for approving the line: its memo (or hosp_appr_memo, which some clients send), cut to its longest.</summary>
+    private static string? ApprovalReasonOf(Input item)
+    {
+        var reason = item.OptionalText("memo", "hosp_appr_memo")?.Trim();
+        return string.IsNullOrEmpty(reason) ? null : reason.Length > MaxApprovalReasonLength ? reason[..MaxApprovalReasonLength] : reason;
     }
 }
