@@ -26,7 +26,7 @@ public static class SupervisionAudit
     private const int CommandTimeoutSeconds = 3600;
 
     /// <summary>Where a finding goes: a settlement, a visit (its standing settlement's case if it has one) or a filing.</summary>
-    private sealed record Target(string? SetlId, string? MdtrtId, string? FilingSn);
+    private sealed record Target(string? SetlId, string? MdtrtId, string? FilingSn, long? BillNo = null);
 
     private sealed record Pending(Target Target, Violation Violation);
 
@@ -166,7 +166,7 @@ public static class SupervisionAudit
             """;
         const string Lines = $"""
             SELECT l.mdtrt_id, l.feedetl_sn, l.fee_ocur_time, l.med_list_codg, l.med_list_name, l.med_chrgitm_type, l.cnt, l.amount_fen,
-                   l.init_feedetl_sn, l.setl_id
+                   l.init_feedetl_sn, l.bill_no
             FROM fee_lines l
             WHERE l.withdrawn_at IS NULL AND l.mdtrt_id IN ({InPeriod})
             ORDER BY l.mdtrt_id
@@ -180,12 +180,12 @@ public static class SupervisionAudit
         await using var lineReader = await lineConnection.ExecuteReaderAsync(new CommandDefinition(Lines, param, commandTimeout: CommandTimeoutSeconds, cancellationToken: cancel));
         var haveLine = await lineReader.ReadAsync(cancel);
         var lines = new List<SupervisedLine>();
-        var settledBy = new Dictionary<string, string>(StringComparer.Ordinal);
+        var billOf = new Dictionary<string, long>(StringComparer.Ordinal);
         await StreamAsync(database, Visits, param, visitRow =>
         {
             var mdtrtId = visitRow.GetString(0);
             lines.Clear();
-            settledBy.Clear();
+            billOf.Clear();
             // both are in mdtrt_id order (byte order on both databases): skip lines of visits left out (cancelled), take this one's
             while (haveLine && string.CompareOrdinal(lineReader.GetString(0), mdtrtId) < 0) haveLine = lineReader.Read();
             while (haveLine && lineReader.GetString(0) == mdtrtId)
@@ -195,7 +195,7 @@ public static class SupervisionAudit
                 lines.Add(new SupervisedLine(sn, code, lineReader.GetString(4), lineReader.GetString(5), Formats.ParseTime(lineReader.GetString(2)),
                     decimal.Parse(lineReader.GetString(6), CultureInfo.InvariantCulture), Money.FromFen(lineReader.GetInt64(7)),
                     limits.GetValueOrDefault(code) ?? ItemLimits.None, lineReader.IsDBNull(8) ? null : lineReader.GetString(8)));
-                if (!lineReader.IsDBNull(9)) settledBy.TryAdd(sn, lineReader.GetString(9));
+                billOf.TryAdd(sn, lineReader.GetInt64(9));
                 haveLine = lineReader.Read();
             }
             if (lines.Count == 0) return;
@@ -212,15 +212,15 @@ public static class SupervisionAudit
             foreach (var v in Supervision.CheckVisit(visit, lines, rulesOn(begin), asOf))
             {
                 if (v.Rule <= SupervisionRule.R06 && !settled) continue;
-                var first = v.Lines.Count > 0 ? settledBy.GetValueOrDefault(v.Lines[0]) : null;
-                pending.Add(new Pending(new Target(first, mdtrtId, null), v));
+                var bill = v.Lines.Count > 0 && billOf.TryGetValue(v.Lines[0], out var b) ? b : (long?)null;
+                pending.Add(new Pending(new Target(null, mdtrtId, null, bill), v));
             }
         }, cancel);
     }
 
     /// <summary>
     /// Files the findings, each under its case: a settlement's (a visit's finding goes to the settlement that took its first
-    /// line if that stands, else the visit's latest standing settlement, else the visit's own case) or a filing's. One
+    /// line (its bill) if that stands, else the visit's latest standing settlement, else the visit's own case) or a filing's. One
     /// transaction; the subjects are read in batches, never row by row. Returns per rule: found, newly filed.
     /// </summary>
     private static async Task<IReadOnlyList<(SupervisionRule Rule, long Found, long Filed)>> FileAsync(Database database, List<Pending> pending, DateTime now,
@@ -231,15 +231,17 @@ public static class SupervisionAudit
         {
             var settlements = new Dictionary<string, SettlementSubject>(StringComparer.Ordinal);
             var latestOfVisit = new Dictionary<string, SettlementSubject>(StringComparer.Ordinal);
+            var ofBill = new Dictionary<(string, long), SettlementSubject>();
             foreach (var batch in pending.Select(p => p.Target.SetlId).OfType<string>().Concat(pending.Select(p => p.Target.MdtrtId).OfType<string>())
                          .Distinct().Chunk(500))
                 foreach (var s in await db.QueryAsync<SettlementSubject>(
                              $"""
-                              SELECT setl_id, mdtrt_id, setl_time, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, psn_no, insutype, medfee_fen, fund_pay_fen
+                              SELECT setl_id, mdtrt_id, bill_no, setl_time, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code, psn_no, insutype, medfee_fen, fund_pay_fen
                               FROM settlements WHERE kind = 'settle' AND reversed_by IS NULL AND ({db.IsOneOf("setl_id", "ids")} OR {db.IsOneOf("mdtrt_id", "ids")})
                               """, new { ids = batch }))
                 {
                     settlements[s.SetlId] = s;
+                    if (s.BillNo is { } no) ofBill[(s.MdtrtId, no)] = s;
                     if (!latestOfVisit.TryGetValue(s.MdtrtId, out var latest) || string.CompareOrdinal(s.SetlTime + s.SetlId, latest.SetlTime + latest.SetlId) > 0)
                         latestOfVisit[s.MdtrtId] = s;
                 }
@@ -268,6 +270,7 @@ public static class SupervisionAudit
             {
                 if (t.FilingSn is { } sn) return filings.GetValueOrDefault(sn);
                 if (t.SetlId is { } id && settlements.TryGetValue(id, out var s)) return s.ToSubject();
+                if (t is { MdtrtId: { } visit, BillNo: { } no } && ofBill.TryGetValue((visit, no), out var taken)) return taken.ToSubject();
                 if (t.MdtrtId is { } mdtrt) return latestOfVisit.TryGetValue(mdtrt, out var latest) ? latest.ToSubject() : visits.GetValueOrDefault(mdtrt);
                 return null;
             }
@@ -300,6 +303,7 @@ public static class SupervisionAudit
     {
         public string SetlId { get; set; } = "";
         public string MdtrtId { get; set; } = "";
+        public long? BillNo { get; set; }
         public string SetlTime { get; set; } = "";
         public string InsuplcAdmdvs { get; set; } = "";
         public string MdtrtareaAdmvs { get; set; } = "";
