@@ -10,7 +10,8 @@ namespace MedSettle.Admin;
 /// <summary>One rule's line of an audit: subjects checked, violations found, and how many of them were new to the queue.</summary>
 public sealed record AuditRuleCount(SupervisionRule Rule, long Checked, long Found, long Filed);
 
-public sealed record AuditReport(DateOnly From, DateOnly To, IReadOnlyList<AuditRuleCount> Rules);
+/// <summary>An audit's figures per rule, and how long each of its passes took (for the bench).</summary>
+public sealed record AuditReport(DateOnly From, DateOnly To, IReadOnlyList<AuditRuleCount> Rules, IReadOnlyList<(string Pass, TimeSpan Took)> Passes);
 
 /// <summary>
 /// 事后审核: <c>medsettle audit</c> (docs/SUPERVISION.md "After the fact"). Runs the rules that need history over a
@@ -42,23 +43,27 @@ public static class SupervisionAudit
         void Found(SupervisionRule rule, long found) => counts[rule] = counts[rule] with { Found = counts[rule].Found + found };
         void Checked(SupervisionRule rule, long n = 1) => counts[rule] = counts[rule] with { Checked = counts[rule].Checked + n };
 
-        progress?.Report("R07 分解住院: admissions");
-        await ReadmissionsAsync(database, from, next, RulesOn, Checked, pending, cancel);
-        progress?.Report("R08 频繁备案: filings");
-        await FilingsAsync(database, from, next, versions, RulesOn, Checked, pending, cancel);
-        progress?.Report("R09 异常高额: settlements");
-        await HighBillsAsync(database, from, to, versions, RulesOn, Checked, pending, cancel);
-        progress?.Report("R01–R06, R10: fee lines");
-        await VisitsAsync(database, from, next, RulesOn, Checked, pending, cancel);
-
-        progress?.Report("filing into the queue");
-        var filed = await FileAsync(database, pending, now, cancel);
+        var passes = new List<(string, TimeSpan)>();
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+        async Task Pass(string name, Func<Task> run)
+        {
+            progress?.Report(name);
+            timer.Restart();
+            await run();
+            passes.Add((name, timer.Elapsed));
+        }
+        await Pass("R07 admissions", () => ReadmissionsAsync(database, from, next, RulesOn, Checked, pending, cancel));
+        await Pass("R08 filings", () => FilingsAsync(database, from, next, versions, RulesOn, Checked, pending, cancel));
+        await Pass("R09 settlements", () => HighBillsAsync(database, from, to, versions, RulesOn, Checked, pending, cancel));
+        await Pass("R01–R06, R10 fee lines", () => VisitsAsync(database, from, next, RulesOn, Checked, pending, cancel));
+        IReadOnlyList<(SupervisionRule Rule, long Found, long Filed)> filed = [];
+        await Pass("filing", async () => filed = await FileAsync(database, pending, now, cancel));
         foreach (var (rule, found, added) in filed)
         {
             Found(rule, found);
             counts[rule] = counts[rule] with { Filed = counts[rule].Filed + added };
         }
-        return new AuditReport(from, to, SupervisionRules.All.Select(r => new AuditRuleCount(r, counts[r].Checked, counts[r].Found, counts[r].Filed)).ToList());
+        return new AuditReport(from, to, SupervisionRules.All.Select(r => new AuditRuleCount(r, counts[r].Checked, counts[r].Found, counts[r].Filed)).ToList(), passes);
     }
 
     /// <summary>R07: every admission begun in the period against the same person's other admissions (cancelled ones left out).</summary>

@@ -432,7 +432,7 @@ public static class Commands
         await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn())
             .StartAsync(async context =>
             {
-                var task = context.AddTask("事后审核", maxValue: 5);
+                var task = context.AddTask("事后审核", maxValue: 6);
                 var progress = new InlineProgress<string>(stage => { task.Description = Markup.Escape(stage); task.Increment(1); });
                 report = await SupervisionAudit.RunAsync(database, from, to, new PlatformClock(TimeProvider.System).Now, progress, cancel);
                 task.Value = task.MaxValue;
@@ -449,7 +449,8 @@ public static class Commands
                 r.Found.ToString("N0", CultureInfo.InvariantCulture), r.Filed.ToString("N0", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
         Console.WriteLine($"audit {report.From.ToText()} to {report.To.ToText()}: {report.Rules.Sum(r => r.Found):N0} found, "
-                          + $"{report.Rules.Sum(r => r.Filed):N0} newly filed in {elapsed.TotalSeconds:0.0} s");
+                          + $"{report.Rules.Sum(r => r.Filed):N0} newly filed in {elapsed.TotalSeconds:0.0} s "
+                          + $"({string.Join(", ", report.Passes.Select(p => $"{p.Pass} {p.Took.TotalSeconds:0.0} s"))})");
     }
 
     private static Command VerifyCommand()
@@ -563,12 +564,23 @@ public static class Commands
         var to = DayOption("--to", "Last simulated day (yyyy-MM-dd), not after today");
         var rate = AtLeast(1, new Option<int>("--rate") { Description = "Emergency filings per day across the province", DefaultValueFactory = _ => 8 });
         var seed = new Option<int>("--seed") { Description = "Random seed (the same seed and data give the same history)", DefaultValueFactory = _ => 2026 };
-        var command = new Command("simulate", "Drive realistic traffic through the transaction API over a period, on a simulated clock") { Db, KeyFile, from, to, rate, seed };
+        var anomalies = new Option<double?>("--anomalies")
+        {
+            Description = "Plant a violation of one of R01–R10 in this share (0–1) of settled cases, audit the period at the end, and print per rule: "
+                          + "planted, found, precision, recall (0: clean traffic, to count false positives)",
+        };
+        anomalies.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is { } share && share is < 0 or > 1) result.AddError("--anomalies must be a share from 0 to 1");
+        });
+        var command = new Command("simulate", "Drive realistic traffic through the transaction API over a period, on a simulated clock")
+            { Db, KeyFile, from, to, rate, seed, anomalies };
         command.SetAction(async (parse, cancel) =>
         {
             await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
-            var options = new SimulationOptions(parse.GetValue(from), parse.GetValue(to), parse.GetValue(rate), parse.GetValue(seed));
+            var options = new SimulationOptions(parse.GetValue(from), parse.GetValue(to), parse.GetValue(rate), parse.GetValue(seed),
+                Anomalies: parse.GetValue(anomalies));
             if (options.To < options.From || options.To > new PlatformClock(TimeProvider.System).Today)
             {
                 Console.Error.WriteLine("--to must not be before --from, nor after today: the platform refuses filings dated in the future");
@@ -611,6 +623,18 @@ public static class Commands
                           + $"{r.NeverSettled:N0} never settled, {r.Refused:N0} refused ({SettledShare()} of filings settled); "
                           + $"standing: medfee {r.MedfeeSumamt:N2} ({Average()} a settlement), fund {r.FundPaySumamt:N2} "
                           + $"({Share(r.FundPaySumamt)}: basic {r.HifpPay:N2}, 大额 {r.HifobPay:N2}, 大病 {r.HifmiPay:N2}, 医疗救助 {r.MafPay:N2})");
+
+        if (r.Anomalies is { } figures)
+        {
+            var table = new Table().Title("planted anomalies: what the platform found (filed at settlement or by the audit, or refused)")
+                .AddColumns("rule", "planted", "found", "of them planted", "precision", "recall");
+            foreach (var column in table.Columns.Skip(1)) column.RightAligned();
+            foreach (var f in figures)
+                table.AddRow($"{f.Rule.Code()} {f.Rule.ChineseName()}", f.Planted.ToString("N0", CultureInfo.InvariantCulture),
+                    f.Found.ToString("N0", CultureInfo.InvariantCulture), f.TruePositives.ToString("N0", CultureInfo.InvariantCulture),
+                    f.Precision is { } p ? p.ToString("P1", CultureInfo.InvariantCulture) : "–", f.Recall is { } q ? q.ToString("P1", CultureInfo.InvariantCulture) : "–");
+            AnsiConsole.Write(table);
+        }
 
         string Share(decimal amount) => r.MedfeeSumamt == 0 ? "–" : $"{amount / r.MedfeeSumamt:P1} of medfee";
         string SettledShare() => r.Filings == 0 ? "–" : $"{(double)(r.Filings - r.NeverSettled) / r.Filings:P0}";
