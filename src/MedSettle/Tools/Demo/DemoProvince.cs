@@ -20,7 +20,7 @@ public static class DemoProvince
     /// </summary>
     private const int CatalogueDraws = 172;
 
-    private static readonly string[] Tables = ["regions.csv", "hospitals.csv", "catalogue.csv", "policies.json", "supplements.json"];
+    private static readonly string[] Tables = ["regions.csv", "hospitals.csv", "catalogue.csv", "policies.json", "supplements.json", "rules.json"];
 
     /// <summary>A pooling region as generators of people see it: its share of the insured (per mille) and the county codes its
     /// people's identity numbers start with. Its name and policies are in the bundle's tables.</summary>
