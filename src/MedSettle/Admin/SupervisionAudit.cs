@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Threading.Channels;
 using Dapper;
 using MedSettle.Engine;
 using MedSettle.Storage;
@@ -181,47 +182,86 @@ public static class SupervisionAudit
             .ToDictionary(r => r.MedListCodg, SupervisionVersions.LimitsOf), cancel);
         var param = new { from = from.ToText(), next };
 
-        await using var lineConnection = await database.OpenConnectionAsync(cancel);
+        await using var lineConnection = await OpenForLargeReadsAsync(database, cancel);
         await using var lineReader = await lineConnection.ExecuteReaderAsync(new CommandDefinition(Lines, param, commandTimeout: CommandTimeoutSeconds, cancellationToken: cancel));
         var haveLine = await lineReader.ReadAsync(cancel);
-        var lines = new List<SupervisedLine>();
-        var billOf = new Dictionary<string, long>(StringComparer.Ordinal);
-        await StreamAsync(database, Visits, param, visitRow =>
+
+        // The rules run on the other cores while this thread reads: visits go to the workers in batches.
+        var work = Channel.CreateBounded<List<VisitWork>>(new BoundedChannelOptions(64) { SingleWriter = true });
+        var workers = Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, 4)).Select(_ => Task.Run(async () =>
         {
-            var mdtrtId = visitRow.GetString(0);
-            lines.Clear();
-            billOf.Clear();
-            // both are in mdtrt_id order (byte order on both databases): skip lines of visits left out (cancelled), take this one's
-            while (haveLine && string.CompareOrdinal(lineReader.GetString(0), mdtrtId) < 0) haveLine = lineReader.Read();
-            while (haveLine && lineReader.GetString(0) == mdtrtId)
+            var found = new List<Pending>();
+            try
             {
-                var code = lineReader.GetString(3);
-                var sn = lineReader.GetString(1);
-                lines.Add(new SupervisedLine(sn, code, lineReader.GetString(4), lineReader.GetString(5), Formats.ParseTime(lineReader.GetString(2)),
-                    decimal.Parse(lineReader.GetString(6), CultureInfo.InvariantCulture), Money.FromFen(lineReader.GetInt64(7)),
-                    limits.GetValueOrDefault(code) ?? ItemLimits.None, lineReader.IsDBNull(8) ? null : lineReader.GetString(8)));
-                billOf.TryAdd(sn, lineReader.GetInt64(9));
-                haveLine = lineReader.Read();
+                await foreach (var batch in work.Reader.ReadAllAsync(cancel))
+                    foreach (var w in batch)
+                        foreach (var v in Supervision.CheckVisit(w.Visit, w.Lines, w.Rules, w.AsOf))
+                        {
+                            if (v.Rule <= SupervisionRule.R06 && !w.Settled) continue;
+                            var bill = v.Lines.Count > 0 && w.BillOf.TryGetValue(v.Lines[0], out var b) ? b : (long?)null;
+                            found.Add(new Pending(new Target(null, w.Visit.MdtrtId, null, bill), v));
+                        }
             }
-            if (lines.Count == 0) return;
-            var inpatient = visitRow.GetString(1) == "inpatient";
-            var settled = visitRow.GetInt32(6) == 1;
-            var begin = Formats.ParseDate(visitRow.GetString(2));
-            var end = visitRow.IsDBNull(3) ? (DateOnly?)null : Formats.ParseDate(visitRow.GetString(3));
-            var patient = new Patient(Sexes.FromGend(visitRow.GetString(4)), Formats.ParseDate(visitRow.GetString(5)));
-            var visit = new SupervisedVisit(mdtrtId, inpatient ? CareCategory.Inpatient : CareCategory.EmergencyOutpatient, begin, end, patient);
-            var asOf = end ?? lines.Max(l => l.Day);
-            if (asOf < begin) asOf = begin;
-            if (settled) foreach (var rule in SupervisionRules.All.Where(r => r <= SupervisionRule.R06)) check(rule, 1);
-            if (inpatient) check(SupervisionRule.R10, 1);
-            foreach (var v in Supervision.CheckVisit(visit, lines, rulesOn(begin), asOf))
+            catch (Exception problem)
             {
-                if (v.Rule <= SupervisionRule.R06 && !settled) continue;
-                var bill = v.Lines.Count > 0 && billOf.TryGetValue(v.Lines[0], out var b) ? b : (long?)null;
-                pending.Add(new Pending(new Target(null, mdtrtId, null, bill), v));
+                work.Writer.TryComplete(problem); // the reader stops at its next batch instead of waiting for room
+                throw;
             }
-        }, cancel);
+            return found;
+        }, cancel)).ToList();
+
+        var chunk = new List<VisitWork>(BatchSize);
+        try
+        {
+            await StreamAsync(database, Visits, param, visitRow =>
+            {
+                var mdtrtId = visitRow.GetString(0);
+                var lines = new List<SupervisedLine>();
+                var billOf = new Dictionary<string, long>(StringComparer.Ordinal);
+                // both are in mdtrt_id order (byte order on both databases): skip lines of visits left out (cancelled), take this one's
+                while (haveLine && string.CompareOrdinal(lineReader.GetString(0), mdtrtId) < 0) haveLine = lineReader.Read();
+                while (haveLine && lineReader.GetString(0) == mdtrtId)
+                {
+                    var code = lineReader.GetString(3);
+                    var sn = lineReader.GetString(1);
+                    lines.Add(new SupervisedLine(sn, code, lineReader.GetString(4), lineReader.GetString(5), Formats.ParseTime(lineReader.GetString(2)),
+                        decimal.Parse(lineReader.GetString(6), CultureInfo.InvariantCulture), Money.FromFen(lineReader.GetInt64(7)),
+                        limits.GetValueOrDefault(code) ?? ItemLimits.None, lineReader.IsDBNull(8) ? null : lineReader.GetString(8)));
+                    billOf.TryAdd(sn, lineReader.GetInt64(9));
+                    haveLine = lineReader.Read();
+                }
+                if (lines.Count == 0) return;
+                var inpatient = visitRow.GetString(1) == "inpatient";
+                var settled = visitRow.GetInt32(6) == 1;
+                var begin = Formats.ParseDate(visitRow.GetString(2));
+                var end = visitRow.IsDBNull(3) ? (DateOnly?)null : Formats.ParseDate(visitRow.GetString(3));
+                var patient = new Patient(Sexes.FromGend(visitRow.GetString(4)), Formats.ParseDate(visitRow.GetString(5)));
+                var visit = new SupervisedVisit(mdtrtId, inpatient ? CareCategory.Inpatient : CareCategory.EmergencyOutpatient, begin, end, patient);
+                var asOf = end ?? lines.Max(l => l.Day);
+                if (asOf < begin) asOf = begin;
+                if (settled) foreach (var rule in VisitLocal) check(rule, 1);
+                if (inpatient) check(SupervisionRule.R10, 1);
+                chunk.Add(new VisitWork(visit, lines, billOf, settled, rulesOn(begin), asOf));
+                if (chunk.Count < BatchSize) return;
+                // the reader waits here while the workers are a full queue behind
+                if (!work.Writer.TryWrite(chunk)) work.Writer.WriteAsync(chunk, cancel).AsTask().GetAwaiter().GetResult();
+                chunk = new List<VisitWork>(BatchSize);
+            }, cancel);
+            if (chunk.Count > 0) await work.Writer.WriteAsync(chunk, cancel);
+        }
+        finally
+        {
+            work.Writer.TryComplete();
+        }
+        foreach (var found in await Task.WhenAll(workers)) pending.AddRange(found);
     }
+
+    private const int BatchSize = 512;
+
+    private static readonly SupervisionRule[] VisitLocal = [.. SupervisionRules.All.Where(r => r <= SupervisionRule.R06)];
+
+    /// <summary>A visit and its lines as the reader hands them to a worker, with the rules in force on its begin date.</summary>
+    private sealed record VisitWork(SupervisedVisit Visit, List<SupervisedLine> Lines, Dictionary<string, long> BillOf, bool Settled, RuleSet Rules, DateOnly AsOf);
 
     /// <summary>
     /// Files the findings, each under its case: a settlement's (a visit's finding goes to the settlement that took its first
@@ -299,9 +339,17 @@ public static class SupervisionAudit
     /// <summary>Runs <paramref name="sql"/> on a connection of its own and hands each row to <paramref name="row"/> as it arrives.</summary>
     private static async Task StreamAsync(Database database, string sql, object param, Action<DbDataReader> row, CancellationToken cancel)
     {
-        await using var connection = await database.OpenConnectionAsync(cancel);
+        await using var connection = await OpenForLargeReadsAsync(database, cancel);
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, param, commandTimeout: CommandTimeoutSeconds, cancellationToken: cancel));
         while (await reader.ReadAsync(cancel)) row(reader);
+    }
+
+    /// <summary>A connection for a pass over a table: on PostgreSQL with the memory to sort it without spilling to disk.</summary>
+    private static async Task<DbConnection> OpenForLargeReadsAsync(Database database, CancellationToken cancel)
+    {
+        var connection = await database.OpenConnectionAsync(cancel);
+        if (database.Provider == DbProvider.Postgres) await connection.ExecuteAsync("SET work_mem = '256MB'");
+        return connection;
     }
 
     private sealed class SettlementSubject
