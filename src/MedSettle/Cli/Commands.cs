@@ -685,7 +685,8 @@ public static class Commands
             if (days > 0)
             {
                 var today = new PlatformClock(TimeProvider.System).Today;
-                PrintSimulation(await SimulateWithProgressAsync(database, new SimulationOptions(today.AddDays(-days), today.AddDays(-1), 6, Spare: DemoProvince.WalkthroughPeople), cancel));
+                PrintSimulation(await SimulateWithProgressAsync(database, new SimulationOptions(today.AddDays(-days), today.AddDays(-1), 6, Spare: DemoProvince.WalkthroughPeople,
+                    Anomalies: DemoProvince.PlantedAnomalies), cancel));
             }
 
             var now = new PlatformClock(TimeProvider.System).Now;

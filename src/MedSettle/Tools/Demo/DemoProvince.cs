@@ -54,6 +54,12 @@ public static class DemoProvince
         new("229800", 3, ["222426", "220623", "220621"]), // 长白山保护开发区
     ];
 
+    /// <summary>
+    /// The share of the demo history's settled cases given a planted violation (simulate --anomalies), which the history's
+    /// closing audit files: the 智能监管 page has cases to review on first start.
+    /// </summary>
+    public const double PlantedAnomalies = 0.05;
+
     /// <summary>The sample's people (张伟, 王芳…), whom README's walkthrough settles: the demo's simulated history leaves them alone.</summary>
     public static IReadOnlySet<string> WalkthroughPeople => SamplePersons.Select(p => p.PsnNo).ToHashSet();
 
