@@ -196,6 +196,20 @@ public abstract class AuditTests(DatabaseTarget target) : PlatformTests(target, 
     }
 }
 
+public sealed class AnomaliesOptionTests
+{
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("-0.1")]
+    public async Task Simulate_refuses_an_anomaly_share_outside_0_to_1(string share)
+    {
+        var (code, _, errors) = await InProcessCli.RunAsync("simulate", "--db", "sqlite:" + Path.Combine(TestPaths.TempDirectory(), "x.db"),
+            "--from", "2026-03-01", "--to", "2026-03-02", "--anomalies", share);
+        Assert.Equal(2, code);
+        Assert.Contains("--anomalies must be a share from 0 to 1", errors);
+    }
+}
+
 internal static class RevokeCalls
 {
     /// <summary>2552: revokes a filing.</summary>
