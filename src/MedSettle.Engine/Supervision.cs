@@ -255,20 +255,28 @@ public static class Supervision
     public static IEnumerable<Violation> UnusuallyHighBill(RuleVersion rule, SettledBill bill, IEnumerable<SettledBill> history)
     {
         if (!rule.Enabled) yield break;
-        var (k, s, days) = (rule.Param(SupervisionRules.BillMultiple), (int)rule.Param(SupervisionRules.BillMinCases), (int)rule.Param(SupervisionRules.BillLookbackDays));
+        var (s, days) = ((int)rule.Param(SupervisionRules.BillMinCases), (int)rule.Param(SupervisionRules.BillLookbackDays));
         var group = DiagnosisGroup(bill.DiseCodg);
         var from = bill.Day.AddDays(1 - days);
         var peers = history
             .Where(h => h.SetlId != bill.SetlId && h.Day >= from && h.Day <= bill.Day && DiagnosisGroup(h.DiseCodg) == group)
             .Select(h => h.Amount).Order().ToList();
         if (group.Length < 3 || peers.Count < s) yield break;
-        var median = Money.Fen(Median(peers));
+        if (HighBill(rule, bill, group, peers.Count, Median(peers)) is { } found) yield return found;
+    }
+
+    /// <summary>R09's verdict on <paramref name="bill"/> given its <paramref name="peers"/> bills' median (shared by the batch in SupervisionBatch).</summary>
+    internal static Violation? HighBill(RuleVersion rule, SettledBill bill, string group, int peers, decimal peersMedian)
+    {
+        var (k, days) = (rule.Param(SupervisionRules.BillMultiple), (int)rule.Param(SupervisionRules.BillLookbackDays));
+        var median = Money.Fen(peersMedian);
         var threshold = Money.Fen(Money.Round(k * median));
-        if (bill.Amount > threshold)
-            yield return new Violation(rule.Rule, rule.Severity,
-                $"本次结算医疗费用 {bill.Amount:0.00} 元，超过同主诊断（{group}）近 {days} 日 {peers.Count} 例结算中位数 {median:0.00} 元的 {Number(k)} 倍"
+        return bill.Amount > threshold
+            ? new Violation(rule.Rule, rule.Severity,
+                $"本次结算医疗费用 {bill.Amount:0.00} 元，超过同主诊断（{group}）近 {days} 日 {peers} 例结算中位数 {median:0.00} 元的 {Number(k)} 倍"
                 + $"（{threshold:0.00} 元），请核实",
-                [], bill.Day, bill.Amount, threshold);
+                [], bill.Day, bill.Amount, threshold)
+            : null;
     }
 
     /// <summary>The ICD-10 category a diagnosis belongs to: its first 3 characters (J18.9 → J18).</summary>

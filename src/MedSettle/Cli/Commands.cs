@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.CommandLine;
 using MedSettle.Admin;
+using MedSettle.Engine;
 using MedSettle.Tools.Demo;
 using MedSettle.Hosting;
 using MedSettle.Import;
@@ -103,6 +104,7 @@ public static class Commands
         root.Subcommands.Add(HospitalCommand());
         root.Subcommands.Add(StatsCommand());
         root.Subcommands.Add(ClearCommand());
+        root.Subcommands.Add(AuditCommand());
         root.Subcommands.Add(SimulateCommand());
         root.Subcommands.Add(UserCommand());
         root.Subcommands.Add(VerifyCommand());
@@ -400,6 +402,57 @@ public static class Commands
         return command;
     }
 
+    private static Command AuditCommand()
+    {
+        var from = DayOption("--from", "First day (yyyy-MM-dd)");
+        var to = DayOption("--to", "Last day (yyyy-MM-dd)");
+        var command = new Command("audit",
+            "事后审核: run the supervision rules that need history (R07–R10, and R01–R06 over settled visits) over a period and file what they find "
+            + "into the review queue (running it again files nothing new)") { Db, KeyFile, from, to };
+        command.Validators.Add(result =>
+        {
+            if (Parsed(result, from, out var first) && Parsed(result, to, out var last) && first > last)
+                result.AddError("--from must not be after --to");
+        });
+        command.SetAction(async (parse, cancel) =>
+        {
+            await using var database = OpenDatabase(parse, mustExist: true);
+            await Schema.RequireCurrentAsync(database, cancel);
+            var timer = System.Diagnostics.Stopwatch.StartNew();
+            var report = await AuditWithProgressAsync(database, parse.GetValue(from), parse.GetValue(to), cancel);
+            PrintAudit(report, timer.Elapsed);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<AuditReport> AuditWithProgressAsync(Database database, DateOnly from, DateOnly to, CancellationToken cancel)
+    {
+        AuditReport report = null!;
+        await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("事后审核", maxValue: 6);
+                var progress = new InlineProgress<string>(stage => { task.Description = Markup.Escape(stage); task.Increment(1); });
+                report = await SupervisionAudit.RunAsync(database, from, to, new PlatformClock(TimeProvider.System).Now, progress, cancel);
+                task.Value = task.MaxValue;
+            });
+        return report;
+    }
+
+    private static void PrintAudit(AuditReport report, TimeSpan elapsed)
+    {
+        var table = new Table().Title($"audit {report.From.ToText()} to {report.To.ToText()}").AddColumns("rule", "checked", "found", "newly filed");
+        foreach (var column in table.Columns.Skip(1)) column.RightAligned();
+        foreach (var r in report.Rules)
+            table.AddRow($"{r.Rule.Code()} {r.Rule.ChineseName()}", r.Checked.ToString("N0", CultureInfo.InvariantCulture),
+                r.Found.ToString("N0", CultureInfo.InvariantCulture), r.Filed.ToString("N0", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        Console.WriteLine($"audit {report.From.ToText()} to {report.To.ToText()}: {report.Rules.Sum(r => r.Found):N0} found, "
+                          + $"{report.Rules.Sum(r => r.Filed):N0} newly filed in {elapsed.TotalSeconds:0.0} s "
+                          + $"({string.Join(", ", report.Passes.Select(p => $"{p.Pass} {p.Took.TotalSeconds:0.0} s"))})");
+    }
+
     private static Command VerifyCommand()
     {
         var command = new Command("verify", "Check every invariant: accumulators and balances equal their settlements, every acknowledged message stored once") { Db, KeyFile };
@@ -511,12 +564,23 @@ public static class Commands
         var to = DayOption("--to", "Last simulated day (yyyy-MM-dd), not after today");
         var rate = AtLeast(1, new Option<int>("--rate") { Description = "Emergency filings per day across the province", DefaultValueFactory = _ => 8 });
         var seed = new Option<int>("--seed") { Description = "Random seed (the same seed and data give the same history)", DefaultValueFactory = _ => 2026 };
-        var command = new Command("simulate", "Drive realistic traffic through the transaction API over a period, on a simulated clock") { Db, KeyFile, from, to, rate, seed };
+        var anomalies = new Option<double?>("--anomalies")
+        {
+            Description = "Plant a violation of one of R01–R10 in this share (0–1) of settled cases, audit the period at the end, and print per rule: "
+                          + "planted, found, precision, recall (0: clean traffic, to count false positives)",
+        };
+        anomalies.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is { } share && share is < 0 or > 1) result.AddError("--anomalies must be a share from 0 to 1");
+        });
+        var command = new Command("simulate", "Drive realistic traffic through the transaction API over a period, on a simulated clock")
+            { Db, KeyFile, from, to, rate, seed, anomalies };
         command.SetAction(async (parse, cancel) =>
         {
             await using var database = OpenDatabase(parse);
             await Schema.MigrateAsync(database, cancel);
-            var options = new SimulationOptions(parse.GetValue(from), parse.GetValue(to), parse.GetValue(rate), parse.GetValue(seed));
+            var options = new SimulationOptions(parse.GetValue(from), parse.GetValue(to), parse.GetValue(rate), parse.GetValue(seed),
+                Anomalies: parse.GetValue(anomalies));
             if (options.To < options.From || options.To > new PlatformClock(TimeProvider.System).Today)
             {
                 Console.Error.WriteLine("--to must not be before --from, nor after today: the platform refuses filings dated in the future");
@@ -559,6 +623,18 @@ public static class Commands
                           + $"{r.NeverSettled:N0} never settled, {r.Refused:N0} refused ({SettledShare()} of filings settled); "
                           + $"standing: medfee {r.MedfeeSumamt:N2} ({Average()} a settlement), fund {r.FundPaySumamt:N2} "
                           + $"({Share(r.FundPaySumamt)}: basic {r.HifpPay:N2}, 大额 {r.HifobPay:N2}, 大病 {r.HifmiPay:N2}, 医疗救助 {r.MafPay:N2})");
+
+        if (r.Anomalies is { } figures)
+        {
+            var table = new Table().Title("planted anomalies: what the platform found (filed at settlement or by the audit, or refused)")
+                .AddColumns("rule", "planted", "found", "of them planted", "precision", "recall");
+            foreach (var column in table.Columns.Skip(1)) column.RightAligned();
+            foreach (var f in figures)
+                table.AddRow($"{f.Rule.Code()} {f.Rule.ChineseName()}", f.Planted.ToString("N0", CultureInfo.InvariantCulture),
+                    f.Found.ToString("N0", CultureInfo.InvariantCulture), f.TruePositives.ToString("N0", CultureInfo.InvariantCulture),
+                    f.Precision is { } p ? p.ToString("P1", CultureInfo.InvariantCulture) : "–", f.Recall is { } q ? q.ToString("P1", CultureInfo.InvariantCulture) : "–");
+            AnsiConsole.Write(table);
+        }
 
         string Share(decimal amount) => r.MedfeeSumamt == 0 ? "–" : $"{amount / r.MedfeeSumamt:P1} of medfee";
         string SettledShare() => r.Filings == 0 ? "–" : $"{(double)(r.Filings - r.NeverSettled) / r.Filings:P0}";
@@ -609,7 +685,8 @@ public static class Commands
             if (days > 0)
             {
                 var today = new PlatformClock(TimeProvider.System).Today;
-                PrintSimulation(await SimulateWithProgressAsync(database, new SimulationOptions(today.AddDays(-days), today.AddDays(-1), 6, Spare: DemoProvince.WalkthroughPeople), cancel));
+                PrintSimulation(await SimulateWithProgressAsync(database, new SimulationOptions(today.AddDays(-days), today.AddDays(-1), 6, Spare: DemoProvince.WalkthroughPeople,
+                    Anomalies: DemoProvince.PlantedAnomalies), cancel));
             }
 
             var now = new PlatformClock(TimeProvider.System).Now;

@@ -1,4 +1,5 @@
 using Dapper;
+using MedSettle.Engine;
 using MedSettle.Tools.Demo;
 using MedSettle.Import;
 using MedSettle.Tools.Simulation;
@@ -113,6 +114,61 @@ public abstract class ProvinceSimulatorTests(DatabaseTarget target) : IAsyncLife
             "some patients are still admitted when the run stops");
     }
 }
+
+/// <summary>
+/// Planted anomalies (simulate --anomalies): every violation of a deterministic rule planted in the traffic is found (by the
+/// platform's checks or the audit the run ends with) and nothing else is, and clean traffic has no findings for them at all.
+/// R09 is statistical and reported as it comes.
+/// </summary>
+public abstract class PlantedAnomalyTests(DatabaseTarget target) : IAsyncLifetime
+{
+    private Database _database = null!;
+
+    private static readonly SupervisionRule[] Deterministic = [.. SupervisionRules.All.Where(r => r != SupervisionRule.R09)];
+
+    public async Task InitializeAsync()
+    {
+        _database = await target.NewDatabaseAsync();
+        var bundle = TestPaths.TempDirectory();
+        DemoProvince.WriteBundle(bundle, persons: 2000);
+        await new BundleImporter(_database).ImportAsync(bundle);
+    }
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    [Fact]
+    public async Task Every_planted_violation_of_a_deterministic_rule_is_found_and_nothing_else()
+    {
+        var options = new SimulationOptions(new DateOnly(2026, 2, 2), new DateOnly(2026, 3, 1), FilingsPerDay: 10, Anomalies: 0.4);
+
+        var report = await new ProvinceSimulator(_database).RunAsync(options);
+
+        var figures = report.Anomalies!.ToDictionary(f => f.Rule);
+        Assert.Equal(SupervisionRules.All, figures.Keys.Order());
+        Assert.True(Deterministic.Count(r => figures[r].Planted > 0) >= 7, string.Join("; ", report.Anomalies!));
+        Assert.All(Deterministic, r => Assert.Equal((figures[r].Planted, figures[r].Planted), (figures[r].Found, figures[r].TruePositives)));
+        // what was planted stays out of the platform's tables: the queue holds the findings, nothing names a plant
+        await using var c = await _database.OpenConnectionAsync();
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM supervision_violations WHERE message LIKE '%planted%'"));
+        Assert.True(await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM supervision_violations WHERE moment = 'audit'") > 0);
+    }
+
+    [Fact]
+    public async Task Clean_traffic_has_no_finding_of_a_deterministic_rule()
+    {
+        var options = new SimulationOptions(new DateOnly(2026, 2, 2), new DateOnly(2026, 3, 1), FilingsPerDay: 10, Anomalies: 0);
+
+        var report = await new ProvinceSimulator(_database).RunAsync(options);
+
+        Assert.True(report.Settlements > 50, report.ToString());
+        Assert.All(report.Anomalies!, f => Assert.Equal(0, f.Planted));
+        Assert.All(report.Anomalies!.Where(f => Deterministic.Contains(f.Rule)), f => Assert.Equal(0, f.Found));
+    }
+}
+
+public sealed class PlantedAnomalyTests_Sqlite() : PlantedAnomalyTests(new SqliteTarget());
+
+public sealed class PlantedAnomalyTests_Postgres() : PlantedAnomalyTests(new PostgresTarget());
 
 public sealed class ProvinceSimulatorTests_Sqlite() : ProvinceSimulatorTests(new SqliteTarget());
 

@@ -20,7 +20,7 @@ public static class DemoProvince
     /// </summary>
     private const int CatalogueDraws = 172;
 
-    private static readonly string[] Tables = ["regions.csv", "hospitals.csv", "catalogue.csv", "policies.json", "supplements.json"];
+    private static readonly string[] Tables = ["regions.csv", "hospitals.csv", "catalogue.csv", "policies.json", "supplements.json", "rules.json"];
 
     /// <summary>A pooling region as generators of people see it: its share of the insured (per mille) and the county codes its
     /// people's identity numbers start with. Its name and policies are in the bundle's tables.</summary>
@@ -53,6 +53,12 @@ public static class DemoProvince
         new("229900", 10, ["220102", "220103", "220104", "220105", "220106"]), // 吉林省省本级
         new("229800", 3, ["222426", "220623", "220621"]), // 长白山保护开发区
     ];
+
+    /// <summary>
+    /// The share of the demo history's settled cases given a planted violation (simulate --anomalies), which the history's
+    /// closing audit files: the 智能监管 page has cases to review on first start.
+    /// </summary>
+    public const double PlantedAnomalies = 0.05;
 
     /// <summary>The sample's people (张伟, 王芳…), whom README's walkthrough settles: the demo's simulated history leaves them alone.</summary>
     public static IReadOnlySet<string> WalkthroughPeople => SamplePersons.Select(p => p.PsnNo).ToHashSet();

@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.Globalization;
+using MedSettle.Engine;
 
 namespace MedSettle.Tools.Simulation;
 
 // A case: who falls ill, where they are treated, with what, and the bill their stay runs up.
 public sealed partial class ProvinceSimulator
 {
-    private sealed record FeeLine(string Sn, string Code, decimal Price, decimal Count, decimal Amount);
+    /// <summary>A line of the bill; <paramref name="At"/> fixes its fee_ocur_time, <paramref name="SameTimeAs"/> gives it another line's.</summary>
+    private sealed record FeeLine(string Sn, string Code, decimal Price, decimal Count, decimal Amount, DateTime? At = null, string? SameTimeAs = null);
 
     private sealed class Case
     {
@@ -31,6 +33,22 @@ public sealed partial class ProvinceSimulator
         public decimal Medfee { get; set; }
         public string SetlId { get; set; } = "";
         public bool UseAccount { get; set; }
+
+        /// <summary>The violation planted in this case (none in clean traffic).</summary>
+        public SupervisionRule? Anomaly { get; set; }
+
+        /// <summary>A re-admission planted for R07 (the case whose discharge it follows had <see cref="Anomaly"/> R07).</summary>
+        public bool Readmission { get; init; }
+
+        /// <summary>For R08: the case whose person files again, and which of the two further filings this is (1 or 2).</summary>
+        public Case? FilingAgainFor { get; init; }
+        public int FilingAgainStep { get; init; }
+        public int NewFilingsAgain { get; set; }
+
+        /// <summary>For R10: every line goes up in one batch, the beds one a day and everything else on the first day.</summary>
+        public bool BedOnly { get; set; }
+        public DateTime DischargedAt { get; set; }
+        public Dictionary<string, DateTime> Times { get; } = new(StringComparer.Ordinal);
     }
 
     private sealed partial class Run
@@ -66,9 +84,12 @@ public sealed partial class ProvinceSimulator
                 inpatient = plan == Plan.AdmitAndStop || (plan is Plan.FilingOnly or Plan.RevokeFiling && _random.NextDouble() < 0.5);
                 cancelLater = _random.NextDouble() < 0.35;
             }
+            var anomaly = plan == Plan.Settle ? PlantFor(person, hospital) : null;
+            if (anomaly is SupervisionRule.R06 or SupervisionRule.R07 or SupervisionRule.R10) inpatient = true;
             var diagnosis = PickDiagnosis(inpatient);
             var clerk = _random.Next(Clerks.Length);
-            _busyUntil[Key(person)] = now.AddDays(3);
+            // Clean traffic gives nobody a second case within a month: no re-admission (R07) nor third filing (R08) by chance.
+            _busyUntil[Key(person)] = now.AddDays(QuietDays);
             return new Case
             {
                 Person = person,
@@ -80,6 +101,7 @@ public sealed partial class ProvinceSimulator
                 Clerk = Clerks[clerk],
                 Opter = "SF" + (clerk + 1).ToString("D3", CultureInfo.InvariantCulture),
                 UseAccount = person.Insutype == "310" && _random.NextDouble() < AccountUseShare,
+                Anomaly = anomaly,
             };
         }
 

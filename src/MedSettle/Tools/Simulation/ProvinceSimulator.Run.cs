@@ -99,7 +99,8 @@ public sealed partial class ProvinceSimulator
             var standing = _standing.Values;
             return new SimulationReport(_filings, _standing.Count, _reversals, _resettlements, _filings - _settledFilings, _refused,
                 standing.Sum(s => s.Medfee), standing.Sum(s => s.FundPay),
-                standing.Sum(s => s.Hifp), standing.Sum(s => s.Hifob), standing.Sum(s => s.Hifmi), standing.Sum(s => s.Maf));
+                standing.Sum(s => s.Hifp), standing.Sum(s => s.Hifob), standing.Sum(s => s.Hifmi), standing.Sum(s => s.Maf),
+                _options.Anomalies is null ? null : await AnomalyFiguresAsync());
         }
 
         private void Schedule(Case? c, Step step, DateTime when) => _queue.Enqueue((c, step), (when.Ticks, _order++));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using MedSettle.Engine;
 
 namespace MedSettle.Tools.Simulation;
 
@@ -10,7 +11,7 @@ public sealed partial class ProvinceSimulator
     {
         private Task RunStepAsync(Case? c, Step step) => step switch
         {
-            Step.Arrive => ArriveAsync(),
+            Step.Arrive => ArriveAsync(c),
             Step.Admit => AdmitAsync(c!),
             Step.Upload => UploadAsync(c!),
             Step.Discharge => DischargeAsync(c!),
@@ -23,9 +24,9 @@ public sealed partial class ProvinceSimulator
         };
 
         /// <summary>A patient arrives at the emergency department: look up, file, then register (or later admit).</summary>
-        private async Task ArriveAsync()
+        private async Task ArriveAsync(Case? planned)
         {
-            var c = NewCase();
+            var c = planned ?? NewCase();
             if (!await SignInAsync(c)) return;
 
             // the card in front of the clerk: 1101 by identity number, as a hospital meeting the person for the first time must
@@ -61,7 +62,10 @@ public sealed partial class ProvinceSimulator
                     c.NewFiling = true;
                     _filings++;
                 }
+                _runSubjects.Add(c.FilingSn);
+                FiledAgain(c);
             }
+            if (c.Anomaly == SupervisionRule.R08) PlanFilingsAgain(c);
 
             switch (c.Plan)
             {
@@ -118,7 +122,9 @@ public sealed partial class ProvinceSimulator
                    }))
                 if (info is null) return;
 
+            _runSubjects.Add(c.MdtrtId);
             OutpatientBill(c);
+            PlantLines(c);
             c.BatchEnds.Add(c.Lines.Count);
             Schedule(c, Step.Upload, _time.Now.AddMinutes(_random.Next(20, 150)));
         }
@@ -156,21 +162,24 @@ public sealed partial class ProvinceSimulator
                 c.MdtrtId = Text(admitted.RootElement.GetProperty("output"), "result", "mdtrt_id");
             }
             c.AdmittedAt = _time.Now;
+            _runSubjects.Add(c.MdtrtId);
+            if (c.Readmission) Planted(SupervisionRule.R07, c.MdtrtId);
 
             if (c.Plan == Plan.Settle)
             {
                 InpatientBill(c);
+                PlantLines(c);
                 // Discharge on the morning 1-10 days later; the fee lines go up in 1-3 batches during the stay.
                 var discharge = DateOnly.FromDateTime(c.AdmittedAt).AddDays(c.StayDays).ToDateTime(new TimeOnly(8, 30))
                     .AddMinutes(_random.Next(0, 180));
-                var batches = Math.Min(c.StayDays, _random.Next(1, 4));
+                var batches = c.BedOnly ? 1 : Math.Min(c.StayDays, _random.Next(1, 4));
                 for (var b = 1; b <= batches; b++)
                     c.BatchEnds.Add(b == batches ? c.Lines.Count : Math.Max(1, c.Lines.Count * b / (batches + 1)));
                 var span = discharge - c.AdmittedAt - TimeSpan.FromHours(1);
                 for (var b = 0; b < batches; b++)
-                    Schedule(c, Step.Upload, c.AdmittedAt.AddTicks(span.Ticks * (b + 1) / (batches + 1)).AddMinutes(_random.Next(0, 30)));
+                    Schedule(c, Step.Upload, c.BedOnly ? discharge.AddHours(-1) : c.AdmittedAt.AddTicks(span.Ticks * (b + 1) / (batches + 1)).AddMinutes(_random.Next(0, 30)));
                 Schedule(c, Step.Discharge, discharge);
-                _busyUntil[Key(c.Person)] = discharge.AddDays(1);
+                _busyUntil[Key(c.Person)] = discharge.AddDays(QuietDays);
             }
             else
             {
@@ -195,7 +204,10 @@ public sealed partial class ProvinceSimulator
                        for (var i = from; i < to; i++)
                        {
                            var line = c.Lines[i];
-                           var occurred = earliest.AddTicks((long)((now - earliest).Ticks * _random.NextDouble()));
+                           var occurred = line.At ?? (line.SameTimeAs is { } same && c.Times.TryGetValue(same, out var at) ? at
+                               : earliest.AddTicks((long)((now - earliest).Ticks * _random.NextDouble())));
+                           occurred = new DateTime(occurred.Ticks - occurred.Ticks % TimeSpan.TicksPerSecond);
+                           c.Times[line.Sn] = occurred;
                            w.WriteStartObject();
                            w.WriteString("feedetl_sn", line.Sn);
                            w.WriteString("mdtrt_id", c.MdtrtId);
@@ -204,7 +216,7 @@ public sealed partial class ProvinceSimulator
                            w.WriteString("dise_codg", c.Diagnosis.Code);
                            w.WriteString("rxno", "");
                            w.WriteString("rx_circ_flag", "0");
-                           w.WriteString("fee_ocur_time", new DateTime(occurred.Ticks - occurred.Ticks % TimeSpan.TicksPerSecond).ToText());
+                           w.WriteString("fee_ocur_time", occurred.ToText());
                            w.WriteString("med_list_codg", line.Code);
                            w.WriteString("medins_list_codg", line.Code);
                            w.WriteNumber("det_item_fee_sumamt", line.Amount);
@@ -214,7 +226,8 @@ public sealed partial class ProvinceSimulator
                            w.WriteString("bilg_dept_name", c.Inpatient ? c.Diagnosis.Dept : "急诊科");
                            w.WriteString("bilg_dr_codg", "D001");
                            w.WriteString("bilg_dr_name", "值班医生");
-                           w.WriteString("hosp_appr_flag", "1");
+                           // "1" (approved by the hospital) only with a reason: clean traffic asks for no approval
+                           w.WriteString("hosp_appr_flag", "0");
                            w.WriteEndObject();
                        }
                        w.WriteEndArray();
@@ -252,6 +265,7 @@ public sealed partial class ProvinceSimulator
                        WriteDiseInfo(w, c);
                    }))
                 if (discharged is null) return;
+            c.DischargedAt = _time.Now;
             Schedule(c, Step.Settle, _time.Now.AddMinutes(_random.Next(10, 60)));
         }
 
@@ -271,7 +285,11 @@ public sealed partial class ProvinceSimulator
             string setlId;
             using (var settled = await SendAsync(c, body))
             {
-                if (settled is null) return;
+                if (settled is null)
+                {
+                    RefusedAtSettlement(c);
+                    return;
+                }
                 var info = settled.RootElement.GetProperty("output").GetProperty("setlinfo");
                 setlId = Text(info, "setl_id");
                 var medfee = info.GetProperty("medfee_sumamt").GetDecimal();
@@ -281,6 +299,7 @@ public sealed partial class ProvinceSimulator
                 _standing.Add(setlId, (medfee, Pay("fund_pay_sumamt"), Pay("hifp_pay"), Pay("hifob_pay"), Pay("hifmi_pay"), Pay("maf_pay")));
             }
             c.SetlId = setlId;
+            if (!again) Settled(c);
             if (!c.EverSettled)
             {
                 c.EverSettled = true;
@@ -299,7 +318,8 @@ public sealed partial class ProvinceSimulator
                     throw new InvalidOperationException($"Retrying a settlement with the same msgid settled again ({replayed} after {setlId}): {Show(body)}");
             }
 
-            if (!again && _random.NextDouble() < ReversalShare)
+            // a case with a planted violation stands as settled, so that the audit sees it
+            if (!again && c.Anomaly is null && !c.Readmission && _random.NextDouble() < ReversalShare)
                 Schedule(c, Step.Reverse, ReversalTime());
         }
 

@@ -61,6 +61,7 @@ public sealed partial class ProvinceSimulator
             var document = JsonDocument.Parse(text);
             Pause(2, 20);
             if (document.RootElement.GetProperty("infcode").GetInt32() == 0) return document;
+            _lastRefusal = document.RootElement.TryGetProperty("err_msg", out var refusal) && refusal.ValueKind == JsonValueKind.String ? refusal.GetString() : null;
             document.Dispose();
             _refused++;
             c.Stopped = true;

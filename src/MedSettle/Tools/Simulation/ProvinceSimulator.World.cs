@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using MedSettle.Engine;
 using Dapper;
 using MedSettle.Storage;
 
@@ -21,6 +22,8 @@ public sealed partial class ProvinceSimulator
         public string PsnNo { get; set; } = "";
         public string InsuplcAdmdvs { get; set; } = "";
         public string Insutype { get; set; } = "";
+        public string Gend { get; set; } = "";
+        public string Brdy { get; set; } = "";
     }
 
     private sealed class ItemData
@@ -31,6 +34,11 @@ public sealed partial class ProvinceSimulator
         public string MedChrgitmType { get; set; } = "";
         public long ChrgitmLv { get; set; }
         public string? PricUplmtAmt { get; set; }
+        public string? LmtGend { get; set; }
+        public long? LmtAgeMin { get; set; }
+        public long? LmtAgeMax { get; set; }
+        public string? LmtDailyCnt { get; set; }
+        public string? ExclGroup { get; set; }
     }
 
     private sealed class MsgidData
@@ -41,10 +49,17 @@ public sealed partial class ProvinceSimulator
 
     private sealed record Hospital(int Index, string Code, string Name, string Admdvs, int Level, string Mac, string Ip);
 
-    private sealed record Person(string PsnNo, string Admdvs, string Insutype);
+    private sealed record Person(string PsnNo, string Admdvs, string Insutype, Patient Patient);
 
     /// <summary>A catalogue item; <paramref name="ListPrice"/> is its ceiling, or else a stable price of its own (the catalogue carries none).</summary>
-    private sealed record Item(string Code, string Name, string Type, int Level, decimal? Ceiling, decimal ListPrice);
+    /// <paramref name="Limits"/>: the catalogue's supervision limits (docs/SUPERVISION.md); clean traffic charges no item with
+    /// a limit it could break (<see cref="Clean"/>), planted anomalies do.
+    private sealed record Item(string Code, string Name, string Type, int Level, decimal? Ceiling, decimal ListPrice, ItemLimits Limits)
+    {
+        /// <summary>No sex, age or daily limit, and in no exclusion group unless it is a bed (a stay charges one bed item).</summary>
+        public bool Clean => Limits.Sex is null && Limits.MinAge is null && Limits.MaxAge is null && Limits.DailyCount is null
+                             && (Limits.ExclusionGroup is null || Type == Supervision.BedChargeItemType);
+    }
 
     /// <summary>The hospitals a person of one home region may be treated at (any other region), with cumulative weights.</summary>
     private sealed record Choices(Hospital[] Hospitals, double[] Cumulative);
@@ -53,7 +68,11 @@ public sealed partial class ProvinceSimulator
     {
         public required Hospital[] Hospitals { get; init; }
         public required Person[] Persons { get; init; }
+        /// <summary>The items clean traffic charges, by charge-item type.</summary>
         public required Dictionary<string, Item[]> ItemsByType { get; init; }
+
+        /// <summary>Every item with a supervision limit (what anomalies are planted with).</summary>
+        public required Item[] Limited { get; init; }
         public required Dictionary<string, (DateTime Time, int Sequence)> LastMsgids { get; init; }
 
         public static async Task<World> LoadAsync(Database database, IReadOnlySet<string> spare, CancellationToken cancel)
@@ -63,10 +82,11 @@ public sealed partial class ProvinceSimulator
                 "SELECT fixmedins_code, fixmedins_name, admdvs, hosp_lv FROM hospitals WHERE cross_region_enabled = 1 ORDER BY fixmedins_code",
                 cancellationToken: cancel))).ToList();
             var persons = (await c.QueryAsync<PersonData>(new CommandDefinition(
-                "SELECT psn_no, insuplc_admdvs, insutype FROM persons WHERE psn_insu_stas = '1' ORDER BY insuplc_admdvs, psn_no, insutype",
+                "SELECT psn_no, insuplc_admdvs, insutype, gend, brdy FROM persons WHERE psn_insu_stas = '1' ORDER BY insuplc_admdvs, psn_no, insutype",
                 cancellationToken: cancel))).Where(p => !spare.Contains(p.PsnNo)).ToList();
             var items = (await c.QueryAsync<ItemData>(new CommandDefinition(
-                "SELECT med_list_codg, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, pric_uplmt_amt FROM catalogue ORDER BY med_list_codg",
+                "SELECT med_list_codg, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, pric_uplmt_amt, lmt_gend, lmt_age_min, lmt_age_max, lmt_daily_cnt, excl_group "
+                + "FROM catalogue ORDER BY med_list_codg",
                 cancellationToken: cancel))).ToList();
             // The last msgid each hospital used in the national shape (code + 14-digit time + 4-digit sequence), so that a run never repeats one.
             var marks = (await c.QueryAsync<MsgidData>(new CommandDefinition(
@@ -82,6 +102,16 @@ public sealed partial class ProvinceSimulator
             if (hospitals.Select(h => h.Admdvs).Distinct().Count() < 2 && persons.All(p => p.InsuplcAdmdvs == hospitals[0].Admdvs))
                 throw new InvalidOperationException("Every open hospital lies in the home region of every person: there is no cross-region care to simulate.");
 
+            var all = items.Select(i =>
+            {
+                var level = (int)Math.Clamp(i.ChrgitmLv, 1, 3);
+                decimal? ceiling = decimal.TryParse(i.PricUplmtAmt, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var c) && c > 0 ? c : null;
+                var limits = new ItemLimits(Sexes.FromGend(i.LmtGend), i.LmtAgeMin is { } min ? (int)min : null, i.LmtAgeMax is { } max ? (int)max : null,
+                    i.LmtDailyCnt is { } daily ? decimal.Parse(daily, CultureInfo.InvariantCulture) : null, i.ExclGroup);
+                return new Item(i.MedListCodg, i.MedListName, i.MedChrgitmType, level, ceiling, ceiling ?? ListPrice(i.MedListCodg, i.MedChrgitmType, level),
+                    limits == ItemLimits.None ? ItemLimits.None : limits);
+            }).ToList();
+
             var lastMsgids = new Dictionary<string, (DateTime, int)>(StringComparer.Ordinal);
             foreach (var mark in marks)
             {
@@ -95,16 +125,12 @@ public sealed partial class ProvinceSimulator
             {
                 Hospitals = hospitals.Select((h, i) => new Hospital(i, h.FixmedinsCode, h.FixmedinsName, h.Admdvs, (int)Math.Clamp(h.HospLv, 1, 3),
                     $"00-16-3E-{i / 256 % 256:X2}-{i % 256:X2}-{h.Admdvs.Length:X2}", $"10.{22}.{i / 250 % 250 + 1}.{i % 250 + 1}")).ToArray(),
-                Persons = persons.Select(p => new Person(p.PsnNo, p.InsuplcAdmdvs, p.Insutype)).ToArray(),
-                ItemsByType = items
-                    .Select(i =>
-                    {
-                        var level = (int)Math.Clamp(i.ChrgitmLv, 1, 3);
-                        decimal? ceiling = decimal.TryParse(i.PricUplmtAmt, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var c) && c > 0 ? c : null;
-                        return new Item(i.MedListCodg, i.MedListName, i.MedChrgitmType, level, ceiling, ceiling ?? ListPrice(i.MedListCodg, i.MedChrgitmType, level));
-                    })
+                Persons = persons.Select(p => new Person(p.PsnNo, p.InsuplcAdmdvs, p.Insutype,
+                    new Patient(Sexes.FromGend(p.Gend), Formats.ParseDate(p.Brdy)))).ToArray(),
+                ItemsByType = all.Where(i => i.Clean)
                     .GroupBy(i => i.Type, StringComparer.Ordinal)
                     .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal),
+                Limited = all.Where(i => i.Limits != ItemLimits.None).ToArray(),
                 LastMsgids = lastMsgids,
             };
         }

@@ -10,8 +10,12 @@ namespace MedSettle.Tools.Simulation;
 /// <paramref name="FinishOpenCases"/> the run goes on until every case it started has ended.
 /// </summary>
 /// <param name="Spare">People the simulation leaves alone (the demo keeps its walkthrough people's year untouched).</param>
+/// <param name="Anomalies">
+/// The share of settled cases given one planted violation of R01–R10 (docs/SUPERVISION.md "Planted anomalies"); with a
+/// value (0 included) the run ends by auditing its period and reports, per rule, what it planted and what the platform found.
+/// </param>
 public sealed record SimulationOptions(DateOnly From, DateOnly To, int FilingsPerDay, int Seed = 2026, bool FinishOpenCases = false,
-    IReadOnlySet<string>? Spare = null);
+    IReadOnlySet<string>? Spare = null, double? Anomalies = null);
 
 /// <summary>
 /// What a run did. <paramref name="Filings"/>: new emergency filings (2551 answers that created one).
@@ -22,7 +26,8 @@ public sealed record SimulationOptions(DateOnly From, DateOnly To, int FilingsPe
 /// or stopped by a refusal). <paramref name="Refused"/>: calls answered with infcode -1 (each ends its case).
 /// </summary>
 public sealed record SimulationReport(int Filings, int Settlements, int Reversals, int Resettlements, int NeverSettled, int Refused,
-    decimal MedfeeSumamt, decimal FundPaySumamt, decimal HifpPay = 0m, decimal HifobPay = 0m, decimal HifmiPay = 0m, decimal MafPay = 0m);
+    decimal MedfeeSumamt, decimal FundPaySumamt, decimal HifpPay = 0m, decimal HifobPay = 0m, decimal HifmiPay = 0m, decimal MafPay = 0m,
+    IReadOnlyList<AnomalyFigures>? Anomalies = null);
 
 /// <summary>
 /// Drives realistic cross-region emergency traffic through the real transaction API
