@@ -12,7 +12,7 @@ namespace MedSettle.Transactions;
 public static class InlineSupervision
 {
     /// <summary>A visit's standing lines (not withdrawn; settled ones included) and what the rules find in them.</summary>
-    public sealed record Checked(IReadOnlyList<FeeLineRow> Lines, IReadOnlyList<Violation> Violations)
+    public sealed record Checked(IReadOnlyList<FeeLineRow> Lines, IReadOnlyList<Violation> Violations, RuleSet Rules)
     {
         /// <summary>The violations naming <paramref name="feedetlSn"/>, the most severe first.</summary>
         public IEnumerable<Violation> Of(string feedetlSn) =>
@@ -23,14 +23,14 @@ public static class InlineSupervision
     public static async Task<Checked> CheckAsync(UnitOfWork db, VisitRow visit, PersonRow person, DateOnly asOf)
     {
         var lines = (await db.QueryAsync<FeeLineRow>($"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")}", new { mdtrtId = visit.MdtrtId })).ToList();
-        if (lines.Count == 0) return new Checked(lines, []);
+        if (lines.Count == 0) return new Checked(lines, [], RuleSet.Defaults);
         var codes = lines.Select(l => l.MedListCodg).Distinct().ToArray();
         var limits = (await db.QueryAsync<CatalogueRow>(
                 "SELECT * FROM catalogue WHERE " + db.IsOneOf("med_list_codg", "codes") + " AND (lmt_gend IS NOT NULL OR lmt_age_min IS NOT NULL "
                 + "OR lmt_age_max IS NOT NULL OR lmt_daily_cnt IS NOT NULL OR excl_group IS NOT NULL)", new { codes }))
             .ToDictionary(r => r.MedListCodg, SupervisionVersions.LimitsOf, StringComparer.Ordinal);
         var rules = RuleSet.InForce(await SupervisionVersions.AllAsync(db), Formats.ParseDate(visit.Begntime));
-        return new Checked(lines, Check(visit, person, lines, limits, rules, asOf));
+        return new Checked(lines, Check(visit, person, lines, limits, rules, asOf), rules);
     }
 
     /// <summary>The visit-local rules over <paramref name="lines"/> (refunds folded in by the engine).</summary>
@@ -107,8 +107,16 @@ public static class InlineSupervision
         return findings;
     }
 
-    /// <summary>warn_msg's words for a settlement filed for review.</summary>
-    public static string Flagged(IReadOnlyList<Finding> findings) =>
-        "本次结算触发智能监管规则，已转参保地医保经办机构事后审核：" + string.Join("；", findings.Select(f =>
-            $"{f.Violation.Code} {f.Violation.Name}{(f.Approved ? "（医院已审批）" : "")}：{f.Violation.Message}"));
+    /// <summary>
+    /// warn_msg's words for a settlement filed for review, naming the findings of the rules the province configured
+    /// (rules.json); null when it has none of those. A rule no rules.json configures still files its findings, silently:
+    /// a province that has not taken up supervision sees its hospitals' answers as they were.
+    /// </summary>
+    public static string? Flagged(IReadOnlyList<Finding> findings, RuleSet rules)
+    {
+        var configured = findings.Where(f => rules[f.Violation.Rule].EffectiveFrom != DateOnly.MinValue).ToList();
+        return configured.Count == 0 ? null
+            : "本次结算触发智能监管规则，已转参保地医保经办机构事后审核：" + string.Join("；", configured.Select(f =>
+                $"{f.Violation.Code} {f.Violation.Name}{(f.Approved ? "（医院已审批）" : "")}：{f.Violation.Message}"));
+    }
 }

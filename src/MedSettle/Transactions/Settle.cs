@@ -13,7 +13,7 @@ public static class Settle
 {
     private sealed record Prepared(VisitRow Visit, PersonRow Person, HospitalRow Hospital, FilingRow Filing, Policy Policy,
         string MedType, string MidSetlFlag, string AcctUsedFlag, int Year, long BillNo, string? Batch, SettlementResult Result,
-        IReadOnlyList<Violation> Violations, IReadOnlyList<Finding> Findings);
+        IReadOnlyList<Violation> Violations, IReadOnlyList<Finding> Findings, string? SupervisionWarning);
 
     /// <summary>
     /// The supplementary funds in force for <paramref name="person"/> on <paramref name="day"/> (DESIGN.md rules 11–13):
@@ -72,7 +72,7 @@ public static class Settle
         var setlId = ctx.NewId('S', prepared.Person.InsuplcAdmdvs);
         var row = ToRow(prepared, setlId, ctx);
         ctx.Subject = setlId;
-        if (prepared.Findings.Count > 0) ctx.Warn(InlineSupervision.Flagged(prepared.Findings));
+        if (prepared.SupervisionWarning is { } flagged) ctx.Warn(flagged);
         return new Decided(new SettlementEffects(row, prepared.Person, prepared.Result.Effect, ctx.AuditWithEffects()),
             Output(prepared.Person, row, prepared.Findings.Count > 0 ? prepared.Findings.Select(f => f.Violation).ToList() : null), prepared.Findings);
     }
@@ -209,6 +209,7 @@ public static class Settle
         // them afresh, is refused by a block one the hospital did not approve, and files the rest for review.
         IReadOnlyList<Violation> violations = [];
         IReadOnlyList<Finding> findings = [];
+        string? warning = null;
         if (preview || open.FlaggedLines > 0)
         {
             var check = await reads.SupervisionAsync(ctx, visit, person);
@@ -217,8 +218,9 @@ public static class Settle
                 findings = InlineSupervision.Findings(check, check.Lines
                     .Where(l => l.SetlId is null && l.BillNo == open.BillNo && (batch is null || l.ChrgBchno == batch))
                     .Select(l => l.FeedetlSn).ToHashSet(StringComparer.Ordinal));
+            warning = InlineSupervision.Flagged(findings, check.Rules);
         }
-        return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, open.BillNo, batch, result, violations, findings);
+        return new Prepared(visit, person, hospital, filing, policy, medType, midSetlFlag, acctUsedFlag, year, open.BillNo, batch, result, violations, findings, warning);
     }
 
     /// <summary>
