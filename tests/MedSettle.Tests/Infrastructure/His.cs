@@ -33,7 +33,8 @@ public sealed class His(ITransactionCaller platform, string hospital)
         platform.CallAsync("2402", hospital, new { dscginfo = new { mdtrt_id = mdtrtId, psn_no = psnNo, insutype, endtime, dise_codg = "I21.0", dscg_way = "1" } });
 
     public Task<Reply> UploadAsync(string mdtrtId, string psnNo, IEnumerable<(string Code, decimal Price, decimal Count)> items,
-        bool inpatient = false, string? msgid = null, string batch = "B1", decimal? amountOverride = null, int firstSn = 1)
+        bool inpatient = false, string? msgid = null, string batch = "B1", decimal? amountOverride = null, int firstSn = 1,
+        string feeOcurTime = "2026-03-15 10:30:00")
     {
         var n = firstSn;
         var feedetail = items.Select(i => new
@@ -42,7 +43,7 @@ public sealed class His(ITransactionCaller platform, string hospital)
             mdtrt_id = mdtrtId,
             psn_no = psnNo,
             chrg_bchno = batch,
-            fee_ocur_time = "2026-03-15 10:30:00",
+            fee_ocur_time = feeOcurTime,
             med_list_codg = i.Code,
             medins_list_codg = "H-" + i.Code,
             det_item_fee_sumamt = amountOverride ?? Math.Round(i.Price * i.Count, 2, MidpointRounding.AwayFromZero),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapper;
 using MedSettle.Import;
+using MedSettle.Storage;
 using MedSettle.Tests.Infrastructure;
 
 namespace MedSettle.Tests.Supervision;
@@ -36,7 +37,10 @@ public abstract class InlineSupervisionTests(DatabaseTarget target) : PlatformTe
         """;
 
     /// <summary>Imports the limits (and <paramref name="rules"/> as rules.json, if any) over the running platform's jilin-mini.</summary>
-    private async Task ImportLimitsAsync(string? rules = RulesBlocking)
+    private Task ImportLimitsAsync(string? rules = RulesBlocking) => ImportLimitsAsync(Platform.Database, rules);
+
+    /// <summary>Imports jilin-mini with <see cref="Limits"/>, <see cref="NewItems"/> and <paramref name="rules"/> (if any) as rules.json into <paramref name="database"/>.</summary>
+    internal static async Task ImportLimitsAsync(Database database, string? rules = RulesBlocking)
     {
         var directory = TestPaths.TempDirectory();
         foreach (var file in Directory.GetFiles(TestPaths.JilinMini))
@@ -45,7 +49,7 @@ public abstract class InlineSupervisionTests(DatabaseTarget target) : PlatformTe
         File.WriteAllLines(Path.Combine(directory, "catalogue.csv"),
             [lines[0] + ",lmt_gend,lmt_age_min,lmt_age_max,lmt_daily_cnt,excl_group", .. lines.Skip(1).Select((line, i) => line + Limits[i]), .. NewItems]);
         if (rules is not null) File.WriteAllText(Path.Combine(directory, "rules.json"), rules);
-        await new BundleImporter(Platform.Database).ImportAsync(directory);
+        await new BundleImporter(database).ImportAsync(directory);
     }
 
     /// <summary>A filed and registered outpatient visit on 2026-03-15; its mdtrt_id.</summary>

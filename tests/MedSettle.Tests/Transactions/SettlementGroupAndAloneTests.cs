@@ -29,9 +29,11 @@ public sealed class SettlementGroupAndAloneTests : IAsyncLifetime
         var target = new PostgresTarget();
         var platform = await RunningPlatform.StartAsync(target);
         var his = new His(platform, JilinCentral);
-        // Zhang Wei's visit has two charge batches: settling B1 alone moves B2's lines on to the next bill
+        // Zhang Wei's visit has two charge batches: settling B1 alone moves B2's lines on to the next bill. B2 is charged an
+        // hour later: its 急诊诊察费 at B1's very time and amount would be R04 重复收费, and a settlement with a line a
+        // supervision rule marks runs alone, not in a group (docs/SUPERVISION.md)
         _batches = await his.OutpatientVisitAsync(ZhangWei, "310", FirstVisitBill);
-        (await his.UploadAsync(_batches, ZhangWei, SecondVisitBill, batch: "B2", firstSn: 10)).ShouldSucceed();
+        (await his.UploadAsync(_batches, ZhangWei, SecondVisitBill, batch: "B2", firstSn: 10, feeOcurTime: "2026-03-15 11:30:00")).ShouldSucceed();
         _wangFang = await his.OutpatientVisitAsync(WangFang, "390", SecondVisitBill);
         // admissions that reach 大病保险 (Sun Li), 大额补助 with the account (Chen Gang) and 医疗救助 (Zhao Min)
         _sunLi = await AdmissionAsync(his, SunLi, "390", ("311300001", 1800.00m, 30), ("XJ01DDA036B001010178838", 23.45m, 40));

@@ -25,8 +25,14 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
     public sealed record Preview(
         decimal Medfee, decimal FullOwnPay, decimal OverLimit, decimal PreSelfPay, decimal InScope, decimal Deductible, decimal Ratio,
         decimal Reimbursable, decimal Fund, decimal CapLeft, decimal PersonPart, decimal Account, decimal Cash, decimal BalanceAfter, bool UseAccount,
-        bool MidSettle, decimal FundTotal, IReadOnlyList<Tier> Tiers)
+        bool MidSettle, decimal FundTotal, IReadOnlyList<Tier> Tiers, IReadOnlyList<Flag>? Flags = null)
     {
+        /// <summary>The supervision rules the pre-settlement found (2206/2303 violations), each with the lines it names.</summary>
+        public IReadOnlyList<Flag> Found => Flags ?? [];
+
+        /// <summary>The rules naming line <paramref name="feedetlSn"/>, blocking ones first.</summary>
+        public IEnumerable<Flag> Of(string feedetlSn) => Found.Where(f => f.Lines.Contains(feedetlSn)).OrderByDescending(f => f.Blocks);
+
         /// <summary>What the basic fund leaves of its base (before the supplementary funds).</summary>
         public decimal PersonShareOfInScope => Reimbursable - Fund;
 
@@ -402,8 +408,25 @@ public sealed class VisitModel(WindowClient client, Database database, PlatformC
         }).ToList();
         return new Preview(D("medfee_sumamt"), D("fulamt_ownpay_amt"), D("overlmt_selfpay"), D("preselfpay_amt"), D("inscp_scp_amt"), D("act_pay_dedc"),
             D("pool_prop_selfpay"), reimbursable, fund, capLeft, D("psn_part_amt"),
-            D("acct_pay"), D("psn_cash_pay"), D("balc"), useAccount, midSettle, D("fund_pay_sumamt"), tiers);
+            D("acct_pay"), D("psn_cash_pay"), D("balc"), useAccount, midSettle, D("fund_pay_sumamt"), tiers, FlagsOf(output));
     }
+
+    /// <summary>
+    /// A supervision rule the pre-settlement found (docs/SUPERVISION.md): a block one will refuse the settlement, a warn one
+    /// lets it settle and sends it to the home region's agency for review.
+    /// </summary>
+    public sealed record Flag(string Code, string Name, bool Blocks, string Message, IReadOnlyList<string> Lines)
+    {
+        /// <summary>The clerk's words for what it means.</summary>
+        public string Meaning => Blocks ? "阻断：确认结算将被拒绝，请核对或撤销该明细" : "提醒：可以结算，结算后转参保地医保经办机构审核";
+    }
+
+    private static IReadOnlyList<Flag> FlagsOf(JsonElement output) =>
+        output.TryGetProperty("violations", out var violations) && violations.ValueKind == JsonValueKind.Array
+            ? violations.EnumerateArray().Select(v => new Flag(v.GetProperty("rule_code").GetString()!, v.GetProperty("rule_name").GetString()!,
+                v.GetProperty("severity").GetString() == "block", v.GetProperty("msg").GetString()!,
+                v.GetProperty("lines").EnumerateArray().Select(l => l.GetString()!).ToList())).ToList()
+            : [];
 
     /// <summary>The person's year of the visit (year of its begin date) as it stands: every fund's cumulative base and pay.</summary>
     private Task<AccumulatorRow> YearAsync()
