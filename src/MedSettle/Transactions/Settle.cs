@@ -46,14 +46,9 @@ public static class Settle
         // The row takes the visit's open bill, read under the person's lock: no fee line is written (see Bills).
         await SettlementEffects.WriteAsync(ctx.Db, decided.Effects);
         if (decided.Findings.Count > 0)
-            await SupervisionCases.FileAsync(ctx.Db, CaseOf(decided.Row), decided.Findings, SupervisionCases.AtSettlement, $"{ctx.FixmedinsCode} {ctx.Infno}", ctx.Now);
+            await SupervisionCases.FileAsync(ctx.Db, CaseSubject.Of(decided.Row), decided.Findings, SupervisionCases.AtSettlement, $"{ctx.FixmedinsCode} {ctx.Infno}", ctx.Now);
         return decided.Output;
     }
-
-    /// <summary>The review case of a settlement filed for supervision: its home region reviews it.</summary>
-    private static CaseSubject CaseOf(SettlementRow row) =>
-        new(CaseSubject.SettlementCase(row.SetlId), CaseSubject.Settlement, row.SetlId, row.MdtrtId, row.TrtDclaDetlSn, row.InsuplcAdmdvs,
-            row.MdtrtareaAdmvs, row.FixmedinsCode, row.PsnNo, row.Insutype, row.MedfeeFen, row.FundPayFen);
 
     /// <summary>
     /// A settlement decided and not yet recorded: what it changes, the answer to the hospital, and the supervision findings

@@ -21,6 +21,11 @@ public sealed record CaseSubject(
 {
     public const string Settlement = "settlement", Visit = "visit", Filing = "filing";
 
+    /// <summary>The case of a settlement row: its home region reviews it.</summary>
+    public static CaseSubject Of(SettlementRow row) =>
+        new(SettlementCase(row.SetlId), Settlement, row.SetlId, row.MdtrtId, row.TrtDclaDetlSn, row.InsuplcAdmdvs,
+            row.MdtrtareaAdmvs, row.FixmedinsCode, row.PsnNo, row.Insutype, row.MedfeeFen, row.FundPayFen);
+
     /// <summary>The case of a settlement: "S" + setl_id.</summary>
     public static string SettlementCase(string setlId) => "S" + setlId;
 

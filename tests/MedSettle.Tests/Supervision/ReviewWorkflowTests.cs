@@ -45,8 +45,7 @@ public abstract class ReviewWorkflowTests(DatabaseTarget target) : PlatformTests
         return await database.WriteAsync(async unit =>
         {
             var s = (await unit.FirstOrDefaultAsync<SettlementRow>("SELECT * FROM settlements WHERE setl_id = @setlId", new { setlId }))!;
-            var subject = new CaseSubject(CaseSubject.SettlementCase(setlId), CaseSubject.Settlement, setlId, s.MdtrtId, s.TrtDclaDetlSn,
-                s.InsuplcAdmdvs, s.MdtrtareaAdmvs, s.FixmedinsCode, s.PsnNo, s.Insutype, s.MedfeeFen, s.FundPayFen);
+            var subject = CaseSubject.Of(s);
             var violation = new Violation(SupervisionRule.R06, RuleSeverity.Warn, "明细 0001、0003：床位费共 3 日，超过住院天数 1 日", ["0001", "0003"],
                 DateOnly.FromDateTime(now), 3m, 1m);
             await SupervisionCases.FileAsync(unit, subject, [new Finding(violation)], SupervisionCases.AtSettlement, "test", now);
