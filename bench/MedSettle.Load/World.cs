@@ -68,7 +68,13 @@ public sealed class World
                 hospitals.Add(new Hospital(reader.GetString(0), reader.GetString(1), reader.GetString(2), Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture)));
 
         var levels = new List<Item>[] { [], [], [] };
-        await using (var command = new NpgsqlCommand("SELECT med_list_codg, chrgitm_lv, pric_uplmt_amt FROM catalogue ORDER BY med_list_codg", connection))
+        // clean traffic: no item a supervision limit could make a bill break (docs/SUPERVISION.md), as the simulator's
+        await using (var command = new NpgsqlCommand(
+                         """
+                         SELECT med_list_codg, chrgitm_lv, pric_uplmt_amt FROM catalogue
+                         WHERE lmt_gend IS NULL AND lmt_age_min IS NULL AND lmt_age_max IS NULL AND lmt_daily_cnt IS NULL AND excl_group IS NULL
+                         ORDER BY med_list_codg
+                         """, connection))
         await using (var reader = await command.ExecuteReaderAsync())
             while (await reader.ReadAsync())
             {
@@ -160,6 +166,8 @@ public sealed class World
             while (_itemsByLevel[level].Length == 0) level = (level + 1) % 3;
             var items = _itemsByLevel[level];
             var item = items[random.Next(items.Length)];
+            // one line per item: the same item at the same time and amount twice would be R04 重复收费
+            if (bill.Any(l => l.Item.Code == item.Code)) { i--; continue; }
             var price = item.Ceiling is { } ceiling
                 ? random.Next(8) == 0 ? Money.Round(ceiling * 1.15m) : ceiling
                 : ListPrice(item.Code);
