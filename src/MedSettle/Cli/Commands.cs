@@ -303,11 +303,7 @@ public static class Commands
         var area = new Option<string?>("--mdtrtarea-admvs") { Description = "Only this treating region" };
         var hospital = new Option<string?>("--fixmedins-code") { Description = "Only this hospital" };
         var command = new Command("stats", "The four headline figures for a period: 备案人次, 结算人次, 结算金额, 医保支付金额") { Db, KeyFile, from, to, home, area, hospital };
-        command.Validators.Add(result =>
-        {
-            if (Parsed(result, from, out var first) && Parsed(result, to, out var last) && first > last)
-                result.AddError("--from must not be after --to");
-        });
+        PeriodInOrder(command, from, to);
         command.SetAction(async (parse, cancel) =>
         {
             await using var database = OpenDatabase(parse, mustExist: true);
@@ -402,6 +398,14 @@ public static class Commands
         return command;
     }
 
+    /// <summary>Refuses a --from after --to (a usage error: exit 2).</summary>
+    private static void PeriodInOrder(Command command, Option<DateOnly> from, Option<DateOnly> to) =>
+        command.Validators.Add(result =>
+        {
+            if (Parsed(result, from, out var first) && Parsed(result, to, out var last) && first > last)
+                result.AddError("--from must not be after --to");
+        });
+
     private static Command AuditCommand()
     {
         var from = DayOption("--from", "First day (yyyy-MM-dd)");
@@ -409,11 +413,7 @@ public static class Commands
         var command = new Command("audit",
             "事后审核: run the supervision rules that need history (R07–R10, and R01–R06 over settled visits) over a period and file what they find "
             + "into the review queue (running it again files nothing new)") { Db, KeyFile, from, to };
-        command.Validators.Add(result =>
-        {
-            if (Parsed(result, from, out var first) && Parsed(result, to, out var last) && first > last)
-                result.AddError("--from must not be after --to");
-        });
+        PeriodInOrder(command, from, to);
         command.SetAction(async (parse, cancel) =>
         {
             await using var database = OpenDatabase(parse, mustExist: true);

@@ -162,6 +162,7 @@ public sealed class FeeLineRow
     public string ChrgBchno { get; set; } = "";
     public string FeeOcurTime { get; set; } = "";
     public string MedListCodg { get; set; } = "";
+    public string MedinsListCodg { get; set; } = "";
     public string MedListName { get; set; } = "";
     public string Pric { get; set; } = "";
     public string Cnt { get; set; } = "";

@@ -43,34 +43,22 @@ public static class Fees
             : refunds!.Offset(line, mdtrtId)).ToList();
 
         var billNo = await ctx.Db.ScalarAsync<long>($"SELECT {Bills.OpenNumber("@mdtrtId")}", new { mdtrtId });
-        foreach (var (line, grading, item, chrgBchno) in graded)
-        {
+        var stored = graded.Select(g => Row(g, mdtrtId, ctx.Msgid, billNo, ctx.Now)).ToList();
+        foreach (var row in stored)
             await ctx.Db.ExecuteAsync(
                 """
                 INSERT INTO fee_lines (mdtrt_id, upload_msgid, feedetl_sn, chrg_bchno, fee_ocur_time, med_list_codg, medins_list_codg, med_list_name,
                                        pric, cnt, amount_fen, chrgitm_lv, med_chrgitm_type, selfpay_prop, pric_uplmt_amt,
                                        fulamt_ownpay_fen, overlmt_fen, preselfpay_fen, inscp_fen, bill_no, init_feedetl_sn, hosp_appr_flag, hosp_appr_reason)
-                VALUES (@mdtrtId, @msgid, @feedetlSn, @chrgBchno, @feeOcurTime, @code, @medinsCode, @name,
-                        @pric, @cnt, @amountFen, @level, @chargeType, @selfpayProp, @ceiling,
-                        @fulamtFen, @overlmtFen, @preselfFen, @inscpFen, @billNo, @initFeedetlSn, @approvalFlag, @approvalReason)
-                """,
-                new
-                {
-                    mdtrtId, msgid = ctx.Msgid, feedetlSn = line.FeedetlSn, chrgBchno, feeOcurTime = (line.OccurredAt ?? ctx.Now).ToText(),
-                    code = line.Code, medinsCode = line.MedinsCode, name = item.Name,
-                    pric = line.Price.ToString(CultureInfo.InvariantCulture), cnt = line.Count.ToString(CultureInfo.InvariantCulture),
-                    amountFen = Money.ToFen(line.Amount), level = (int)item.Level, chargeType = item.ChargeItemType,
-                    selfpayProp = item.SelfPayRatio.ToString(CultureInfo.InvariantCulture),
-                    ceiling = item.PriceCeiling?.ToString(CultureInfo.InvariantCulture),
-                    fulamtFen = Money.ToFen(grading.FullOwnPay), overlmtFen = Money.ToFen(grading.OverLimit),
-                    preselfFen = Money.ToFen(grading.PreSelfPay), inscpFen = Money.ToFen(grading.InScope), billNo,
-                    initFeedetlSn = line.InitFeedetlSn, approvalFlag = line.ApprovalFlag, approvalReason = line.ApprovalReason,
-                });
-        }
+                VALUES (@MdtrtId, @UploadMsgid, @FeedetlSn, @ChrgBchno, @FeeOcurTime, @MedListCodg, @MedinsListCodg, @MedListName,
+                        @Pric, @Cnt, @AmountFen, @ChrgitmLv, @MedChrgitmType, @SelfpayProp, @PricUplmtAmt,
+                        @FulamtOwnpayFen, @OverlmtFen, @PreselfpayFen, @InscpFen, @BillNo, @InitFeedetlSn, @HospApprFlag, @HospApprReason)
+                """, row);
 
         // 事前: the rules the visit's lines break now, this upload's with the earlier ones, marked on the lines and answered
         // per line; an upload is never refused for them (docs/SUPERVISION.md, "Before and during settlement").
-        var check = await CheckVisitAsync(ctx, visit);
+        // The visit's standing lines are those read above and this upload's: checked without reading them again.
+        var check = await CheckVisitAsync(ctx, visit, [.. live, .. stored]);
         var results = graded.Select(g =>
         {
             var (line, grading, item, chrgBchno) = g;
@@ -106,12 +94,32 @@ public static class Fees
         return new { result = results };
     }
 
-    /// <summary>Checks the visit's standing lines by the rules (as of now) and marks them; the person's sex and birthday are all the rules read of them.</summary>
-    private static async Task<InlineSupervision.Checked> CheckVisitAsync(TransactionContext ctx, VisitRow visit)
+    /// <summary>The fee_lines row an uploaded line is stored as: the line as sent, with its grading and its catalogue item's name and class.</summary>
+    private static FeeLineRow Row(Graded graded, string mdtrtId, string msgid, long billNo, DateTime now)
+    {
+        var (line, grading, item, chrgBchno) = graded;
+        return new FeeLineRow
+        {
+            MdtrtId = mdtrtId, UploadMsgid = msgid, FeedetlSn = line.FeedetlSn, ChrgBchno = chrgBchno, FeeOcurTime = (line.OccurredAt ?? now).ToText(),
+            MedListCodg = line.Code, MedinsListCodg = line.MedinsCode, MedListName = item.Name,
+            Pric = line.Price.ToString(CultureInfo.InvariantCulture), Cnt = line.Count.ToString(CultureInfo.InvariantCulture),
+            AmountFen = Money.ToFen(line.Amount), ChrgitmLv = (int)item.Level, MedChrgitmType = item.ChargeItemType,
+            SelfpayProp = item.SelfPayRatio.ToString(CultureInfo.InvariantCulture), PricUplmtAmt = item.PriceCeiling?.ToString(CultureInfo.InvariantCulture),
+            FulamtOwnpayFen = Money.ToFen(grading.FullOwnPay), OverlmtFen = Money.ToFen(grading.OverLimit),
+            PreselfpayFen = Money.ToFen(grading.PreSelfPay), InscpFen = Money.ToFen(grading.InScope), BillNo = billNo,
+            InitFeedetlSn = line.InitFeedetlSn, HospApprFlag = line.ApprovalFlag, HospApprReason = line.ApprovalReason,
+        };
+    }
+
+    /// <summary>
+    /// Checks the visit's standing lines by the rules (as of now) and marks them; the person's sex and birthday are all the
+    /// rules read of them. <paramref name="lines"/>: the standing lines when the caller has them, else they are read.
+    /// </summary>
+    private static async Task<InlineSupervision.Checked> CheckVisitAsync(TransactionContext ctx, VisitRow visit, IReadOnlyList<FeeLineRow>? lines = null)
     {
         var person = await ctx.Db.FirstOrDefaultAsync<PersonRow>(
             "SELECT gend, brdy FROM persons WHERE insuplc_admdvs = @InsuplcAdmdvs AND psn_no = @PsnNo AND insutype = @Insutype", visit) ?? new PersonRow();
-        var check = await InlineSupervision.CheckAsync(ctx.Db, visit, person, DateOnly.FromDateTime(ctx.Now));
+        var check = await InlineSupervision.CheckAsync(ctx.Db, visit, person, DateOnly.FromDateTime(ctx.Now), lines);
         await InlineSupervision.MarkAsync(ctx.Db, check);
         return check;
     }

@@ -19,10 +19,14 @@ public static class InlineSupervision
             Violations.Where(v => v.Lines.Contains(feedetlSn)).OrderByDescending(v => v.Severity);
     }
 
-    /// <summary>Reads the visit's standing lines, their items' limits and the rules in force, and checks them.</summary>
-    public static async Task<Checked> CheckAsync(UnitOfWork db, VisitRow visit, PersonRow person, DateOnly asOf)
+    /// <summary>
+    /// Checks the visit's standing lines (<paramref name="standing"/>, or read when null) by the rules in force, with their
+    /// items' limits.
+    /// </summary>
+    public static async Task<Checked> CheckAsync(UnitOfWork db, VisitRow visit, PersonRow person, DateOnly asOf, IReadOnlyList<FeeLineRow>? standing = null)
     {
-        var lines = (await db.QueryAsync<FeeLineRow>($"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")}", new { mdtrtId = visit.MdtrtId })).ToList();
+        var lines = standing
+            ?? (await db.QueryAsync<FeeLineRow>($"{Bills.LinesWithSettlement} WHERE {Bills.LinesOf("@mdtrtId")}", new { mdtrtId = visit.MdtrtId })).ToList();
         if (lines.Count == 0) return new Checked(lines, [], RuleSet.Defaults);
         var codes = lines.Select(l => l.MedListCodg).Distinct().ToArray();
         var limits = (await db.QueryAsync<CatalogueRow>(
