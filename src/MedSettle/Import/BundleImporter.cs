@@ -36,6 +36,13 @@ public sealed class ImportFailed : Exception
         Problems = problems;
     }
 
+    /// <summary>Problems of something other than a bundle (a policy draft): <paramref name="what"/> says what was not done.</summary>
+    public ImportFailed(IReadOnlyList<ImportProblem> problems, string what)
+        : base($"{what} ({problems.Count} problem(s)); nothing was changed.")
+    {
+        Problems = problems;
+    }
+
     /// <summary>A refusal of the bundle as a whole, said in one line.</summary>
     public ImportFailed(string message) : base(message)
     {
@@ -186,6 +193,96 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             return (0, true);
         }, cancel);
         return new ImportSummary(files, _warnings, _warningCount);
+    }
+
+    /// <summary>
+    /// Reads the rows of a policy draft (<c>medsettle whatif --draft</c>, the 政策测算 page; docs/WHATIF.md): policies.json and
+    /// supplements.json rows, checked as an import checks them and with its messages, from a directory holding either file
+    /// or from one JSON file: an array of rows (a row with "fund" is a supplementary row, any other a policy) or an object
+    /// <c>{"policies": [...], "supplements": [...]}</c>. Nothing is written.
+    /// </summary>
+    /// <exception cref="ImportFailed">The draft's problems, each with its file, line and field.</exception>
+    public Task<WhatIf.PolicyDraft> ReadDraftAsync(string path, CancellationToken cancel = default)
+    {
+        if (Directory.Exists(path))
+        {
+            if (!File.Exists(Path.Combine(path, "policies.json")) && !File.Exists(Path.Combine(path, "supplements.json")))
+                throw new ImportFailed([new ImportProblem(path, 0, null, "holds neither policies.json nor supplements.json: a draft is rows of either")]);
+            return CheckDraftAsync(ReadJsonArray(path, "policies.json", "policy", ReadPolicy),
+                ReadJsonArray(path, "supplements.json", "supplementary row", ReadSupplement), cancel);
+        }
+        if (!File.Exists(path)) throw new ImportFailed([new ImportProblem(path, 0, null, "the draft file does not exist")]);
+        return ReadDraftAsync(Path.GetFileName(path), File.ReadAllBytes(path), cancel);
+    }
+
+    /// <summary>A draft's rows from the JSON text of one file named <paramref name="file"/> (see <see cref="ReadDraftAsync(string, CancellationToken)"/>).</summary>
+    public Task<WhatIf.PolicyDraft> ReadDraftAsync(string file, byte[] json, CancellationToken cancel = default)
+    {
+        var policies = new List<PolicyVersion>();
+        var supplements = new List<SupplementVersion>();
+        object? Either(string f, long line, int item, JsonElement e) =>
+            e.ValueKind == JsonValueKind.Object && e.TryGetProperty("fund", out _) ? ReadSupplement(f, line, item, e) : ReadPolicy(f, line, item, e);
+        var text = json.AsSpan().StartsWith("\uFEFF"u8) ? json[3..] : json;
+        var firstToken = text.AsSpan().TrimStart(" \t\r\n"u8);
+        if (firstToken.Length > 0 && firstToken[0] == (byte)'{')
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    var bytes = Encoding.UTF8.GetBytes(property.Value.GetRawText());
+                    switch (property.Name)
+                    {
+                        case "policies":
+                            policies.AddRange(ReadJsonArray(bytes, $"{file} policies", "policy", ReadPolicy));
+                            break;
+                        case "supplements":
+                            supplements.AddRange(ReadJsonArray(bytes, $"{file} supplements", "supplementary row", ReadSupplement));
+                            break;
+                        default:
+                            Problem(file, 1, property.Name, "is not a part of a draft: its parts are \"policies\" (policies.json rows) and \"supplements\" (supplements.json rows)");
+                            break;
+                    }
+                }
+            }
+            catch (JsonException e)
+            {
+                Problem(file, (e.LineNumber ?? 0) + 1, null, $"is not valid JSON: {e.Message}");
+            }
+        }
+        else
+            foreach (var row in ReadJsonArray(text, file, "policy or supplementary row", Either))
+                if (row is PolicyVersion p) policies.Add(p);
+                else supplements.Add((SupplementVersion)row);
+        return CheckDraftAsync(policies, supplements, cancel);
+    }
+
+    private async Task<WhatIf.PolicyDraft> CheckDraftAsync(List<PolicyVersion> policies, List<SupplementVersion> supplements, CancellationToken cancel)
+    {
+        Duplicates("policies", policies.Select(p => (p.Line, p)).ToList(),
+            r => $"{r.Value.InsuplcAdmdvs}/{r.Value.Insutype}/{r.Value.Category}/{r.Value.HospLv}/{r.Value.EffectiveFrom}", "effective_from");
+        Duplicates("supplements", supplements.Select(p => (p.Line, p)).ToList(), r => r.Value.Key, "effective_from");
+        await using (var connection = await database.OpenConnectionAsync(cancel))
+        {
+            var knownRegions = (await connection.QueryAsync<string>("SELECT admdvs FROM regions")).ToHashSet();
+            foreach (var p in policies)
+                if (!knownRegions.Contains(p.InsuplcAdmdvs)) Problem("policies", p.Line, "insuplc_admdvs", $"\"{p.InsuplcAdmdvs}\" is not a pooling region of this database");
+            foreach (var p in supplements)
+                if (!knownRegions.Contains(p.InsuplcAdmdvs)) Problem("supplements", p.Line, "insuplc_admdvs", $"\"{p.InsuplcAdmdvs}\" is not a pooling region of this database");
+        }
+        if (_problems.Count > 0) throw new ImportFailed(_problems, "The draft was not read");
+        return new WhatIf.PolicyDraft(
+            policies.Select(p => new PolicyRow
+            {
+                InsuplcAdmdvs = p.InsuplcAdmdvs, Insutype = p.Insutype, Category = p.Category, HospLv = p.HospLv, EffectiveFrom = p.EffectiveFrom,
+                DeductibleFen = p.DeductibleFen, DeductibleBasis = p.DeductibleBasis, Ratio = p.Ratio, AnnualCapFen = p.AnnualCapFen,
+            }).ToList(),
+            supplements.Select(p => new SupplementRow
+            {
+                InsuplcAdmdvs = p.InsuplcAdmdvs, Fund = p.Fund, Insutype = p.Insutype, AssistanceType = p.AssistanceType, EffectiveFrom = p.EffectiveFrom,
+                ThresholdFen = p.ThresholdFen, Bands = p.Bands, AnnualCapFen = p.AnnualCapFen,
+            }).ToList());
     }
 
     /// <summary>The bundle's persons already stored for the same scheme under another home region (the first 20).</summary>
@@ -462,9 +559,12 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
     private List<T> ReadJsonArray<T>(string directory, string file, string what, Func<string, long, int, JsonElement, T?> read) where T : class
     {
         var path = Path.Combine(directory, file);
+        return File.Exists(path) ? ReadJsonArray(File.ReadAllBytes(path), file, what, read) : [];
+    }
+
+    private List<T> ReadJsonArray<T>(byte[] bytes, string file, string what, Func<string, long, int, JsonElement, T?> read) where T : class
+    {
         var result = new List<T>();
-        if (!File.Exists(path)) return result;
-        var bytes = File.ReadAllBytes(path);
         var start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0; // a byte order mark, as some editors write
         var reader = new Utf8JsonReader(bytes.AsSpan(start), new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         try

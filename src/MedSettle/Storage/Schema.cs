@@ -619,6 +619,33 @@ public static class Schema
         ALTER TABLE fee_lines ADD COLUMN hosp_appr_reason TEXT NULL;
         ALTER TABLE fee_lines ADD COLUMN spvs_severity TEXT NULL;
         """),
+        // 38: policy what-if (docs/WHATIF.md). A replay takes each person's settlements in the order they were written: on
+        // SQLite the rowid, which only grows; on PostgreSQL seq, drawn from a sequence as each row is inserted (under the
+        // person's lock, so one person's rows draw in their order), and numbered for the rows already stored in settlement
+        // time order (setl_time, then setl_id).
+        new("""
+        ALTER TABLE settlements ADD COLUMN seq BIGINT NULL;
+        UPDATE settlements SET seq = o.n FROM (SELECT setl_id, row_number() OVER (ORDER BY setl_time, setl_id) AS n FROM settlements) o
+        WHERE o.setl_id = settlements.setl_id;
+        CREATE SEQUENCE settlements_seq OWNED BY settlements.seq;
+        SELECT setval('settlements_seq', COALESCE((SELECT max(seq) FROM settlements), 0) + 1, false);
+        ALTER TABLE settlements ALTER COLUMN seq SET DEFAULT nextval('settlements_seq');
+        """, Only: DbProvider.Postgres),
+        // 39: named policy drafts of the 政策测算 page: their rows as a bundle's (policies.json and supplements.json rows), the
+        // region whose agency owns them ('' for the province's), the period last run.
+        new("""
+        CREATE TABLE whatif_drafts (
+            id TEXT PRIMARY KEY,
+            owner_admdvs TEXT NOT NULL,
+            name TEXT NOT NULL,
+            period_from TEXT NOT NULL,
+            period_to TEXT NOT NULL,
+            rows TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (owner_admdvs, name));
+        """),
     ];
 
     /// <summary>The migration since which every text column on PostgreSQL is COLLATE "C".</summary>

@@ -22,16 +22,26 @@ public static class Settle
     public static SupplementaryCover CoverOf(PersonRow person, IReadOnlyList<SupplementaryRule> rules, DateOnly day, AccumulatorRow year)
     {
         if (rules.Count == 0) return SupplementaryCover.None;
-        var assistance = string.IsNullOrEmpty(person.AssistanceType) ? null : person.AssistanceType;
+        var (hifob, hifmi, maf) = RulesOf(person.Insutype, person.AssistanceType, rules, day);
+        return new SupplementaryCover(
+            hifob, new FundYear(Money.FromFen(year.HifobBaseFen), Money.FromFen(year.HifobPaidFen)),
+            hifmi, new FundYear(Money.FromFen(year.HifmiBaseFen), Money.FromFen(year.HifmiPaidFen)),
+            maf, new FundYear(Money.FromFen(year.MafBaseFen), Money.FromFen(year.MafPaidFen)));
+    }
+
+    /// <summary>
+    /// Which supplementary rules apply, on <paramref name="day"/>, to a person of scheme <paramref name="insutype"/> and
+    /// assistance class <paramref name="assistanceType"/> (blank: none): 大额 for 310, 大病 for 390, 医疗救助 by class.
+    /// </summary>
+    public static (SupplementaryRule? Hifob, SupplementaryRule? Hifmi, SupplementaryRule? Maf) RulesOf(string insutype, string? assistanceType,
+        IReadOnlyList<SupplementaryRule> rules, DateOnly day)
+    {
+        var assistance = string.IsNullOrEmpty(assistanceType) ? null : assistanceType;
         SupplementaryRule? Pick(SupplementaryFund fund, Func<SupplementaryRule, bool> applies) =>
             Engine.Settlement.InForce(rules.Where(r => r.Fund == fund && applies(r)), day);
-        return new SupplementaryCover(
-            Pick(SupplementaryFund.Hifob, r => person.Insutype == "310" && r.Insutype == "310"),
-            new FundYear(Money.FromFen(year.HifobBaseFen), Money.FromFen(year.HifobPaidFen)),
-            Pick(SupplementaryFund.Hifmi, r => person.Insutype == "390" && r.Insutype == "390"),
-            new FundYear(Money.FromFen(year.HifmiBaseFen), Money.FromFen(year.HifmiPaidFen)),
-            Pick(SupplementaryFund.Maf, r => assistance is not null && r.AssistanceType == assistance),
-            new FundYear(Money.FromFen(year.MafBaseFen), Money.FromFen(year.MafPaidFen)));
+        return (Pick(SupplementaryFund.Hifob, r => insutype == "310" && r.Insutype == "310"),
+            Pick(SupplementaryFund.Hifmi, r => insutype == "390" && r.Insutype == "390"),
+            Pick(SupplementaryFund.Maf, r => assistance is not null && r.AssistanceType == assistance));
     }
 
     public static async Task<object?> PreSettleAsync(TransactionContext ctx, SettlementRequest request)

@@ -1,0 +1,245 @@
+using System.Data.Common;
+using System.Diagnostics;
+using Dapper;
+using MedSettle.Engine;
+using MedSettle.Storage;
+
+namespace MedSettle.WhatIf;
+
+/// <summary>
+/// 政策测算 (docs/WHATIF.md): replays the settlements that stand in a period, with those earlier in the same years so that
+/// deductibles, caps and the supplementary bases start where they stood, in the order they were written, twice at once:
+/// under the rules in force (the self-check: every stored row must come out to the fen) and under a draft (the what-if).
+/// Reads only, in one streamed query: it can run on a standby.
+/// </summary>
+public static class PolicyReplay
+{
+    private const int CommandTimeoutSeconds = 3600;
+
+    /// <summary>The stored columns a replay reads, and the visit's begin time last.</summary>
+    private const string Columns = """
+        s.setl_id, s.kind, s.orig_setl_id, s.reversed_by, s.mdtrt_id, s.insuplc_admdvs, s.fixmedins_code, s.psn_no, s.insutype, s.clr_type,
+        s.acct_used_flag, s.year, s.setl_time, s.policy_effective_from, s.pool_prop_selfpay, s.medfee_fen, s.fulamt_ownpay_fen, s.overlmt_fen,
+        s.preselfpay_fen, s.inscp_fen, s.act_pay_dedc_fen, s.dedc_added_fen, s.cap_left_fen, s.hifp_fen, s.fund_pay_fen, s.psn_part_fen,
+        s.acct_pay_fen, s.psn_cash_fen, s.balc_fen, s.hifob_fen, s.hifmi_fen, s.maf_fen, s.hifob_base_fen, s.hifmi_base_fen, s.maf_base_fen,
+        s.hifob_cap_left_fen, s.hifmi_cap_left_fen, s.maf_cap_left_fen, v.begntime
+        """;
+
+    public static Task<WhatIfReport> RunAsync(Database database, WhatIfQuery query, IProgress<WhatIfProgress>? progress = null, CancellationToken cancel = default) =>
+        database.ReadAsync(unit => RunAsync(unit, query, progress, cancel), cancel);
+
+    private static async Task<WhatIfReport> RunAsync(UnitOfWork unit, WhatIfQuery query, IProgress<WhatIfProgress>? progress, CancellationToken cancel)
+    {
+        var timer = Stopwatch.StartNew();
+        var regions = query.Regions?.Order(StringComparer.Ordinal).ToArray();
+        var inScope = regions is null ? "" : $" AND {unit.IsOneOf("s.insuplc_admdvs", "regions")}";
+        var from = query.From.ToText();
+        var next = query.To.AddDays(1).ToText();
+        var firstYear = await unit.ScalarAsync<long?>(
+            $"SELECT MIN(s.year) FROM settlements s WHERE s.setl_time >= @from AND s.setl_time < @next{inScope}", new { from, next, regions });
+
+        var baseline = await BookAsync(unit, PolicyDraft.Empty);
+        var drafted = query.Draft.IsEmpty ? null : await BookAsync(unit, query.Draft);
+        var levels = (await unit.QueryAsync<(string, long)>("SELECT fixmedins_code, hosp_lv FROM hospitals")).ToDictionary(h => h.Item1, h => h.Item2, StringComparer.Ordinal);
+        var assistance = (await unit.QueryAsync<(string, string, string)>(
+                "SELECT psn_no, insutype, assistance_type FROM persons WHERE assistance_type IS NOT NULL AND assistance_type <> ''"))
+            .ToDictionary(p => (p.Item1, p.Item2), p => p.Item3);
+        var names = (await unit.QueryAsync<(string, string)>("SELECT admdvs, name FROM regions")).ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+        var asStored = new HistoryReplay(baseline, levels, assistance);
+        var underDraft = drafted is null ? null : new HistoryReplay(drafted, levels, assistance);
+        var results = new Results(query.From, next);
+        long replayed = 0, identical = 0;
+        var differences = new List<WhatIfDifference>();
+
+        if (firstYear is { } year)
+        {
+            var where = $"s.year >= @year AND s.setl_time < @next{inScope}";
+            var parameters = new { year, next, regions };
+            var total = await unit.ScalarAsync<long>($"SELECT COUNT(*) FROM settlements s WHERE {where}", parameters);
+            progress?.Report(new WhatIfProgress(0, total));
+            var postgres = unit.Database.Provider == DbProvider.Postgres;
+            // the sort of a year's rows in memory rather than on disk
+            if (postgres) await unit.ExecuteAsync("SET LOCAL work_mem = '512MB'");
+            await using var reader = await unit.Connection.ExecuteReaderAsync(new CommandDefinition(
+                $"SELECT {Columns} FROM settlements s JOIN visits v ON v.mdtrt_id = s.mdtrt_id WHERE {where} ORDER BY {(postgres ? "s.seq" : "s.rowid")}",
+                parameters, unit.Transaction, CommandTimeoutSeconds, cancellationToken: cancel));
+            while (await reader.ReadAsync(cancel))
+            {
+                var (row, visitDay) = Read(reader);
+                var stored = asStored.Replay(row, visitDay);
+                if (stored.Problem is null && !stored.DifferencesFrom(row).Any()) identical++;
+                else if (differences.Count < WhatIfReport.MaxDifferences)
+                    differences.AddRange(stored.DifferencesFrom(row).Take(WhatIfReport.MaxDifferences - differences.Count)
+                        .Select(d => new WhatIfDifference(row.SetlId, d.Field, d.Stored, d.Replayed)));
+                var draft = underDraft?.Replay(row, visitDay) ?? stored;
+                results.Add(row, stored, draft);
+                if (++replayed % 50_000 == 0) progress?.Report(new WhatIfProgress(replayed, Math.Max(total, replayed)));
+            }
+            progress?.Report(new WhatIfProgress(replayed, replayed));
+        }
+        return results.Report(query, regions, names, replayed, identical, differences, timer.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<PolicyBook> BookAsync(UnitOfWork unit, PolicyDraft draft) =>
+        new(await unit.QueryAsync<PolicyRow>("SELECT * FROM policies"), await unit.QueryAsync<SupplementRow>("SELECT * FROM supplements"), draft);
+
+    private static (SettlementRow Row, DateOnly VisitDay) Read(DbDataReader r)
+    {
+        static long? NullableLong(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+        var row = new SettlementRow
+        {
+            SetlId = r.GetString(0),
+            Kind = r.GetString(1),
+            OrigSetlId = r.IsDBNull(2) ? null : r.GetString(2),
+            ReversedBy = r.IsDBNull(3) ? null : r.GetString(3),
+            MdtrtId = r.GetString(4),
+            InsuplcAdmdvs = r.GetString(5),
+            FixmedinsCode = r.GetString(6),
+            PsnNo = r.GetString(7),
+            Insutype = r.GetString(8),
+            ClrType = r.GetString(9),
+            AcctUsedFlag = r.GetString(10),
+            Year = r.GetInt64(11),
+            SetlTime = r.GetString(12),
+            PolicyEffectiveFrom = r.GetString(13),
+            PoolPropSelfpay = r.GetString(14),
+            MedfeeFen = r.GetInt64(15),
+            FulamtOwnpayFen = r.GetInt64(16),
+            OverlmtFen = r.GetInt64(17),
+            PreselfpayFen = r.GetInt64(18),
+            InscpFen = r.GetInt64(19),
+            ActPayDedcFen = r.GetInt64(20),
+            DedcAddedFen = r.GetInt64(21),
+            CapLeftFen = r.GetInt64(22),
+            HifpFen = r.GetInt64(23),
+            FundPayFen = r.GetInt64(24),
+            PsnPartFen = r.GetInt64(25),
+            AcctPayFen = r.GetInt64(26),
+            PsnCashFen = r.GetInt64(27),
+            BalcFen = r.GetInt64(28),
+            HifobFen = r.GetInt64(29),
+            HifmiFen = r.GetInt64(30),
+            MafFen = r.GetInt64(31),
+            HifobBaseFen = NullableLong(r, 32),
+            HifmiBaseFen = NullableLong(r, 33),
+            MafBaseFen = NullableLong(r, 34),
+            HifobCapLeftFen = NullableLong(r, 35),
+            HifmiCapLeftFen = NullableLong(r, 36),
+            MafCapLeftFen = NullableLong(r, 37),
+        };
+        return (row, Formats.ParseDate(r.GetString(38)));
+    }
+
+    /// <summary>The what-if's figures, gathered over the period's standing settlements as the replay passes them.</summary>
+    private sealed class Results(DateOnly from, string next)
+    {
+        private readonly string _from = from.ToText();
+
+        private sealed class Line
+        {
+            public long Count, Medfee, CashBefore, CashAfter, AccountBefore, AccountAfter, Changed;
+            public readonly long[] FundCount = new long[4], FundBefore = new long[4], FundAfter = new long[4];
+        }
+
+        private readonly Dictionary<(string Region, string Insutype), Line> _lines = [];
+        private readonly List<long> _cashChanges = [];
+        private readonly PriorityQueue<WhatIfCase, (long, string)> _largest = new();
+        private readonly List<WhatIfCase> _crossings = [];
+        private long _crossingCount;
+        private long _settlements;
+
+        public void Add(SettlementRow s, Replayed stored, Replayed draft)
+        {
+            if (s.Kind != "settle" || s.ReversedBy is not null || string.CompareOrdinal(s.SetlTime, _from) < 0 || string.CompareOrdinal(s.SetlTime, next) >= 0) return;
+            _settlements++;
+            var key = (s.InsuplcAdmdvs, s.Insutype);
+            if (!_lines.TryGetValue(key, out var line)) _lines[key] = line = new Line();
+            line.Count++;
+            line.Medfee += s.MedfeeFen;
+            line.CashBefore += s.PsnCashFen;
+            line.CashAfter += draft.PsnCash;
+            line.AccountBefore += s.AcctPayFen;
+            line.AccountAfter += draft.AcctPay;
+            if (draft.PsnCash != s.PsnCashFen || draft.AcctPay != s.AcctPayFen) line.Changed++;
+            Fund(0, true, s.HifpFen, draft.Hifp);
+            Fund(1, s.HifobBaseFen is not null || draft.HifobBase is not null, s.HifobFen, draft.HifobPay);
+            Fund(2, s.HifmiBaseFen is not null || draft.HifmiBase is not null, s.HifmiFen, draft.HifmiPay);
+            Fund(3, s.MafBaseFen is not null || draft.MafBase is not null, s.MafFen, draft.MafPay);
+            _cashChanges.Add(draft.PsnCash - s.PsnCashFen);
+
+            var crossed = Crossed(stored, draft);
+            var change = Math.Abs(draft.FundPay - s.FundPayFen);
+            if (crossed is not null) _crossingCount++;
+            if (change == 0 && crossed is null) return;
+            WhatIfCase Case() => new(s.SetlId, s.InsuplcAdmdvs, s.Insutype, s.FixmedinsCode, s.SetlTime, Money.FromFen(s.MedfeeFen),
+                Money.FromFen(s.FundPayFen), Money.FromFen(draft.FundPay), Money.FromFen(s.PsnCashFen), Money.FromFen(draft.PsnCash), crossed);
+            if (crossed is not null && _crossings.Count < WhatIfReport.MaxCrossings) _crossings.Add(Case());
+            // the 20 largest changes: a min-queue of 20, its least change (then the greatest id) first out
+            if (change > 0)
+            {
+                var priority = (change, s.SetlId);
+                if (_largest.Count < WhatIfReport.LargestCount) _largest.Enqueue(Case(), priority);
+                else if (_largest.TryPeek(out _, out var least) && Larger(priority, least)) _largest.EnqueueDequeue(Case(), priority);
+            }
+
+            void Fund(int i, bool takesPart, long before, long after)
+            {
+                if (!takesPart) return;
+                line.FundCount[i]++;
+                line.FundBefore[i] += before;
+                line.FundAfter[i] += after;
+            }
+        }
+
+        private static bool Larger((long Change, string Id) a, (long Change, string Id) b) =>
+            a.Change > b.Change || (a.Change == b.Change && string.CompareOrdinal(a.Id, b.Id) < 0);
+
+        /// <summary>Which caps and bands the settlement reaches differently under the draft; null where none.</summary>
+        private static string? Crossed(in Replayed before, in Replayed after)
+        {
+            if (before.Problem is not null || after.Problem is not null) return null;
+            var said = new List<string>(2);
+            if (before.BasicCapReached != after.BasicCapReached) said.Add(after.BasicCapReached ? "基本统筹达到封顶线" : "基本统筹不再达到封顶线");
+            Position("大额补助", before.Hifob, after.Hifob);
+            Position("大病保险", before.Hifmi, after.Hifmi);
+            Position("医疗救助", before.Maf, after.Maf);
+            return said.Count == 0 ? null : string.Join("；", said);
+
+            void Position(string fund, FundPosition? b, FundPosition? a)
+            {
+                if (b == a) return;
+                if (b?.CapReached != a?.CapReached && (b?.CapReached == true || a?.CapReached == true))
+                    said.Add(a?.CapReached == true ? $"{fund}达到年度限额" : $"{fund}不再达到年度限额");
+                if (b?.Band != a?.Band) said.Add($"{fund}累计进入{BandName(a?.Band)}（原{BandName(b?.Band)}）");
+            }
+
+            static string BandName(int? band) => band switch { null => "不适用", -1 => "起付标准以下", { } i => $"第{i + 1}段" };
+        }
+
+        public WhatIfReport Report(WhatIfQuery query, string[]? regions, IReadOnlyDictionary<string, string> names, long replayed, long identical,
+            List<WhatIfDifference> differences, double seconds)
+        {
+            string[] funds = ["basic", "hifob", "hifmi", "maf"];
+            string[] fundNames = ["基本医疗保险统筹基金", "职工大额医疗费用补助", "城乡居民大病保险", "医疗救助"];
+            var ordered = _lines.OrderBy(l => l.Key.Region, StringComparer.Ordinal).ThenBy(l => l.Key.Insutype, StringComparer.Ordinal).ToList();
+            string Name(string region) => names.GetValueOrDefault(region, region);
+            var fundLines = (from l in ordered
+                             from i in Enumerable.Range(0, 4)
+                             where l.Value.FundCount[i] > 0
+                             select new WhatIfFundLine(l.Key.Region, Name(l.Key.Region), l.Key.Insutype, funds[i], fundNames[i], l.Value.FundCount[i],
+                                 Money.FromFen(l.Value.Medfee), Money.FromFen(l.Value.FundBefore[i]), Money.FromFen(l.Value.FundAfter[i]))).ToList();
+            var patients = ordered.Select(l => new WhatIfPatientLine(l.Key.Region, Name(l.Key.Region), l.Key.Insutype, l.Value.Count, Money.FromFen(l.Value.Medfee),
+                Money.FromFen(l.Value.CashBefore), Money.FromFen(l.Value.CashAfter), Money.FromFen(l.Value.AccountBefore), Money.FromFen(l.Value.AccountAfter),
+                l.Value.Changed)).ToList();
+            _cashChanges.Sort();
+            var deciles = _cashChanges.Count == 0
+                ? []
+                : Enumerable.Range(0, 11).Select(d => Money.FromFen(_cashChanges[(int)Math.Min(_cashChanges.Count - 1, (long)d * (_cashChanges.Count - 1) / 10)])).ToList();
+            var largest = new List<WhatIfCase>();
+            while (_largest.TryDequeue(out var c, out _)) largest.Add(c);
+            largest.Reverse();
+            return new WhatIfReport(query.From, query.To, regions, query.Draft.Count, replayed, identical, differences, _settlements, fundLines, patients,
+                deciles, largest, _crossingCount, _crossings, seconds);
+        }
+    }
+}
