@@ -49,6 +49,7 @@ public static class WebSetup
         });
         services.AddHttpContextAccessor();
         services.AddSingleton<WindowClient>();
+        services.AddSingleton<WhatIfJobs>(); // the 政策测算 page's background replays, per server
         services.AddSingleton(provider => new LoginThrottle(provider.GetRequiredService<Database>(), provider.GetRequiredService<PlatformClock>(),
             provider.GetRequiredService<IConfiguration>().GetValue(LoginThrottle.AddressLimitSetting, LoginThrottle.DefaultAddressLimit)));
         services.Configure<WebEncoderOptions>(options => options.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
