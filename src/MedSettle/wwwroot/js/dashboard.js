@@ -136,6 +136,9 @@
     });
   }
 
+  // what the 政策测算 page's script draws with (whatif.js), so that both pages' charts look and escape alike
+  window.medsettleCharts = { COLORS, base, empty, escapeHtml, yuan, wan, draw, charts };
+
   const start = () => { narrowHospitals(); confirmations(); drawCharts(); };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
