@@ -269,6 +269,10 @@ public abstract partial class WhatIfPageTests(DatabaseTarget target) : PlatformT
         Assert.Contains("value=\"2026-01-01\"", page); // the year to date by the platform's clock (2026-03-15)
         Assert.Contains("value=\"2026-03-15\"", page);
 
+        var (_, refreshed, _) = await PostAsync(province, "Refresh", await FormWithAsync(province, ($"{ChangchunOutpatient}|ratio", "0.80"), ("To", "2026-03-12")));
+        Assert.Contains("下表为 2026-03-12 有效的政策版本", refreshed);
+        Assert.Contains($"name=\"{ChangchunOutpatient}|ratio\" value=\"0.80\"", refreshed); // the change kept
+
         var (_, unchanged) = await RunAsync(province, await FormWithAsync(province));
         Assert.Contains("自检：重放 3 笔，与已存结算一致 3 笔", unchanged);
         Assert.Contains("草案没有改变任何一笔结算的基金支付", unchanged);
@@ -311,6 +315,19 @@ public abstract partial class WhatIfPageTests(DatabaseTarget target) : PlatformT
         Assert.Equal(4, amounts.Count);
         Assert.StartsWith("+", amounts[3]); // 九成 pays more than 八成
         Assert.Contains("草案A “八成”", compared);
+    }
+
+    [Fact]
+    public async Task A_finished_job_is_kept_for_an_hour_then_dropped()
+    {
+        await SettleHistoryAsync();
+        using var province = await SignInAsync("province", Roles.Province, null);
+        var (job, _) = await RunAsync(province, await FormWithAsync(province));
+        Platform.Clock.Advance(TimeSpan.FromMinutes(59));
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(province, $"/dashboard/whatif?handler=Json&job={job}")).Status);
+        Platform.Clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(province, $"/dashboard/whatif?job={job}")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(province, $"/dashboard/whatif?handler=Json&job={job}")).Status);
     }
 
     [Fact]

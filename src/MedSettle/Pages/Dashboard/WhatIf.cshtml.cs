@@ -128,6 +128,13 @@ public sealed class WhatIfModel(Database database, PlatformClock clock, WhatIfJo
         Message = replaced ? $"已更新草案“{saved.Name}”（{draft.Count} 行）。" : $"已保存草案“{saved.Name}”（{draft.Count} 行）。";
         Loaded = saved;
         Drafts = await WhatIfDrafts.ListAsync(database, Owner);
+        // saved after looking at its results: they stay on the page, if they are this very draft's over this period
+        if (jobs.Find(Request.Form["job"], Me) is { IsDone: true, Run: { IsComparison: false } run } job
+            && run.From == from && run.To == to && WhatIfForm.SameRows(run.Drafts[0].Draft, draft))
+        {
+            Job = job;
+            await ResultsAsync();
+        }
         return page!;
     }
 
@@ -291,11 +298,15 @@ public sealed class WhatIfModel(Database database, PlatformClock clock, WhatIfJo
     private async Task ShowAsync(StoredRows stored, DateOnly day, IEnumerable<PolicyInput> policies, IEnumerable<SupplementInput> supplements)
     {
         Rows = WhatIfForm.Lay(stored, RegionNames, day, policies, supplements);
-        if (Job is { IsDone: true, Reports: { } reports })
-        {
-            HospitalNames = (await DashboardScope.HospitalsAsync(database)).ToDictionary(h => h.FixmedinsCode, h => h.FixmedinsName, StringComparer.Ordinal);
-            ChartJson = Charts(Job.Run, reports);
-        }
+        await ResultsAsync();
+    }
+
+    /// <summary>What the results shown need besides the reports: the hospitals' names and the charts' data.</summary>
+    private async Task ResultsAsync()
+    {
+        if (Job is not { IsDone: true, Reports: { } reports }) return;
+        HospitalNames = (await DashboardScope.HospitalsAsync(database)).ToDictionary(h => h.FixmedinsCode, h => h.FixmedinsName, StringComparer.Ordinal);
+        ChartJson = Charts(Job.Run, reports);
     }
 
     /// <summary>The charts' data: each draft's change of fund pay by home region, and a single run's deciles of the change in each settlement's cash.</summary>

@@ -212,6 +212,17 @@ public static class WhatIfForm
             draft.Supplements.Select(s => SupplementInput.Of(s, supplements.GetValueOrDefault(SupplementInput.Of(s, null).Key))).ToList());
     }
 
+    /// <summary>Whether two drafts hold the same rows with the same values (0.8 and 0.80 alike), in any order.</summary>
+    public static bool SameRows(PolicyDraft a, PolicyDraft b)
+    {
+        static string Policy(PolicyRow p) => $"{PolicyInput.Of(p, null).Key}|{p.DeductibleFen}|{p.DeductibleBasis}|{RatioText(p.Ratio)}|{p.AnnualCapFen}";
+        static string Supplement(SupplementRow s) =>
+            $"{SupplementInput.Of(s, null).Key}|{s.ThresholdFen}|{s.AnnualCapFen}|"
+            + string.Join(";", Supplements.ToRule(s).Bands.Select(band => $"{(band.Upto is { } upto ? Yuan(upto) : "")}:{RatioText(band.Ratio)}"));
+        static HashSet<string> Rows(PolicyDraft d) => d.Policies.Select(Policy).Concat(d.Supplements.Select(Supplement)).ToHashSet(StringComparer.Ordinal);
+        return a.Count == b.Count && Rows(a).SetEquals(Rows(b));
+    }
+
     /// <summary>Every row a POST holds, read by the keys in its fields' names (<c>p|region|insutype|category|hosp_lv|effective_from|field</c>, <c>s|…</c>).</summary>
     public static (List<PolicyInput> Policies, List<SupplementInput> Supplements) Posted(IFormCollection form, StoredRows stored)
     {
