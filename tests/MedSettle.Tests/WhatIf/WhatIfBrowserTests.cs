@@ -78,6 +78,7 @@ public sealed class WhatIfBrowserTests : IAsyncLifetime
         var page = await _context.NewPageAsync();
         var scriptErrors = new List<string>();
         page.PageError += (_, error) => scriptErrors.Add(error);
+        page.Console += (_, message) => { if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal)) scriptErrors.Add(message.Text); };
         await page.GotoAsync("/dashboard/whatif");
         await page.GetByLabel("用户名").FillAsync("province");
         await page.GetByLabel("密码").FillAsync("province-password");

@@ -102,14 +102,13 @@ public sealed class WhatIfModel(Database database, PlatformClock clock, WhatIfJo
     public async Task<IActionResult> OnPostRunAsync()
     {
         if (DashboardScope.IsMisconfigured(User)) return Forbid();
-        var (draft, page) = await DraftAsync();
-        if (draft is null) return page!;
-        var (from, to) = Period();
+        var (draft, from, to) = await DraftAsync();
+        if (draft is null) return Page();
         var (job, refusal) = jobs.Start(Me, new WhatIfRun(from, to, Scope(), [new NamedDraft(DraftName?.Trim() is { Length: > 0 } name ? name : CurrentDraft, draft)]));
         if (job is null)
         {
             Refusal = refusal;
-            return page!;
+            return Page();
         }
         return Redirect("/dashboard/whatif" + DashboardScope.Query(("job", job.Id)));
     }
@@ -117,13 +116,12 @@ public sealed class WhatIfModel(Database database, PlatformClock clock, WhatIfJo
     public async Task<IActionResult> OnPostSaveAsync()
     {
         if (DashboardScope.IsMisconfigured(User)) return Forbid();
-        var (draft, page) = await DraftAsync();
-        if (draft is null) return page!;
+        var (draft, from, to) = await DraftAsync();
+        if (draft is null) return Page();
         var (name, problem) = WhatIfDrafts.CheckName(DraftName);
         if (problem is not null) NameError = problem;
         else if (draft.IsEmpty) NameError = "草案没有修改任何行：请先修改要测算的数值，再保存。";
-        if (NameError is not null) return page!;
-        var (from, to) = Period();
+        if (NameError is not null) return Page();
         var (saved, replaced) = await WhatIfDrafts.SaveAsync(database, Owner, name!, from, to, draft, Me, clock.Now);
         Message = replaced ? $"已更新草案“{saved.Name}”（{draft.Count} 行）。" : $"已保存草案“{saved.Name}”（{draft.Count} 行）。";
         Loaded = saved;
@@ -135,7 +133,7 @@ public sealed class WhatIfModel(Database database, PlatformClock clock, WhatIfJo
             Job = job;
             await ResultsAsync();
         }
-        return page!;
+        return Page();
     }
 
     public async Task<IActionResult> OnPostDeleteAsync(string? id)
@@ -268,17 +266,17 @@ public sealed class WhatIfModel(Database database, PlatformClock clock, WhatIfJo
         return true;
     }
 
-    /// <summary>The draft of the posted form's changed rows; or null and the page showing why (other regions' rows, problems, a bad period).</summary>
-    private async Task<(PolicyDraft? Draft, IActionResult? Page)> DraftAsync()
+    /// <summary>The period and the draft of the posted form's changed rows, the form laid out again; a null draft when the page must say why not (another region's rows, problems, a bad period).</summary>
+    private async Task<(PolicyDraft? Draft, DateOnly From, DateOnly To)> DraftAsync()
     {
         await ScopeAsync();
         var (stored, policies, supplements) = await PostedAsync();
-        var (_, to) = Period();
+        var (from, to) = Period();
         await ShowAsync(stored, HasPeriodErrors ? clock.Today : to, policies, supplements);
-        if (Refusal is not null || HasPeriodErrors) return (null, Page());
+        if (Refusal is not null || HasPeriodErrors) return (null, from, to);
         var (draft, problems) = await WhatIfForm.ReadAsync(database, policies, supplements, RegionNames, HttpContext.RequestAborted);
         Problems = problems;
-        return (draft, Page());
+        return (draft, from, to);
     }
 
     /// <summary>A saved draft's rows, read as a draft file is; its problems (rules changed since) shown when it cannot be.</summary>
