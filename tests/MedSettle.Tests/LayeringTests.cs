@@ -16,6 +16,7 @@ public sealed class LayeringTests
         ["MedSettle.Privacy"],
         ["MedSettle.Storage"],
         ["MedSettle.Transactions"],
+        ["MedSettle.WhatIf"],
         ["MedSettle.Import", "MedSettle.Verify", "MedSettle.Admin"],
         ["MedSettle.Web"],
         ["MedSettle.Pages"],

@@ -742,7 +742,7 @@ public static class Commands
     private static Command DemoCommand()
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
-        var persons = AtLeast(0, new Option<int>("--persons") { Description = "How many insured people to generate", DefaultValueFactory = _ => 3000 });
+        var persons = AtLeast(0, new Option<int>("--persons") { Description = "How many insured people to generate", DefaultValueFactory = _ => DemoProvince.DemoPersons });
         var history = AtLeast(0, new Option<int>("--history-days") { Description = "Days of simulated traffic before today", DefaultValueFactory = _ => 90 });
         var command = new Command("demo", "Serve a demo province (12 Jilin pooling regions) on a fresh embedded database") { urls, persons, history };
         command.SetAction(async (parse, cancel) =>
@@ -768,8 +768,7 @@ public static class Commands
             if (days > 0)
             {
                 var today = new PlatformClock(TimeProvider.System).Today;
-                PrintSimulation(await SimulateWithProgressAsync(database, new SimulationOptions(today.AddDays(-days), today.AddDays(-1), 6, Spare: DemoProvince.WalkthroughPeople,
-                    Anomalies: DemoProvince.PlantedAnomalies), cancel));
+                PrintSimulation(await SimulateWithProgressAsync(database, DemoProvince.History(today, days), cancel));
             }
 
             var now = new PlatformClock(TimeProvider.System).Now;
