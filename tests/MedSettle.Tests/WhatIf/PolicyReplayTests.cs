@@ -150,6 +150,45 @@ public abstract class PolicyReplayTests(DatabaseTarget target, ITestOutputHelper
         Assert.StartsWith("The draft was not read", failed.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_stored_settlement_the_rules_do_not_give_is_listed_by_id_and_field_and_the_command_answers_1_with_its_files_written()
+    {
+        var wangFang = await AdmissionAsync(WangFang, "390", "2026-03-02", [("120400001", 18.00m, 50m), ("210102001", 240.00m, 2m)], 1380.00m);
+        await AdmissionAsync(VisitRun.SunLi, "390", "2026-03-03", [("120400001", 18.00m, 100m)], 1800.00m);
+        await using (var c = await Platform.Database.OpenConnectionAsync())
+            await c.ExecuteAsync(
+                "UPDATE settlements SET hifp_fen = hifp_fen + 1, fund_pay_fen = fund_pay_fen + 1, psn_part_fen = psn_part_fen - 1, psn_cash_fen = psn_cash_fen - 1 WHERE setl_id = @id",
+                new { id = wangFang.SetlId });
+
+        var report = await PolicyReplay.RunAsync(Platform.Database, TheYear);
+
+        Assert.Equal((2, 1), (report.Replayed, report.Identical));
+        Assert.Equal(
+            [
+                new WhatIfDifference(wangFang.SetlId, "hifp_pay", "475.81", "475.80"),
+                new WhatIfDifference(wangFang.SetlId, "fund_pay_sumamt", "475.81", "475.80"),
+                new WhatIfDifference(wangFang.SetlId, "psn_part_amt", "904.19", "904.20"),
+                new WhatIfDifference(wangFang.SetlId, "psn_cash_pay", "904.19", "904.20"),
+            ], report.Differences);
+
+        var files = TestPaths.TempDirectory();
+        var (code, output, errors) = await InProcessCli.RunAsync("whatif", "--db", Platform.DatabaseValue, "--from", "2026-03-01", "--to", "2026-03-31",
+            "--json", Path.Combine(files, "whatif.json"), "--xlsx", Path.Combine(files, "whatif.xlsx"));
+        Assert.True(code == 1, $"whatif answered {code}: {errors}{output}");
+        Assert.Contains($"difference: {wangFang.SetlId} hifp_pay: stored 475.81, replayed 475.80", output);
+        Assert.Contains("replayed 2, identical 1; 2 standing settlement(s) in the period", output);
+        using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(files, "whatif.json")));
+        Assert.Equal((2, 1), (json.RootElement.GetProperty("replayed").GetInt64(), json.RootElement.GetProperty("identical").GetInt64()));
+        Assert.Contains("自检差异", MiniExcelLibs.MiniExcel.GetSheetNames(Path.Combine(files, "whatif.xlsx")));
+
+        var bad = Path.Combine(files, "draft.json");
+        await File.WriteAllTextAsync(bad, """[{"insuplc_admdvs": "220100", "insutype": "390", "category": "inpatient", "hosp_lv": 3, "effective_from": "2026-01-01"}]""");
+        (code, output, errors) = await InProcessCli.RunAsync("whatif", "--db", Platform.DatabaseValue, "--from", "2026-03-01", "--to", "2026-03-31", "--draft", bad);
+        Assert.Equal(2, code);
+        Assert.StartsWith("The draft was not read", errors);
+        Assert.Contains("draft.json line 1, column ratio: (policy 1) is missing; it must be a ratio between 0 and 1", errors);
+    }
+
     private sealed record Admission(string SetlId, decimal Hifp);
 
     /// <summary>An admission at 吉林市示例中心医院 (level 3) on <paramref name="day"/>, its bill uploaded, discharged and settled.</summary>
