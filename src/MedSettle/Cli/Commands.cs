@@ -508,31 +508,37 @@ public static class Commands
 
     private static void PrintWhatIf(WhatIfReport r)
     {
+        // a redirected console is 80 columns to Spectre: the tables below want more before they wrap
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 132);
         static string Yuan(decimal amount) => amount.ToString("N2", CultureInfo.InvariantCulture);
+        static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
         var funds = new Table().Title($"基金支出 {r.From.ToText()} 至 {r.To.ToText()}（草案 {r.DraftRows} 行）")
-            .AddColumns("参保地", "险种", "基金", "笔数", "医疗费总额", "测算前", "测算后", "变化");
+            .AddColumns("参保地", "险种", "基金", "笔数", "测算前", "测算后", "变化");
         foreach (var column in funds.Columns.Skip(3)) column.RightAligned();
         foreach (var f in r.Funds)
-            funds.AddRow(Markup.Escape($"{f.RegionName}（{f.Region}）"), f.Insutype, Markup.Escape(f.FundName), f.Count.ToString("N0", CultureInfo.InvariantCulture),
-                Yuan(f.Medfee), Yuan(f.Before), Yuan(f.After), Yuan(f.Change));
+            funds.AddRow(Markup.Escape(f.RegionName), f.Insutype, Markup.Escape(f.FundName), Count(f.Count), Yuan(f.Before), Yuan(f.After), Yuan(f.Change));
+        funds.AddRow("合计", "", "", "", Yuan(r.FundBefore), Yuan(r.FundAfter), Yuan(r.FundAfter - r.FundBefore));
         AnsiConsole.Write(funds);
-        var patients = new Table().Title("个人负担").AddColumns("参保地", "险种", "笔数", "现金测算前", "现金测算后", "变化", "账户测算前", "账户测算后", "有变化笔数");
+        var patients = new Table().Title("个人负担").AddColumns("参保地", "险种", "笔数", "医疗费总额", "现金测算前", "现金测算后", "现金变化", "账户变化", "有变化笔数");
         foreach (var column in patients.Columns.Skip(2)) column.RightAligned();
         foreach (var p in r.Patients)
-            patients.AddRow(Markup.Escape($"{p.RegionName}（{p.Region}）"), p.Insutype, p.Count.ToString("N0", CultureInfo.InvariantCulture), Yuan(p.CashBefore),
-                Yuan(p.CashAfter), Yuan(p.CashChange), Yuan(p.AccountBefore), Yuan(p.AccountAfter), p.Changed.ToString("N0", CultureInfo.InvariantCulture));
+            patients.AddRow(Markup.Escape(p.RegionName), p.Insutype, Count(p.Count), Yuan(p.Medfee), Yuan(p.CashBefore), Yuan(p.CashAfter), Yuan(p.CashChange),
+                Yuan(p.AccountAfter - p.AccountBefore), Count(p.Changed));
         AnsiConsole.Write(patients);
         if (r.CashChangeDeciles.Count > 0)
-            Console.WriteLine("个人现金变化分位 P0…P100: " + string.Join(" ", r.CashChangeDeciles.Select(Yuan)));
+            Console.WriteLine("个人现金变化分位 P0 P10 … P100: " + string.Join(" ", r.CashChangeDeciles.Select(Yuan)));
         if (r.Largest.Count > 0)
         {
-            var largest = new Table().Title($"变化最大的 {r.Largest.Count} 笔").AddColumns("结算ID", "参保地", "险种", "医疗费总额", "基金测算前", "基金测算后", "变化", "跨越");
+            var largest = new Table().Title($"基金支付变化最大的 {r.Largest.Count} 笔").AddColumns("结算ID", "参保地", "险种", "医疗费总额", "测算前", "测算后", "变化", "跨越封顶或分段");
+            foreach (var column in largest.Columns.Skip(3).Take(4)) column.RightAligned();
             foreach (var c in r.Largest)
                 largest.AddRow(c.SetlId, c.Region, c.Insutype, Yuan(c.Medfee), Yuan(c.FundBefore), Yuan(c.FundAfter), Yuan(c.FundChange), Markup.Escape(c.Crossed ?? ""));
             AnsiConsole.Write(largest);
         }
         Console.WriteLine($"{r.CrossingCount:N0} settlement(s) reach a cap or band differently under the draft");
         foreach (var d in r.Differences) Console.WriteLine($"difference: {d.SetlId} {d.Field}: stored {d.Stored}, replayed {d.Replayed}");
+        if (r.Replayed - r.Identical > r.Differences.Select(d => d.SetlId).Distinct().Count())
+            Console.WriteLine($"(the first {r.Differences.Count} differences are listed)");
         Console.WriteLine($"replayed {r.Replayed:N0}, identical {r.Identical:N0}; {r.Settlements:N0} standing settlement(s) in the period; {r.Seconds:0.00} s");
     }
 
@@ -742,7 +748,7 @@ public static class Commands
     private static Command DemoCommand()
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
-        var persons = AtLeast(0, new Option<int>("--persons") { Description = "How many insured people to generate", DefaultValueFactory = _ => 3000 });
+        var persons = AtLeast(0, new Option<int>("--persons") { Description = "How many insured people to generate", DefaultValueFactory = _ => DemoProvince.DemoPersons });
         var history = AtLeast(0, new Option<int>("--history-days") { Description = "Days of simulated traffic before today", DefaultValueFactory = _ => 90 });
         var command = new Command("demo", "Serve a demo province (12 Jilin pooling regions) on a fresh embedded database") { urls, persons, history };
         command.SetAction(async (parse, cancel) =>
@@ -768,8 +774,7 @@ public static class Commands
             if (days > 0)
             {
                 var today = new PlatformClock(TimeProvider.System).Today;
-                PrintSimulation(await SimulateWithProgressAsync(database, new SimulationOptions(today.AddDays(-days), today.AddDays(-1), 6, Spare: DemoProvince.WalkthroughPeople,
-                    Anomalies: DemoProvince.PlantedAnomalies), cancel));
+                PrintSimulation(await SimulateWithProgressAsync(database, DemoProvince.History(today, days), cancel));
             }
 
             var now = new PlatformClock(TimeProvider.System).Now;

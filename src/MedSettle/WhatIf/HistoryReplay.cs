@@ -19,6 +19,17 @@ public readonly record struct Replayed(
     string PolicyEffectiveFrom, decimal PoolPropSelfpay,
     bool BasicCapReached = false, FundPosition? Hifob = null, FundPosition? Hifmi = null, FundPosition? Maf = null, string? Problem = null)
 {
+    /// <summary>Whether the replay gives every amount of the stored row, its policy version and ratio (<see cref="DifferencesFrom"/> lists what it does not).</summary>
+    public bool Reproduces(SettlementRow s) =>
+        Problem is null
+        && s.ActPayDedcFen == ActPayDedc && s.DedcAddedFen == DedcAdded && s.CapLeftFen == CapLeft && s.HifpFen == Hifp && s.FundPayFen == FundPay
+        && s.PsnPartFen == PsnPart && s.AcctPayFen == AcctPay && s.PsnCashFen == PsnCash && s.BalcFen == Balc
+        && s.HifobFen == HifobPay && s.HifmiFen == HifmiPay && s.MafFen == MafPay
+        && s.HifobBaseFen == HifobBase && s.HifmiBaseFen == HifmiBase && s.MafBaseFen == MafBase
+        && s.HifobCapLeftFen == HifobCapLeft && s.HifmiCapLeftFen == HifmiCapLeft && s.MafCapLeftFen == MafCapLeft
+        && s.PolicyEffectiveFrom == PolicyEffectiveFrom
+        && decimal.Parse(s.PoolPropSelfpay, CultureInfo.InvariantCulture) == PoolPropSelfpay;
+
     /// <summary>What the replay disagrees with the stored row on: each field's name, stored value and replayed value.</summary>
     public IEnumerable<(string Field, string Stored, string Replayed)> DifferencesFrom(SettlementRow s)
     {

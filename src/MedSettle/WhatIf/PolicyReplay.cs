@@ -67,7 +67,7 @@ public static class PolicyReplay
             {
                 var (row, visitDay) = Read(reader);
                 var stored = asStored.Replay(row, visitDay);
-                if (stored.Problem is null && !stored.DifferencesFrom(row).Any()) identical++;
+                if (stored.Reproduces(row)) identical++;
                 else if (differences.Count < WhatIfReport.MaxDifferences)
                     differences.AddRange(stored.DifferencesFrom(row).Take(WhatIfReport.MaxDifferences - differences.Count)
                         .Select(d => new WhatIfDifference(row.SetlId, d.Field, d.Stored, d.Replayed)));

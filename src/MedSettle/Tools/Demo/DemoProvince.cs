@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using MedSettle.Engine;
+using MedSettle.Tools.Simulation;
 
 namespace MedSettle.Tools.Demo;
 
@@ -59,6 +60,16 @@ public static class DemoProvince
     /// closing audit files: the 智能监管 page has cases to review on first start.
     /// </summary>
     public const double PlantedAnomalies = 0.05;
+
+    /// <summary>How many people the demo generates (medsettle demo --persons).</summary>
+    public const int DemoPersons = 3000;
+
+    /// <summary>
+    /// The demo's simulated history: <paramref name="days"/> days of traffic up to yesterday, six filings a day, the walkthrough's
+    /// people left alone, anomalies planted in <see cref="PlantedAnomalies"/> of the cases.
+    /// </summary>
+    public static SimulationOptions History(DateOnly today, int days) =>
+        new(today.AddDays(-days), today.AddDays(-1), 6, Spare: WalkthroughPeople, Anomalies: PlantedAnomalies);
 
     /// <summary>The sample's people (张伟, 王芳…), whom README's walkthrough settles: the demo's simulated history leaves them alone.</summary>
     public static IReadOnlySet<string> WalkthroughPeople => SamplePersons.Select(p => p.PsnNo).ToHashSet();
