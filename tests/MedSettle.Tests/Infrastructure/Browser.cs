@@ -32,13 +32,19 @@ public static class Browser
 
     /// <summary>
     /// Saves a full-page PNG as tests/artifacts/screenshots/&lt;name&gt;.png in the repository (or under a screenshots
-    /// folder next to the test binaries when the repository is not found) and returns its path.
+    /// folder next to the test binaries when the repository is not found) and returns its path; with
+    /// <paramref name="height"/>, the page's top that tall only (a long page's picture for the README).
     /// </summary>
-    public static async Task<string> ScreenshotAsync(IPage page, string name)
+    public static async Task<string> ScreenshotAsync(IPage page, string name, float? height = null)
     {
         var safe = string.Concat(name.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c));
         var path = Path.Combine(ScreenshotDirectory(), safe + ".png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = path,
+            FullPage = true,
+            Clip = height is { } h ? new Clip { X = 0, Y = 0, Width = page.ViewportSize?.Width ?? 1366, Height = h } : null,
+        });
         return path;
     }
 

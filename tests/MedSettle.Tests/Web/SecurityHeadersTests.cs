@@ -104,7 +104,7 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
     [Fact]
     public async Task Every_page_of_the_dashboard_carries_the_headers_and_works_under_the_policy() =>
         await WalkAsync("province", "/dashboard", "/dashboard?from=2026-03-01&to=2026-03-15", $"/dashboard/hospital/{JilinCentral}",
-            $"/dashboard/settlement/{_setlId}", "/dashboard/clearing?month=2026-03", "/dashboard/policies", "/dashboard/reads", "/window");
+            $"/dashboard/settlement/{_setlId}", "/dashboard/clearing?month=2026-03", "/dashboard/policies", "/dashboard/reads", "/dashboard/whatif", "/window");
 
     [Fact]
     public async Task Answers_outside_the_pages_carry_the_headers_too()

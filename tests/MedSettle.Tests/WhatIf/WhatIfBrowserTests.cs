@@ -123,7 +123,7 @@ public sealed class WhatIfBrowserTests : IAsyncLifetime
         await Expect(page.Locator("#whatif-results")).ToBeVisibleAsync(); // the results of that very draft stay
         await Expect(page.Locator("body[data-charts-ready='true']")).ToHaveCountAsync(1);
         await page.WaitForTimeoutAsync(600); // let the charts finish their short entry animation for the picture
-        await Browser.ScreenshotAsync(page, "whatif");
+        await Browser.ScreenshotAsync(page, "whatif", height: 1700); // the results and charts; the form below them is long
 
         // a value the importer refuses is named by its row and marked; nothing runs
         var jilinOutpatient = page.GetByLabel("吉林市 职工 急诊门诊 三级医院 支付比例");
