@@ -263,6 +263,28 @@ public sealed class RequestReadingTests
     }
 
     [Fact]
+    public void A_query_reads_its_data_node_sent_as_a_one_element_list_and_refuses_a_longer_list_by_the_node()
+    {
+        Assert.Equal(Read("""{"data":{"psn_no":"P1","setl_id":"S1"}}""", SettlementQuery.Read), Read("""{"data":[{"psn_no":"P1","setl_id":"S1"}]}""", SettlementQuery.Read));
+        Assert.Equal(new AccumulationQuery("P1", null), Read("""{"data":[],"psn_no":"P1"}""", AccumulationQuery.Read));
+
+        var refusal = Refused("""{"data":[{"psn_no":"P1"},{"psn_no":"P2"}]}""", VisitQuery.Read);
+        Assert.Equal((RefusalCode.FieldInvalid, new InputField("input", null, "data")), (refusal.Code, refusal.Field));
+        Assert.Equal("缺少必填字段 input.data[0].setl_id", Refused("""{"data":[{"psn_no":"P1"}]}""", SettlementQuery.Read).Message);
+    }
+
+    [Fact]
+    public void A_query_period_takes_in_the_whole_day_of_a_bare_end_date_and_refuses_an_end_before_its_begin_by_the_end()
+    {
+        var period = Read("""{"psn_no":"P1","begntime":"2026-03-01","endtime":"2026-03-15"}""", VisitQuery.Read).Period;
+        Assert.Equal((new DateTime(2026, 3, 1), new DateTime(2026, 3, 15, 23, 59, 59)), (period.From!.Value, period.To!.Value));
+        Assert.Equal(new DateTime(2026, 3, 15, 8, 0, 0), Read("""{"psn_no":"P1","endtime":"2026-03-15 08:00:00"}""", MedicationRecordQuery.Read).Period.To);
+
+        var refusal = Refused("""{"data":{"psn_no":"P1","begntime":"2026-03-15 09:00:00","endtime":"2026-03-15 08:00:00"}}""", VisitQuery.Read);
+        Assert.Equal(new InputField("input.data", null, "endtime"), refusal.Field);
+    }
+
+    [Fact]
     public void Every_transaction_declares_an_immutable_request_record_that_reads_its_input()
     {
         Assert.NotEmpty(TransactionApi.Kinds);

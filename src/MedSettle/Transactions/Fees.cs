@@ -83,7 +83,7 @@ public static class Fees
                 list_sp_item_flag = "0",
                 lmt_used_flag = "0",
                 drt_reim_flag = "0",
-                memo = line.InitFeedetlSn is null ? "" : $"退费：冲减明细 {line.InitFeedetlSn}（收费批次 {chrgBchno}）",
+                memo = Memo(line.InitFeedetlSn, chrgBchno),
                 rule_code = broken.FirstOrDefault()?.Code,
                 rule_name = broken.FirstOrDefault()?.Name,
                 msg = broken.FirstOrDefault()?.Message,
@@ -93,6 +93,10 @@ public static class Fees
         ctx.Subject = mdtrtId;
         return new { result = results };
     }
+
+    /// <summary>A line's memo in 2204's answer (and 5204's): what a refund line offsets; empty for any other line.</summary>
+    internal static string Memo(string? initFeedetlSn, string chrgBchno) =>
+        initFeedetlSn is null ? "" : $"退费：冲减明细 {initFeedetlSn}（收费批次 {chrgBchno}）";
 
     /// <summary>The fee_lines row an uploaded line is stored as: the line as sent, with its grading and its catalogue item's name and class.</summary>
     private static FeeLineRow Row(Graded graded, string mdtrtId, string msgid, long billNo, DateTime now)

@@ -39,6 +39,23 @@ public sealed class Input(JsonElement element, string path)
             ? new Input(node, $"{Path}.{alias}")
             : Node(name, orSelf);
 
+    /// <summary>
+    /// The named node as <see cref="Node(string, bool)"/> reads it, or the one object of a one-element list, as some clients send
+    /// it (Jilin's HIS sends <c>data</c> as a list); an empty list is read as absent, a list of several is refused by name.
+    /// </summary>
+    public Input OneNode(string name, bool orSelf = false)
+    {
+        if (Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out var node) && node.ValueKind == JsonValueKind.Array
+            && node.GetArrayLength() > 0)
+        {
+            if (node.GetArrayLength() > 1 || node[0].ValueKind != JsonValueKind.Object)
+                throw new Refusal($"输入节点 {Path}.{name} 应为一个对象（或只含一个对象的数组），收到 {node.GetArrayLength()} 项")
+                    { Code = RefusalCode.FieldInvalid, Field = Field(name), Kind = FieldKind.Object };
+            return new Input(node[0], $"{Path}.{name}[0]");
+        }
+        return Node(name, orSelf);
+    }
+
     public IReadOnlyList<Input> Array(string name)
     {
         if (Element.ValueKind != JsonValueKind.Object || !Element.TryGetProperty(name, out var node) || node.ValueKind != JsonValueKind.Array)

@@ -34,7 +34,7 @@ public sealed record PersonalDataReadQuery(DateOnly From, DateOnly To, string? P
 /// <summary>
 /// The audit log of personal-data reads (table <c>personal_data_reads</c>). A read is any answer or page that shows one
 /// identified person's name or identity number: 1101, the settlement answers whose setlinfo carries them
-/// (2206/2207/2208, 2303/2304/2305), and the clerk's visit page and settlement slip, and the province's settlement detail.
+/// (2206/2207/2208, 2303/2304/2305, and 5203 that answers a settlement again), and the clerk's visit page and settlement slip, and the province's settlement detail.
 /// Written in the database transaction of the read itself. Lists that show only masked values are not reads.
 /// </summary>
 public static class PersonalDataReads
@@ -52,6 +52,7 @@ public static class PersonalDataReads
         ["2303"] = "住院预结算（结算信息含姓名、证件号码）",
         ["2304"] = "住院结算（结算信息含姓名、证件号码）",
         ["2305"] = "住院结算撤销（结算信息含姓名、证件号码）",
+        ["5203"] = "结算信息查询（结算信息含姓名、证件号码）",
     };
 
     /// <summary>

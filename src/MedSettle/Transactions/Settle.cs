@@ -375,9 +375,10 @@ public static class Settle
 
     /// <summary>
     /// The answer: setlinfo and setldetail, and, for a preview and for a settlement filed for supervision, the violations
-    /// (<see cref="InlineSupervision.Answer"/>; a preview answers the list even when it is empty).
+    /// (<see cref="InlineSupervision.Answer"/>; a preview answers the list even when it is empty). 5203 answers a stored
+    /// settlement or reversal with it (<see cref="VisitQueries"/>), exactly as its settlement answered.
     /// </summary>
-    private static object Output(PersonRow person, SettlementRow s, IReadOnlyList<Violation>? violations = null)
+    internal static object Output(PersonRow person, SettlementRow s, IReadOnlyList<Violation>? violations = null)
     {
         var age = People.Age(person, Formats.ParseDate(s.SetlTime));
         var fundPayType = s.Insutype == "310" ? ("310100", "职工基本医疗保险统筹基金") : ("390100", "城乡居民基本医疗保险基金");

@@ -7,6 +7,9 @@ public sealed class His(ITransactionCaller platform, string hospital)
 {
     public string Hospital => hospital;
 
+    /// <summary>Any transaction of this hospital's, for the queries (5201, 5203…) that need no helper of their own.</summary>
+    public Task<Reply> CallAsync(string infno, object input, string? msgid = null) => platform.CallAsync(infno, hospital, input, msgid);
+
     public Task<Reply> FileAsync(string psnNo, string insutype, string begndate, string diseCodg = "J18.9", string? enddate = null, string? msgid = null) =>
         platform.CallAsync("2551", hospital, new
         {

@@ -85,6 +85,12 @@ public abstract partial class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> wo
             "9002" => new { signOut = new { sign_no = Platform.SignNos[A], opter_no = "B01" } },
             "1101" => new { data = new { mdtrt_cert_type = "02", mdtrt_cert_no = "220102197503120110" } },
             "5301" => new { data = new { psn_no = ZhangWei } },
+            "5201" => new { data = new { psn_no = ZhangWei, mdtrt_id = w.SettledVisit } },
+            "5203" or "5204" => new { data = new { psn_no = ZhangWei, setl_id = w.SetlId, mdtrt_id = w.SettledVisit } },
+            "5205" => new { data = new { psn_no = ZhangWei, begntime = "2026-01-01 00:00:00" } },
+            "5206" => new { data = new { psn_no = ZhangWei, cum_ym = "202603" } },
+            "1201" => new { medinsinfo = new { fixmedins_type = "1", fixmedins_code = A } },
+            "1901" => new { data = new { type = "fund_pay_type" } },
             "2551" => new { data = new { psn_no = WangFang, insutype = "390", begndate = "2026-03-14", dise_codg = "J18.9", dise_name = "肺炎" } },
             "2552" => new { data = new { trt_dcla_detl_sn = w.FilingSn, psn_no = WangFang } },
             "2201" => new { data = new { psn_no = ZhangWei, insutype = "310", begntime = "2026-03-15 09:30:00", ipt_otp_no = "MZ-A-OPEN" } },
@@ -152,7 +158,7 @@ public abstract partial class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> wo
 
     /// <summary>The transactions whose input names one of A's objects by its id (a visit, settlement, filing or sign-in).</summary>
     public static TheoryData<string> NamingAnId =>
-        new("2202", "2203", "2204", "2205", "2206", "2207", "2208", "2301", "2302", "2303", "2304", "2305", "2402", "2404", "2405", "2552", "3202", "3261", "9002", "9102");
+        new("5201", "5203", "5204", "2202", "2203", "2204", "2205", "2206", "2207", "2208", "2301", "2302", "2303", "2304", "2305", "2402", "2404", "2405", "2552", "3202", "3261", "9002", "9102");
 
     [Theory]
     [MemberData(nameof(NamingAnId))]
