@@ -13,6 +13,7 @@ public static class LoadDriver
         medsettle-load settle  --url URL --db CONNSTR --visits FILE [--clients 8] [--seconds 30] [--rate R] [--skip N] [--cycle yes]
         medsettle-load flow    --url URL --db CONNSTR [--clients 8] [--seconds 15]
         medsettle-load persons --db CONNSTR --count N
+        medsettle-load history --db CONNSTR [--settlements 1000000] [--seed 2026] [--reversed 0.02]   (a consistent 2026 for medsettle whatif)
         medsettle-load durable --url URL --db CONNSTR --visits FILE --log acks.tsv [--clients 8] [--seconds 30] [--retry-ms 200]
         medsettle-load failover-check --db CONNSTR --log acks.tsv [--since-ms UNIX_MS]
         medsettle-load report  --out FILE [--set section.key=value …] [--part name=FILE.json …]
@@ -36,6 +37,7 @@ public static class LoadDriver
                 "settle" => await SettleRun.RunAsync(options),
                 "flow" => await FlowRun.RunAsync(options),
                 "persons" => await PersonsLoad.RunAsync(options),
+                "history" => await HistoryLoad.RunAsync(options),
                 "durable" => await DurableRun.RunAsync(options),
                 "failover-check" => await FailoverCheck.RunAsync(options),
                 "report" => Report.Run(options),

@@ -35,8 +35,13 @@ public static class PolicyReplay
         var inScope = regions is null ? "" : $" AND {unit.IsOneOf("s.insuplc_admdvs", "regions")}";
         var from = query.From.ToText();
         var next = query.To.AddDays(1).ToText();
-        var firstYear = await unit.ScalarAsync<long?>(
-            $"SELECT MIN(s.year) FROM settlements s WHERE s.setl_time >= @from AND s.setl_time < @next{inScope}", new { from, next, regions });
+        // One pass over the years the period's rows belong to: the first of them, and how many rows a replay from its start reads.
+        var years = (await unit.QueryAsync<(long Year, long Rows, long InPeriod)>(
+            $"""
+            SELECT s.year, COUNT(*), SUM(CASE WHEN s.setl_time >= @from THEN 1 ELSE 0 END) FROM settlements s
+            WHERE s.setl_time < @next{inScope} GROUP BY s.year
+            """, new { from, next, regions })).ToList();
+        var firstYear = years.Where(y => y.InPeriod > 0).Select(y => (long?)y.Year).Min();
 
         var baseline = await BookAsync(unit, PolicyDraft.Empty);
         var drafted = query.Draft.IsEmpty ? null : await BookAsync(unit, query.Draft);
@@ -55,7 +60,7 @@ public static class PolicyReplay
         {
             var where = $"s.year >= @year AND s.setl_time < @next{inScope}";
             var parameters = new { year, next, regions };
-            var total = await unit.ScalarAsync<long>($"SELECT COUNT(*) FROM settlements s WHERE {where}", parameters);
+            var total = years.Where(y => y.Year >= year).Sum(y => y.Rows);
             progress?.Report(new WhatIfProgress(0, total));
             var postgres = unit.Database.Provider == DbProvider.Postgres;
             // the sort of a year's rows in memory rather than on disk
