@@ -111,7 +111,7 @@ public static class CatalogueDownloads
     {
         var count = 0;
         using var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true);
-        var entry = archive.CreateEntry(entryName, CompressionLevel.Fastest);
+        var entry = archive.CreateEntry(entryName, CompressionLevel.Optimal);
         entry.LastWriteTime = new DateTimeOffset(now, TimeSpan.FromHours(8));
         await using var writer = new StreamWriter(entry.Open(), new UTF8Encoding(false), 1 << 16);
         var values = list.Values;
