@@ -32,11 +32,11 @@ public static class CatalogueDownloads
     {
         var list = CatalogueLists.ByInfno[ctx.Infno];
         var versions = list.ListType is null ? new Dictionary<long, string>() : await VersionsAsync(ctx.Db);
-        var latest = list.ListType is null ? Diagnoses.Version : versions.Count == 0 ? 0 : versions.Keys.Max();
+        var latest = list.ListType switch { null => Diagnoses.Version, "" => 0, _ => versions.Count == 0 ? 0 : versions.Keys.Max() };
         if (!list.Kept)
             ctx.Warn($"本平台没有{list.Name[..^2]}（省内异地急诊直接结算不使用此目录）：答复 0 行");
         else if (request.Since > latest)
-            ctx.Warn($"input.data.ver {request.Since} 高于本平台{list.Name[..^2]}的最新版本 {latest}，没有更新的行：若本地版本号来自其他平台，请以 ver 0 重新全量下载");
+            ctx.Warn($"本地版本号 ver {request.Since} 高于本平台{list.Name[..^2]}的最新版本 {latest}，没有更新的行：若本地版本号来自其他平台，请以 ver 0 重新全量下载");
         var since = request.Since;
         if (request.UpdatedSince is { } updated && list.ListType is not null) // the diagnoses have no release time: updt_time selects nothing of them
             since = Math.Max(since, versions.Where(v => string.CompareOrdinal(v.Value, updated.ToText()) >= 0).Select(v => v.Key).DefaultIfEmpty(latest + 1).Min() - 1);
