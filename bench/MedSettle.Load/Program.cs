@@ -18,6 +18,7 @@ public static class LoadDriver
         medsettle-load failover-check --db CONNSTR --log acks.tsv [--since-ms UNIX_MS]
         medsettle-load report  --out FILE [--set section.key=value …] [--part name=FILE.json …]
         medsettle-load stub-server --urls URL --answer FILE   (the HTTP exchange alone: every 2207 gets the answer in FILE)
+        medsettle-load catalogue --db DB [--rows 50000] [--runs 5]   (DB a medsettle --db value: 1301 of an N-row catalogue, in process)
         CONNSTR is an Npgsql connection string, with or without medsettle's "postgres:" prefix.
         """;
 
@@ -42,6 +43,7 @@ public static class LoadDriver
                 "failover-check" => await FailoverCheck.RunAsync(options),
                 "report" => Report.Run(options),
                 "stub-server" => await StubServer.RunAsync(options),
+                "catalogue" => await CatalogueRun.RunAsync(options),
                 _ => throw new UsageException($"unknown subcommand \"{args[0]}\""),
             };
         }

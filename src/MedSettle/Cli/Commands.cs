@@ -172,6 +172,8 @@ public static class Commands
             foreach (var (file, (rows, changed)) in summary.Files)
                 table.AddRow(file, rows.ToString("N0", CultureInfo.InvariantCulture), changed.ToString("N0", CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
+            if (summary.CatalogueVersion is { } ver)
+                AnsiConsole.MarkupLine($"The catalogue changed: version {ver} (downloads 1301–1306 since an earlier version hold the rows it added or changed).");
             foreach (var warning in summary.Warnings) Console.Error.WriteLine("warning: " + warning);
             if (summary.WarningCount > summary.Warnings.Count)
                 Console.Error.WriteLine($"warning: and {summary.WarningCount - summary.Warnings.Count:N0} more like these");

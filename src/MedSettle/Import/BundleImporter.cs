@@ -23,6 +23,9 @@ public sealed record ImportProgress(string Stage, long Done, long Total);
 /// </summary>
 public sealed record ImportSummary(IReadOnlyDictionary<string, (long Rows, long Changed)> Files, IReadOnlyList<ImportProblem> Warnings, long WarningCount)
 {
+    /// <summary>The catalogue version this import made (it added or changed catalogue rows), or null: it made none.</summary>
+    public long? CatalogueVersion { get; init; }
+
     public long Changed => Files.Values.Sum(f => f.Changed);
 }
 
@@ -57,9 +60,10 @@ public sealed class ImportFailed : Exception
 /// first, then writes all of it in one transaction or nothing. Unchanged rows are left alone, so re-importing the same
 /// bundle changes nothing; policy versions are added and never overwritten. A person whose identity number is not a valid
 /// GB 11643 number is imported with a warning (the bundle format does not require the check digit), or refused when
-/// <paramref name="strict"/>: the window finds a person only by a valid identity number.
+/// <paramref name="strict"/>: the window finds a person only by a valid identity number. An import that adds or changes
+/// catalogue rows makes a new catalogue version, released at <paramref name="clock"/>'s now (the system clock's when none).
 /// </summary>
-public sealed class BundleImporter(Database database, IProgress<ImportProgress>? progress = null, bool strict = false)
+public sealed class BundleImporter(Database database, IProgress<ImportProgress>? progress = null, bool strict = false, PlatformClock? clock = null)
 {
     internal const int MaxProblems = 200;
     private readonly List<ImportProblem> _problems = [];
@@ -157,14 +161,24 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
         if (_problems.Count > 0) throw new ImportFailed(_problems);
 
         var files = new Dictionary<string, (long, long)>();
+        long? catalogueVersion = null;
+        var now = (clock ?? new PlatformClock(TimeProvider.System)).Now;
         await database.WriteAsync<int>(async unit =>
         {
             files["regions.csv"] = (regions.Count, await UpsertAsync(unit, "regions", regions.Select(r => r.Value).ToList(), Sql.Regions, Sql.RegionColumns, r => [r.Admdvs, r.Name]));
             files["hospitals.csv"] = (hospitals.Count, await UpsertAsync(unit, "hospitals", hospitals.Select(r => r.Value).ToList(), Sql.Hospitals, Sql.HospitalColumns,
                 h => [h.FixmedinsCode, h.FixmedinsName, h.Admdvs, h.HospLv, h.CrossRegionEnabled]));
-            files["catalogue.csv"] = (catalogue.Count, await UpsertAsync(unit, "catalogue", catalogue.Select(r => r.Value).ToList(), Sql.Catalogue, Sql.CatalogueColumns,
+            // the rows added or changed take the next catalogue version; it is recorded only if there are any
+            var ver = await unit.ScalarAsync<long>("SELECT COALESCE(MAX(ver), 0) + 1 FROM catalogue_versions");
+            var catalogueChanged = await UpsertAsync(unit, "catalogue", catalogue.Select(r => r.Value).ToList(), Sql.Catalogue, Sql.CatalogueColumns,
                 c => [c.MedListCodg, c.MedListName, c.ListType, c.MedChrgitmType, c.ChrgitmLv, c.SelfpayProp, c.PricUplmtAmt, PinyinInitials.Of(c.MedListName),
-                    c.LmtGend, c.LmtAgeMin, c.LmtAgeMax, c.LmtDailyCnt, c.ExclGroup]));
+                    c.LmtGend, c.LmtAgeMin, c.LmtAgeMax, c.LmtDailyCnt, c.ExclGroup, ver, ver]);
+            files["catalogue.csv"] = (catalogue.Count, catalogueChanged);
+            if (catalogueChanged > 0)
+            {
+                await RecordCatalogueVersionAsync(unit, ver, catalogueChanged, now.ToText());
+                catalogueVersion = ver;
+            }
             // a person's home region cannot change by import (persons_by_psn_no: one row per psn_no and scheme): said before writing
             var moved = await MovedPersonsAsync(unit, persons);
             if (moved.Count > 0)
@@ -192,7 +206,30 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
             await unit.ExecuteAsync("UPDATE reference_data SET version = version + 1 WHERE id = 1");
             return (0, true);
         }, cancel);
-        return new ImportSummary(files, _warnings, _warningCount);
+        return new ImportSummary(files, _warnings, _warningCount) { CatalogueVersion = catalogueVersion };
+    }
+
+    /// <summary>
+    /// Version <paramref name="ver"/> of the catalogue, whose rows the upsert just stamped with it: the version itself, the end
+    /// of the history rows it supersedes, and a history row for each of its rows (Storage/Schema, migration 40).
+    /// </summary>
+    private static async Task RecordCatalogueVersionAsync(UnitOfWork unit, long ver, long changed, string releasedAt)
+    {
+        await unit.ExecuteAsync("INSERT INTO catalogue_versions (ver, released_at, rows_changed) VALUES (@ver, @releasedAt, @changed)",
+            new { ver, releasedAt, changed });
+        await unit.ExecuteAsync(
+            """
+            UPDATE catalogue_history SET endtime = @releasedAt
+            WHERE endtime IS NULL AND med_list_codg IN (SELECT med_list_codg FROM catalogue WHERE ver = @ver)
+            """, new { ver, releasedAt });
+        await unit.ExecuteAsync(
+            """
+            INSERT INTO catalogue_history (med_list_codg, ver, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, selfpay_prop, pric_uplmt_amt,
+                name_initials, lmt_gend, lmt_age_min, lmt_age_max, lmt_daily_cnt, excl_group, begntime, endtime)
+            SELECT med_list_codg, ver, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, selfpay_prop, pric_uplmt_amt,
+                name_initials, lmt_gend, lmt_age_min, lmt_age_max, lmt_daily_cnt, excl_group, @releasedAt, NULL
+            FROM catalogue WHERE ver = @ver
+            """, new { ver, releasedAt });
     }
 
     /// <summary>
@@ -875,15 +912,16 @@ public sealed class BundleImporter(Database database, IProgress<ImportProgress>?
                OR hospitals.hosp_lv <> excluded.hosp_lv OR hospitals.cross_region_enabled <> excluded.cross_region_enabled
             """;
 
+        // ver: the version this import makes, on the rows it adds or changes; first_ver: the version a row was added in, set once
         public static readonly string[] CatalogueColumns = ["med_list_codg", "med_list_name", "list_type", "med_chrgitm_type", "chrgitm_lv", "selfpay_prop", "pric_uplmt_amt", "name_initials",
-            "lmt_gend", "lmt_age_min", "lmt_age_max", "lmt_daily_cnt", "excl_group"];
+            "lmt_gend", "lmt_age_min", "lmt_age_max", "lmt_daily_cnt", "excl_group", "ver", "first_ver"];
         public const string Catalogue = """
             INSERT INTO catalogue (med_list_codg, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, selfpay_prop, pric_uplmt_amt, name_initials,
-                lmt_gend, lmt_age_min, lmt_age_max, lmt_daily_cnt, excl_group) VALUES (@p)
+                lmt_gend, lmt_age_min, lmt_age_max, lmt_daily_cnt, excl_group, ver, first_ver) VALUES (@p)
             ON CONFLICT (med_list_codg) DO UPDATE SET med_list_name = excluded.med_list_name, name_initials = excluded.name_initials, list_type = excluded.list_type,
                 med_chrgitm_type = excluded.med_chrgitm_type, chrgitm_lv = excluded.chrgitm_lv, selfpay_prop = excluded.selfpay_prop,
                 pric_uplmt_amt = excluded.pric_uplmt_amt, lmt_gend = excluded.lmt_gend, lmt_age_min = excluded.lmt_age_min,
-                lmt_age_max = excluded.lmt_age_max, lmt_daily_cnt = excluded.lmt_daily_cnt, excl_group = excluded.excl_group
+                lmt_age_max = excluded.lmt_age_max, lmt_daily_cnt = excluded.lmt_daily_cnt, excl_group = excluded.excl_group, ver = excluded.ver
             WHERE catalogue.med_list_name <> excluded.med_list_name OR catalogue.list_type <> excluded.list_type
                OR catalogue.med_chrgitm_type <> excluded.med_chrgitm_type OR catalogue.chrgitm_lv <> excluded.chrgitm_lv
                OR catalogue.selfpay_prop <> excluded.selfpay_prop

@@ -646,6 +646,48 @@ public static class Schema
             updated_at TEXT NOT NULL,
             UNIQUE (owner_admdvs, name));
         """),
+        // 40: catalogue versions (catalogue downloads 1301–1311, queries 1312/1318/1319; Transactions/CatalogueDownloads).
+        // Every import that adds or changes catalogue rows is one version (ver 1, 2, …: released_at, the import's time,
+        // and how many rows it changed); an import that changes nothing makes none. A row keeps the version it was last
+        // added or changed in (ver) and the one it was first added in (first_ver), so a download since version v is the
+        // rows with ver > v. catalogue_history keeps each version of each row, in force from begntime (its version's
+        // released_at) until endtime (the next version's, NULL while current), so that the queries answer "on day D".
+        // Rows already stored become version 1, in force since the database was made (the first migration's time: the
+        // catalogue can only have been imported after it).
+        new("""
+        ALTER TABLE catalogue ADD COLUMN ver BIGINT NOT NULL DEFAULT 1;
+        ALTER TABLE catalogue ADD COLUMN first_ver BIGINT NOT NULL DEFAULT 1;
+        CREATE INDEX catalogue_by_ver ON catalogue (ver);
+        CREATE TABLE catalogue_versions (
+            ver BIGINT PRIMARY KEY,
+            released_at TEXT NOT NULL,
+            rows_changed BIGINT NOT NULL);
+        CREATE TABLE catalogue_history (
+            med_list_codg TEXT NOT NULL,
+            ver BIGINT NOT NULL,
+            med_list_name TEXT NOT NULL,
+            list_type TEXT NOT NULL,
+            med_chrgitm_type TEXT NOT NULL,
+            chrgitm_lv INTEGER NOT NULL,
+            selfpay_prop TEXT NOT NULL,
+            pric_uplmt_amt TEXT NULL,
+            name_initials TEXT NULL,
+            lmt_gend TEXT NULL,
+            lmt_age_min INTEGER NULL,
+            lmt_age_max INTEGER NULL,
+            lmt_daily_cnt TEXT NULL,
+            excl_group TEXT NULL,
+            begntime TEXT NOT NULL,
+            endtime TEXT NULL,
+            PRIMARY KEY (med_list_codg, ver));
+        INSERT INTO catalogue_versions (ver, released_at, rows_changed)
+        SELECT 1, (SELECT MIN(applied_at) FROM schema_migrations), (SELECT COUNT(*) FROM catalogue) WHERE EXISTS (SELECT 1 FROM catalogue);
+        INSERT INTO catalogue_history (med_list_codg, ver, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, selfpay_prop, pric_uplmt_amt,
+            name_initials, lmt_gend, lmt_age_min, lmt_age_max, lmt_daily_cnt, excl_group, begntime, endtime)
+        SELECT med_list_codg, 1, med_list_name, list_type, med_chrgitm_type, chrgitm_lv, selfpay_prop, pric_uplmt_amt,
+            name_initials, lmt_gend, lmt_age_min, lmt_age_max, lmt_daily_cnt, excl_group, (SELECT MIN(applied_at) FROM schema_migrations), NULL
+        FROM catalogue;
+        """),
     ];
 
     /// <summary>The migration since which every text column on PostgreSQL is COLLATE "C".</summary>

@@ -4,8 +4,9 @@ using MedSettle.Transactions.Requests;
 namespace MedSettle.Transactions;
 
 /// <summary>
-/// 9101 文件上传 and 9102 文件下载: a hospital's files (the 3202 detail file it uploads, the 3202 result file the platform
-/// makes for it) are kept in the database, each owned by one hospital and kept for <see cref="Lifetime"/>. A file is
+/// 9101 文件上传 and 9102 文件下载: a hospital's files (the 3202 detail file it uploads, the 3202 result file and the catalogue
+/// downloads (1301–1315) the platform makes for it) are kept in the database, each owned by one hospital and kept for
+/// <see cref="Lifetime"/>; a download is not limited to <see cref="MaxBytes"/> (a full 1301 of 50,000 rows is a few MB). A file is
 /// named by its <c>file_qury_no</c>, 30 random hex digits; another hospital's file answers exactly like one that does
 /// not exist.
 /// </summary>
@@ -101,7 +102,12 @@ public static class Files
             ?? throw Refusal.NotFound("文件查询号 file_qury_no", fileQuryNo);
         if (string.CompareOrdinal(row.ExpiresAt, ctx.Now.ToText()) <= 0)
             throw new Refusal($"文件 {row.FileQuryNo}（{row.Filename}）已于 {row.ExpiresAt} 过期（文件保留 {Lifetime.TotalHours:0} 小时）：" +
-                              (row.Origin == "9101" ? "请重新上传（9101）后使用新的文件查询号" : "请重新对账（3202）后下载新的结果文件"));
+                              row.Origin switch
+                              {
+                                  "9101" => "请重新上传（9101）后使用新的文件查询号",
+                                  "3202" => "请重新对账（3202）后下载新的结果文件",
+                                  var infno => $"请重新下载目录（{infno}）后使用新的文件查询号",
+                              });
         return (row, Convert.FromBase64String(row.ContentBase64));
     }
 }

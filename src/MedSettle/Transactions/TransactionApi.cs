@@ -39,8 +39,8 @@ public static class TransactionApi
     public const int MaxBodyBytes = 256 * 1024;
 
     /// <summary>Every transaction served: its request record and how its input is read into it, its handler (see <see cref="TransactionKind"/>).</summary>
-    public static readonly IReadOnlyDictionary<string, TransactionKind> Kinds = new[]
-    {
+    public static readonly IReadOnlyDictionary<string, TransactionKind> Kinds = ((TransactionKind[])
+    [
         TransactionKind.Of("9001", "签到", true, SignInRequest.Read, SignIn.SignInAsync),
         TransactionKind.Of("9002", "签退", true, SignOutRequest.Read, SignIn.SignOutAsync),
         TransactionKind.Of("1101", "人员信息获取", false, PersonInfoRequest.Read, PersonInfo.QueryAsync),
@@ -52,6 +52,11 @@ public static class TransactionApi
         TransactionKind.Of("5206", "人员累计信息查询", false, AccumulationQuery.Read, Accumulations.QueryAsync),
         TransactionKind.Of("1201", "医疗机构信息获取", false, InstitutionQuery.Read, Institutions.QueryAsync),
         TransactionKind.Of("1901", "字典表查询", false, DictionaryQuery.Read, Dictionaries.QueryAsync),
+        .. CatalogueLists.ByInfno.Values.Select(list =>
+            TransactionKind.Of(list.Infno, list.Name, false, CatalogueDownloadRequest.Read, CatalogueDownloads.DownloadAsync, storesFiles: true)),
+        TransactionKind.Of("1312", "医保目录信息查询", false, CatalogueQuery.Read, CatalogueQueries.InformationAsync),
+        TransactionKind.Of("1318", "医保目录限价查询", false, CatalogueQuery.Read, CatalogueQueries.PriceCeilingsAsync),
+        TransactionKind.Of("1319", "医保目录先自付比例查询", false, CatalogueQuery.Read, CatalogueQueries.SelfPayRatiosAsync),
         TransactionKind.Of("2551", "异地急诊备案", true, FilingRequest.Read, Filings.FileAsync),
         TransactionKind.Of("2552", "异地急诊备案撤销", true, FilingRevocationRequest.Read, Filings.RevokeAsync),
         TransactionKind.Of("2201", "门诊挂号", true, input => VisitOpeningRequest.Read(input, VisitKind.Outpatient), Visits.RegisterOutpatientAsync),
@@ -80,7 +85,7 @@ public static class TransactionApi
         TransactionKind.Of("3261", "异地清分结果确认", true, ClearingConfirmRequest.Read, ClearingDetail.ConfirmAsync),
         TransactionKind.Of("9101", "文件上传", true, FileUploadRequest.Read, Files.UploadAsync, carriesFile: true),
         TransactionKind.Of("9102", "文件下载", false, FileDownloadRequest.Read, Files.DownloadAsync),
-    }.ToDictionary(k => k.Infno);
+    ]).ToDictionary(k => k.Infno);
 
     public static IEndpointRouteBuilder MapTransactionApi(this IEndpointRouteBuilder app)
     {

@@ -54,8 +54,9 @@ public sealed class RunningPlatform : ITransactionCaller, IAsyncDisposable
         var value = await target.NewDatabaseValueAsync();
         var database = Database.Open(value);
         await Schema.MigrateAsync(database);
-        await new BundleImporter(database).ImportAsync(bundle ?? TestPaths.JilinMini);
-        var platform = await HostAsync(database, value, new TestClock(now ?? new DateTime(2026, 3, 15, 10, 0, 0)), settings);
+        var clock = new TestClock(now ?? new DateTime(2026, 3, 15, 10, 0, 0));
+        await new BundleImporter(database, clock: new PlatformClock(clock)).ImportAsync(bundle ?? TestPaths.JilinMini); // the catalogue's version 1 is of the clock's now
+        var platform = await HostAsync(database, value, clock, settings);
         var hospitals = await database.ReadAsync(unit => unit.QueryAsync<string>("SELECT fixmedins_code FROM hospitals ORDER BY fixmedins_code"));
         foreach (var hospital in hospitals)
             platform._credentials[hospital] = await HospitalCredentials.IssueAsync(database, hospital, platform.Clock.GetLocalNow().DateTime);

@@ -91,6 +91,8 @@ public abstract partial class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> wo
             "5206" => new { data = new { psn_no = ZhangWei, cum_ym = "202603" } },
             "1201" => new { medinsinfo = new { fixmedins_type = "1", fixmedins_code = A } },
             "1901" => new { data = new { type = "fund_pay_type" } },
+            "1312" or "1318" or "1319" => new { data = new { hilist_code = "311201001", query_date = "2026-03-15" } },
+            _ when CatalogueLists.ByInfno.ContainsKey(infno) => new { data = new { ver = "0" } }, // the catalogue is every hospital's; the file B's own
             "2551" => new { data = new { psn_no = WangFang, insutype = "390", begndate = "2026-03-14", dise_codg = "J18.9", dise_name = "肺炎" } },
             "2552" => new { data = new { trt_dcla_detl_sn = w.FilingSn, psn_no = WangFang } },
             "2201" => new { data = new { psn_no = ZhangWei, insutype = "310", begntime = "2026-03-15 09:30:00", ipt_otp_no = "MZ-A-OPEN" } },
