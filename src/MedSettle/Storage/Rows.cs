@@ -278,3 +278,35 @@ public sealed class MessageRow
     public string? Response { get; set; }
     public string? UndoneBy { get; set; }
 }
+
+/// <summary>
+/// One row of a 3301 目录对照上传: a hospital's own item code (FixmedinsHilistId) mapped to a catalogue code for a period
+/// (Enddate null: open), with the other fields as sent; withdrawn (3302) when WithdrawnAt is set, never deleted.
+/// </summary>
+public sealed class ItemMappingRow
+{
+    public string FixmedinsCode { get; set; } = "";
+    public string UploadMsgid { get; set; } = "";
+    public long RowNo { get; set; }
+    public string FixmedinsHilistId { get; set; } = "";
+    public string FixmedinsHilistName { get; set; } = "";
+    public string ListType { get; set; } = "";
+    public string MedListCodg { get; set; } = "";
+    public string Begndate { get; set; } = "";
+    public string? Enddate { get; set; }
+    public string? Aprvno { get; set; }
+    public string? Dosform { get; set; }
+    public string? ExctCont { get; set; }
+    public string? ItemCont { get; set; }
+    public string? Prcunt { get; set; }
+    public string? Spec { get; set; }
+    public string? Pacspec { get; set; }
+    public string? Memo { get; set; }
+    public string UploadedAt { get; set; } = "";
+    public string? WithdrawnAt { get; set; }
+    public string? WithdrawnMsgid { get; set; }
+
+    /// <summary>Whether the mapping, not withdrawn, covers <paramref name="day"/> (yyyy-MM-dd): begndate ≤ day ≤ enddate.</summary>
+    public bool InForceOn(string day) =>
+        WithdrawnAt is null && string.CompareOrdinal(Begndate, day) <= 0 && (Enddate is null || string.CompareOrdinal(day, Enddate) <= 0);
+}

@@ -688,6 +688,45 @@ public static class Schema
             name_initials, lmt_gend, lmt_age_min, lmt_age_max, lmt_daily_cnt, excl_group, (SELECT MIN(applied_at) FROM schema_migrations), NULL
         FROM catalogue;
         """),
+        // 41: item mapping (目录对照, docs/INTERFACE.md "Item mapping").
+        // A hospital's own item code (fixmedins_hilist_id) mapped to a catalogue code for a period (begndate, enddate NULL:
+        // open), one row per row of a 3301 (row_no its place in the upload), with the other 3301 fields as sent. Rows are
+        // never deleted nor edited but for their withdrawal (3302: withdrawn_at, withdrawn_msgid), so the mapping in force on
+        // any day stays explainable. What uploads sent without a mapping is counted per hospital code (item_mapping_misses),
+        // though the upload itself is refused and changes nothing.
+        new("""
+        CREATE TABLE item_mappings (
+            fixmedins_code TEXT NOT NULL,
+            upload_msgid TEXT NOT NULL,
+            row_no INTEGER NOT NULL,
+            fixmedins_hilist_id TEXT NOT NULL,
+            fixmedins_hilist_name TEXT NOT NULL,
+            list_type TEXT NOT NULL,
+            med_list_codg TEXT NOT NULL,
+            begndate TEXT NOT NULL,
+            enddate TEXT NULL,
+            aprvno TEXT NULL,
+            dosform TEXT NULL,
+            exct_cont TEXT NULL,
+            item_cont TEXT NULL,
+            prcunt TEXT NULL,
+            spec TEXT NULL,
+            pacspec TEXT NULL,
+            memo TEXT NULL,
+            uploaded_at TEXT NOT NULL,
+            withdrawn_at TEXT NULL,
+            withdrawn_msgid TEXT NULL,
+            PRIMARY KEY (fixmedins_code, upload_msgid, row_no));
+        CREATE INDEX item_mappings_by_code ON item_mappings (fixmedins_code, fixmedins_hilist_id);
+        CREATE TABLE item_mapping_misses (
+            fixmedins_code TEXT NOT NULL,
+            fixmedins_hilist_id TEXT NOT NULL,
+            seen_count BIGINT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            last_msgid TEXT NOT NULL,
+            PRIMARY KEY (fixmedins_code, fixmedins_hilist_id));
+        """),
     ];
 
     /// <summary>The migration since which every text column on PostgreSQL is COLLATE "C".</summary>

@@ -23,10 +23,16 @@ public static class Fees
         var already = lines.Where(l => liveSns.Contains(l.FeedetlSn)).Select(l => l.FeedetlSn).ToList();
         if (already.Count > 0) throw new Refusal($"费用明细流水号已上传过：{string.Join("、", already)}；如需修改请先撤销（{(kind == VisitKind.Outpatient ? "2205" : "2302")}）");
 
-        var codes = lines.Select(l => l.Code).Distinct().ToList();
+        // A line with only the hospital's own code is graded by its mapping (3301): one more read, only when there is such a
+        // line. A refund line is graded as the line it offsets was, and needs none.
+        var mapped = await ItemMappings.MappedCodesAsync(ctx, lines);
+        string CodeOf(FeeLine line) => line.Code ?? mapped[line.FeedetlSn];
+        var coded = lines.Where(l => l.Code is not null || l.InitFeedetlSn is null).ToList();
+        var codes = coded.Select(CodeOf).Distinct().ToList();
         var catalogue = (await ctx.Db.QueryAsync<CatalogueRow>(
             "SELECT * FROM catalogue WHERE " + ctx.Db.IsOneOf("med_list_codg", "codes"), new { codes = codes.ToArray() })).ToDictionary(r => r.MedListCodg);
-        var unknown = codes.Where(c => !catalogue.ContainsKey(c)).ToList();
+        var unknown = coded.Where(l => !catalogue.ContainsKey(CodeOf(l)))
+            .Select(l => l.Code ?? $"{CodeOf(l)}（本院项目 {l.MedinsCode} 的对照）").Distinct().ToList();
         if (unknown.Count > 0)
             throw new Refusal($"以下医保目录编码不在目录中，本次明细全部未上传：{string.Join("、", unknown)}");
 
@@ -39,7 +45,7 @@ public static class Fees
 
         var refunds = lines.Any(l => l.InitFeedetlSn is not null) ? new Refunds(live, kind) : null;
         var graded = lines.Select(line => line.InitFeedetlSn is null
-            ? Grade(line, ToItem(catalogue[line.Code]))
+            ? Grade(line, ToItem(catalogue[CodeOf(line)]))
             : refunds!.Offset(line, mdtrtId)).ToList();
 
         var billNo = await ctx.Db.ScalarAsync<long>($"SELECT {Bills.OpenNumber("@mdtrtId")}", new { mdtrtId });
@@ -66,6 +72,7 @@ public static class Fees
             return new
             {
                 feedetl_sn = line.FeedetlSn,
+                med_list_codg = item.Code,
                 det_item_fee_sumamt = grading.Amount,
                 cnt = line.Count,
                 pric = line.Price,
@@ -98,14 +105,17 @@ public static class Fees
     internal static string Memo(string? initFeedetlSn, string chrgBchno) =>
         initFeedetlSn is null ? "" : $"退费：冲减明细 {initFeedetlSn}（收费批次 {chrgBchno}）";
 
-    /// <summary>The fee_lines row an uploaded line is stored as: the line as sent, with its grading and its catalogue item's name and class.</summary>
+    /// <summary>
+    /// The fee_lines row an uploaded line is stored as: the line as sent, with its grading and its catalogue item's code, name and
+    /// class; the hospital's own code kept beside the catalogue code it was graded by (the mapping's, for a line sent without one).
+    /// </summary>
     private static FeeLineRow Row(Graded graded, string mdtrtId, string msgid, long billNo, DateTime now)
     {
         var (line, grading, item, chrgBchno) = graded;
         return new FeeLineRow
         {
             MdtrtId = mdtrtId, UploadMsgid = msgid, FeedetlSn = line.FeedetlSn, ChrgBchno = chrgBchno, FeeOcurTime = (line.OccurredAt ?? now).ToText(),
-            MedListCodg = line.Code, MedinsListCodg = line.MedinsCode, MedListName = item.Name,
+            MedListCodg = item.Code, MedinsListCodg = line.MedinsCode, MedListName = item.Name,
             Pric = line.Price.ToString(CultureInfo.InvariantCulture), Cnt = line.Count.ToString(CultureInfo.InvariantCulture),
             AmountFen = Money.ToFen(line.Amount), ChrgitmLv = (int)item.Level, MedChrgitmType = item.ChargeItemType,
             SelfpayProp = item.SelfPayRatio.ToString(CultureInfo.InvariantCulture), PricUplmtAmt = item.PriceCeiling?.ToString(CultureInfo.InvariantCulture),
@@ -163,8 +173,11 @@ public static class Fees
             if (original.SetlId is not null)
                 throw new Refusal($"明细 {sn}：原明细 {init} 已结算（结算 {original.SetlId}），不能再冲减：请先撤销该结算（{(kind == VisitKind.Outpatient ? "2208" : "2305")}），"
                                   + "再上传退费明细并重新结算");
-            if (refund.Code != original.MedListCodg)
-                throw new Refusal($"明细 {sn}：医保目录编码 {refund.Code} 与原明细 {init} 的 {original.MedListCodg} 不同，退费明细须与原明细为同一项目");
+            // a refund sent with the hospital's own code alone is matched on that code
+            if (refund.Code is { } code ? code != original.MedListCodg : refund.MedinsCode != original.MedinsListCodg)
+                throw new Refusal(refund.Code is null
+                    ? $"明细 {sn}：医疗机构目录编码 {refund.MedinsCode} 与原明细 {init} 的 {original.MedinsListCodg} 不同，退费明细须与原明细为同一项目"
+                    : $"明细 {sn}：医保目录编码 {refund.Code} 与原明细 {init} 的 {original.MedListCodg} 不同，退费明细须与原明细为同一项目");
             var price = Parse(original.Pric);
             if (refund.Price != price)
                 throw new Refusal($"明细 {sn}：单价 {refund.Price} 与原明细 {init} 的单价 {price} 不同，退费须按原单价");

@@ -75,7 +75,23 @@ public sealed class Input(JsonElement element, string path)
         return items;
     }
 
-    public string? OptionalText(string name)
+    /// <summary>
+    /// The rows of node <paramref name="name"/>, as clients send a transaction of several: a list of objects (Jilin's HIS sends
+    /// 3301's <c>data</c> so), one object, or, with <paramref name="orSelf"/>, one row of fields directly in this node. An
+    /// empty list is refused by name.
+    /// </summary>
+    public IReadOnlyList<Input> Rows(string name, bool orSelf = false) =>
+        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out var node) && node.ValueKind == JsonValueKind.Array
+            ? Array(name)
+            : [Node(name, orSelf)];
+
+    /// <summary>The longest text a field may hold unless its transaction says otherwise.</summary>
+    public const int MaxTextLength = 1000;
+
+    public string? OptionalText(string name) => OptionalText(name, MaxTextLength);
+
+    /// <summary>The field as text, refused when longer than <paramref name="maxLength"/> characters (the national table's length).</summary>
+    public string? OptionalText(string name, int maxLength)
     {
         if (Element.ValueKind != JsonValueKind.Object || !Element.TryGetProperty(name, out var value)) return null;
         var text = value.ValueKind switch
@@ -86,8 +102,8 @@ public sealed class Input(JsonElement element, string path)
             _ => throw new Refusal($"字段 {Path}.{name} 应为文本") { Code = RefusalCode.FieldInvalid, Field = Field(name), Kind = FieldKind.Text },
         };
         text = text?.Trim();
-        if (text is { Length: > 1000 })
-            throw new Refusal($"字段 {Path}.{name} 过长（最多 1000 个字符）") { Code = RefusalCode.FieldTooLong, Field = Field(name), Kind = FieldKind.Text };
+        if (text?.Length > maxLength)
+            throw new Refusal($"字段 {Path}.{name} 过长（最多 {maxLength} 个字符）") { Code = RefusalCode.FieldTooLong, Field = Field(name), Kind = FieldKind.Text };
         if (text is not null && text.AsSpan().IndexOfAny(ControlCharacters) >= 0)
             throw new Refusal($"字段 {Path}.{name} 含有不可见的控制字符（如 \\u0000），请删除后重新发送")
                 { Code = RefusalCode.FieldInvalid, Field = Field(name), Kind = FieldKind.Text };
@@ -120,6 +136,8 @@ public sealed class Input(JsonElement element, string path)
     public string? OptionalText(string name, string alias) => OptionalText(name) ?? OptionalText(alias);
 
     public string Text(string name) => OptionalText(name) ?? throw Missing(name, FieldKind.Text);
+
+    public string Text(string name, int maxLength) => OptionalText(name, maxLength) ?? throw Missing(name, FieldKind.Text);
 
     public decimal Decimal(string name) => OptionalDecimal(name) ?? throw Missing(name, FieldKind.Number);
 

@@ -24,6 +24,12 @@ public sealed class Refusal(string message) : Exception(message)
     public string? Resolves { get; init; }
 
     /// <summary>
+    /// A fee upload's own item codes that no mapping (3301) covered (<see cref="RefusalCode.MappingMissing"/>): counted for the
+    /// mapping pages in a transaction of their own, though the upload is refused and changes nothing.
+    /// </summary>
+    public IReadOnlyList<string> UnmappedCodes { get; init; } = [];
+
+    /// <summary>
     /// An object that does not exist, or is another hospital's: both answer alike, so that no hospital can learn from a
     /// refusal whether another hospital's id is real.
     /// </summary>
@@ -62,6 +68,12 @@ public enum RefusalCode
 
     /// <summary>The declared medical fee total (<see cref="Refusal.Value"/>) differs from the bill uploaded.</summary>
     TotalMismatch,
+
+    /// <summary>
+    /// Fee lines that carry only the hospital's own item code (medins_list_codg), with no mapping (3301) in force when they
+    /// occurred: the message names each line and code (<see cref="Refusal.UnmappedCodes"/>); map them (3301) or send med_list_codg.
+    /// </summary>
+    MappingMissing,
 
     /// <summary>A supervision rule of severity block, on lines the hospital did not approve (docs/SUPERVISION.md): the message names lines and rules.</summary>
     SupervisionBlocked,

@@ -95,6 +95,8 @@ public static class Reversal
                 await Fees.WithdrawLinesAsync(ctx, visit.MdtrtId, lines);
                 break;
             }
+            case "3301" or "3302":
+                throw new Refusal($"目录对照（{original.Infno}）不支持冲正：对照上传有误的，请用目录对照撤销（3302）撤销后重新上传（3301）；误撤销的，请重新上传（3301）");
             default:
                 throw new Refusal($"交易 {original.Infno} 不支持冲正；可冲正的交易：2551、2201、2204、2207、2208、2401、2402、2301、2304、2305");
         }

@@ -81,6 +81,8 @@ public static class TransactionApi
         TransactionKind.Of("2601", "冲正交易", true, UndoRequest.Read, Reversal.UndoAsync),
         TransactionKind.Of("3201", "医药机构费用结算对总账", false, ReconcileTotalsRequest.Read, Reconcile.TotalsAsync),
         TransactionKind.Of("3202", "医药机构费用结算对明细账", false, ReconcileDetailsRequest.Read, Reconcile.DetailsAsync, storesFiles: true),
+        TransactionKind.Of("3301", "目录对照上传", true, ItemMappingUpload.Read, ItemMappings.UploadAsync),
+        TransactionKind.Of("3302", "目录对照撤销", true, ItemMappingWithdrawal.Read, ItemMappings.WithdrawAsync),
         TransactionKind.Of("3260", "提取异地清分明细", false, ClearingPullRequest.Read, ClearingDetail.PullAsync),
         TransactionKind.Of("3261", "异地清分结果确认", true, ClearingConfirmRequest.Read, ClearingDetail.ConfirmAsync),
         TransactionKind.Of("9101", "文件上传", true, FileUploadRequest.Read, Files.UploadAsync, carriesFile: true),
@@ -476,7 +478,8 @@ public static class TransactionApi
     {
         var (fixmedinsCode, msgid) = (caller.FixmedinsCode, caller.Msgid);
         var inputHash = Hash(kind.Infno, input.Element);
-        return await database.WriteAsync(async unit =>
+        Refusal? refused = null;
+        var answer = await database.WriteAsync(async unit =>
         {
             try
             {
@@ -506,9 +509,14 @@ public static class TransactionApi
             catch (Refusal refusal)
             {
                 if (answered is not null) answered.Refusal = refusal;
+                refused = refusal;
                 return (Responses.Failure(received, clock, refusal.Message), false);
             }
         }, cancel);
+        // rolled back with the rest of the refused upload, the codes it sent without a mapping are counted on their own
+        if (refused is { UnmappedCodes.Count: > 0 })
+            await ItemMappings.CountMissesAsync(database, fixmedinsCode, msgid, received, refused.UnmappedCodes, cancel);
+        return answer;
     }
 
     private static Task<MessageRow?> StoredAsync(UnitOfWork unit, string fixmedinsCode, string msgid) =>

@@ -50,6 +50,9 @@ public sealed class HostileInputTests(ITestOutputHelper output) : PlatformTests(
             Request("3201", JilinCentral, new { data = new { insutype = "310", clr_type = "11", setl_optins = "220100", stmt_begndate = "2026-03-01", stmt_enddate = "2026-03-31", medfee_sumamt = 1m, fund_pay_sumamt = 1m, acct_pay = 1m, fixmedins_setl_cnt = 1 } }),
             Request("3261", "H22020000002", new { data = new { trt_year = 2026, trt_month = 3, detail = new[] { new { setl_sn = setlId, cnfm_flag = "0" } } } }),
             Request("2401", JilinCentral, new { mdtrtinfo = new { psn_no = ZhangWei, insutype = "310", begntime = "2026-03-15 09:30:00", med_type = "24", ipt_no = "ZY-FUZZ" } }),
+            Request("3301", JilinCentral, new { data = new[] { new { fixmedins_hilist_id = "YY-FUZZ", fixmedins_hilist_name = "血常规", list_type = "201", med_list_codg = "250101001", begndate = "2026-01-01" } } }),
+            Request("3302", JilinCentral, new { data = new { fixmedins_hilist_id = "YY-FUZZ", list_type = "201", med_list_codg = "250101001" } }),
+            Request("2204", JilinCentral, new { feedetail = new[] { new { feedetl_sn = "9002", mdtrt_id = open, psn_no = ZhangWei, medins_list_codg = "YY-FUZZ", pric = 25.00m, cnt = 1m, det_item_fee_sumamt = 25.00m } } }),
         ];
     }
 
@@ -105,7 +108,8 @@ public sealed class HostileInputTests(ITestOutputHelper output) : PlatformTests(
             SELECT (SELECT COUNT(*) FROM messages) AS m, (SELECT COUNT(*) FROM filings WHERE revoked_at IS NULL) AS f,
                    (SELECT COUNT(*) FROM visits WHERE cancelled_at IS NULL) AS v, (SELECT COUNT(*) FROM fee_lines WHERE withdrawn_at IS NULL) AS l,
                    (SELECT COUNT(*) FROM settlements) AS s, (SELECT COALESCE(SUM(acct_balc_fen), 0) FROM persons) AS b,
-                   (SELECT COALESCE(SUM(hifp_paid_fen), 0) FROM year_accumulators) AS y, (SELECT COUNT(*) FROM clearing_confirmations) AS c
+                   (SELECT COALESCE(SUM(hifp_paid_fen), 0) FROM year_accumulators) AS y, (SELECT COUNT(*) FROM clearing_confirmations) AS c,
+                   (SELECT COUNT(*) FROM item_mappings WHERE withdrawn_at IS NULL) AS im
             """);
         return JsonSerializer.Serialize(row);
     }

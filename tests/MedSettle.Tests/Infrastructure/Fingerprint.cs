@@ -10,7 +10,7 @@ public static class Fingerprint
     /// <summary>The whole business state (nonces and credentials aside).</summary>
     public static Task<string> OfAsync(Database database) => QueryAsync(database, "", new { });
 
-    /// <summary>What belongs to one hospital: its messages, sign-ins, filings, visits, fee lines, settlements, confirmations, files, and its patients' accounts.</summary>
+    /// <summary>What belongs to one hospital: its messages, sign-ins, filings, visits, fee lines, settlements, confirmations, files, item mappings, and its patients' accounts.</summary>
     public static Task<string> OfHospitalAsync(Database database, string hospital) => QueryAsync(database, hospital, new { hospital });
 
     private static async Task<string> QueryAsync(Database database, string hospital, object param)
@@ -36,6 +36,8 @@ public static class Fingerprint
                    (SELECT COUNT(*) FROM settlements{(only.Length == 0 ? " WHERE" : only + " AND")} reversed_by IS NOT NULL) AS reversed,
                    (SELECT COUNT(*) FROM clearing_confirmations{only}) AS confirmations,
                    (SELECT COUNT(*) FROM files{only}) AS files,
+                   (SELECT COUNT(*) FROM item_mappings{only}) AS item_mappings,
+                   (SELECT COUNT(*) FROM item_mappings{(only.Length == 0 ? " WHERE" : only + " AND")} withdrawn_at IS NULL) AS item_mappings_in_force,
                    (SELECT COALESCE(SUM(acct_balc_fen), 0) FROM persons) AS balances,
                    (SELECT COALESCE(SUM(hifp_paid_fen + dedc_outpatient_fen + dedc_inpatient_fen), 0) FROM year_accumulators) AS accumulators
             """, param);

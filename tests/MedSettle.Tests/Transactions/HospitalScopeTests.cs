@@ -17,6 +17,9 @@ public sealed class ScopeWorld<TTarget> : IAsyncLifetime where TTarget : Databas
 {
     public const string A = JilinCentral, B = "H22020000002";
 
+    /// <summary>A's own code of an item A has mapped (3301) to the catalogue.</summary>
+    public const string MappedItem = "A-ITEM-0001";
+
     private RunningPlatform.Template _template = null!;
     public string SettledVisit { get; private set; } = "";
     public string SetlId { get; private set; } = "";
@@ -50,6 +53,8 @@ public sealed class ScopeWorld<TTarget> : IAsyncLifetime where TTarget : Databas
         (await a.DischargeAsync(Admission, WangFang, "390", "2026-03-15 09:00:00")).ShouldSucceed();
         (await platform.CallAsync("3261", A, new { data = new { trt_year = 2026, trt_month = 3, detail = new[] { new { setl_sn = SetlId, cnfm_flag = "0", memo = "金额待核" } } } }))
             .ShouldSucceed();
+        (await platform.CallAsync("3301", A, new { data = new[] { new { fixmedins_hilist_id = MappedItem, fixmedins_hilist_name = "A 的急诊诊察费", list_type = "201",
+            med_list_codg = "110200001", begndate = "2026-01-01" } } })).ShouldSucceed();
         FileQuryNo = (await platform.CallAsync("9101", A, new { fsUploadIn = new { @in = Convert.ToBase64String("A 的明细\n"u8.ToArray()), filename = "a.txt", fixmedins_code = A } }))
             .ShouldSucceed().Output.GetProperty("file_qury_no").GetString()!;
         _template = await platform.StopAsTemplateAsync(target);
@@ -115,6 +120,9 @@ public abstract partial class HospitalScopeTests<TTarget>(ScopeWorld<TTarget> wo
             "3202" => new { data = new { stmt_begndate = "2026-03-01", stmt_enddate = "2026-03-31",
                 details = new[] { new { setl_id = w.SetlId, mdtrt_id = w.SettledVisit, psn_no = ZhangWei, medfee_sumamt = 605.35m, fund_pay_sumamt = 159.45m, acct_pay = 445.90m } } } },
             "3260" => new { data = new { trt_year = 2026, trt_month = 3, startrow = 1 } },
+            "3301" => new { data = new[] { new { fixmedins_code = A, fixmedins_hilist_id = ScopeWorld<TTarget>.MappedItem, fixmedins_hilist_name = "B 的项目", list_type = "201",
+                med_list_codg = "250101001", begndate = "2026-01-01" } } },
+            "3302" => new { data = new { fixmedins_code = A, fixmedins_hilist_id = ScopeWorld<TTarget>.MappedItem, list_type = "201", med_list_codg = "110200001" } },
             "3261" => new { data = new { trt_year = 2026, trt_month = 3, detail = new[] { new { setl_sn = w.SetlId, cnfm_flag = "1" } } } },
             "9101" => new { fsUploadIn = new { @in = Convert.ToBase64String("B 的明细\n"u8.ToArray()), filename = "b.txt", fixmedins_code = B } },
             "9102" => new { fsDownloadIn = new { file_qury_no = w.FileQuryNo, filename = "a.txt", fixmedins_code = A } },

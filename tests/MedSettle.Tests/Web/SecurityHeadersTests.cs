@@ -28,6 +28,8 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
         var settled = await his.OutpatientVisitAsync(ZhangWei, "310", SecondVisitBill);
         _setlId = (await his.SettleAsync(settled, ZhangWei, "310", 75.00m, useAccount: false)).ShouldSucceed().Text("setlinfo", "setl_id");
         _mdtrtId = await his.OutpatientVisitAsync(WangFang, "390", SecondVisitBill);
+        (await his.CallAsync("3301", new { data = new[] { new { fixmedins_hilist_id = "JLZX-0001", fixmedins_hilist_name = "急诊诊察<b>费</b>", list_type = "201", med_list_codg = "110200001", begndate = "2026-01-01" } } }))
+            .ShouldSucceed();
     }
 
     public async Task DisposeAsync() => await _platform.DisposeAsync();
@@ -98,13 +100,14 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
 
     [Fact]
     public async Task Every_page_of_the_window_carries_the_headers_and_works_under_the_policy() =>
-        await WalkAsync("clerk", "/window", "/window", "/window?psn=" + WangFang, $"/window/visit/{_mdtrtId}", $"/window/slip/{_setlId}", "/window/today",
+        await WalkAsync("clerk", "/window", "/window", "/window?psn=" + WangFang, $"/window/visit/{_mdtrtId}", $"/window/slip/{_setlId}", "/window/today", "/window/mapping",
             "/", "/dashboard", "/window/visit/M000000000000000000", "/no-such-page");
 
     [Fact]
     public async Task Every_page_of_the_dashboard_carries_the_headers_and_works_under_the_policy() =>
         await WalkAsync("province", "/dashboard", "/dashboard?from=2026-03-01&to=2026-03-15", $"/dashboard/hospital/{JilinCentral}",
-            $"/dashboard/settlement/{_setlId}", "/dashboard/clearing?month=2026-03", "/dashboard/policies", "/dashboard/reads", "/dashboard/whatif", "/window");
+            $"/dashboard/settlement/{_setlId}", "/dashboard/clearing?month=2026-03", "/dashboard/policies", "/dashboard/reads", "/dashboard/whatif",
+            "/dashboard/mapping", $"/dashboard/mapping/{JilinCentral}", "/window");
 
     [Fact]
     public async Task Answers_outside_the_pages_carry_the_headers_too()

@@ -29,9 +29,11 @@ public sealed record FeeUploadRequest(string MdtrtId, string PsnNo, IReadOnlyLis
 
 /// <summary>
 /// One line of a fee upload: its charge batch ("0" when none is sent), its catalogue code and the hospital's own (the
-/// catalogue's when none is sent), and when it occurred (null when not sent: the upload's time).
+/// catalogue's when none is sent), and when it occurred (null when not sent: the upload's time). A line that carries only
+/// the hospital's own code (<see cref="Code"/> null) is graded through the hospital's item mapping (3301) in force when it
+/// occurred (<see cref="Transactions.ItemMappings"/>).
 /// </summary>
-public sealed record FeeLine(string FeedetlSn, string ChrgBchno, string Code, string MedinsCode, decimal Price, decimal Count, decimal Amount,
+public sealed record FeeLine(string FeedetlSn, string ChrgBchno, string? Code, string MedinsCode, decimal Price, decimal Count, decimal Amount,
     DateTime? OccurredAt, string? InitFeedetlSn, string? ApprovalFlag = null, string? ApprovalReason = null)
 {
     /// <summary>The longest approval reason kept (the line's memo), in characters.</summary>
@@ -50,8 +52,11 @@ public sealed record FeeLine(string FeedetlSn, string ChrgBchno, string Code, st
         if (init == sn) throw new Refusal($"明细 {sn}：退费明细的 init_feedetl_sn 应为原明细的流水号，不能是本条");
         if (price < 0) throw new Refusal($"明细 {sn}：单价 {price} 不能为负数");
         if (!Money.HasAtMostTwoPlaces(amount)) throw new Refusal($"明细 {sn}：金额 {amount} 最多两位小数");
-        var code = item.Text("med_list_codg");
-        return new FeeLine(sn, item.OptionalText("chrg_bchno") ?? "0", code, item.OptionalText("medins_list_codg") ?? code,
+        var code = item.OptionalText("med_list_codg");
+        var medinsCode = item.OptionalText("medins_list_codg") ?? code
+            ?? throw new Refusal($"缺少必填字段 {item.Path}.med_list_codg（医保目录编码；或只传医疗机构目录编码 medins_list_codg，按本院的目录对照（3301）计算）")
+                { Code = RefusalCode.FieldMissing, Field = item.Field("med_list_codg"), Kind = FieldKind.Text };
+        return new FeeLine(sn, item.OptionalText("chrg_bchno") ?? "0", code, medinsCode,
             price, count, amount, item.OptionalTime("fee_ocur_time"), init, item.OptionalText("hosp_appr_flag"), ApprovalReasonOf(item));
     }
 
