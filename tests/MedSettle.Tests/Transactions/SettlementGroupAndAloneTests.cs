@@ -116,7 +116,8 @@ public sealed class SettlementGroupAndAloneTests : IAsyncLifetime
     /// <summary>
     /// Each table's rows a settlement touches, as text in a fixed order. The ids a server mints at random (setl_id, a
     /// reversal's) are written as the msgid of the message that made the settlement; audit rows without their serial, messages
-    /// without their answer and the hash of their input (both name such ids).
+    /// without their answer and the hash of their input (both name such ids), settlements without their seq (each person's order of them
+    /// compared on its own).
     /// </summary>
     private static async Task<Dictionary<string, List<string>>> RowsAsync(RunningPlatform platform)
     {
@@ -125,13 +126,18 @@ public sealed class SettlementGroupAndAloneTests : IAsyncLifetime
         var ids = (await connection.QueryAsync<(string SetlId, string Msgid)>(
                 "SELECT setl_id, msgid FROM settlements UNION SELECT subject, msgid FROM messages WHERE infno IN ('2208', '2305') AND subject IS NOT NULL"))
             .ToDictionary(s => s.SetlId, s => "settlement of " + s.Msgid);
-        string Text(IDictionary<string, object?> row) => string.Join(" | ", row.Where(c => c.Key is not ("id" or "response" or "input_hash")).Select(c =>
+        string Text(IDictionary<string, object?> row) => string.Join(" | ", row.Where(c => c.Key is not ("id" or "seq" or "response" or "input_hash")).Select(c =>
             $"{c.Key}={(c.Value is string id && ids.TryGetValue(id, out var named) ? named : Convert.ToString(c.Value, CultureInfo.InvariantCulture))}"));
         async Task<List<string>> Rows(string sql) =>
             (await connection.QueryAsync(sql)).Select(row => Text((IDictionary<string, object?>)row)).Order(StringComparer.Ordinal).ToList();
         return new()
         {
             ["settlements"] = await Rows("SELECT * FROM settlements"),
+            // seq is drawn as rows are written, so settlements of different persons draw in whichever order they commit;
+            // one person's rows must draw in the order they were made (a replay takes them so: docs/WHATIF.md)
+            ["each person's settlements in seq order"] = (await connection.QueryAsync<(string PsnNo, string SetlId)>(
+                    "SELECT psn_no, setl_id FROM settlements ORDER BY psn_no, seq"))
+                .GroupBy(s => s.PsnNo).Select(g => $"{g.Key}: {string.Join(", ", g.Select(s => ids[s.SetlId]))}").ToList(),
             ["year_accumulators"] = await Rows("SELECT * FROM year_accumulators"),
             ["persons"] = await Rows("SELECT insuplc_admdvs, psn_no, insutype, acct_balc_fen FROM persons"),
             ["fee_lines"] = await Rows("SELECT * FROM fee_lines"),
