@@ -7,7 +7,10 @@ set -euo pipefail
 : "${PAASID:?set PAASID and SECRET (medsettle demo prints them; or: medsettle hospital credentials --db DB H22020000001)}"
 : "${SECRET:?set PAASID and SECRET (medsettle demo prints them; or: medsettle hospital credentials --db DB H22020000001)}"
 URL=${URL:-http://127.0.0.1:8080}/fsi/api/rsfComIfsService/callService
-HOSP=H22020000001 PSN=22010000000000000001 TODAY=$(date +%F) SEQ=$(mktemp) SIGN_NO=""
+HOSP=H22020000001 PSN=22010000000000000001 SEQ=$(mktemp) SIGN_NO=""
+# the visit began ten minutes ago by the platform's clock (China Standard Time, UTC+8): a registration may not begin in
+# the future, and the filing covers the visit's day
+BEGNTIME=$(TZ=UTC-8 date -d '10 minutes ago' '+%F %T') TODAY=${BEGNTIME%% *}
 echo 0 > "$SEQ"
 
 post() {  # post BODY: x-tif-signature = hex HMAC-SHA256(SECRET, timestamp \n nonce \n hex SHA-256 of the body)
@@ -34,7 +37,7 @@ echo "sign_no=$SIGN_NO"
 echo "1101 人员信息获取";  call 1101 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"220102197503120110"}}'; echo
 echo "2551 异地急诊备案";  call 2551 "{\"data\":{\"psn_no\":\"$PSN\",\"insutype\":\"310\",\"begndate\":\"$TODAY\",\"dise_codg\":\"J18.9\",\"dise_name\":\"肺炎\"}}"; echo
 echo "2201 门诊挂号"
-MDTRT_ID=$(call 2201 "{\"data\":{\"psn_no\":\"$PSN\",\"insutype\":\"310\",\"begntime\":\"$TODAY 09:00:00\",\"ipt_otp_no\":\"MZ$RANDOM$RANDOM\",\"dept_name\":\"急诊科\"}}" | field mdtrt_id)
+MDTRT_ID=$(call 2201 "{\"data\":{\"psn_no\":\"$PSN\",\"insutype\":\"310\",\"begntime\":\"$BEGNTIME\",\"ipt_otp_no\":\"MZ$RANDOM$RANDOM\",\"dept_name\":\"急诊科\"}}" | field mdtrt_id)
 echo "mdtrt_id=$MDTRT_ID"
 echo "2204 门诊费用明细上传"
 line() { echo "{\"feedetl_sn\":\"$1\",\"mdtrt_id\":\"$MDTRT_ID\",\"psn_no\":\"$PSN\",\"chrg_bchno\":\"1\",\"med_list_codg\":\"$2\",\"pric\":$3,\"cnt\":$4,\"det_item_fee_sumamt\":$5}"; }
