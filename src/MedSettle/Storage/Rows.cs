@@ -150,6 +150,8 @@ public sealed class VisitRow
     public string IptOtpNo { get; set; } = "";
     public string? DiseCodg { get; set; }
     public string? DiseName { get; set; }
+    public string? DeptName { get; set; }
+    public string? DrName { get; set; }
     public string? TrtDclaDetlSn { get; set; }
     public string? CancelledAt { get; set; }
 }

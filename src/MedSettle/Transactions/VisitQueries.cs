@@ -15,24 +15,6 @@ namespace MedSettle.Transactions;
 /// </summary>
 public static class VisitQueries
 {
-    private sealed class VisitListRow
-    {
-        public string MdtrtId { get; set; } = "";
-        public string InsuplcAdmdvs { get; set; } = "";
-        public string PsnNo { get; set; } = "";
-        public string Insutype { get; set; } = "";
-        public string Kind { get; set; } = "";
-        public string MedType { get; set; } = "";
-        public string Begntime { get; set; } = "";
-        public string? Endtime { get; set; }
-        public string IptOtpNo { get; set; } = "";
-        public string? DiseCodg { get; set; }
-        public string? DiseName { get; set; }
-        public string? DeptName { get; set; }
-        public string? DrName { get; set; }
-        public string? TrtDclaDetlSn { get; set; }
-    }
-
     /// <summary>5201: the person's visits at this hospital (registrations and admissions not cancelled), oldest first.</summary>
     public static async Task<object?> VisitsAsync(TransactionContext ctx, VisitQuery query)
     {
@@ -46,7 +28,7 @@ public static class VisitQueries
         if (query.MedType is not null) sql.Append(" AND med_type = @medType");
         if (query.MdtrtId is not null) sql.Append(" AND mdtrt_id = @mdtrtId");
         sql.Append(" ORDER BY begntime, mdtrt_id");
-        var visits = await ctx.Db.QueryAsync<VisitListRow>(sql.ToString(), new
+        var visits = await ctx.Db.QueryAsync<VisitRow>(sql.ToString(), new
         {
             psnNo = query.PsnNo, fixmedinsCode = ctx.FixmedinsCode, from = query.Period.From?.ToText(), to = query.Period.To?.ToText(),
             medType = query.MedType, mdtrtId = query.MdtrtId,

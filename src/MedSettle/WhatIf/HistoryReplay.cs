@@ -19,16 +19,28 @@ public readonly record struct Replayed(
     string PolicyEffectiveFrom, decimal PoolPropSelfpay,
     bool BasicCapReached = false, FundPosition? Hifob = null, FundPosition? Hifmi = null, FundPosition? Maf = null, string? Problem = null)
 {
-    /// <summary>Whether the replay gives every amount of the stored row, its policy version and ratio (<see cref="DifferencesFrom"/> lists what it does not).</summary>
-    public bool Reproduces(SettlementRow s) =>
-        Problem is null
-        && s.ActPayDedcFen == ActPayDedc && s.DedcAddedFen == DedcAdded && s.CapLeftFen == CapLeft && s.HifpFen == Hifp && s.FundPayFen == FundPay
-        && s.PsnPartFen == PsnPart && s.AcctPayFen == AcctPay && s.PsnCashFen == PsnCash && s.BalcFen == Balc
-        && s.HifobFen == HifobPay && s.HifmiFen == HifmiPay && s.MafFen == MafPay
-        && s.HifobBaseFen == HifobBase && s.HifmiBaseFen == HifmiBase && s.MafBaseFen == MafBase
-        && s.HifobCapLeftFen == HifobCapLeft && s.HifmiCapLeftFen == HifmiCapLeft && s.MafCapLeftFen == MafCapLeft
-        && s.PolicyEffectiveFrom == PolicyEffectiveFrom
-        && decimal.Parse(s.PoolPropSelfpay, CultureInfo.InvariantCulture) == PoolPropSelfpay;
+    /// <summary>Each amount a settlement stores: its field's name, the stored row's value and the replay's (one list for both checks below).</summary>
+    private static readonly (string Field, Func<SettlementRow, long?> Stored, Func<Replayed, long?> Replayed)[] Amounts =
+    [
+        ("act_pay_dedc", s => s.ActPayDedcFen, r => r.ActPayDedc), ("dedc_added", s => s.DedcAddedFen, r => r.DedcAdded),
+        ("crt_payb_lmt_amt", s => s.CapLeftFen, r => r.CapLeft), ("hifp_pay", s => s.HifpFen, r => r.Hifp),
+        ("fund_pay_sumamt", s => s.FundPayFen, r => r.FundPay), ("psn_part_amt", s => s.PsnPartFen, r => r.PsnPart),
+        ("acct_pay", s => s.AcctPayFen, r => r.AcctPay), ("psn_cash_pay", s => s.PsnCashFen, r => r.PsnCash), ("balc", s => s.BalcFen, r => r.Balc),
+        ("hifob_pay", s => s.HifobFen, r => r.HifobPay), ("hifmi_pay", s => s.HifmiFen, r => r.HifmiPay), ("maf_pay", s => s.MafFen, r => r.MafPay),
+        ("hifob_base", s => s.HifobBaseFen, r => r.HifobBase), ("hifmi_base", s => s.HifmiBaseFen, r => r.HifmiBase),
+        ("maf_base", s => s.MafBaseFen, r => r.MafBase), ("hifob_cap_left", s => s.HifobCapLeftFen, r => r.HifobCapLeft),
+        ("hifmi_cap_left", s => s.HifmiCapLeftFen, r => r.HifmiCapLeft), ("maf_cap_left", s => s.MafCapLeftFen, r => r.MafCapLeft),
+    ];
+
+    /// <summary>Whether the replay gives every amount of the stored row, its policy version and ratio (without allocating: called on every row).</summary>
+    public bool Reproduces(SettlementRow s)
+    {
+        if (Problem is not null || s.PolicyEffectiveFrom != PolicyEffectiveFrom
+            || decimal.Parse(s.PoolPropSelfpay, CultureInfo.InvariantCulture) != PoolPropSelfpay) return false;
+        foreach (var (_, stored, replayed) in Amounts)
+            if (stored(s) != replayed(this)) return false;
+        return true;
+    }
 
     /// <summary>What the replay disagrees with the stored row on: each field's name, stored value and replayed value.</summary>
     public IEnumerable<(string Field, string Stored, string Replayed)> DifferencesFrom(SettlementRow s)
@@ -39,17 +51,8 @@ public readonly record struct Replayed(
             yield break;
         }
         static string Fen(long? fen) => fen is { } f ? Money.FromFen(f).ToString("0.00", CultureInfo.InvariantCulture) : "null";
-        (string, long?, long?)[] amounts =
-        [
-            ("act_pay_dedc", s.ActPayDedcFen, ActPayDedc), ("dedc_added", s.DedcAddedFen, DedcAdded), ("crt_payb_lmt_amt", s.CapLeftFen, CapLeft),
-            ("hifp_pay", s.HifpFen, Hifp), ("fund_pay_sumamt", s.FundPayFen, FundPay), ("psn_part_amt", s.PsnPartFen, PsnPart),
-            ("acct_pay", s.AcctPayFen, AcctPay), ("psn_cash_pay", s.PsnCashFen, PsnCash), ("balc", s.BalcFen, Balc),
-            ("hifob_pay", s.HifobFen, HifobPay), ("hifmi_pay", s.HifmiFen, HifmiPay), ("maf_pay", s.MafFen, MafPay),
-            ("hifob_base", s.HifobBaseFen, HifobBase), ("hifmi_base", s.HifmiBaseFen, HifmiBase), ("maf_base", s.MafBaseFen, MafBase),
-            ("hifob_cap_left", s.HifobCapLeftFen, HifobCapLeft), ("hifmi_cap_left", s.HifmiCapLeftFen, HifmiCapLeft), ("maf_cap_left", s.MafCapLeftFen, MafCapLeft),
-        ];
-        foreach (var (field, stored, replayed) in amounts)
-            if (stored != replayed) yield return (field, Fen(stored), Fen(replayed));
+        foreach (var (field, stored, replayed) in Amounts)
+            if (stored(s) != replayed(this)) yield return (field, Fen(stored(s)), Fen(replayed(this)));
         if (s.PolicyEffectiveFrom != PolicyEffectiveFrom) yield return ("policy_effective_from", s.PolicyEffectiveFrom, PolicyEffectiveFrom);
         if (decimal.Parse(s.PoolPropSelfpay, CultureInfo.InvariantCulture) != PoolPropSelfpay)
             yield return ("pool_prop_selfpay", s.PoolPropSelfpay, PoolPropSelfpay.ToString(CultureInfo.InvariantCulture));
