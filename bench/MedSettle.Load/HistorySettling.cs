@@ -104,6 +104,7 @@ public sealed class HistorySettling(HistoryWorld world)
             TrtDclaDetlSn = visit.Filing.TrtDclaDetlSn,
             PolicyEffectiveFrom = policy.EffectiveFrom.ToText(),
             PoolPropSelfpay = r.PoolPropSelfpay.ToString(CultureInfo.InvariantCulture),
+            Begndate = visitDate.ToText(),
             MedfeeFen = Money.ToFen(r.Bill.MedfeeSumamt),
             FulamtOwnpayFen = Money.ToFen(r.Bill.FulamtOwnpayAmt),
             OverlmtFen = Money.ToFen(r.Bill.OverlmtSelfpay),

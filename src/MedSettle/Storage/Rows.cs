@@ -218,6 +218,8 @@ public sealed record SettlementRow
     public string TrtDclaDetlSn { get; set; } = "";
     public string PolicyEffectiveFrom { get; set; } = "";
     public string PoolPropSelfpay { get; set; } = "";
+    /// <summary>The visit's begin date (yyyy-MM-dd), by which its policy was chosen; null only on rows of before migration 42 without a visit.</summary>
+    public string? Begndate { get; set; }
     public long MedfeeFen { get; set; }
     public long FulamtOwnpayFen { get; set; }
     public long OverlmtFen { get; set; }

@@ -727,6 +727,16 @@ public static class Schema
             last_msgid TEXT NOT NULL,
             PRIMARY KEY (fixmedins_code, fixmedins_hilist_id));
         """),
+        // 42: a settlement row keeps its visit's begin date (begndate, yyyy-MM-dd: the day its policy was chosen by), so that
+        // the policy what-if reads the settlements alone, without a lookup in visits for each row (PolicyReplay). Rows
+        // already stored take it from their visit.
+        new("""
+        ALTER TABLE settlements ADD COLUMN begndate TEXT NULL;
+        UPDATE settlements SET begndate = (SELECT SUBSTR(v.begntime, 1, 10) FROM visits v WHERE v.mdtrt_id = settlements.mdtrt_id);
+        """),
+        // 43: the what-if streams a year's settlements in seq order: by this index PostgreSQL hands over the first row at once
+        // instead of sorting the year first. seq only grows, so each insert appends at the index's right edge.
+        new("CREATE INDEX settlements_by_seq ON settlements (seq);", Only: DbProvider.Postgres),
     ];
 
     /// <summary>The migration since which every text column on PostgreSQL is COLLATE "C".</summary>

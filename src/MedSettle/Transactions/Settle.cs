@@ -311,6 +311,7 @@ public static class Settle
             TrtDclaDetlSn = p.Filing.TrtDclaDetlSn,
             PolicyEffectiveFrom = p.Policy.EffectiveFrom.ToText(),
             PoolPropSelfpay = r.PoolPropSelfpay.ToString(CultureInfo.InvariantCulture),
+            Begndate = Formats.ParseDate(p.Visit.Begntime).ToText(),
             MedfeeFen = Money.ToFen(r.Bill.MedfeeSumamt),
             FulamtOwnpayFen = Money.ToFen(r.Bill.FulamtOwnpayAmt),
             OverlmtFen = Money.ToFen(r.Bill.OverlmtSelfpay),

@@ -203,6 +203,7 @@ public sealed record SettlementEffects(SettlementRow Row, PersonRow Person, Accu
             RowColumn("trt_dcla_detl_sn", ColumnType.Text, r => r.TrtDclaDetlSn),
             RowColumn("policy_effective_from", ColumnType.Text, r => r.PolicyEffectiveFrom),
             RowColumn("pool_prop_selfpay", ColumnType.Text, r => r.PoolPropSelfpay),
+            RowColumn("begndate", ColumnType.Text, r => r.Begndate),
             RowColumn("medfee_fen", ColumnType.Long, r => r.MedfeeFen),
             RowColumn("fulamt_ownpay_fen", ColumnType.Long, r => r.FulamtOwnpayFen),
             RowColumn("overlmt_fen", ColumnType.Long, r => r.OverlmtFen),

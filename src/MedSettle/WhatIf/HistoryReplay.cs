@@ -19,31 +19,43 @@ public readonly record struct Replayed(
     string PolicyEffectiveFrom, decimal PoolPropSelfpay,
     bool BasicCapReached = false, FundPosition? Hifob = null, FundPosition? Hifmi = null, FundPosition? Maf = null, string? Problem = null)
 {
-    /// <summary>Each amount a settlement stores: its field's name, the stored row's value and the replay's (one list for both checks below).</summary>
-    private static readonly (string Field, Func<SettlementRow, long?> Stored, Func<Replayed, long?> Replayed)[] Amounts =
+    /// <summary>Each amount a settlement stores, by the name a difference is listed under: the order of <see cref="StoredAmounts"/> and <see cref="ReplayedAmounts"/>.</summary>
+    private static readonly string[] AmountFields =
     [
-        ("act_pay_dedc", s => s.ActPayDedcFen, r => r.ActPayDedc), ("dedc_added", s => s.DedcAddedFen, r => r.DedcAdded),
-        ("crt_payb_lmt_amt", s => s.CapLeftFen, r => r.CapLeft), ("hifp_pay", s => s.HifpFen, r => r.Hifp),
-        ("fund_pay_sumamt", s => s.FundPayFen, r => r.FundPay), ("psn_part_amt", s => s.PsnPartFen, r => r.PsnPart),
-        ("acct_pay", s => s.AcctPayFen, r => r.AcctPay), ("psn_cash_pay", s => s.PsnCashFen, r => r.PsnCash), ("balc", s => s.BalcFen, r => r.Balc),
-        ("hifob_pay", s => s.HifobFen, r => r.HifobPay), ("hifmi_pay", s => s.HifmiFen, r => r.HifmiPay), ("maf_pay", s => s.MafFen, r => r.MafPay),
-        ("hifob_base", s => s.HifobBaseFen, r => r.HifobBase), ("hifmi_base", s => s.HifmiBaseFen, r => r.HifmiBase),
-        ("maf_base", s => s.MafBaseFen, r => r.MafBase), ("hifob_cap_left", s => s.HifobCapLeftFen, r => r.HifobCapLeft),
-        ("hifmi_cap_left", s => s.HifmiCapLeftFen, r => r.HifmiCapLeft), ("maf_cap_left", s => s.MafCapLeftFen, r => r.MafCapLeft),
+        "act_pay_dedc", "dedc_added", "crt_payb_lmt_amt", "hifp_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "balc",
+        "hifob_pay", "hifmi_pay", "maf_pay", "hifob_base", "hifmi_base", "maf_base", "hifob_cap_left", "hifmi_cap_left", "maf_cap_left",
     ];
 
-    /// <summary>Whether the replay gives every amount of the stored row, its policy version and ratio (without allocating: called on every row).</summary>
-    public bool Reproduces(SettlementRow s)
+    private const int AmountCount = 18;
+
+    private static void StoredAmounts(HistoryRow s, Span<long?> into)
     {
-        if (Problem is not null || s.PolicyEffectiveFrom != PolicyEffectiveFrom
-            || decimal.Parse(s.PoolPropSelfpay, CultureInfo.InvariantCulture) != PoolPropSelfpay) return false;
-        foreach (var (_, stored, replayed) in Amounts)
-            if (stored(s) != replayed(this)) return false;
-        return true;
+        into[0] = s.ActPayDedcFen; into[1] = s.DedcAddedFen; into[2] = s.CapLeftFen; into[3] = s.HifpFen; into[4] = s.FundPayFen;
+        into[5] = s.PsnPartFen; into[6] = s.AcctPayFen; into[7] = s.PsnCashFen; into[8] = s.BalcFen;
+        into[9] = s.HifobFen; into[10] = s.HifmiFen; into[11] = s.MafFen; into[12] = s.HifobBaseFen; into[13] = s.HifmiBaseFen; into[14] = s.MafBaseFen;
+        into[15] = s.HifobCapLeftFen; into[16] = s.HifmiCapLeftFen; into[17] = s.MafCapLeftFen;
+    }
+
+    private void ReplayedAmounts(Span<long?> into)
+    {
+        into[0] = ActPayDedc; into[1] = DedcAdded; into[2] = CapLeft; into[3] = Hifp; into[4] = FundPay;
+        into[5] = PsnPart; into[6] = AcctPay; into[7] = PsnCash; into[8] = Balc;
+        into[9] = HifobPay; into[10] = HifmiPay; into[11] = MafPay; into[12] = HifobBase; into[13] = HifmiBase; into[14] = MafBase;
+        into[15] = HifobCapLeft; into[16] = HifmiCapLeft; into[17] = MafCapLeft;
+    }
+
+    /// <summary>Whether the replay gives every amount of the stored row, its policy version and ratio (without allocating: called on every row).</summary>
+    public bool Reproduces(HistoryRow s)
+    {
+        if (Problem is not null || s.PolicyEffectiveFrom != PolicyEffectiveFrom || s.PoolPropSelfpay != PoolPropSelfpay) return false;
+        Span<long?> stored = stackalloc long?[AmountCount], replayed = stackalloc long?[AmountCount];
+        StoredAmounts(s, stored);
+        ReplayedAmounts(replayed);
+        return stored.SequenceEqual(replayed);
     }
 
     /// <summary>What the replay disagrees with the stored row on: each field's name, stored value and replayed value.</summary>
-    public IEnumerable<(string Field, string Stored, string Replayed)> DifferencesFrom(SettlementRow s)
+    public IEnumerable<(string Field, string Stored, string Replayed)> DifferencesFrom(HistoryRow s)
     {
         if (Problem is not null)
         {
@@ -51,11 +63,15 @@ public readonly record struct Replayed(
             yield break;
         }
         static string Fen(long? fen) => fen is { } f ? Money.FromFen(f).ToString("0.00", CultureInfo.InvariantCulture) : "null";
-        foreach (var (field, stored, replayed) in Amounts)
-            if (stored(s) != replayed(this)) yield return (field, Fen(stored(s)), Fen(replayed(this)));
+        var stored = new long?[AmountCount];
+        var replayed = new long?[AmountCount];
+        StoredAmounts(s, stored);
+        ReplayedAmounts(replayed);
+        for (var i = 0; i < AmountCount; i++)
+            if (stored[i] != replayed[i]) yield return (AmountFields[i], Fen(stored[i]), Fen(replayed[i]));
         if (s.PolicyEffectiveFrom != PolicyEffectiveFrom) yield return ("policy_effective_from", s.PolicyEffectiveFrom, PolicyEffectiveFrom);
-        if (decimal.Parse(s.PoolPropSelfpay, CultureInfo.InvariantCulture) != PoolPropSelfpay)
-            yield return ("pool_prop_selfpay", s.PoolPropSelfpay, PoolPropSelfpay.ToString(CultureInfo.InvariantCulture));
+        if (s.PoolPropSelfpay != PoolPropSelfpay)
+            yield return ("pool_prop_selfpay", s.PoolPropSelfpay.ToString(CultureInfo.InvariantCulture), PoolPropSelfpay.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>The reversal of this settlement as <see cref="Transactions.Settle.ReverseAsync(Transactions.TransactionContext, SettlementRow, string?)"/> writes it, with its own balance after.</summary>
@@ -71,9 +87,10 @@ public readonly record struct Replayed(
 /// keeps what settling keeps — each person's year (fund paid, deductible used, every supplementary fund's base and pay),
 /// each visit's deductible met by its standing settlements (mid-stay and batch ones), and how far the person's account
 /// stands from the stored one — and settles each row with the engine, from the row's own graded bill. A reversal takes
-/// back exactly what the replayed settlement moved. Pure: it reads and writes nothing but its own state.
+/// back exactly what the replayed settlement moved. Pure: it reads and writes nothing but its own state, which it keeps
+/// by the indexes <see cref="HistoryRow.Reader"/> gives each person and scheme (a replay touches it on every row).
 /// </summary>
-public sealed class HistoryReplay(PolicyBook book, IReadOnlyDictionary<string, long> hospitalLevels, IReadOnlyDictionary<(string PsnNo, string Insutype), string> assistance)
+public sealed class HistoryReplay(PolicyBook book)
 {
     private sealed class Year
     {
@@ -93,37 +110,100 @@ public sealed class HistoryReplay(PolicyBook book, IReadOnlyDictionary<string, l
         }
     }
 
-    private readonly Dictionary<(string Region, string PsnNo, string Insutype, long Year), Year> _years = [];
-    private readonly Dictionary<string, long> _visitDeductible = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Region, string PsnNo, string Insutype), long> _accountOffset = [];
-    private readonly Dictionary<string, Replayed> _standingUntilReversed = new(StringComparer.Ordinal);
-
-    /// <summary>Replays one stored row (settlement or reversal) whose visit began on <paramref name="visitDay"/>.</summary>
-    public Replayed Replay(SettlementRow s, DateOnly visitDay) => s.Kind == "reversal" ? Reverse(s) : Settle(s, visitDay);
-
-    private Year YearOf(SettlementRow s)
+    /// <summary>
+    /// A person's years (the current one at hand, earlier ones kept aside), how far their account stands from the stored
+    /// one, and the deductible their open visits' standing settlements have met (latest last). Only mid-stay and batch
+    /// settlements count there: a final one closes its visit, which is settled again only once that one is reversed, so
+    /// what it met is never read (and a history's visits, nearly all settled once, keep nothing).
+    /// </summary>
+    private sealed class Person
     {
-        var key = (s.InsuplcAdmdvs, s.PsnNo, s.Insutype, s.Year);
-        if (!_years.TryGetValue(key, out var year)) _years[key] = year = new Year();
-        return year;
+        public long AccountOffset;
+        public long YearNumber;
+        public Year? Year;
+        public Dictionary<long, Year>? OtherYears;
+        public List<(string MdtrtId, long Met)>? VisitDeductibles;
+
+        public long VisitDeductible(HistoryRow s)
+        {
+            if (VisitDeductibles is { } visits)
+                for (var i = visits.Count - 1; i >= 0; i--)
+                    if (visits[i].MdtrtId == s.MdtrtId) return visits[i].Met;
+            return 0;
+        }
+
+        public void AddVisitDeductible(string mdtrtId, long fen)
+        {
+            var visits = VisitDeductibles ??= [];
+            for (var i = visits.Count - 1; i >= 0; i--)
+                if (visits[i].MdtrtId == mdtrtId)
+                {
+                    visits[i] = (mdtrtId, visits[i].Met + fen);
+                    return;
+                }
+            visits.Add((mdtrtId, fen));
+        }
     }
 
-    private Replayed Settle(SettlementRow s, DateOnly visitDay)
+    private Person?[] _people = new Person?[1024];
+    // the policy and the supplementary rules in force, found once per scheme, key and day (the keys packed into a long, see Key)
+    private readonly Dictionary<long, (Policy? Policy, string EffectiveFrom)> _policies = [];
+    private readonly Dictionary<long, (SupplementaryRule? Hifob, SupplementaryRule? Hifmi, SupplementaryRule? Maf)> _rules = [];
+    private readonly Dictionary<string, (Replayed Settled, bool ClosedVisit)> _standingUntilReversed = new(StringComparer.Ordinal);
+
+    /// <summary>A scheme's index, a small number (category, hospital level or assistance class) and a day, as one dictionary key.</summary>
+    private static long Key(int scheme, long small, DateOnly day) => ((long)scheme << 40) | ((small & 0xFFFF) << 24) | (uint)day.DayNumber;
+
+    /// <summary>Replays one stored row (settlement or reversal).</summary>
+    public Replayed Replay(HistoryRow s) => s.IsReversal ? Reverse(s) : Settle(s);
+
+    private Person PersonOf(Enrolment enrolment)
     {
-        var inpatient = s.ClrType == "21";
+        if (enrolment.Index >= _people.Length) Array.Resize(ref _people, Math.Max(_people.Length * 2, enrolment.Index + 1));
+        return _people[enrolment.Index] ??= new Person();
+    }
+
+    private static Year YearOf(Person person, long number)
+    {
+        if (person.Year is { } current && person.YearNumber == number) return current;
+        if (person.Year is not null) (person.OtherYears ??= [])[person.YearNumber] = person.Year;
+        person.YearNumber = number;
+        return person.Year = person.OtherYears?.GetValueOrDefault(number) ?? new Year();
+    }
+
+    private (Policy? Policy, string EffectiveFrom) PolicyOn(HistoryRow s, CareCategory category)
+    {
+        var scheme = s.Enrolment.Scheme;
+        var key = Key(scheme.Index, ((long)category << 8) | ((s.Hospital.Level ?? 255) & 0xFF), s.VisitDay);
+        if (_policies.TryGetValue(key, out var found)) return found;
+        var policy = s.Hospital.Level is { } level ? book.PolicyOn(scheme.Region, scheme.Insutype, category, level, s.VisitDay) : null;
+        return _policies[key] = (policy, policy?.EffectiveFrom.ToText() ?? "");
+    }
+
+    private (SupplementaryRule? Hifob, SupplementaryRule? Hifmi, SupplementaryRule? Maf) RulesOn(HistoryRow s)
+    {
+        var enrolment = s.Enrolment;
+        var key = Key(enrolment.Scheme.Index, enrolment.AssistanceClass, s.VisitDay);
+        if (_rules.TryGetValue(key, out var found)) return found;
+        return _rules[key] = book.RulesOn(enrolment.Scheme.Region, enrolment.Scheme.Insutype, enrolment.Assistance, s.VisitDay);
+    }
+
+    private Replayed Settle(HistoryRow s)
+    {
+        var inpatient = s.Inpatient;
         var category = inpatient ? CareCategory.Inpatient : CareCategory.EmergencyOutpatient;
-        var policy = hospitalLevels.TryGetValue(s.FixmedinsCode, out var level) ? book.PolicyOn(s.InsuplcAdmdvs, s.Insutype, category, level, visitDay) : null;
+        var (policy, effectiveFrom) = PolicyOn(s, category);
         if (policy is null)
             return new Replayed(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null, null, "", 0m,
-                Problem: $"no {category.Code()} policy of {s.InsuplcAdmdvs}/{s.Insutype} for hospital level {(level == 0 ? "?" : level)} in force on {visitDay.ToText()}");
+                Problem: $"no {category.Code()} policy of {s.Region}/{s.Insutype} for hospital level {(s.Hospital.Level is { } level and not 0 ? level : "?")} in force on {s.VisitDay.ToText()}");
 
-        var year = YearOf(s);
-        var person = (s.InsuplcAdmdvs, s.PsnNo, s.Insutype);
-        var offset = _accountOffset.GetValueOrDefault(person);
+        var person = PersonOf(s.Enrolment);
+        var year = YearOf(person, s.Year);
+        var offset = person.AccountOffset;
         var employee = s.Insutype == "310";
         // the balance before, as stored (after plus what the account paid), moved by what this replay has paid differently so far
         var balance = employee ? s.BalcFen + s.AcctPayFen + offset : 0;
-        var (hifobRule, hifmiRule, mafRule) = book.RulesOn(s.InsuplcAdmdvs, s.Insutype, assistance.GetValueOrDefault((s.PsnNo, s.Insutype)), visitDay);
+        var (hifobRule, hifmiRule, mafRule) = RulesOn(s);
         var cover = hifobRule is null && hifmiRule is null && mafRule is null
             ? SupplementaryCover.None
             : new SupplementaryCover(hifobRule, new FundYear(Money.FromFen(year.HifobBase), Money.FromFen(year.HifobPaid)),
@@ -133,8 +213,8 @@ public sealed class HistoryReplay(PolicyBook book, IReadOnlyDictionary<string, l
             Money.FromFen(s.PreselfpayFen), Money.FromFen(s.InscpFen));
         var result = Engine.Settlement.Compute(bill, policy,
             new Accumulated(Money.FromFen(year.Hifp), Money.FromFen(inpatient ? year.DedcInpatient : year.DedcOutpatient),
-                Money.FromFen(_visitDeductible.GetValueOrDefault(s.MdtrtId))),
-            new PersonalAccount(employee, s.AcctUsedFlag == "1", Money.FromFen(balance)),
+                Money.FromFen(person.VisitDeductible(s))),
+            new PersonalAccount(employee, s.AcctUsed, Money.FromFen(balance)),
             cover);
 
         var replayed = new Replayed(
@@ -144,36 +224,35 @@ public sealed class HistoryReplay(PolicyBook book, IReadOnlyDictionary<string, l
             Fen(result.Hifob?.Pay), Fen(result.Hifmi?.Pay), Fen(result.Maf?.Pay),
             FenOrNull(result.Hifob?.Base), FenOrNull(result.Hifmi?.Base), FenOrNull(result.Maf?.Base),
             FenOrNull(result.Hifob?.CapLeft), FenOrNull(result.Hifmi?.CapLeft), FenOrNull(result.Maf?.CapLeft),
-            policy.EffectiveFrom.ToText(), result.PoolPropSelfpay,
+            effectiveFrom, result.PoolPropSelfpay,
             BasicCapReached: result.HifpPay < Money.Round(result.Reimbursable * policy.Ratio),
             Hifob: PositionOf(hifobRule, year.HifobBase, result.Hifob),
             Hifmi: PositionOf(hifmiRule, year.HifmiBase, result.Hifmi),
             Maf: PositionOf(mafRule, year.MafBase, result.Maf));
 
         year.Add(replayed, inpatient, +1);
-        if (replayed.ActPayDedc != 0) _visitDeductible[s.MdtrtId] = _visitDeductible.GetValueOrDefault(s.MdtrtId) + replayed.ActPayDedc;
-        if (employee && s.AcctPayFen != replayed.AcctPay) _accountOffset[person] = offset + s.AcctPayFen - replayed.AcctPay;
-        if (s.ReversedBy is not null) _standingUntilReversed[s.SetlId] = replayed;
+        if (replayed.ActPayDedc != 0 && !s.ClosesVisit) person.AddVisitDeductible(s.MdtrtId, replayed.ActPayDedc);
+        if (employee && s.AcctPayFen != replayed.AcctPay) person.AccountOffset = offset + s.AcctPayFen - replayed.AcctPay;
+        if (s.IsReversed) _standingUntilReversed[s.SetlId] = (replayed, s.ClosesVisit);
         return replayed;
 
         static long Fen(decimal? amount) => amount is { } a ? Money.ToFen(a) : 0;
         static long? FenOrNull(decimal? amount) => amount is { } a ? Money.ToFen(a) : null;
     }
 
-    private Replayed Reverse(SettlementRow s)
+    private Replayed Reverse(HistoryRow s)
     {
-        if (s.OrigSetlId is not { } original || !_standingUntilReversed.Remove(original, out var settled))
+        if (s.OrigSetlId is not { } original || !_standingUntilReversed.Remove(original, out var standing))
             return new Replayed(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null, null, "", 0m,
                 Problem: $"the settlement it reverses ({s.OrigSetlId}) is not in the replayed history");
+        var settled = standing.Settled;
         if (settled.Problem is not null) return settled;
-        var inpatient = s.ClrType == "21";
-        YearOf(s).Add(settled, inpatient, -1);
-        if (settled.ActPayDedc != 0) _visitDeductible[s.MdtrtId] = _visitDeductible.GetValueOrDefault(s.MdtrtId) - settled.ActPayDedc;
-        var person = (s.InsuplcAdmdvs, s.PsnNo, s.Insutype);
-        var offset = _accountOffset.GetValueOrDefault(person);
+        var person = PersonOf(s.Enrolment);
+        YearOf(person, s.Year).Add(settled, s.Inpatient, -1);
+        if (settled.ActPayDedc != 0 && !standing.ClosedVisit) person.AddVisitDeductible(s.MdtrtId, -settled.ActPayDedc);
         // the reversal gives back what the replayed settlement took (its stored row: what the stored one took)
-        if (s.AcctPayFen != -settled.AcctPay) _accountOffset[person] = offset += s.AcctPayFen + settled.AcctPay;
-        return settled.Negated(s.BalcFen + offset);
+        if (s.AcctPayFen != -settled.AcctPay) person.AccountOffset += s.AcctPayFen + settled.AcctPay;
+        return settled.Negated(s.BalcFen + person.AccountOffset);
     }
 
     /// <summary>Where the year's base ended up against the rule's threshold and bands, and whether the cap held the pay back.</summary>

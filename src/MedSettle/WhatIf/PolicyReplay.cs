@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Diagnostics;
 using Dapper;
 using MedSettle.Engine;
@@ -15,15 +14,6 @@ namespace MedSettle.WhatIf;
 public static class PolicyReplay
 {
     private const int CommandTimeoutSeconds = 3600;
-
-    /// <summary>The stored columns a replay reads, and the visit's begin time last.</summary>
-    private const string Columns = """
-        s.setl_id, s.kind, s.orig_setl_id, s.reversed_by, s.mdtrt_id, s.insuplc_admdvs, s.fixmedins_code, s.psn_no, s.insutype, s.clr_type,
-        s.acct_used_flag, s.year, s.setl_time, s.policy_effective_from, s.pool_prop_selfpay, s.medfee_fen, s.fulamt_ownpay_fen, s.overlmt_fen,
-        s.preselfpay_fen, s.inscp_fen, s.act_pay_dedc_fen, s.dedc_added_fen, s.cap_left_fen, s.hifp_fen, s.fund_pay_fen, s.psn_part_fen,
-        s.acct_pay_fen, s.psn_cash_fen, s.balc_fen, s.hifob_fen, s.hifmi_fen, s.maf_fen, s.hifob_base_fen, s.hifmi_base_fen, s.maf_base_fen,
-        s.hifob_cap_left_fen, s.hifmi_cap_left_fen, s.maf_cap_left_fen, v.begntime
-        """;
 
     public static Task<WhatIfReport> RunAsync(Database database, WhatIfQuery query, IProgress<WhatIfProgress>? progress = null, CancellationToken cancel = default) =>
         database.ReadAsync(unit => RunAsync(unit, query, progress, cancel), cancel);
@@ -50,33 +40,34 @@ public static class PolicyReplay
                 "SELECT psn_no, insutype, assistance_type FROM persons WHERE assistance_type IS NOT NULL AND assistance_type <> ''"))
             .ToDictionary(p => (p.Item1, p.Item2), p => p.Item3);
         var names = (await unit.QueryAsync<(string, string)>("SELECT admdvs, name FROM regions")).ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
-        var asStored = new HistoryReplay(baseline, levels, assistance);
-        var underDraft = drafted is null ? null : new HistoryReplay(drafted, levels, assistance);
-        var results = new Results(query.From, next);
+        var rows = new HistoryRow.Reader(levels, assistance);
+        var asStored = new HistoryReplay(baseline);
+        var underDraft = drafted is null ? null : new HistoryReplay(drafted);
+        var results = new Results();
         long replayed = 0, identical = 0;
         var differences = new List<WhatIfDifference>();
 
         if (firstYear is { } year)
         {
             var where = $"s.year >= @year AND s.setl_time < @next{inScope}";
-            var parameters = new { year, next, regions };
+            var parameters = new { year, from, next, regions };
             var total = years.Where(y => y.Year >= year).Sum(y => y.Rows);
             progress?.Report(new WhatIfProgress(0, total));
             var postgres = unit.Database.Provider == DbProvider.Postgres;
-            // the sort of a year's rows in memory rather than on disk
-            if (postgres) await unit.ExecuteAsync("SET LOCAL work_mem = '512MB'");
+            // in seq order by its index (migration 42), so that the rows stream from the first one with no sort before it
+            if (postgres) await unit.ExecuteAsync("SET LOCAL enable_sort = off");
             await using var reader = await unit.Connection.ExecuteReaderAsync(new CommandDefinition(
-                $"SELECT {Columns} FROM settlements s JOIN visits v ON v.mdtrt_id = s.mdtrt_id WHERE {where} ORDER BY {(postgres ? "s.seq" : "s.rowid")}",
+                $"SELECT {HistoryRow.Columns(postgres)} FROM settlements s WHERE {where} ORDER BY {(postgres ? "s.seq" : "s.rowid")}",
                 parameters, unit.Transaction, CommandTimeoutSeconds, cancellationToken: cancel));
             while (await reader.ReadAsync(cancel))
             {
-                var (row, visitDay) = Read(reader);
-                var stored = asStored.Replay(row, visitDay);
+                var row = rows.Read(reader);
+                var stored = asStored.Replay(row);
                 if (stored.Reproduces(row)) identical++;
                 else if (differences.Count < WhatIfReport.MaxDifferences)
                     differences.AddRange(stored.DifferencesFrom(row).Take(WhatIfReport.MaxDifferences - differences.Count)
                         .Select(d => new WhatIfDifference(row.SetlId, d.Field, d.Stored, d.Replayed)));
-                var draft = underDraft?.Replay(row, visitDay) ?? stored;
+                var draft = underDraft?.Replay(row) ?? stored;
                 results.Add(row, stored, draft);
                 if (++replayed % 50_000 == 0) progress?.Report(new WhatIfProgress(replayed, Math.Max(total, replayed)));
             }
@@ -88,76 +79,27 @@ public static class PolicyReplay
     private static async Task<PolicyBook> BookAsync(UnitOfWork unit, PolicyDraft draft) =>
         new(await unit.QueryAsync<PolicyRow>("SELECT * FROM policies"), await unit.QueryAsync<SupplementRow>("SELECT * FROM supplements"), draft);
 
-    private static (SettlementRow Row, DateOnly VisitDay) Read(DbDataReader r)
-    {
-        static long? NullableLong(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
-        var row = new SettlementRow
-        {
-            SetlId = r.GetString(0),
-            Kind = r.GetString(1),
-            OrigSetlId = r.IsDBNull(2) ? null : r.GetString(2),
-            ReversedBy = r.IsDBNull(3) ? null : r.GetString(3),
-            MdtrtId = r.GetString(4),
-            InsuplcAdmdvs = r.GetString(5),
-            FixmedinsCode = r.GetString(6),
-            PsnNo = r.GetString(7),
-            Insutype = r.GetString(8),
-            ClrType = r.GetString(9),
-            AcctUsedFlag = r.GetString(10),
-            Year = r.GetInt64(11),
-            SetlTime = r.GetString(12),
-            PolicyEffectiveFrom = r.GetString(13),
-            PoolPropSelfpay = r.GetString(14),
-            MedfeeFen = r.GetInt64(15),
-            FulamtOwnpayFen = r.GetInt64(16),
-            OverlmtFen = r.GetInt64(17),
-            PreselfpayFen = r.GetInt64(18),
-            InscpFen = r.GetInt64(19),
-            ActPayDedcFen = r.GetInt64(20),
-            DedcAddedFen = r.GetInt64(21),
-            CapLeftFen = r.GetInt64(22),
-            HifpFen = r.GetInt64(23),
-            FundPayFen = r.GetInt64(24),
-            PsnPartFen = r.GetInt64(25),
-            AcctPayFen = r.GetInt64(26),
-            PsnCashFen = r.GetInt64(27),
-            BalcFen = r.GetInt64(28),
-            HifobFen = r.GetInt64(29),
-            HifmiFen = r.GetInt64(30),
-            MafFen = r.GetInt64(31),
-            HifobBaseFen = NullableLong(r, 32),
-            HifmiBaseFen = NullableLong(r, 33),
-            MafBaseFen = NullableLong(r, 34),
-            HifobCapLeftFen = NullableLong(r, 35),
-            HifmiCapLeftFen = NullableLong(r, 36),
-            MafCapLeftFen = NullableLong(r, 37),
-        };
-        return (row, Formats.ParseDate(r.GetString(38)));
-    }
-
     /// <summary>The what-if's figures, gathered over the period's standing settlements as the replay passes them.</summary>
-    private sealed class Results(DateOnly from, string next)
+    private sealed class Results
     {
-        private readonly string _from = from.ToText();
-
         private sealed class Line
         {
             public long Count, Medfee, CashBefore, CashAfter, AccountBefore, AccountAfter, Changed;
             public readonly long[] FundCount = new long[4], FundBefore = new long[4], FundAfter = new long[4];
         }
 
-        private readonly Dictionary<(string Region, string Insutype), Line> _lines = [];
+        private readonly Dictionary<Scheme, Line> _lines = [];
         private readonly List<long> _cashChanges = [];
         private readonly PriorityQueue<WhatIfCase, (long, string)> _largest = new();
         private readonly List<WhatIfCase> _crossings = [];
         private long _crossingCount;
         private long _settlements;
 
-        public void Add(SettlementRow s, Replayed stored, Replayed draft)
+        public void Add(HistoryRow s, Replayed stored, Replayed draft)
         {
-            if (s.Kind != "settle" || s.ReversedBy is not null || string.CompareOrdinal(s.SetlTime, _from) < 0 || string.CompareOrdinal(s.SetlTime, next) >= 0) return;
+            if (s.IsReversal || s.IsReversed || !s.InPeriod) return;
             _settlements++;
-            var key = (s.InsuplcAdmdvs, s.Insutype);
+            var key = s.Enrolment.Scheme;
             if (!_lines.TryGetValue(key, out var line)) _lines[key] = line = new Line();
             line.Count++;
             line.Medfee += s.MedfeeFen;
@@ -176,7 +118,7 @@ public static class PolicyReplay
             var change = Math.Abs(draft.FundPay - s.FundPayFen);
             if (crossed is not null) _crossingCount++;
             if (change == 0 && crossed is null) return;
-            WhatIfCase Case() => new(s.SetlId, s.InsuplcAdmdvs, s.Insutype, s.FixmedinsCode, s.SetlTime, Money.FromFen(s.MedfeeFen),
+            WhatIfCase Case() => new(s.SetlId, s.Region, s.Insutype, s.FixmedinsCode, s.SetlTime, Money.FromFen(s.MedfeeFen),
                 Money.FromFen(s.FundPayFen), Money.FromFen(draft.FundPay), Money.FromFen(s.PsnCashFen), Money.FromFen(draft.PsnCash), crossed);
             if (crossed is not null && _crossings.Count < WhatIfReport.MaxCrossings) _crossings.Add(Case());
             // the 20 largest changes: a min-queue of 20, its least change (then the greatest id) first out

@@ -135,6 +135,49 @@ public abstract class PolicyReplayTests(DatabaseTarget target, ITestOutputHelper
     }
 
     [Fact]
+    public async Task A_visits_deductible_met_mid_stay_carries_to_its_settlement_at_discharge_and_to_that_ones_settlement_again_after_a_reversal()
+    {
+        // 王芳 (220100, 390) admitted at a level-3 hospital: 600.00 of deductible a visit. The mid-stay settlement of 360.00
+        // meets 360.00 of it; the one at discharge (900.00) meets the other 240.00 and the fund pays 0.65 × 660.00 = 429.00.
+        // That one is reversed and settled again: it must meet the same 240.00, so the replay must remember what the
+        // mid-stay settlement met, and forget what the reversed one did.
+        Platform.Clock.Set(new DateTime(2026, 3, 2, 9, 0, 0));
+        (await His.FileAsync(WangFang, "390", "2026-03-02")).ShouldSucceed();
+        var mdtrtId = (await His.AdmitAsync(WangFang, "390", "2026-03-02 08:00:00", "ZYMID01")).ShouldSucceed().Text("result", "mdtrt_id");
+        (await His.UploadAsync(mdtrtId, WangFang, [("120400001", 18.00m, 20m)], inpatient: true)).ShouldSucceed();
+        Platform.Clock.Set(new DateTime(2026, 3, 4, 10, 0, 0));
+        var midStay = (await His.SettleAsync(mdtrtId, WangFang, "390", 360.00m, useAccount: false, inpatient: true, midSetlFlag: "1")).ShouldSucceed();
+        Assert.Equal((360.00m, 0.00m), (midStay.Money("setlinfo", "act_pay_dedc"), midStay.Money("setlinfo", "hifp_pay")));
+        (await His.UploadAsync(mdtrtId, WangFang, [("120400001", 18.00m, 50m)], inpatient: true, firstSn: 101)).ShouldSucceed();
+        (await His.DischargeAsync(mdtrtId, WangFang, "390", "2026-03-06 17:00:00")).ShouldSucceed();
+        Platform.Clock.Set(new DateTime(2026, 3, 6, 18, 0, 0));
+        var final = (await His.SettleAsync(mdtrtId, WangFang, "390", 900.00m, useAccount: false, inpatient: true)).ShouldSucceed();
+        Assert.Equal((240.00m, 429.00m), (final.Money("setlinfo", "act_pay_dedc"), final.Money("setlinfo", "hifp_pay")));
+        Platform.Clock.Set(new DateTime(2026, 3, 7, 9, 0, 0));
+        (await His.ReverseAsync(final.Text("setlinfo", "setl_id"), mdtrtId, WangFang, inpatient: true)).ShouldSucceed();
+        Platform.Clock.Set(new DateTime(2026, 3, 7, 10, 0, 0));
+        var again = (await His.SettleAsync(mdtrtId, WangFang, "390", 900.00m, useAccount: false, inpatient: true)).ShouldSucceed();
+        Assert.Equal((240.00m, 429.00m), (again.Money("setlinfo", "act_pay_dedc"), again.Money("setlinfo", "hifp_pay")));
+
+        await using (var c = await Platform.Database.OpenConnectionAsync())
+            // every row keeps the visit's begin date that its policy was chosen by, the reversal's too
+            Assert.Equal(["2026-03-02"], await c.QueryAsync<string?>("SELECT DISTINCT begndate FROM settlements"));
+        var report = await PolicyReplay.RunAsync(Platform.Database, TheYear);
+        Assert.Empty(report.Differences);
+        Assert.Equal((4, 4), (report.Replayed, report.Identical));
+
+        // under a deductible of 800.00 a visit: mid-stay 360.00 met (fund 0.00); at discharge the other 440.00, 0.65 × 460.00 = 299.00, both times
+        var draft = await new BundleImporter(Platform.Database).ReadDraftAsync("draft.json", Encoding.UTF8.GetBytes(
+            """
+            [{"insuplc_admdvs": "220100", "insutype": "390", "category": "inpatient", "hosp_lv": 3, "effective_from": "2026-01-01",
+              "deductible": 800, "deductible_basis": "per_visit", "ratio": 0.65, "annual_cap": 120000}]
+            """));
+        var drafted = await PolicyReplay.RunAsync(Platform.Database, TheYear with { Draft = draft });
+        var basic = Assert.Single(drafted.Funds, f => f is { Region: "220100", Insutype: "390", Fund: "basic" });
+        Assert.Equal((2, 0.00m + 429.00m, 0.00m + 299.00m), (basic.Count, basic.Before, basic.After));
+    }
+
+    [Fact]
     public async Task A_draft_is_checked_as_an_import_checks_its_rows_and_a_bad_one_is_refused_naming_the_row_and_field()
     {
         var failed = await Assert.ThrowsAsync<ImportFailed>(() => new BundleImporter(Platform.Database).ReadDraftAsync("draft.json", Encoding.UTF8.GetBytes(
