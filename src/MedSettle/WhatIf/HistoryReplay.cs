@@ -171,31 +171,34 @@ public sealed class HistoryReplay(PolicyBook book)
         return person.Year = person.OtherYears?.GetValueOrDefault(number) ?? new Year();
     }
 
-    private (Policy? Policy, string EffectiveFrom) PolicyOn(HistoryRow s, CareCategory category)
+    private (Policy? Policy, string EffectiveFrom) PolicyOn(HistoryRow s, CareCategory category, DateOnly day)
     {
         var scheme = s.Enrolment.Scheme;
-        var key = Key(scheme.Index, ((long)category << 8) | ((s.Hospital.Level ?? 255) & 0xFF), s.VisitDay);
+        var key = Key(scheme.Index, ((long)category << 8) | ((s.Hospital.Level ?? 255) & 0xFF), day);
         if (_policies.TryGetValue(key, out var found)) return found;
-        var policy = s.Hospital.Level is { } level ? book.PolicyOn(scheme.Region, scheme.Insutype, category, level, s.VisitDay) : null;
+        var policy = s.Hospital.Level is { } level ? book.PolicyOn(scheme.Region, scheme.Insutype, category, level, day) : null;
         return _policies[key] = (policy, policy?.EffectiveFrom.ToText() ?? "");
     }
 
-    private (SupplementaryRule? Hifob, SupplementaryRule? Hifmi, SupplementaryRule? Maf) RulesOn(HistoryRow s)
+    private (SupplementaryRule? Hifob, SupplementaryRule? Hifmi, SupplementaryRule? Maf) RulesOn(HistoryRow s, DateOnly day)
     {
         var enrolment = s.Enrolment;
-        var key = Key(enrolment.Scheme.Index, enrolment.AssistanceClass, s.VisitDay);
+        var key = Key(enrolment.Scheme.Index, enrolment.AssistanceClass, day);
         if (_rules.TryGetValue(key, out var found)) return found;
-        return _rules[key] = book.RulesOn(enrolment.Scheme.Region, enrolment.Scheme.Insutype, enrolment.Assistance, s.VisitDay);
+        return _rules[key] = book.RulesOn(enrolment.Scheme.Region, enrolment.Scheme.Insutype, enrolment.Assistance, day);
     }
 
     private Replayed Settle(HistoryRow s)
     {
         var inpatient = s.Inpatient;
         var category = inpatient ? CareCategory.Inpatient : CareCategory.EmergencyOutpatient;
-        var (policy, effectiveFrom) = PolicyOn(s, category);
+        if (s.VisitDay is not { } day)
+            return new Replayed(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null, null, "", 0m,
+                Problem: $"the visit {s.MdtrtId} is not stored, so the day that chose its policy is not known");
+        var (policy, effectiveFrom) = PolicyOn(s, category, day);
         if (policy is null)
             return new Replayed(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null, null, "", 0m,
-                Problem: $"no {category.Code()} policy of {s.Region}/{s.Insutype} for hospital level {(s.Hospital.Level is { } level and not 0 ? level : "?")} in force on {s.VisitDay.ToText()}");
+                Problem: $"no {category.Code()} policy of {s.Region}/{s.Insutype} for hospital level {(s.Hospital.Level is { } level and not 0 ? level : "?")} in force on {day.ToText()}");
 
         var person = PersonOf(s.Enrolment);
         var year = YearOf(person, s.Year);
@@ -203,7 +206,7 @@ public sealed class HistoryReplay(PolicyBook book)
         var employee = s.Insutype == "310";
         // the balance before, as stored (after plus what the account paid), moved by what this replay has paid differently so far
         var balance = employee ? s.BalcFen + s.AcctPayFen + offset : 0;
-        var (hifobRule, hifmiRule, mafRule) = RulesOn(s);
+        var (hifobRule, hifmiRule, mafRule) = RulesOn(s, day);
         var cover = hifobRule is null && hifmiRule is null && mafRule is null
             ? SupplementaryCover.None
             : new SupplementaryCover(hifobRule, new FundYear(Money.FromFen(year.HifobBase), Money.FromFen(year.HifobPaid)),

@@ -50,7 +50,8 @@ public sealed class HistoryRow
     /// <summary>A final settlement (neither mid-stay nor of one charge batch), which closes its visit (<see cref="Transactions.Visits.ClosesVisit"/>).</summary>
     public bool ClosesVisit => (_flags & Flag.ClosesVisit) != 0;
     public long Year { get; private set; }
-    public DateOnly VisitDay { get; private set; }
+    /// <summary>The day the visit began, which chose its policy; null where neither the row nor a stored visit gives it.</summary>
+    public DateOnly? VisitDay { get; private set; }
     public string PolicyEffectiveFrom { get; private set; } = "";
     public decimal PoolPropSelfpay { get; private set; }
 
@@ -144,8 +145,12 @@ public sealed class HistoryRow
             row.Hospital = hospital;
             row._flags = r.GetInt32(Column.Flags);
             row.Year = r.GetInt64(Column.Year);
-            var day = r.GetInt32(Column.VisitDay);
-            row.VisitDay = new DateOnly(day / 10000, day / 100 % 100, day % 100);
+            if (r.IsDBNull(Column.VisitDay)) row.VisitDay = null;
+            else
+            {
+                var day = r.GetInt32(Column.VisitDay);
+                row.VisitDay = new DateOnly(day / 10000, day / 100 % 100, day % 100);
+            }
             // the few policy versions, kept once (each row's own copy would be one more string a row)
             var version = r.GetString(Column.PolicyEffectiveFrom);
             if (!_policyVersions.TryGetValue(version, out var kept)) _policyVersions[version] = kept = version;
