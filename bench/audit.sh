@@ -5,15 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
 . bench/pg.sh
-[ "${KEEP:-}" = 1 ] || trap pg_stop EXIT
-pg_start "$(mktemp -d /tmp/medsettle-bench-XXXXXX)"
-DB="postgres:Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres;Command Timeout=600"
-WORK=$(mktemp -d)
-
-dotnet build -c Release src/MedSettle -v q -nologo >/dev/null
-MEDSETTLE="dotnet src/MedSettle/bin/Release/net10.0/medsettle.dll"
-$MEDSETTLE demo-bundle --persons 200000 "$WORK/bundle" >/dev/null
-$MEDSETTLE import --db "$DB" "$WORK/bundle" | tail -1
+bench_province
 echo "generating $N settlements in 2026-03 with their visits, fee lines and filings ..."
 start=$(date +%s.%N)
 "$PG_BIN/psql" -q -X -v n="$N" -v month_start=2026-03-01 -f bench/synthetic-settlements.sql

@@ -28,3 +28,16 @@ pg_stop() {
   pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
   rm -rf "$PG_DIR"
 }
+
+# The set-up the data benchmarks (audit, clearing, whatif) share: a throwaway PostgreSQL (kept when KEEP=1) named by DB,
+# a work folder WORK, the program built (Release) as MEDSETTLE, and the demo province with 200,000 people imported.
+bench_province() {
+  [ "${KEEP:-}" = 1 ] || trap pg_stop EXIT
+  pg_start "$(mktemp -d /tmp/medsettle-bench-XXXXXX)"
+  DB="postgres:Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres;Command Timeout=600"
+  WORK=$(mktemp -d)
+  dotnet build -c Release src/MedSettle -v q -nologo >/dev/null
+  MEDSETTLE="dotnet src/MedSettle/bin/Release/net10.0/medsettle.dll"
+  $MEDSETTLE demo-bundle --persons 200000 "$WORK/bundle" >/dev/null
+  $MEDSETTLE import --db "$DB" "$WORK/bundle" | tail -1
+}

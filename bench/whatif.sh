@@ -8,17 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
 . bench/pg.sh
-[ "${KEEP:-}" = 1 ] || trap pg_stop EXIT
-pg_start "$(mktemp -d /tmp/medsettle-bench-XXXXXX)"
-DB="postgres:Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres;Command Timeout=600"
-WORK=$(mktemp -d)
-
-dotnet build -c Release src/MedSettle -v q -nologo >/dev/null
+bench_province
 dotnet build -c Release bench/MedSettle.Load -v q -nologo >/dev/null
-MEDSETTLE="dotnet src/MedSettle/bin/Release/net10.0/medsettle.dll"
 LOAD="dotnet bench/MedSettle.Load/bin/Release/net10.0/medsettle-load.dll"
-$MEDSETTLE demo-bundle --persons 200000 "$WORK/bundle" >/dev/null
-$MEDSETTLE import --db "$DB" "$WORK/bundle" | tail -1
 echo "generating a consistent 2026 of $N settlements ..."
 start=$(date +%s.%N)
 $LOAD history --db "${DB#postgres:}" --settlements "$N" | tee "$WORK/history.json"

@@ -1,4 +1,3 @@
-using System.Globalization;
 using MedSettle.Engine;
 using MedSettle.Foundation;
 using MedSettle.Storage;
@@ -84,7 +83,7 @@ public sealed class HistorySettling(HistoryWorld world)
             cover);
         Count(r, policy, cover);
 
-        var row = new SettlementRow
+        var row = MedSettle.Transactions.Settle.WithResult(new SettlementRow
         {
             SetlId = step.SetlId,
             Kind = "settle",
@@ -103,41 +102,14 @@ public sealed class HistorySettling(HistoryWorld world)
             SetlTime = step.Time.ToText(),
             TrtDclaDetlSn = visit.Filing.TrtDclaDetlSn,
             PolicyEffectiveFrom = policy.EffectiveFrom.ToText(),
-            PoolPropSelfpay = r.PoolPropSelfpay.ToString(CultureInfo.InvariantCulture),
             Begndate = visitDate.ToText(),
-            MedfeeFen = Money.ToFen(r.Bill.MedfeeSumamt),
-            FulamtOwnpayFen = Money.ToFen(r.Bill.FulamtOwnpayAmt),
-            OverlmtFen = Money.ToFen(r.Bill.OverlmtSelfpay),
-            PreselfpayFen = Money.ToFen(r.Bill.PreselfpayAmt),
-            InscpFen = Money.ToFen(r.Bill.InscpScpAmt),
-            ActPayDedcFen = Money.ToFen(r.ActPayDedc),
-            DedcAddedFen = Money.ToFen(r.Effect.DeductibleUsed),
-            CapLeftFen = Money.ToFen(r.CapLeft),
-            HifpFen = Money.ToFen(r.HifpPay),
-            FundPayFen = Money.ToFen(r.FundPaySumamt),
-            PsnPartFen = Money.ToFen(r.PsnPartAmt),
-            AcctPayFen = Money.ToFen(r.AcctPay),
-            PsnCashFen = Money.ToFen(r.PsnCashPay),
-            BalcFen = Money.ToFen(r.Balc),
             Msgid = msgid,
             BillNo = step.BillNo,
             ChrgBchno = null,
-            HifobFen = Fen(r.Hifob?.Pay),
-            HifmiFen = Fen(r.Hifmi?.Pay),
-            MafFen = Fen(r.Maf?.Pay),
-            HifobBaseFen = FenOrNull(r.Hifob?.Base),
-            HifmiBaseFen = FenOrNull(r.Hifmi?.Base),
-            MafBaseFen = FenOrNull(r.Maf?.Base),
-            HifobCapLeftFen = FenOrNull(r.Hifob?.CapLeft),
-            HifmiCapLeftFen = FenOrNull(r.Hifmi?.CapLeft),
-            MafCapLeftFen = FenOrNull(r.Maf?.CapLeft),
-        };
+        }, r);
         visit.StandingDeductibleFen += row.ActPayDedcFen;
         if (row.ReversedBy is not null) visit.Standing = row;
         return row;
-
-        static long Fen(decimal? amount) => amount is { } a ? Money.ToFen(a) : 0;
-        static long? FenOrNull(decimal? amount) => amount is { } a ? Money.ToFen(a) : null;
     }
 
     /// <summary>The reversal of the visit's standing settlement: its row negated, at its own time, with the balance after giving back.</summary>
@@ -148,35 +120,7 @@ public sealed class HistorySettling(HistoryWorld world)
         var s = visit.Standing ?? throw new InvalidOperationException($"{step.SetlId} reverses a settlement of {visit.MdtrtId} that was not written first");
         visit.Standing = null;
         visit.StandingDeductibleFen -= s.ActPayDedcFen;
-        return s with
-        {
-            SetlId = step.SetlId,
-            Kind = "reversal",
-            OrigSetlId = s.SetlId,
-            ReversedBy = null,
-            BillNo = null,
-            SetlTime = step.Time.ToText(),
-            MedfeeFen = -s.MedfeeFen,
-            FulamtOwnpayFen = -s.FulamtOwnpayFen,
-            OverlmtFen = -s.OverlmtFen,
-            PreselfpayFen = -s.PreselfpayFen,
-            InscpFen = -s.InscpFen,
-            ActPayDedcFen = -s.ActPayDedcFen,
-            DedcAddedFen = -s.DedcAddedFen,
-            HifpFen = -s.HifpFen,
-            FundPayFen = -s.FundPayFen,
-            PsnPartFen = -s.PsnPartFen,
-            AcctPayFen = -s.AcctPayFen,
-            PsnCashFen = -s.PsnCashFen,
-            Msgid = msgid,
-            HifobFen = -s.HifobFen,
-            HifmiFen = -s.HifmiFen,
-            MafFen = -s.MafFen,
-            HifobBaseFen = -s.HifobBaseFen,
-            HifmiBaseFen = -s.HifmiBaseFen,
-            MafBaseFen = -s.MafBaseFen,
-            BalcFen = person.AcctBalcFen + s.AcctPayFen,
-        };
+        return MedSettle.Transactions.Settle.Negated(s, step.SetlId, step.Time.ToText(), msgid) with { BalcFen = person.AcctBalcFen + s.AcctPayFen };
     }
 
     private void Count(SettlementResult r, Policy policy, SupplementaryCover cover)

@@ -21,10 +21,8 @@ namespace MedSettle.Transactions;
 public static class CatalogueDownloads
 {
     /// <summary>The lists a file's rows are written from, in code order: the catalogue's rows of one list_type.</summary>
-    private const string Rows = """
-        SELECT med_list_codg, med_list_name, name_initials, med_chrgitm_type, chrgitm_lv,
-               CASE WHEN lmt_gend IS NULL AND lmt_age_min IS NULL AND lmt_age_max IS NULL AND lmt_daily_cnt IS NULL AND excl_group IS NULL THEN 0 ELSE 1 END,
-               ver, first_ver
+    private static readonly string Rows = $"""
+        SELECT med_list_codg, med_list_name, name_initials, med_chrgitm_type, chrgitm_lv, {CatalogueQueries.LimitedOf("")}, ver, first_ver
         FROM catalogue WHERE list_type = @listType AND ver > @since
         """;
 

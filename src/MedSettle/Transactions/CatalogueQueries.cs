@@ -167,8 +167,12 @@ public static class CatalogueQueries
     }
 
     /// <summary>1 where a version carries a limit of use (the supervision limits of catalogue.csv), else 0.</summary>
-    private const string Limited =
-        "(CASE WHEN h.lmt_gend IS NULL AND h.lmt_age_min IS NULL AND h.lmt_age_max IS NULL AND h.lmt_daily_cnt IS NULL AND h.excl_group IS NULL THEN 0 ELSE 1 END)";
+    private static readonly string Limited = LimitedOf("h.");
+
+    /// <summary>1 where the catalogue row (columns prefixed <paramref name="prefix"/>) carries a limit of use (the supervision limits of catalogue.csv), else 0.</summary>
+    internal static string LimitedOf(string prefix) =>
+        $"(CASE WHEN {prefix}lmt_gend IS NULL AND {prefix}lmt_age_min IS NULL AND {prefix}lmt_age_max IS NULL AND {prefix}lmt_daily_cnt IS NULL "
+        + $"AND {prefix}excl_group IS NULL THEN 0 ELSE 1 END)";
 
     /// <summary>A LIKE pattern for text containing <paramref name="part"/> (its own %, _ and \ escaped).</summary>
     private static string? Containing(string? part) =>

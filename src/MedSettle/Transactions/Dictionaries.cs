@@ -68,11 +68,11 @@ public static class Dictionaries
     /// <summary>The regions' dictionary, read from the bundle's regions.csv.</summary>
     private const string Regions = "admdvs";
 
-    /// <summary>Every dictionary type answered, in the order of the whole table.</summary>
     /// <summary>The label of <paramref name="value"/> in dictionary <paramref name="type"/> (list_type 101: 西药中成药), or the value itself when it has none.</summary>
     public static string Label(string type, string value) =>
         Tables.FirstOrDefault(t => t.Type == type).Entries?.FirstOrDefault(e => e.Value == value)?.Label ?? value;
 
+    /// <summary>Every dictionary type answered, in the order of the whole table.</summary>
     public static IEnumerable<string> TypeNames => Tables.Select(t => t.Type).Append(Regions);
 
     public static async Task<object?> QueryAsync(TransactionContext ctx, DictionaryQuery query)

@@ -146,11 +146,7 @@ public static class ItemMappings
     {
         var unmapped = lines.Select((line, index) => (line, index)).Where(l => l.line.Code is null && l.line.InitFeedetlSn is null).ToList();
         if (unmapped.Count == 0) return new Dictionary<string, string>();
-        var mappings = (await ctx.Db.QueryAsync<ItemMappingRow>(
-                "SELECT fixmedins_hilist_id, med_list_codg, begndate, enddate, withdrawn_at FROM item_mappings WHERE fixmedins_code = @fixmedinsCode"
-                + " AND withdrawn_at IS NULL AND " + ctx.Db.IsOneOf("fixmedins_hilist_id", "ids"),
-                new { fixmedinsCode = ctx.FixmedinsCode, ids = unmapped.Select(l => l.line.MedinsCode).Distinct().ToArray() }))
-            .ToLookup(m => m.FixmedinsHilistId, StringComparer.Ordinal);
+        var mappings = (await LiveAsync(ctx, unmapped.Select(l => l.line.MedinsCode))).ToLookup(m => m.FixmedinsHilistId, StringComparer.Ordinal);
 
         var codes = new Dictionary<string, string>(StringComparer.Ordinal);
         var missing = new List<(FeeLine Line, int Index, string Why)>();
@@ -221,5 +217,8 @@ public static class ItemMappings
             new { fixmedinsCode = ctx.FixmedinsCode, ids = hilistIds.Distinct().ToArray() })).ToList();
 
     /// <summary>A mapping's period as a message gives it: 2026-01-01 至 2026-06-30, or 2026-01-01 起.</summary>
-    public static string Period(ItemMappingRow m) => m.Enddate is { } end ? $"{m.Begndate} 至 {end}" : $"{m.Begndate} 起";
+    public static string Period(ItemMappingRow m) => Period(m.Begndate, m.Enddate);
+
+    /// <summary>A period from <paramref name="begndate"/> to <paramref name="enddate"/> (null: open) as messages and pages give it.</summary>
+    public static string Period(string begndate, string? enddate) => enddate is null ? $"{begndate} 起" : $"{begndate} 至 {enddate}";
 }

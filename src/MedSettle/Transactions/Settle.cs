@@ -118,7 +118,7 @@ public static class Settle
             throw new Refusal($"就诊 {current.MdtrtId} 在结算 {original.SetlId} 之后还有结算 {later} 未撤销：请先撤销 {later}，再撤销本笔（按结算先后倒序撤销）");
 
         var reversalId = ctx.NewId('R', current.InsuplcAdmdvs);
-        var reversal = Negated(current, reversalId, ctx) with { Reason = reason };
+        var reversal = Negated(current, reversalId, ctx.Now.ToText(), ctx.Msgid) with { Reason = reason };
         reversal.BalcFen = person.AcctBalcFen + current.AcctPayFen;
         // the reversal's row is the settlement's negated, so its effects take back exactly what the settlement moved
         await SettlementEffects.WriteAsync(ctx.Db, SettlementEffects.Of(reversal, person, ctx.AuditWithEffects()));
@@ -289,10 +289,8 @@ public static class Settle
             Money.FromFen(row.DeductibleFen), basis, decimal.Parse(row.Ratio, CultureInfo.InvariantCulture), Money.FromFen(row.AnnualCapFen));
     }
 
-    private static SettlementRow ToRow(Prepared p, string setlId, TransactionContext ctx)
-    {
-        var r = p.Result;
-        return new SettlementRow
+    private static SettlementRow ToRow(Prepared p, string setlId, TransactionContext ctx) =>
+        WithResult(new SettlementRow
         {
             SetlId = setlId,
             Kind = "settle",
@@ -310,49 +308,61 @@ public static class Settle
             SetlTime = ctx.Now.ToText(),
             TrtDclaDetlSn = p.Filing.TrtDclaDetlSn,
             PolicyEffectiveFrom = p.Policy.EffectiveFrom.ToText(),
-            PoolPropSelfpay = r.PoolPropSelfpay.ToString(CultureInfo.InvariantCulture),
             Begndate = Formats.ParseDate(p.Visit.Begntime).ToText(),
-            MedfeeFen = Money.ToFen(r.Bill.MedfeeSumamt),
-            FulamtOwnpayFen = Money.ToFen(r.Bill.FulamtOwnpayAmt),
-            OverlmtFen = Money.ToFen(r.Bill.OverlmtSelfpay),
-            PreselfpayFen = Money.ToFen(r.Bill.PreselfpayAmt),
-            InscpFen = Money.ToFen(r.Bill.InscpScpAmt),
-            ActPayDedcFen = Money.ToFen(r.ActPayDedc),
-            DedcAddedFen = Money.ToFen(r.Effect.DeductibleUsed),
-            CapLeftFen = Money.ToFen(r.CapLeft),
-            HifpFen = Money.ToFen(r.HifpPay),
-            FundPayFen = Money.ToFen(r.FundPaySumamt),
-            PsnPartFen = Money.ToFen(r.PsnPartAmt),
-            AcctPayFen = Money.ToFen(r.AcctPay),
-            PsnCashFen = Money.ToFen(r.PsnCashPay),
-            BalcFen = Money.ToFen(r.Balc),
             Msgid = ctx.Msgid,
             BillNo = p.BillNo,
             ChrgBchno = p.Batch,
-            HifobFen = Fen(r.Hifob?.Pay),
-            HifmiFen = Fen(r.Hifmi?.Pay),
-            MafFen = Fen(r.Maf?.Pay),
-            HifobBaseFen = FenOrNull(r.Hifob?.Base),
-            HifmiBaseFen = FenOrNull(r.Hifmi?.Base),
-            MafBaseFen = FenOrNull(r.Maf?.Base),
-            HifobCapLeftFen = FenOrNull(r.Hifob?.CapLeft),
-            HifmiCapLeftFen = FenOrNull(r.Hifmi?.CapLeft),
-            MafCapLeftFen = FenOrNull(r.Maf?.CapLeft),
-        };
+        }, p.Result);
+
+    /// <summary>
+    /// <paramref name="row"/> with what a settlement stores of the engine's result <paramref name="r"/>: the ratio, the bill's
+    /// parts, the deductible, each fund's pay (and a supplementary fund's base and cap left, null where it does not apply),
+    /// the account, the cash and the balance after, in fen. The bench's history generator fills its rows with it too.
+    /// </summary>
+    public static SettlementRow WithResult(SettlementRow row, SettlementResult r)
+    {
+        row.PoolPropSelfpay = r.PoolPropSelfpay.ToString(CultureInfo.InvariantCulture);
+        row.MedfeeFen = Money.ToFen(r.Bill.MedfeeSumamt);
+        row.FulamtOwnpayFen = Money.ToFen(r.Bill.FulamtOwnpayAmt);
+        row.OverlmtFen = Money.ToFen(r.Bill.OverlmtSelfpay);
+        row.PreselfpayFen = Money.ToFen(r.Bill.PreselfpayAmt);
+        row.InscpFen = Money.ToFen(r.Bill.InscpScpAmt);
+        row.ActPayDedcFen = Money.ToFen(r.ActPayDedc);
+        row.DedcAddedFen = Money.ToFen(r.Effect.DeductibleUsed);
+        row.CapLeftFen = Money.ToFen(r.CapLeft);
+        row.HifpFen = Money.ToFen(r.HifpPay);
+        row.FundPayFen = Money.ToFen(r.FundPaySumamt);
+        row.PsnPartFen = Money.ToFen(r.PsnPartAmt);
+        row.AcctPayFen = Money.ToFen(r.AcctPay);
+        row.PsnCashFen = Money.ToFen(r.PsnCashPay);
+        row.BalcFen = Money.ToFen(r.Balc);
+        row.HifobFen = Fen(r.Hifob?.Pay);
+        row.HifmiFen = Fen(r.Hifmi?.Pay);
+        row.MafFen = Fen(r.Maf?.Pay);
+        row.HifobBaseFen = FenOrNull(r.Hifob?.Base);
+        row.HifmiBaseFen = FenOrNull(r.Hifmi?.Base);
+        row.MafBaseFen = FenOrNull(r.Maf?.Base);
+        row.HifobCapLeftFen = FenOrNull(r.Hifob?.CapLeft);
+        row.HifmiCapLeftFen = FenOrNull(r.Hifmi?.CapLeft);
+        row.MafCapLeftFen = FenOrNull(r.Maf?.CapLeft);
+        return row;
 
         static long Fen(decimal? amount) => amount is { } a ? Money.ToFen(a) : 0;
         static long? FenOrNull(decimal? amount) => amount is { } a ? Money.ToFen(a) : null;
     }
 
-    /// <summary>The reversal of a settlement: the same case with every amount negated, at its own time.</summary>
-    private static SettlementRow Negated(SettlementRow s, string reversalId, TransactionContext ctx) => s with
+    /// <summary>
+    /// The reversal of a settlement: the same case with every amount negated, at its own time (<paramref name="setlTime"/>)
+    /// and message. The bench's history generator writes its reversals with it too.
+    /// </summary>
+    public static SettlementRow Negated(SettlementRow s, string reversalId, string setlTime, string msgid) => s with
     {
         SetlId = reversalId,
         Kind = "reversal",
         OrigSetlId = s.SetlId,
         ReversedBy = null,
         BillNo = null,
-        SetlTime = ctx.Now.ToText(),
+        SetlTime = setlTime,
         MedfeeFen = -s.MedfeeFen,
         FulamtOwnpayFen = -s.FulamtOwnpayFen,
         OverlmtFen = -s.OverlmtFen,
@@ -365,7 +375,7 @@ public static class Settle
         PsnPartFen = -s.PsnPartFen,
         AcctPayFen = -s.AcctPayFen,
         PsnCashFen = -s.PsnCashFen,
-        Msgid = ctx.Msgid,
+        Msgid = msgid,
         HifobFen = -s.HifobFen,
         HifmiFen = -s.HifmiFen,
         MafFen = -s.MafFen,

@@ -23,7 +23,7 @@ public sealed class MappingChange
     public string Begndate { get; set; } = "";
     public string? Enddate { get; set; }
     public bool Withdrawal => Kind == "withdraw";
-    public string Period => Enddate is null ? $"{Begndate} 起" : $"{Begndate} 至 {Enddate}";
+    public string Period => ItemMappings.Period(Begndate, Enddate);
 }
 
 /// <summary>A code fee uploads sent without a mapping in force: how often, when first and last, and whether one is in force today.</summary>

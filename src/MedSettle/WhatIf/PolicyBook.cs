@@ -7,14 +7,13 @@ namespace MedSettle.WhatIf;
 /// <summary>
 /// The rules a replay settles by: the stored policy and supplementary versions with a draft's rows in place of the
 /// versions they replace (same key and effective_from) or added beside them. The version in force is chosen as a
-/// settlement chooses it (<see cref="PolicySelection.InForce"/>, <see cref="Settle.RulesOf"/>), once per key and day.
+/// settlement chooses it (<see cref="PolicySelection.InForce"/>, <see cref="Settle.RulesOf"/>); the replay keeps what it finds
+/// per scheme, key and day (HistoryReplay).
 /// </summary>
 public sealed class PolicyBook
 {
     private readonly Dictionary<(string Region, string Insutype, CareCategory Category, long HospLv), List<Policy>> _policies = [];
     private readonly Dictionary<string, List<SupplementaryRule>> _supplements = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string, string, CareCategory, long, DateOnly), Policy?> _policyOn = [];
-    private readonly Dictionary<(string, string, string?, DateOnly), (SupplementaryRule?, SupplementaryRule?, SupplementaryRule?)> _rulesOn = [];
 
     public PolicyBook(IEnumerable<PolicyRow> stored, IEnumerable<SupplementRow> storedSupplements, PolicyDraft draft)
     {
@@ -38,18 +37,10 @@ public sealed class PolicyBook
     }
 
     /// <summary>The policy in force on <paramref name="day"/> (a visit's begin date) for the key; null where none is.</summary>
-    public Policy? PolicyOn(string region, string insutype, CareCategory category, long hospLv, DateOnly day)
-    {
-        var key = (region, insutype, category, hospLv, day);
-        if (_policyOn.TryGetValue(key, out var policy)) return policy;
-        return _policyOn[key] = _policies.TryGetValue((region, insutype, category, hospLv), out var versions) ? PolicySelection.InForce(versions, day) : null;
-    }
+    public Policy? PolicyOn(string region, string insutype, CareCategory category, long hospLv, DateOnly day) =>
+        _policies.TryGetValue((region, insutype, category, hospLv), out var versions) ? PolicySelection.InForce(versions, day) : null;
 
     /// <summary>The supplementary rules in force on <paramref name="day"/> for a person of the region, scheme and assistance class.</summary>
-    public (SupplementaryRule? Hifob, SupplementaryRule? Hifmi, SupplementaryRule? Maf) RulesOn(string region, string insutype, string? assistance, DateOnly day)
-    {
-        var key = (region, insutype, assistance, day);
-        if (_rulesOn.TryGetValue(key, out var rules)) return rules;
-        return _rulesOn[key] = _supplements.TryGetValue(region, out var all) ? Settle.RulesOf(insutype, assistance, all, day) : default;
-    }
+    public (SupplementaryRule? Hifob, SupplementaryRule? Hifmi, SupplementaryRule? Maf) RulesOn(string region, string insutype, string? assistance, DateOnly day) =>
+        _supplements.TryGetValue(region, out var all) ? Settle.RulesOf(insutype, assistance, all, day) : default;
 }

@@ -33,8 +33,10 @@ public static class PolicyReplay
             """, new { from, next, regions })).ToList();
         var firstYear = years.Where(y => y.InPeriod > 0).Select(y => (long?)y.Year).Min();
 
-        var baseline = await BookAsync(unit, PolicyDraft.Empty);
-        var drafted = query.Draft.IsEmpty ? null : await BookAsync(unit, query.Draft);
+        var policies = (await unit.QueryAsync<PolicyRow>("SELECT * FROM policies")).ToList();
+        var supplements = (await unit.QueryAsync<SupplementRow>("SELECT * FROM supplements")).ToList();
+        var baseline = new PolicyBook(policies, supplements, PolicyDraft.Empty);
+        var drafted = query.Draft.IsEmpty ? null : new PolicyBook(policies, supplements, query.Draft);
         var levels = (await unit.QueryAsync<(string, long)>("SELECT fixmedins_code, hosp_lv FROM hospitals")).ToDictionary(h => h.Item1, h => h.Item2, StringComparer.Ordinal);
         var assistance = (await unit.QueryAsync<(string, string, string)>(
                 "SELECT psn_no, insutype, assistance_type FROM persons WHERE assistance_type IS NOT NULL AND assistance_type <> ''"))
@@ -76,9 +78,6 @@ public static class PolicyReplay
         }
         return results.Report(query, regions, names, replayed, identical, differences, timer.Elapsed.TotalSeconds);
     }
-
-    private static async Task<PolicyBook> BookAsync(UnitOfWork unit, PolicyDraft draft) =>
-        new(await unit.QueryAsync<PolicyRow>("SELECT * FROM policies"), await unit.QueryAsync<SupplementRow>("SELECT * FROM supplements"), draft);
 
     /// <summary>The what-if's figures, gathered over the period's standing settlements as the replay passes them.</summary>
     private sealed class Results

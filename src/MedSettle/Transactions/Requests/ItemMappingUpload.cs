@@ -52,5 +52,5 @@ public sealed record ItemMappingLine(InputField Row, string? FixmedinsCode, stri
         (Enddate is null || begndate <= Enddate) && (enddate is null || Begndate <= enddate);
 
     /// <summary>The period as a message gives it: 2026-01-01 至 2026-06-30, or 2026-01-01 起.</summary>
-    public string Period => Enddate is { } end ? $"{Begndate.ToText()} 至 {end.ToText()}" : $"{Begndate.ToText()} 起";
+    public string Period => ItemMappings.Period(Begndate.ToText(), Enddate?.ToText());
 }
